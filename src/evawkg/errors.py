@@ -1,0 +1,108 @@
+"""The project's error hierarchy: one base error carrying an HTTP status and a short code.
+
+The core raises these; each interface maps them in one place (HTTP: a status and one error
+body; CLI: exit code 2 for client faults, 1 for failures). Messages say how to fix the input.
+"""
+
+from __future__ import annotations
+
+
+class EvawError(Exception):
+    """Base of every error the core raises on purpose."""
+
+    status = 500
+    code = "internal-error"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class ClientError(EvawError):
+    """A fault in what the caller sent: a 4xx over HTTP, exit code 2 on the command line."""
+
+    status = 400
+    code = "bad-request"
+
+
+class UnparsableInput(ClientError):
+    """RDF that does not parse; the message names the source, line and column."""
+
+    code = "unparsable-input"
+
+    def __init__(self, message: str, *, source: str | None = None, line: int | None = None,
+                 column: int | None = None):
+        super().__init__(message)
+        self.source = source
+        self.line = line
+        self.column = column
+
+
+class UnknownFormat(ClientError):
+    """A file extension, media type or format name we cannot read or write."""
+
+    status = 415
+    code = "unsupported-media-type"
+
+
+class QuerySyntaxError(ClientError):
+    code = "query-syntax-error"
+
+
+class ParameterError(ClientError):
+    """A named-query parameter that is unknown or does not have its declared type."""
+
+    code = "bad-parameter"
+
+
+class NotFound(ClientError):
+    status = 404
+    code = "not-found"
+
+
+class NotAcceptable(ClientError):
+    status = 406
+    code = "not-acceptable"
+
+
+class UnsupportedMediaType(ClientError):
+    status = 415
+    code = "unsupported-media-type"
+
+
+class PayloadTooLarge(ClientError):
+    status = 413
+    code = "payload-too-large"
+
+
+class Forbidden(ClientError):
+    status = 403
+    code = "forbidden"
+
+
+class ReadOnly(Forbidden):
+    code = "read-only"
+
+
+class TooManyRequests(ClientError):
+    status = 429
+    code = "too-many-requests"
+
+
+class QueryTimeout(EvawError):
+    """The query ran past its time limit and was stopped."""
+
+    status = 503
+    code = "query-timeout"
+
+
+class BundleError(EvawError):
+    """The bundled ontology, data, shapes or queries are broken (a developer's fault)."""
+
+    code = "bundle-error"
+
+
+class QueryHeaderError(BundleError):
+    """A named query's ``#+`` header is malformed."""
+
+    code = "query-header-error"
