@@ -40,7 +40,7 @@ STDIN = "-"
 
 _RDF_LANG_STRING = RDF.langString
 _XSD_STRING = str(XSD.string)
-_POSITION = re.compile(r"^Parser error (?:at|between) line \d+ column \d+(?: and line \d+ column \d+)?: ")
+_POSITION = re.compile(r"^Parser error (?:at|between) line [^:]*: ")
 
 
 def load_bundle(bundle: Bundle | None = None, *, infer: bool = True) -> ox.Store:
