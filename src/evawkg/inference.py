@@ -96,13 +96,17 @@ RULES: tuple[Rule, ...] = tuple(
     + _rules("cls-avf", ["?v a ?y"], "?x owl:allValuesFrom ?y ; owl:onProperty ?p . ?u a ?x ; ?p ?v .")
     + _rules("cls-hv1", ["?u ?p ?y"], "?x owl:hasValue ?y ; owl:onProperty ?p . ?u a ?x .")
     + _rules("cls-hv2", ["?u a ?x"], "?x owl:hasValue ?y ; owl:onProperty ?p . ?u ?p ?y .")
+    # Keep each body one basic graph pattern with its FILTER last: pyoxigraph then starts the
+    # join from the (rare) restriction triples instead of every pair of values of every property.
     + _rules("cls-maxc2", ["?y1 owl:sameAs ?y2"],
-             "?x owl:maxCardinality ?n ; owl:onProperty ?p . FILTER(?n = 1) "
-             "?u a ?x ; ?p ?y1 , ?y2 . FILTER(?y1 != ?y2)")
-    + _rules("cls-maxqc3-4", ["?y1 owl:sameAs ?y2"],
+             "?x owl:maxCardinality ?n ; owl:onProperty ?p . ?u a ?x ; ?p ?y1 , ?y2 . "
+             "FILTER(?n = 1 && ?y1 != ?y2)")
+    + _rules("cls-maxqc3", ["?y1 owl:sameAs ?y2"],
              "?x owl:maxQualifiedCardinality ?n ; owl:onProperty ?p ; owl:onClass ?c . "
-             "FILTER(?n = 1) ?u a ?x ; ?p ?y1 , ?y2 . FILTER(?y1 != ?y2) "
-             "{ FILTER(?c = owl:Thing) } UNION { ?y1 a ?c . ?y2 a ?c . }")
+             "?u a ?x ; ?p ?y1 , ?y2 . ?y1 a ?c . ?y2 a ?c . FILTER(?n = 1 && ?y1 != ?y2)")
+    + _rules("cls-maxqc4", ["?y1 owl:sameAs ?y2"],
+             "?x owl:maxQualifiedCardinality ?n ; owl:onProperty ?p ; owl:onClass owl:Thing . "
+             "?u a ?x ; ?p ?y1 , ?y2 . FILTER(?n = 1 && ?y1 != ?y2)")
     + _rules("cls-oo", ["?y a ?c"], f"?c owl:oneOf ?l . ?l {_LIST_MEMBER} ?y .")
     # Table 7: class axioms.
     + _rules("cax-sco", ["?x a ?c2"], "?c1 rdfs:subClassOf ?c2 . ?x a ?c1 .")
