@@ -106,3 +106,57 @@ class QueryHeaderError(BundleError):
     """A named query's ``#+`` header is malformed."""
 
     code = "query-header-error"
+
+
+class SettingsError(ClientError):
+    """A setting with a value of the wrong type or out of range (exit code 2 on the CLI)."""
+
+    code = "bad-setting"
+
+
+class MethodNotAllowed(ClientError):
+    """An HTTP method the resource does not answer; ``allowed`` lists those it does."""
+
+    status = 405
+    code = "method-not-allowed"
+
+    def __init__(self, message: str, *, allowed: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.allowed = allowed
+
+
+class ServiceRefused(Forbidden):
+    """A ``SERVICE`` call to an endpoint not on the operator's allow-list."""
+
+    code = "service-refused"
+
+
+class QueryLimitReached(TooManyRequests):
+    """Every query slot is busy; ``retry_after`` says in how many seconds to try again."""
+
+    code = "too-many-queries"
+
+    def __init__(self, message: str, *, retry_after: int = 1):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ResultTooLarge(ClientError):
+    """A result with more rows or triples than the server's cap: refused, never cut silently."""
+
+    status = 422
+    code = "result-too-large"
+
+
+class NotReady(EvawError):
+    """The server is still loading its graph."""
+
+    status = 503
+    code = "not-ready"
+
+
+class ServiceFailed(EvawError):
+    """An allow-listed ``SERVICE`` endpoint could not be reached or answered badly."""
+
+    status = 502
+    code = "service-failed"

@@ -1,0 +1,155 @@
+"""The server's settings: one table, one frozen ``Settings`` object (Datasette's ``Setting``).
+
+Each row of :data:`SETTINGS` names a setting, its default and a line of help. The ``Settings``
+dataclass is generated from that table, so a setting is declared exactly once. CLI flags
+(``evawkg serve --port``), the environment (``EVAWKG_PORT=8081``) and tests
+(``Settings(port=0)``) all build the same object; :meth:`Settings.from_environment` reads the
+environment and applies explicit overrides on top.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from .errors import SettingsError
+from .namespaces import BASE
+
+#: Environment variables are ``EVAWKG_`` followed by the setting's name in upper case.
+ENVIRONMENT_PREFIX = "EVAWKG_"
+
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One row of the settings table."""
+
+    name: str
+    default: Any
+    help: str
+    type: type = str
+
+    @property
+    def environment_variable(self) -> str:
+        return ENVIRONMENT_PREFIX + self.name.upper()
+
+
+#: Every setting of the server, in the order ``evawkg serve --help`` shows them.
+SETTINGS: tuple[Setting, ...] = (
+    Setting("host", "127.0.0.1", "Interface to listen on (0.0.0.0 exposes the server to the network).", str),
+    Setting("port", 8080, "TCP port to listen on (0 picks a free one).", int),
+    Setting("workers", 1, "gunicorn worker processes; each holds its own query pool and copy of the graph.", int),
+    Setting("threads", 8, "Request threads per worker (they wait on query processes, so more than cores is fine).", int),
+    Setting("data", (), "RDF files to serve instead of the bundled graph (named graphs of quad formats kept).", tuple),
+    Setting("store", "", "Directory of an on-disk store reused across restarts while the sources are unchanged.", str),
+    Setting("infer", True, "Add the OWL 2 RL closure of the bundled graph (graph/inferred).", bool),
+    Setting("base_iri", BASE, "Base IRI relative IRIs in queries resolve against.", str),
+    Setting("default_graph_as_union", True, "Default graph = union of all named graphs (else the store's own default graph).", bool),
+    Setting("query_timeout", 30.0, "Seconds a query may run before its process is killed (a request's timeout= may lower it).", float),
+    Setting("max_rows", 100_000, "Most result rows (SELECT) or triples (CONSTRUCT/DESCRIBE); more is an error, never a silent cut. 0: no cap.", int),
+    Setting("max_body_bytes", 1_048_576, "Largest request body accepted (413 past it).", int),
+    Setting("max_concurrent_queries", 4, "Queries running at once per worker (each in its own process); 429 past it.", int),
+    Setting("queue_wait", 0.5, "Seconds a query waits for a free query process before the 429.", float),
+    Setting("allow_service", (), "SERVICE endpoints queries may call (exact IRIs); empty: SERVICE is refused.", tuple),
+    Setting("sandbox_network", True, "Run query processes in a network namespace without network (Linux) unless SERVICE is allowed.", bool),
+    Setting("cors_origins", ("*",), "Origins allowed by CORS for GET and POST ('*': any; empty: no CORS headers).", tuple),
+    Setting("gzip_level", 1, "gzip level for responses of 1 KiB or more when the client accepts it (0: off).", int),
+    Setting("log_level", "info", "Logging level of the server (debug, info, warning, error).", str),
+)
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+
+
+def _parse(setting: Setting, raw: Any) -> Any:
+    """The typed value of ``raw`` (a string from the environment, or a value from code)."""
+    if not isinstance(raw, str):
+        if setting.type is tuple:
+            return tuple(str(item) for item in raw)
+        if setting.type is float and isinstance(raw, int) and not isinstance(raw, bool):
+            return float(raw)
+        if setting.type is int and isinstance(raw, bool):
+            raise SettingsError(f"setting {setting.name} expects an integer, not {raw!r}")
+        if isinstance(raw, setting.type):
+            return raw
+        raise SettingsError(f"setting {setting.name} expects {setting.type.__name__}, not {raw!r}")
+    text = raw.strip()
+    try:
+        if setting.type is bool:
+            if text.lower() in _TRUE:
+                return True
+            if text.lower() in _FALSE:
+                return False
+            raise ValueError(text)
+        if setting.type is tuple:
+            return tuple(item.strip() for item in text.split(",") if item.strip())
+        return setting.type(text)
+    except ValueError:
+        raise SettingsError(f"setting {setting.name} ({setting.environment_variable}) expects "
+                            f"{setting.type.__name__}, not {raw!r}") from None
+
+
+def _validate(settings: Any) -> None:
+    if not 0 <= settings.port <= 65535:
+        raise SettingsError(f"port must be between 0 and 65535, not {settings.port}")
+    for name in ("workers", "threads", "max_concurrent_queries", "max_body_bytes"):
+        if getattr(settings, name) < 1:
+            raise SettingsError(f"{name} must be at least 1, not {getattr(settings, name)}")
+    if settings.query_timeout <= 0:
+        raise SettingsError(f"query_timeout must be positive, not {settings.query_timeout}")
+    for name in ("max_rows", "queue_wait"):
+        if getattr(settings, name) < 0:
+            raise SettingsError(f"{name} cannot be negative, not {getattr(settings, name)}")
+    if not 0 <= settings.gzip_level <= 9:
+        raise SettingsError(f"gzip_level must be between 0 and 9, not {settings.gzip_level}")
+
+
+def _post_init(self) -> None:
+    for setting in SETTINGS:
+        object.__setattr__(self, setting.name, _parse(setting, getattr(self, setting.name)))
+    _validate(self)
+
+
+def _from_environment(cls, environ: Mapping[str, str] | None = None, **overrides: Any):
+    """Settings from ``EVAWKG_<NAME>`` variables, then ``overrides`` (``None`` values are
+    ignored, so unset CLI flags leave the environment's value)."""
+    environ = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for setting in SETTINGS:
+        if setting.environment_variable in environ:
+            values[setting.name] = environ[setting.environment_variable]
+    unknown = set(overrides) - {setting.name for setting in SETTINGS}
+    if unknown:
+        raise SettingsError("unknown settings: " + ", ".join(sorted(unknown)))
+    values.update({name: value for name, value in overrides.items() if value is not None})
+    return cls(**values)
+
+
+def _replace(self, **changes: Any):
+    """A copy with some settings changed (validated like the original)."""
+    return dataclasses.replace(self, **changes)
+
+
+def _as_dict(self) -> dict[str, Any]:
+    return {setting.name: getattr(self, setting.name) for setting in SETTINGS}
+
+
+Settings = dataclasses.make_dataclass(
+    "Settings",
+    [(setting.name, Any, dataclasses.field(default=setting.default, metadata={"help": setting.help}))
+     for setting in SETTINGS],
+    frozen=True,
+    namespace={
+        "__doc__": "Every setting of the server; see :data:`SETTINGS` for names, defaults and help.",
+        "__post_init__": _post_init,
+        "from_environment": classmethod(_from_environment),
+        "replace": _replace,
+        "as_dict": _as_dict,
+    },
+)
+Settings.__module__ = __name__
+
+__all__ = ["SETTINGS", "Setting", "Settings", "SettingsError", "ENVIRONMENT_PREFIX"]

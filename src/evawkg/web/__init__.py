@@ -1,0 +1,142 @@
+"""The Flask application: ``create_app(settings)`` builds it; nothing happens at import time.
+
+One Blueprint per HTTP concern (``sparql_protocol``: ``/sparql``; ``/healthz`` here), one error
+handler (``errors``), and the cross-cutting HTTP duties as small hooks: CORS, gzip, one access-log
+line per request. The SPARQL work is done by a :class:`~evawkg.sparql.SparqlService`, the
+embedded pyoxigraph pool unless one is given (tests, or later a remote store).
+"""
+
+from __future__ import annotations
+
+import gzip
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
+
+from ..dataset import DatasetSource, ensure_store_directory
+from ..errors import EvawError
+from ..settings import Settings
+from ..sparql import SparqlService
+from .errors import register_error_handlers
+from .sparql_protocol import blueprint as sparql_blueprint
+
+access_log = logging.getLogger("evawkg.access")
+
+#: Responses smaller than this are not worth compressing.
+GZIP_MIN_BYTES = 1024
+
+
+@dataclass
+class AppState:
+    """What the views need: the settings and the service (``app.extensions["evawkg"]``)."""
+
+    settings: Settings
+    service: SparqlService
+
+
+def dataset_source(settings: Settings) -> DatasetSource:
+    """The recipe of the graph ``settings`` ask to serve (building ``--store`` if needed)."""
+    source = DatasetSource(files=tuple(str(Path(f)) for f in settings.data), infer=settings.infer)
+    if settings.store:
+        source = ensure_store_directory(source, Path(settings.store))
+    return source
+
+
+def create_app(settings: Settings | None = None, service: SparqlService | None = None) -> Flask:
+    """The Flask app serving ``settings``' graph through ``service`` (embedded by default)."""
+    settings = settings or Settings()
+    if service is None:
+        from ..query_pool import EmbeddedSparqlService
+
+        service = EmbeddedSparqlService(dataset_source(settings), settings)
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.json.sort_keys = False
+    app.extensions["evawkg"] = AppState(settings, service)
+    register_error_handlers(app)
+    app.register_blueprint(sparql_blueprint)
+    app.register_blueprint(health)
+    app.before_request(_start_clock)
+    # after_request hooks run last-registered first: log what was finally sent.
+    app.after_request(_access_log)
+    app.after_request(_gzip)
+    app.after_request(_cors)
+    return app
+
+
+health = Blueprint("health", __name__)
+
+
+@health.route("/healthz")
+def healthz() -> Response:
+    """200 with the dataset's size when queries can run, 503 while loading or after a failure."""
+    service = current_app.extensions["evawkg"].service
+    body: dict = {"data_version": service.data_version}
+    try:
+        description = service.describe()
+    except EvawError as error:
+        body.update(status="loading" if error.status == 503 else "failed", message=error.message)
+        response = jsonify(body)
+        response.status_code = 503
+        return response
+    body.update(status="ok", triples=description.triples, quads=description.quads,
+                graphs=len(description.graphs))
+    return jsonify(body)
+
+
+def _start_clock() -> None:
+    g.started = time.perf_counter()
+
+
+def _cors(response: Response) -> Response:
+    origins = current_app.extensions["evawkg"].settings.cors_origins
+    origin = request.headers.get("Origin")
+    if not origins or not origin:
+        return response
+    if "*" in origins:
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    elif origin in origins:
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.vary.add("Origin")
+    else:
+        return response
+    response.headers["Access-Control-Expose-Headers"] = "ETag, Retry-After, X-Result-Rows"
+    if request.method == "OPTIONS":
+        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
+        response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match"
+        response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+def _gzip(response: Response) -> Response:
+    level = current_app.extensions["evawkg"].settings.gzip_level
+    if (not level or response.direct_passthrough or response.status_code != 200
+            or "Content-Encoding" in response.headers or request.method == "HEAD"):
+        return response
+    if not request.accept_encodings["gzip"]:
+        return response
+    response.vary.add("Accept-Encoding")
+    data = response.get_data()
+    if len(data) < GZIP_MIN_BYTES:
+        return response
+    response.set_data(gzip.compress(data, compresslevel=level, mtime=0))
+    response.headers["Content-Encoding"] = "gzip"
+    return response
+
+
+def _access_log(response: Response) -> Response:
+    elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+    query = g.get("query_seconds")
+    access_log.info(
+        '%s "%s %s" %d %s bytes %.1f ms query=%s rows=%s%s',
+        request.remote_addr or "-", request.method, request.full_path.rstrip("?")[:200],
+        response.status_code, response.calculate_content_length() or 0, elapsed,
+        f"{query * 1000:.1f}ms" if query is not None else "-", g.get("rows", "-"),
+        f" error={g.error_code}" if g.get("error_code") else "")
+    return response
+
+
+__all__ = ["create_app", "AppState", "dataset_source"]

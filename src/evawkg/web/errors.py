@@ -1,0 +1,102 @@
+"""Every error, one body: the single place errors become HTTP responses.
+
+A core :class:`~evawkg.errors.EvawError` keeps its ``status`` and ``code``; werkzeug's own HTTP
+errors (unknown path, wrong method, body too large) are turned into ours first; anything else is
+a real fault: logged with its traceback and answered 500 without internals. The body is the same
+for every status, in the form the client reads best: ``application/json``
+(``{"error": code, "status": status, "message": …}``) for API clients, ``text/plain`` for SPARQL
+clients and scripts, ``text/html`` for browsers (Datasette does the same).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+
+from flask import Flask, Response, g, request
+from werkzeug.exceptions import HTTPException
+
+from .. import errors
+from .negotiation import ERRORS
+
+log = logging.getLogger("evawkg.web")
+
+_FROM_WERKZEUG = {
+    404: lambda e: errors.NotFound(f"nothing at {request.path}; the SPARQL endpoint is /sparql"),
+    405: lambda e: errors.MethodNotAllowed(
+        f"{request.method} is not allowed on {request.path}; use "
+        + ", ".join(sorted(e.valid_methods or ())),
+        allowed=tuple(sorted(e.valid_methods or ()))),
+    413: lambda e: errors.PayloadTooLarge("the request body is larger than the server accepts; "
+                                          "send a shorter query"),
+    415: lambda e: errors.UnsupportedMediaType(str(e.description)),
+}
+
+
+def as_evaw_error(exception: Exception) -> errors.EvawError:
+    """The project error standing for ``exception`` (logging real faults on the way)."""
+    if isinstance(exception, errors.EvawError):
+        if exception.status >= 500 and not isinstance(
+                exception, (errors.QueryTimeout, errors.NotReady, errors.ServiceFailed)):
+            log.error("server fault on %s %s: %s", request.method, request.path, exception.message)
+        return exception
+    if isinstance(exception, HTTPException) and exception.code in _FROM_WERKZEUG:
+        return _FROM_WERKZEUG[exception.code](exception)
+    if isinstance(exception, HTTPException) and exception.code and exception.code < 500:
+        converted = errors.ClientError(str(exception.description))
+        converted.status = exception.code
+        return converted
+    log.exception("server fault on %s %s", request.method, request.path)
+    return errors.EvawError("an internal error occurred; it has been logged")
+
+
+def render_error(error: errors.EvawError) -> Response:
+    """One response for ``error``, shaped for the client that asked."""
+    try:
+        _, shape = ERRORS.choose(request.headers.get("Accept"))
+    except errors.NotAcceptable:
+        shape = "text"
+    body = {"error": error.code, "status": error.status, "message": error.message}
+    for extra in ("line", "column"):
+        if getattr(error, extra, None) is not None:
+            body[extra] = getattr(error, extra)
+    if shape == "json":
+        response = Response(json.dumps(body, ensure_ascii=False, indent=2) + "\n",
+                            mimetype="application/json")
+    elif shape == "html":
+        response = Response(_HTML.format(status=error.status, code=html.escape(error.code),
+                                         message=html.escape(error.message)),
+                            mimetype="text/html")
+    else:
+        response = Response(f"Error {error.status} {error.code}: {error.message}\n",
+                            mimetype="text/plain")
+    response.status_code = error.status
+    response.vary.add("Accept")
+    if isinstance(error, errors.MethodNotAllowed) and error.allowed:
+        response.headers["Allow"] = ", ".join(error.allowed)
+    retry_after = getattr(error, "retry_after", None)
+    if retry_after is not None:
+        response.headers["Retry-After"] = str(retry_after)
+    elif isinstance(error, errors.NotReady):
+        response.headers["Retry-After"] = "5"
+    g.error_code = error.code
+    return response
+
+
+_HTML = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Error {status}</title></head>
+<body><h1>Error {status}: {code}</h1><p>{message}</p><p><a href="/sparql">SPARQL endpoint</a></p>
+</body></html>
+"""
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Route every exception through :func:`render_error`."""
+
+    @app.errorhandler(Exception)
+    def handle(exception: Exception) -> Response:
+        return render_error(as_evaw_error(exception))
+
+
+__all__ = ["register_error_handlers", "render_error", "as_evaw_error"]

@@ -1,0 +1,99 @@
+"""Content negotiation as data: ordered media-type tables per kind of answer, one chooser.
+
+The first entry of a table is what ``*/*`` (or no ``Accept``) gets. werkzeug's ``best_match``
+weighs q-values and then specificity (``text/turtle`` beats ``text/*`` beats ``*/*`` at equal
+quality). ``?format=`` (a format name or a media type) overrides ``Accept``. When nothing fits,
+:class:`~evawkg.errors.NotAcceptable` names what is available. Every negotiated response says
+``Vary: Accept``. (RFC 9110 section 12; SPARQL 1.1 Protocol section 2.1.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Generic, TypeVar
+
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+
+from ..errors import NotAcceptable
+from ..sparql import GRAPH_FORMATS, RESULT_FORMATS, AnswerFormat
+
+T = TypeVar("T")
+
+HTML = "text/html"
+
+
+class MediaTable(Generic[T]):
+    """An ordered table of (media type, value) with the names ``format=`` may use."""
+
+    def __init__(self, what: str, rows: Sequence[tuple[str, T]], names: dict[str, T]):
+        self.what = what
+        self.rows = tuple(rows)
+        self.names = names
+
+    @property
+    def media_types(self) -> list[str]:
+        return [media_type for media_type, _ in self.rows]
+
+    def value_of(self, media_type: str) -> T:
+        for candidate, value in self.rows:
+            if candidate == media_type:
+                return value
+        raise KeyError(media_type)
+
+    def choose(self, accept: str | None, format_name: str | None = None) -> tuple[str, T]:
+        """The (media type, value) answering ``accept`` (a header) or ``format_name``."""
+        if format_name:
+            key = format_name.strip().lower()
+            if key in self.names:
+                value = self.names[key]
+                return next(mt for mt, v in self.rows if v == value), value
+            if key in self.media_types:
+                return key, self.value_of(key)
+            raise NotAcceptable(f"format={format_name!r} is not available for {self.what}; use one "
+                                f"of: {', '.join(sorted(self.names))} or a media type: "
+                                f"{', '.join(self.media_types)}")
+        parsed = parse_accept_header(accept or "*/*", MIMEAccept)
+        if not parsed:
+            parsed = parse_accept_header("*/*", MIMEAccept)
+        best = parsed.best_match(self.media_types)
+        if best is None:
+            raise NotAcceptable(f"cannot answer {self.what} as {accept!r}; available media types: "
+                                f"{', '.join(self.media_types)}")
+        return best, self.value_of(best)
+
+
+def _format_rows(formats: Sequence[AnswerFormat]) -> list[tuple[str, AnswerFormat]]:
+    # Every format's preferred media type first, then the aliases: */* picks the first.
+    preferred = [(fmt.media_type, fmt) for fmt in formats]
+    aliases = [(mt, fmt) for fmt in formats for mt in fmt.media_types[1:]
+               if mt not in {row[0] for row in preferred}]
+    return preferred + aliases
+
+
+def _format_names(formats: Sequence[AnswerFormat]) -> dict[str, AnswerFormat]:
+    return {name: fmt for fmt in formats for name in (fmt.name, *fmt.aliases)}
+
+
+#: SELECT and ASK answers: SPARQL JSON, XML, CSV, TSV.
+RESULTS = MediaTable("SELECT/ASK results", _format_rows(RESULT_FORMATS), _format_names(RESULT_FORMATS))
+
+#: CONSTRUCT and DESCRIBE answers: Turtle, N-Triples, JSON-LD, RDF/XML, TriG, N-Quads.
+GRAPHS = MediaTable("CONSTRUCT/DESCRIBE graphs", _format_rows(GRAPH_FORMATS), _format_names(GRAPH_FORMATS))
+
+#: GET /sparql without a query: the service description as RDF, or the query page.
+SERVICE_DESCRIPTION = MediaTable(
+    "the service description", _format_rows(GRAPH_FORMATS) + [(HTML, None)],
+    {**_format_names(GRAPH_FORMATS), "html": None})
+
+#: Error bodies: text for SPARQL clients and scripts, JSON for API clients, HTML for browsers.
+ERRORS = MediaTable("errors", [("text/plain", "text"), ("application/json", "json"),
+                               (HTML, "html")], {"text": "text", "json": "json", "html": "html"})
+
+
+def table_for(kind: str) -> MediaTable:
+    """The table of a query's kind of answer (``results`` or ``graph``)."""
+    return GRAPHS if kind == "graph" else RESULTS
+
+
+__all__ = ["MediaTable", "RESULTS", "GRAPHS", "SERVICE_DESCRIPTION", "ERRORS", "HTML", "table_for"]

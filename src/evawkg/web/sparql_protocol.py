@@ -1,0 +1,190 @@
+"""``/sparql``: the SPARQL 1.1 Protocol, query operation (https://www.w3.org/TR/sparql11-protocol/).
+
+Translation only: a request becomes a :class:`~evawkg.sparql.QueryRequest`, the service answers,
+the answer becomes a response. Accepted requests (section 2.1):
+
+* ``GET /sparql?query=…``;
+* ``POST`` with ``application/x-www-form-urlencoded`` (``query=…``);
+* ``POST`` with ``application/sparql-query`` (the query is the body).
+
+``default-graph-uri`` / ``named-graph-uri`` (repeatable) set the dataset; ``timeout`` (seconds)
+lowers the server's limit; ``format`` overrides ``Accept``. ``update=`` and
+``application/sparql-update`` are refused (403: read-only). Without a query, ``GET`` answers
+the SPARQL Service Description (RDF), or a plain query page to a browser.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+from dataclasses import dataclass
+
+from flask import Blueprint, Response, current_app, g, request
+
+from ..answers import serialize_graph
+from ..errors import (ClientError, PayloadTooLarge, QuerySyntaxError, ReadOnly,
+                      UnsupportedMediaType)
+from ..namespaces import PREFIXES
+from ..service_description import PREFIXES as SD_PREFIXES
+from ..service_description import describe_service
+from ..sparql import PreparedQuery, QueryRequest, prepare_query
+from .negotiation import HTML, SERVICE_DESCRIPTION, table_for
+
+blueprint = Blueprint("sparql", __name__)
+
+FORM = "application/x-www-form-urlencoded"
+SPARQL_QUERY = "application/sparql-query"
+SPARQL_UPDATE = "application/sparql-update"
+
+
+@dataclass(frozen=True)
+class ProtocolRequest:
+    """The protocol's parameters, whichever way they came."""
+
+    query: str | None
+    default_graphs: tuple[str, ...] | None
+    named_graphs: tuple[str, ...] | None
+    timeout: float
+    format: str | None
+
+
+def read_protocol_request(settings) -> ProtocolRequest:
+    """The parameters of the current request; raises 403, 413, 415 or 400 errors."""
+    if request.content_length is not None and request.content_length > settings.max_body_bytes:
+        raise PayloadTooLarge(f"the request body has {request.content_length} bytes, more than "
+                              f"the {settings.max_body_bytes} this server accepts")
+    parameters = request.args
+    body_query: str | None = None
+    if request.method == "POST":
+        media_type = request.mimetype
+        if media_type == FORM:
+            parameters = request.values  # URL and form fields together
+        elif media_type == SPARQL_QUERY:
+            charset = request.mimetype_params.get("charset", "utf-8")
+            try:
+                body_query = request.get_data(cache=False).decode(charset)
+            except (UnicodeDecodeError, LookupError):
+                raise QuerySyntaxError(f"the query body is not valid {charset} text") from None
+        elif media_type == SPARQL_UPDATE:
+            raise ReadOnly("SPARQL Update is refused: this endpoint is read-only")
+        else:
+            raise UnsupportedMediaType(
+                f"cannot read a POST body of type {media_type or '(none)'!r}; send "
+                f"{FORM} (query=…) or {SPARQL_QUERY} (the query as the body)")
+    if parameters.getlist("update"):
+        raise ReadOnly("SPARQL Update is refused: this endpoint is read-only")
+    queries = parameters.getlist("query") + ([body_query] if body_query is not None else [])
+    if len(queries) > 1:
+        raise ClientError("the request carries more than one query; send exactly one")
+    return ProtocolRequest(
+        query=queries[0] if queries else None,
+        default_graphs=tuple(parameters.getlist("default-graph-uri")) or None,
+        named_graphs=tuple(parameters.getlist("named-graph-uri")) or None,
+        timeout=_timeout(parameters.get("timeout"), settings.query_timeout),
+        format=parameters.get("format") or None)
+
+
+def _timeout(value: str | None, limit: float) -> float:
+    if value in (None, ""):
+        return limit
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = -1.0
+    if not seconds > 0:
+        raise ClientError(f"timeout={value!r} is not a positive number of seconds")
+    return min(seconds, limit)
+
+
+@blueprint.route("/sparql", methods=["GET", "POST"])
+def endpoint() -> Response:
+    state = current_app.extensions["evawkg"]
+    settings, service = state.settings, state.service
+    protocol = read_protocol_request(settings)
+    if protocol.query is None:
+        if request.method == "POST":
+            raise ClientError("the POST request carries no query; send query=… or a "
+                              f"{SPARQL_QUERY} body")
+        return _service_description(service, protocol)
+    prepared = prepare_query(protocol.query, allow_service=settings.allow_service,
+                             base_iri=settings.base_iri, prefixes=PREFIXES)
+    media_type, fmt = table_for(prepared.kind).choose(request.headers.get("Accept"),
+                                                      protocol.format)
+    etag = _etag(service.data_version, prepared, protocol, media_type)
+    if request.method in ("GET", "HEAD") and request.if_none_match.contains_weak(etag):
+        return _not_modified(etag)
+    answer = service.query(QueryRequest(prepared, fmt, protocol.timeout,
+                                        protocol.default_graphs, protocol.named_graphs))
+    g.query_seconds, g.rows = answer.seconds, answer.rows
+    response = Response(answer.payload, content_type=_content_type(media_type))
+    response.headers["X-Result-Rows"] = str(answer.rows)
+    if request.method in ("GET", "HEAD"):
+        response.set_etag(etag, weak=True)
+    response.vary.add("Accept")
+    return response
+
+
+def _content_type(media_type: str) -> str:
+    return media_type + "; charset=utf-8" if media_type.startswith("text/") else media_type
+
+
+def _etag(version: str, prepared: PreparedQuery, protocol: ProtocolRequest, media_type: str) -> str:
+    digest = hashlib.sha256()
+    for part in (prepared.text, repr(protocol.default_graphs), repr(protocol.named_graphs),
+                 media_type):
+        digest.update(part.encode() + b"\0")
+    return f"{version}-{digest.hexdigest()[:20]}"
+
+
+def _not_modified(etag: str) -> Response:
+    response = Response(status=304)
+    response.set_etag(etag, weak=True)
+    response.vary.add("Accept")
+    return response
+
+
+def _service_description(service, protocol: ProtocolRequest) -> Response:
+    media_type, fmt = SERVICE_DESCRIPTION.choose(request.headers.get("Accept"), protocol.format)
+    if media_type == HTML:
+        response = Response(_QUERY_PAGE.format(endpoint=html.escape(request.base_url),
+                                               prefixes=html.escape(_prefix_lines())),
+                            mimetype="text/html")
+    else:
+        etag = f"{service.data_version}-sd-{hashlib.sha256(media_type.encode() + request.base_url.encode()).hexdigest()[:12]}"
+        if request.if_none_match.contains_weak(etag):
+            return _not_modified(etag)
+        triples = describe_service(request.base_url, service.describe())
+        response = Response(serialize_graph(triples, fmt.name, SD_PREFIXES),
+                            content_type=_content_type(media_type))
+        response.set_etag(etag, weak=True)
+    response.vary.add("Accept")
+    return response
+
+
+def _prefix_lines() -> str:
+    return "\n".join(f"PREFIX {prefix}: <{iri}>" for prefix, iri in PREFIXES.items())
+
+
+_QUERY_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>evawkg SPARQL endpoint</title>
+<style>body{{font-family:sans-serif;max-width:60rem;margin:2rem auto}}textarea{{width:100%}}</style>
+</head><body>
+<h1>evawkg SPARQL endpoint</h1>
+<p>Read-only SPARQL 1.1 endpoint at <code>{endpoint}</code>. These prefixes are predeclared:</p>
+<details><summary>prefixes</summary><pre>{prefixes}</pre></details>
+<form method="get" action="{endpoint}">
+<textarea name="query" rows="12">SELECT ?class (COUNT(?thing) AS ?things)
+WHERE {{ ?thing a ?class }}
+GROUP BY ?class ORDER BY DESC(?things) LIMIT 20</textarea>
+<p><label>Format <select name="format">
+<option value="json">SPARQL JSON</option><option value="xml">SPARQL XML</option>
+<option value="csv">CSV</option><option value="tsv">TSV</option>
+<option value="turtle">Turtle (CONSTRUCT/DESCRIBE)</option>
+<option value="json-ld">JSON-LD (CONSTRUCT/DESCRIBE)</option></select></label>
+<label>Timeout (s) <input name="timeout" size="4"></label>
+<button type="submit">Run query</button></p>
+</form></body></html>
+"""
+
+
+__all__ = ["blueprint", "read_protocol_request", "ProtocolRequest"]
