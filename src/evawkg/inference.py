@@ -41,7 +41,6 @@ from .namespaces import GRAPH
 INFERRED_GRAPH = ox.NamedNode(str(GRAPH["inferred"]))
 
 _PREFIXES = {"rdf": str(RDF), "rdfs": str(RDFS), "owl": str(OWL), "xsd": str(XSD)}
-_LIST_MEMBER = "rdf:rest*/rdf:first"
 
 #: The namespaces whose own terms' axiomatic typing the closure leaves out.
 VOCABULARY_NAMESPACES = (str(RDF), str(RDFS), str(OWL), str(XSD))
@@ -49,108 +48,116 @@ VOCABULARY_NAMESPACES = (str(RDF), str(RDFS), str(OWL), str(XSD))
 
 @dataclass(frozen=True)
 class Rule:
-    """One OWL 2 RL rule: ``body`` (a SPARQL group pattern) entails the triple ``head``."""
+    """One OWL 2 RL rule: the triple patterns ``atoms`` (joined, then ``condition`` applied)
+    entail the triple ``head``.
+
+    ``full`` rules are evaluated over all triples every round; the others semi-naively, once per
+    atom with that atom restricted to the previous round's new triples (a rule with a negated
+    condition on derivable triples, cls-int1, cannot be). Atoms with a property path (RDF lists,
+    never inferred) are never the restricted one."""
 
     name: str
     head: str
-    body: str
+    atoms: tuple[str, ...]
+    condition: str = ""
+    full: bool = False
+
+    @property
+    def body(self) -> str:
+        return " . ".join(self.atoms) + (" . " if self.atoms else "") + self.condition
 
 
-def _rules(name: str, heads: list[str], body: str) -> list[Rule]:
-    return [Rule(name, head, body) for head in heads]
+def _rules(name: str, heads: list[str], atoms: str, condition: str = "", *, full: bool = False) -> list[Rule]:
+    parts = tuple(atom.strip() for atom in atoms.split(" . ") if atom.strip())
+    return [Rule(name, head, parts, condition, full) for head in heads]
 
+
+_MEMBER = "rdf:rest*/rdf:first"
 
 RULES: tuple[Rule, ...] = tuple(
     # Table 4: equality (eq-ref, x sameAs x for every term, is a tautology and left out).
-    _rules("eq-sym", ["?y owl:sameAs ?x"], "?x owl:sameAs ?y .")
-    + _rules("eq-trans", ["?x owl:sameAs ?z"], "?x owl:sameAs ?y . ?y owl:sameAs ?z .")
-    + _rules("eq-rep-s", ["?s2 ?p ?o"], "?s owl:sameAs ?s2 . ?s ?p ?o .")
-    + _rules("eq-rep-p", ["?s ?p2 ?o"], "?p owl:sameAs ?p2 . ?s ?p ?o .")
-    + _rules("eq-rep-o", ["?s ?p ?o2"], "?o owl:sameAs ?o2 . ?s ?p ?o .")
+    _rules("eq-sym", ["?y owl:sameAs ?x"], "?x owl:sameAs ?y")
+    + _rules("eq-trans", ["?x owl:sameAs ?z"], "?x owl:sameAs ?y . ?y owl:sameAs ?z")
+    + _rules("eq-rep-s", ["?s2 ?p ?o"], "?s owl:sameAs ?s2 . ?s ?p ?o")
+    + _rules("eq-rep-p", ["?s ?p2 ?o"], "?p owl:sameAs ?p2 . ?s ?p ?o")
+    + _rules("eq-rep-o", ["?s ?p ?o2"], "?o owl:sameAs ?o2 . ?s ?p ?o")
     # Table 5: properties.
-    + _rules("prp-dom", ["?x a ?c"], "?p rdfs:domain ?c . ?x ?p ?y .")
-    + _rules("prp-rng", ["?y a ?c"], "?p rdfs:range ?c . ?x ?p ?y .")
-    + _rules("prp-fp", ["?y1 owl:sameAs ?y2"],
-             "?p a owl:FunctionalProperty . ?x ?p ?y1 , ?y2 . FILTER(?y1 != ?y2)")
+    + _rules("prp-dom", ["?x a ?c"], "?p rdfs:domain ?c . ?x ?p ?y")
+    + _rules("prp-rng", ["?y a ?c"], "?p rdfs:range ?c . ?x ?p ?y")
+    + _rules("prp-fp", ["?y1 owl:sameAs ?y2"], "?p a owl:FunctionalProperty . ?x ?p ?y1 . ?x ?p ?y2",
+             "FILTER(?y1 != ?y2)")
     + _rules("prp-ifp", ["?x1 owl:sameAs ?x2"],
-             "?p a owl:InverseFunctionalProperty . ?x1 ?p ?y . ?x2 ?p ?y . FILTER(?x1 != ?x2)")
-    + _rules("prp-symp", ["?y ?p ?x"], "?p a owl:SymmetricProperty . ?x ?p ?y .")
-    + _rules("prp-trp", ["?x ?p ?z"], "?p a owl:TransitiveProperty . ?x ?p ?y . ?y ?p ?z .")
-    + _rules("prp-spo1", ["?x ?p2 ?y"], "?p1 rdfs:subPropertyOf ?p2 . ?x ?p1 ?y .")
-    + _rules("prp-eqp1", ["?x ?p2 ?y"], "?p1 owl:equivalentProperty ?p2 . ?x ?p1 ?y .")
-    + _rules("prp-eqp2", ["?x ?p1 ?y"], "?p1 owl:equivalentProperty ?p2 . ?x ?p2 ?y .")
-    + _rules("prp-inv1", ["?y ?p2 ?x"], "?p1 owl:inverseOf ?p2 . ?x ?p1 ?y .")
-    + _rules("prp-inv2", ["?y ?p1 ?x"], "?p1 owl:inverseOf ?p2 . ?x ?p2 ?y .")
+             "?p a owl:InverseFunctionalProperty . ?x1 ?p ?y . ?x2 ?p ?y", "FILTER(?x1 != ?x2)")
+    + _rules("prp-symp", ["?y ?p ?x"], "?p a owl:SymmetricProperty . ?x ?p ?y")
+    + _rules("prp-trp", ["?x ?p ?z"], "?p a owl:TransitiveProperty . ?x ?p ?y . ?y ?p ?z")
+    + _rules("prp-spo1", ["?x ?p2 ?y"], "?p1 rdfs:subPropertyOf ?p2 . ?x ?p1 ?y")
+    + _rules("prp-eqp1", ["?x ?p2 ?y"], "?p1 owl:equivalentProperty ?p2 . ?x ?p1 ?y")
+    + _rules("prp-eqp2", ["?x ?p1 ?y"], "?p1 owl:equivalentProperty ?p2 . ?x ?p2 ?y")
+    + _rules("prp-inv1", ["?y ?p2 ?x"], "?p1 owl:inverseOf ?p2 . ?x ?p1 ?y")
+    + _rules("prp-inv2", ["?y ?p1 ?x"], "?p1 owl:inverseOf ?p2 . ?x ?p2 ?y")
     # Table 6: classes.
-    + _rules("cls-thing", ["owl:Thing a owl:Class"], "")
-    + _rules("cls-nothing1", ["owl:Nothing a owl:Class"], "")
-    + _rules("cls-int1", ["?y a ?c"],
-             f"?c owl:intersectionOf ?l . ?l rdf:first ?c1 . ?y a ?c1 . "
-             f"FILTER NOT EXISTS {{ ?l {_LIST_MEMBER} ?ci . FILTER NOT EXISTS {{ ?y a ?ci }} }}")
-    + _rules("cls-int2", ["?y a ?ci"], f"?c owl:intersectionOf ?l . ?l {_LIST_MEMBER} ?ci . ?y a ?c .")
-    + _rules("cls-uni", ["?y a ?c"], f"?c owl:unionOf ?l . ?l {_LIST_MEMBER} ?ci . ?y a ?ci .")
+    + _rules("cls-thing", ["owl:Thing a owl:Class"], "", full=True)
+    + _rules("cls-nothing1", ["owl:Nothing a owl:Class"], "", full=True)
+    + _rules("cls-int1", ["?y a ?c"], "?c owl:intersectionOf ?l . ?l rdf:first ?c1 . ?y a ?c1",
+             f"FILTER NOT EXISTS {{ ?l {_MEMBER} ?ci . FILTER NOT EXISTS {{ ?y a ?ci }} }}", full=True)
+    + _rules("cls-int2", ["?y a ?ci"], f"?c owl:intersectionOf ?l . ?l {_MEMBER} ?ci . ?y a ?c")
+    + _rules("cls-uni", ["?y a ?c"], f"?c owl:unionOf ?l . ?l {_MEMBER} ?ci . ?y a ?ci")
     + _rules("cls-svf1", ["?u a ?x"],
-             "?x owl:someValuesFrom ?y ; owl:onProperty ?p . ?u ?p ?v . ?v a ?y .")
-    + _rules("cls-svf2", ["?u a ?x"],
-             "?x owl:someValuesFrom owl:Thing ; owl:onProperty ?p . ?u ?p ?v .")
-    + _rules("cls-avf", ["?v a ?y"], "?x owl:allValuesFrom ?y ; owl:onProperty ?p . ?u a ?x ; ?p ?v .")
-    + _rules("cls-hv1", ["?u ?p ?y"], "?x owl:hasValue ?y ; owl:onProperty ?p . ?u a ?x .")
-    + _rules("cls-hv2", ["?u a ?x"], "?x owl:hasValue ?y ; owl:onProperty ?p . ?u ?p ?y .")
-    # Keep each body one basic graph pattern with its FILTER last: pyoxigraph then starts the
-    # join from the (rare) restriction triples instead of every pair of values of every property.
+             "?x owl:someValuesFrom ?y . ?x owl:onProperty ?p . ?u ?p ?v . ?v a ?y")
+    + _rules("cls-svf2", ["?u a ?x"], "?x owl:someValuesFrom owl:Thing . ?x owl:onProperty ?p . ?u ?p ?v")
+    + _rules("cls-avf", ["?v a ?y"], "?x owl:allValuesFrom ?y . ?x owl:onProperty ?p . ?u a ?x . ?u ?p ?v")
+    + _rules("cls-hv1", ["?u ?p ?y"], "?x owl:hasValue ?y . ?x owl:onProperty ?p . ?u a ?x")
+    + _rules("cls-hv2", ["?u a ?x"], "?x owl:hasValue ?y . ?x owl:onProperty ?p . ?u ?p ?y")
+    # Conditions come last so that pyoxigraph joins from the (rare) restriction triples.
     + _rules("cls-maxc2", ["?y1 owl:sameAs ?y2"],
-             "?x owl:maxCardinality ?n ; owl:onProperty ?p . ?u a ?x ; ?p ?y1 , ?y2 . "
+             "?x owl:maxCardinality ?n . ?x owl:onProperty ?p . ?u a ?x . ?u ?p ?y1 . ?u ?p ?y2",
              "FILTER(?n = 1 && ?y1 != ?y2)")
     + _rules("cls-maxqc3", ["?y1 owl:sameAs ?y2"],
-             "?x owl:maxQualifiedCardinality ?n ; owl:onProperty ?p ; owl:onClass ?c . "
-             "?u a ?x ; ?p ?y1 , ?y2 . ?y1 a ?c . ?y2 a ?c . FILTER(?n = 1 && ?y1 != ?y2)")
+             "?x owl:maxQualifiedCardinality ?n . ?x owl:onProperty ?p . ?x owl:onClass ?c . "
+             "?u a ?x . ?u ?p ?y1 . ?u ?p ?y2 . ?y1 a ?c . ?y2 a ?c", "FILTER(?n = 1 && ?y1 != ?y2)")
     + _rules("cls-maxqc4", ["?y1 owl:sameAs ?y2"],
-             "?x owl:maxQualifiedCardinality ?n ; owl:onProperty ?p ; owl:onClass owl:Thing . "
-             "?u a ?x ; ?p ?y1 , ?y2 . FILTER(?n = 1 && ?y1 != ?y2)")
-    + _rules("cls-oo", ["?y a ?c"], f"?c owl:oneOf ?l . ?l {_LIST_MEMBER} ?y .")
+             "?x owl:maxQualifiedCardinality ?n . ?x owl:onProperty ?p . ?x owl:onClass owl:Thing . "
+             "?u a ?x . ?u ?p ?y1 . ?u ?p ?y2", "FILTER(?n = 1 && ?y1 != ?y2)")
+    + _rules("cls-oo", ["?y a ?c"], f"?c owl:oneOf ?l . ?l {_MEMBER} ?y")
     # Table 7: class axioms.
-    + _rules("cax-sco", ["?x a ?c2"], "?c1 rdfs:subClassOf ?c2 . ?x a ?c1 .")
-    + _rules("cax-eqc1", ["?x a ?c2"], "?c1 owl:equivalentClass ?c2 . ?x a ?c1 .")
-    + _rules("cax-eqc2", ["?x a ?c1"], "?c1 owl:equivalentClass ?c2 . ?x a ?c2 .")
+    + _rules("cax-sco", ["?x a ?c2"], "?c1 rdfs:subClassOf ?c2 . ?x a ?c1")
+    + _rules("cax-eqc1", ["?x a ?c2"], "?c1 owl:equivalentClass ?c2 . ?x a ?c1")
+    + _rules("cax-eqc2", ["?x a ?c1"], "?c1 owl:equivalentClass ?c2 . ?x a ?c2")
     # Table 9: schema vocabulary.
     + _rules("scm-cls", ["?c rdfs:subClassOf ?c", "?c owl:equivalentClass ?c",
-                         "?c rdfs:subClassOf owl:Thing", "owl:Nothing rdfs:subClassOf ?c"],
-             "?c a owl:Class .")
-    + _rules("scm-sco", ["?c1 rdfs:subClassOf ?c3"], "?c1 rdfs:subClassOf ?c2 . ?c2 rdfs:subClassOf ?c3 .")
-    + _rules("scm-eqc1", ["?c1 rdfs:subClassOf ?c2", "?c2 rdfs:subClassOf ?c1"],
-             "?c1 owl:equivalentClass ?c2 .")
-    + _rules("scm-eqc2", ["?c1 owl:equivalentClass ?c2"],
-             "?c1 rdfs:subClassOf ?c2 . ?c2 rdfs:subClassOf ?c1 .")
+                         "?c rdfs:subClassOf owl:Thing", "owl:Nothing rdfs:subClassOf ?c"], "?c a owl:Class")
+    + _rules("scm-sco", ["?c1 rdfs:subClassOf ?c3"], "?c1 rdfs:subClassOf ?c2 . ?c2 rdfs:subClassOf ?c3")
+    + _rules("scm-eqc1", ["?c1 rdfs:subClassOf ?c2", "?c2 rdfs:subClassOf ?c1"], "?c1 owl:equivalentClass ?c2")
+    + _rules("scm-eqc2", ["?c1 owl:equivalentClass ?c2"], "?c1 rdfs:subClassOf ?c2 . ?c2 rdfs:subClassOf ?c1")
     # scm-op and scm-dp; owlrl also applies them to rdf:Property, and so do we.
-    + _rules("scm-op", ["?p rdfs:subPropertyOf ?p", "?p owl:equivalentProperty ?p"],
-             "?p a ?kind . VALUES ?kind { owl:ObjectProperty owl:DatatypeProperty rdf:Property }")
-    + _rules("scm-spo", ["?p1 rdfs:subPropertyOf ?p3"],
-             "?p1 rdfs:subPropertyOf ?p2 . ?p2 rdfs:subPropertyOf ?p3 .")
+    + _rules("scm-op", ["?p rdfs:subPropertyOf ?p", "?p owl:equivalentProperty ?p"], "?p a ?kind",
+             "VALUES ?kind { owl:ObjectProperty owl:DatatypeProperty rdf:Property }")
+    + _rules("scm-spo", ["?p1 rdfs:subPropertyOf ?p3"], "?p1 rdfs:subPropertyOf ?p2 . ?p2 rdfs:subPropertyOf ?p3")
     + _rules("scm-eqp1", ["?p1 rdfs:subPropertyOf ?p2", "?p2 rdfs:subPropertyOf ?p1"],
-             "?p1 owl:equivalentProperty ?p2 .")
+             "?p1 owl:equivalentProperty ?p2")
     + _rules("scm-eqp2", ["?p1 owl:equivalentProperty ?p2"],
-             "?p1 rdfs:subPropertyOf ?p2 . ?p2 rdfs:subPropertyOf ?p1 .")
-    + _rules("scm-dom1", ["?p rdfs:domain ?c2"], "?p rdfs:domain ?c1 . ?c1 rdfs:subClassOf ?c2 .")
-    + _rules("scm-dom2", ["?p1 rdfs:domain ?c"], "?p2 rdfs:domain ?c . ?p1 rdfs:subPropertyOf ?p2 .")
-    + _rules("scm-rng1", ["?p rdfs:range ?c2"], "?p rdfs:range ?c1 . ?c1 rdfs:subClassOf ?c2 .")
-    + _rules("scm-rng2", ["?p1 rdfs:range ?c"], "?p2 rdfs:range ?c . ?p1 rdfs:subPropertyOf ?p2 .")
+             "?p1 rdfs:subPropertyOf ?p2 . ?p2 rdfs:subPropertyOf ?p1")
+    + _rules("scm-dom1", ["?p rdfs:domain ?c2"], "?p rdfs:domain ?c1 . ?c1 rdfs:subClassOf ?c2")
+    + _rules("scm-dom2", ["?p1 rdfs:domain ?c"], "?p2 rdfs:domain ?c . ?p1 rdfs:subPropertyOf ?p2")
+    + _rules("scm-rng1", ["?p rdfs:range ?c2"], "?p rdfs:range ?c1 . ?c1 rdfs:subClassOf ?c2")
+    + _rules("scm-rng2", ["?p1 rdfs:range ?c"], "?p2 rdfs:range ?c . ?p1 rdfs:subPropertyOf ?p2")
     + _rules("scm-hv", ["?c1 rdfs:subClassOf ?c2"],
-             "?c1 owl:hasValue ?i ; owl:onProperty ?p1 . ?c2 owl:hasValue ?i ; owl:onProperty ?p2 . "
-             "?p1 rdfs:subPropertyOf ?p2 .")
+             "?c1 owl:hasValue ?i . ?c1 owl:onProperty ?p1 . ?c2 owl:hasValue ?i . ?c2 owl:onProperty ?p2 . "
+             "?p1 rdfs:subPropertyOf ?p2")
     + _rules("scm-svf1", ["?c1 rdfs:subClassOf ?c2"],
-             "?c1 owl:someValuesFrom ?y1 ; owl:onProperty ?p . "
-             "?c2 owl:someValuesFrom ?y2 ; owl:onProperty ?p . ?y1 rdfs:subClassOf ?y2 .")
+             "?c1 owl:someValuesFrom ?y1 . ?c1 owl:onProperty ?p . ?c2 owl:someValuesFrom ?y2 . "
+             "?c2 owl:onProperty ?p . ?y1 rdfs:subClassOf ?y2")
     + _rules("scm-svf2", ["?c1 rdfs:subClassOf ?c2"],
-             "?c1 owl:someValuesFrom ?y ; owl:onProperty ?p1 . "
-             "?c2 owl:someValuesFrom ?y ; owl:onProperty ?p2 . ?p1 rdfs:subPropertyOf ?p2 .")
+             "?c1 owl:someValuesFrom ?y . ?c1 owl:onProperty ?p1 . ?c2 owl:someValuesFrom ?y . "
+             "?c2 owl:onProperty ?p2 . ?p1 rdfs:subPropertyOf ?p2")
     + _rules("scm-avf1", ["?c1 rdfs:subClassOf ?c2"],
-             "?c1 owl:allValuesFrom ?y1 ; owl:onProperty ?p . "
-             "?c2 owl:allValuesFrom ?y2 ; owl:onProperty ?p . ?y1 rdfs:subClassOf ?y2 .")
+             "?c1 owl:allValuesFrom ?y1 . ?c1 owl:onProperty ?p . ?c2 owl:allValuesFrom ?y2 . "
+             "?c2 owl:onProperty ?p . ?y1 rdfs:subClassOf ?y2")
     + _rules("scm-avf2", ["?c2 rdfs:subClassOf ?c1"],
-             "?c1 owl:allValuesFrom ?y ; owl:onProperty ?p1 . "
-             "?c2 owl:allValuesFrom ?y ; owl:onProperty ?p2 . ?p1 rdfs:subPropertyOf ?p2 .")
-    + _rules("scm-int", ["?c rdfs:subClassOf ?ci"], f"?c owl:intersectionOf ?l . ?l {_LIST_MEMBER} ?ci .")
-    + _rules("scm-uni", ["?ci rdfs:subClassOf ?c"], f"?c owl:unionOf ?l . ?l {_LIST_MEMBER} ?ci .")
+             "?c1 owl:allValuesFrom ?y . ?c1 owl:onProperty ?p1 . ?c2 owl:allValuesFrom ?y . "
+             "?c2 owl:onProperty ?p2 . ?p1 rdfs:subPropertyOf ?p2")
+    + _rules("scm-int", ["?c rdfs:subClassOf ?ci"], f"?c owl:intersectionOf ?l . ?l {_MEMBER} ?ci")
+    + _rules("scm-uni", ["?ci rdfs:subClassOf ?c"], f"?c owl:unionOf ?l . ?l {_MEMBER} ?ci")
 )
 
 # The filter of is_trivial as SPARQL (minus literal subjects, which SPARQL never inserts):
@@ -165,34 +172,75 @@ _TRIVIAL = (
 )
 
 
+# Working graphs of the semi-naive fixpoint: the previous round's new triples, and this round's.
+_DELTA_GRAPH = ox.NamedNode(str(GRAPH["inferred-delta"]))
+_NEW_GRAPH = ox.NamedNode(str(GRAPH["inferred-new"]))
+
+
 def infer(store: ox.Store) -> int:
     """Recompute the OWL 2 RL closure of every graph of ``store`` into :data:`INFERRED_GRAPH`.
 
     Returns how many triples the inferred graph holds. Triples already asserted in some graph
-    are never copied into it."""
-    if store.contains_named_graph(INFERRED_GRAPH):
-        store.remove_graph(INFERRED_GRAPH)
-    asserted = [g for g in store.named_graphs() if g != INFERRED_GRAPH]
-    using = " ".join(f"USING <{g.value}>" for g in [*asserted, INFERRED_GRAPH])
-    update = " ;\n".join(_rule_update(rule, using) for rule in RULES)
-    size = -1
-    while True:
-        extra = _list_rules(store, asserted)
-        store.update(update + "".join(" ;\n" + _rule_update(rule, using) for rule in extra),
-                     prefixes=_PREFIXES)
-        new_size = _size(store)
-        if new_size == size:
-            break
-        size = new_size
+    are never copied into it.
+
+    Semi-naive evaluation: the first round runs every rule over everything; each later round
+    only joins the triples the round before added (one variant of each rule per atom), so the
+    work shrinks with what is still new and the last, empty round is almost free."""
+    working = (INFERRED_GRAPH, _DELTA_GRAPH, _NEW_GRAPH)
+    for graph in working:
+        if store.contains_named_graph(graph):
+            store.remove_graph(graph)
+    asserted = [g for g in store.named_graphs() if g not in working]
+    using = (" ".join(f"USING <{g.value}>" for g in [*asserted, INFERRED_GRAPH, _NEW_GRAPH])
+             + f" USING NAMED <{_DELTA_GRAPH.value}>")
+    # Stratified: close the (small) schema first, so that instance rules start from complete
+    # class and property hierarchies and later rounds see few new schema triples.
+    schema = tuple(rule for rule in RULES if rule.name.startswith(("scm-", "cls-thing", "cls-nothing")))
+    _fixpoint(store, schema, using, [])
+    _fixpoint(store, RULES, using, asserted)
+    for graph in (_DELTA_GRAPH, _NEW_GRAPH):
+        if store.contains_named_graph(graph):
+            store.remove_graph(graph)
     inferred = f"<{INFERRED_GRAPH.value}>"
     store.update(f"DELETE {{ GRAPH {inferred} {{ ?s ?p ?o }} }} "
                  f"WHERE {{ GRAPH {inferred} {{ ?s ?p ?o }} FILTER({_TRIVIAL}) }}", prefixes=_PREFIXES)
     return _size(store)
 
 
-def _rule_update(rule: Rule, using: str) -> str:
-    return (f"INSERT {{ GRAPH <{INFERRED_GRAPH.value}> {{ {rule.head} }} }} {using} "
-            f"WHERE {{ {rule.body} FILTER NOT EXISTS {{ {rule.head} }} }}")
+def _fixpoint(store: ox.Store, rules: tuple[Rule, ...], using: str, asserted: list[ox.NamedNode]) -> None:
+    """Run ``rules`` until a round adds nothing: the first round over everything, the later ones
+    semi-naively. New triples end in :data:`INFERRED_GRAPH`. ``asserted`` graphs are searched for
+    property chains and keys (none: those rules are left out)."""
+    first_round = [_rule_update(rule, using) for rule in rules]
+    later_rounds = [_rule_update(rule, using, delta=index) for rule in rules if not rule.full
+                    for index, atom in enumerate(rule.atoms) if "*" not in atom]
+    later_rounds += [_rule_update(rule, using) for rule in rules if rule.full and rule.atoms]
+    updates = first_round
+    while True:
+        list_rules = _list_rules(store, asserted) if asserted else []
+        store.update(" ;\n".join(updates + [_rule_update(rule, using) for rule in list_rules]),
+                     prefixes=_PREFIXES)
+        if next(iter(store.quads_for_pattern(None, None, None, _NEW_GRAPH)), None) is None:
+            break
+        store.update(f"ADD <{_NEW_GRAPH.value}> TO <{INFERRED_GRAPH.value}> ; "
+                     f"DROP SILENT GRAPH <{_DELTA_GRAPH.value}> ; "
+                     f"MOVE <{_NEW_GRAPH.value}> TO <{_DELTA_GRAPH.value}>")
+        updates = later_rounds
+    if store.contains_named_graph(_DELTA_GRAPH):
+        store.remove_graph(_DELTA_GRAPH)
+
+
+def _rule_update(rule: Rule, using: str, *, delta: int | None = None) -> str:
+    """The SPARQL Update of ``rule``; with ``delta``, that atom only matches the last round's
+    new triples."""
+    if delta is None:
+        body = rule.body
+    else:
+        others = [atom for index, atom in enumerate(rule.atoms) if index != delta]
+        body = " . ".join([f"GRAPH <{_DELTA_GRAPH.value}> {{ {rule.atoms[delta]} }}", *others])
+        body += " . " + rule.condition
+    return (f"INSERT {{ GRAPH <{_NEW_GRAPH.value}> {{ {rule.head} }} }} {using} "
+            f"WHERE {{ {body} FILTER NOT EXISTS {{ {rule.head} }} }}")
 
 
 def _size(store: ox.Store) -> int:
@@ -203,7 +251,7 @@ def _size(store: ox.Store) -> int:
 def _list_rules(store: ox.Store, asserted: list[ox.NamedNode]) -> list[Rule]:
     """prp-spo2 (property chains) and prp-key (keys) join a list of properties whose length
     only the data says: one rule per chain or key, written out from the current graphs."""
-    graphs = [*asserted, INFERRED_GRAPH]
+    graphs = [*asserted, INFERRED_GRAPH, _NEW_GRAPH]
     rules = []
     query = ("SELECT ?owner ?kind ?l WHERE { ?owner ?kind ?l . "
              "VALUES ?kind { owl:propertyChainAxiom owl:hasKey } }")
@@ -215,12 +263,12 @@ def _list_rules(store: ox.Store, asserted: list[ox.NamedNode]) -> list[Rule]:
         if owner is None:
             continue
         if row["kind"].value.endswith("propertyChainAxiom"):
-            hops = " ".join(f"?u{i} <{p.value}> ?u{i + 1} ." for i, p in enumerate(items))
-            rules.append(Rule("prp-spo2", f"?u0 {owner} ?u{len(items)}", hops))
+            hops = " . ".join(f"?u{i} <{p.value}> ?u{i + 1}" for i, p in enumerate(items))
+            rules.append(Rule("prp-spo2", f"?u0 {owner} ?u{len(items)}", (hops,), full=True))
         else:
-            keys = " ".join(f"?x <{p.value}> ?z{i} . ?y <{p.value}> ?z{i} ." for i, p in enumerate(items))
-            rules.append(Rule("prp-key", "?x owl:sameAs ?y",
-                              f"?x a {owner} . ?y a {owner} . {keys} FILTER(?x != ?y)"))
+            keys = " . ".join(f"?x <{p.value}> ?z{i} . ?y <{p.value}> ?z{i}" for i, p in enumerate(items))
+            rules.append(Rule("prp-key", "?x owl:sameAs ?y", (f"?x a {owner} . ?y a {owner} . {keys}",),
+                              "FILTER(?x != ?y)", full=True))
     return rules
 
 
