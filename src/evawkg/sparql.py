@@ -167,7 +167,7 @@ _TOKEN = re.compile(r"""
     (?P<comment>\#[^\r\n]*)
   | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"
               |'(?:[^'\\\r\n]|\\.)*'|"(?:[^"\\\r\n]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
   | (?P<var>[?$][\w\u00B7]+)
   | (?P<langtag>@[A-Za-z]+(?:-[A-Za-z0-9]+)*)
   | (?P<word>[\w:%\\](?:[\w\u00B7\-.:%\\]*[\w\u00B7\-:%\\])?)
@@ -265,7 +265,7 @@ def _service_endpoints(tokens: list[_Token], base: str | None, prefixes: dict[st
         else:
             shown = endpoint.text if endpoint is not None else "(nothing)"
             raise ServiceRefused(f"SERVICE {shown} is refused: a SERVICE endpoint must be an "
-                                 "IRI on the operator's allow-list, not a variable")
+                                 "IRI on the operator's allow-list (a variable cannot be checked)")
 
 
 __all__ = ["QUERY_FORMS", "RESULT_FORMATS", "GRAPH_FORMATS", "AnswerFormat", "answer_format",

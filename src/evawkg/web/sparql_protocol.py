@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, current_app, g, request
 
 from ..answers import serialize_graph
-from ..errors import (ClientError, PayloadTooLarge, QuerySyntaxError, ReadOnly,
-                      UnsupportedMediaType)
+from ..errors import (ClientError, NotAcceptable, PayloadTooLarge, QuerySyntaxError,
+                      ReadOnly, UnsupportedMediaType)
 from ..namespaces import PREFIXES
 from ..service_description import PREFIXES as SD_PREFIXES
 from ..service_description import describe_service
@@ -108,8 +108,14 @@ def endpoint() -> Response:
         return _service_description(service, protocol)
     prepared = prepare_query(protocol.query, allow_service=settings.allow_service,
                              base_iri=settings.base_iri, prefixes=PREFIXES)
-    media_type, fmt = table_for(prepared.kind).choose(request.headers.get("Accept"),
-                                                      protocol.format)
+    table = table_for(prepared.kind)
+    try:
+        media_type, fmt = table.choose(request.headers.get("Accept"), protocol.format)
+    except NotAcceptable:
+        if prepared.form is not None:
+            raise
+        # A query of no known form will not parse: its syntax error matters more than Accept.
+        media_type, fmt = table.rows[0]
     etag = _etag(service.data_version, prepared, protocol, media_type)
     if request.method in ("GET", "HEAD") and request.if_none_match.contains_weak(etag):
         return _not_modified(etag)

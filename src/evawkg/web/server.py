@@ -1,0 +1,86 @@
+"""``evawkg serve``: the SPARQL endpoint under gunicorn, started from Python.
+
+The master process prepares the on-disk store when ``--store`` is given (so workers only reuse
+it), then gunicorn forks ``workers`` processes with ``threads`` request threads each (``gthread``);
+each worker builds the app (``create_app``), whose query pool loads the graph in the background.
+Startup prints where the server listens and, once loaded, how many triples it serves.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+
+from gunicorn.app.base import BaseApplication
+
+from ..dataset import print_progress
+from ..settings import Settings
+
+
+class GunicornServer(BaseApplication):
+    """gunicorn configured from :class:`~evawkg.settings.Settings`, loading ``create_app``."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        settings = self.settings
+        config = {
+            "bind": f"{settings.host}:{settings.port}",
+            "workers": settings.workers,
+            "threads": settings.threads,
+            "worker_class": "gthread",
+            # Loading a large graph happens in the background; this only bounds a stuck worker.
+            "timeout": max(120, int(settings.query_timeout * 2)),
+            "graceful_timeout": 10,
+            "keepalive": 5,
+            "accesslog": None,  # our own access log has the query time and result size
+            "errorlog": "-",
+            "loglevel": settings.log_level,
+            "when_ready": _announce_listening,
+            "control_socket_disable": True,
+        }
+        for key, value in config.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from . import create_app
+
+        app = create_app(self.settings)
+        service = app.extensions["evawkg"].service
+        threading.Thread(target=_announce_dataset, args=(service,), daemon=True).start()
+        return app
+
+
+def _announce_listening(server) -> None:
+    for listener in server.LISTENERS:
+        address = listener.getsockname()
+        where = f"{address[0]}:{address[1]}" if isinstance(address, tuple) else str(address)
+        print_progress(f"listening on http://{where}/sparql (health: /healthz)")
+
+
+def _announce_dataset(service) -> None:
+    try:
+        service.wait_ready()
+        description = service.describe()
+    except Exception as error:  # noqa: BLE001 -- reported; /healthz says "failed"
+        print_progress(f"loading the graph failed: {error}")
+        return
+    print_progress(f"serving {description.triples} triples ({description.quads} quads in "
+                   f"{len(description.graphs)} named graphs), data version {service.data_version}")
+
+
+def serve(settings: Settings) -> None:
+    """Run the server until interrupted."""
+    logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if settings.store:
+        from . import dataset_source
+
+        dataset_source(settings)  # built once here, reused by every worker
+    GunicornServer(settings).run()
+
+
+__all__ = ["serve", "GunicornServer"]

@@ -1,0 +1,93 @@
+"""Fixtures of the web tests: Flask's app and client built from Settings over small fixtures,
+and a live server on loopback started as ``evawkg serve`` would start it."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from evawkg.settings import Settings
+from evawkg.web import create_app
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "web"
+FIXTURE_FILES = (str(FIXTURES / "organizations.ttl"), str(FIXTURES / "activities.trig"))
+
+#: Ten VALUES blocks of ten values: 10^10 solutions, hours of work for any engine.
+ENDLESS_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(
+    f"VALUES ?v{i} {{ {' '.join(str(j) for j in range(10))} }}" for i in range(10)) + " }"
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings(data=FIXTURE_FILES, max_concurrent_queries=2, queue_wait=0.2,
+                    query_timeout=5.0, max_rows=20, max_body_bytes=4096,
+                    cors_origins=("https://analyst.example",))
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    application = create_app(settings)
+    service = application.extensions["evawkg"].service
+    service.wait_ready(60)
+    yield application
+    service.close()
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for(url: str, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"{url} did not answer within {seconds} s")
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """``evawkg serve`` over the fixtures on a free loopback port: (base URL, process)."""
+    port = free_port()
+    environment = dict(os.environ, EVAWKG_CORS_ORIGINS="*")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "evawkg.web.command", "--port", str(port), "--threads", "8",
+         "--timeout", "3", "--max-concurrent-queries", "3", "--log-level", "warning",
+         *[arg for path in FIXTURE_FILES for arg in ("--data", path)]],
+        env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(base + "/healthz")
+        yield base, process
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        if process.stdout:
+            process.stdout.close()
+
+
+@pytest.fixture(scope="session")
+def endless_query() -> str:
+    return ENDLESS_QUERY

@@ -1,0 +1,395 @@
+"""The SPARQL 1.1 Protocol on /sparql, through Flask's test client (no socket)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import threading
+import time
+import warnings
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+from rdflib.compare import isomorphic
+
+from evawkg.namespaces import GRAPH
+
+LABELS = "SELECT ?label WHERE { ?a a evaw:Activity ; rdfs:label ?label } ORDER BY ?label"
+DESCRIBE_ORGS = "CONSTRUCT { ?o rdfs:label ?l } WHERE { ?o a org:FormalOrganization ; rdfs:label ?l }"
+LABEL_VALUES = ["Shelter support, Namibia", "Training of police officers in Thailand"]
+
+
+def parse_rdf(data: bytes, rdflib_format: str) -> rdflib.Graph:
+    """``data`` as one rdflib graph (quad formats: the union of their graphs)."""
+    with warnings.catch_warnings():
+        # Known gap: rdflib 7.6's own JSON-LD, TriG and N-Quads parsers build a ConjunctiveGraph
+        # internally and warn about it; the warning is rdflib's, not ours.
+        warnings.filterwarnings("ignore", "ConjunctiveGraph is deprecated", DeprecationWarning)
+        if rdflib_format in ("trig", "nquads"):
+            # rdflib's Dataset warns on every use in 7.6: read quads with pyoxigraph instead.
+            quads = ox.parse(data, format=ox.RdfFormat.TRIG if rdflib_format == "trig"
+                             else ox.RdfFormat.N_QUADS)
+            data = ox.serialize([quad.triple for quad in quads], format=ox.RdfFormat.N_TRIPLES)
+            rdflib_format = "nt"
+        return rdflib.Graph().parse(data=data, format=rdflib_format)
+
+
+def labels_of(response) -> list[str]:
+    return [b["label"]["value"] for b in response.get_json(force=True)["results"]["bindings"]]
+
+
+def test_get_sparql_query_returns_json_results(client):
+    response = client.get("/sparql", query_string={"query": LABELS})
+    assert response.status_code == 200
+    assert response.mimetype == "application/sparql-results+json"
+    assert labels_of(response) == LABEL_VALUES
+    assert response.headers["X-Result-Rows"] == "2"
+    assert "Accept" in response.vary
+
+
+def test_post_form_and_post_sparql_query_answer_like_get(client):
+    form = client.post("/sparql", data={"query": LABELS})
+    direct = client.post("/sparql", data=LABELS.encode(),
+                         content_type="application/sparql-query; charset=utf-8")
+    assert labels_of(form) == labels_of(direct) == LABEL_VALUES
+
+
+@pytest.mark.parametrize(("accept", "media_type"), [
+    (None, "application/sparql-results+json"),
+    ("*/*", "application/sparql-results+json"),
+    ("application/sparql-results+json", "application/sparql-results+json"),
+    ("application/json", "application/json"),
+    ("application/sparql-results+xml", "application/sparql-results+xml"),
+    ("application/xml", "application/xml"),
+    ("text/csv", "text/csv"),
+    ("text/tab-separated-values", "text/tab-separated-values"),
+    ("text/csv;q=0.5, application/sparql-results+xml;q=0.9", "application/sparql-results+xml"),
+    ("text/*;q=0.9, text/tab-separated-values", "text/tab-separated-values"),
+    ("text/*, */*;q=0.1", "text/csv"),
+    ("text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8", "application/xml"),
+])
+def test_get_sparql_select_accept_chooses_media_type(client, accept, media_type):
+    headers = {"Accept": accept} if accept else {}
+    response = client.get("/sparql", query_string={"query": LABELS}, headers=headers)
+    assert response.status_code == 200
+    assert response.mimetype == media_type
+    assert b"Namibia" in response.data
+
+
+@pytest.mark.parametrize(("accept", "media_type", "rdflib_format"), [
+    (None, "text/turtle", "turtle"),
+    ("text/turtle", "text/turtle", "turtle"),
+    ("application/n-triples", "application/n-triples", "nt"),
+    ("application/ld+json", "application/ld+json", "json-ld"),
+    ("application/rdf+xml", "application/rdf+xml", "xml"),
+    ("application/trig", "application/trig", "trig"),
+    ("application/n-quads", "application/n-quads", "nquads"),
+    ("application/rdf+xml;q=0.4, text/turtle;q=0.8", "text/turtle", "turtle"),
+])
+def test_get_sparql_construct_accept_chooses_graph_format(client, accept, media_type, rdflib_format):
+    headers = {"Accept": accept} if accept else {}
+    response = client.get("/sparql", query_string={"query": DESCRIBE_ORGS}, headers=headers)
+    assert response.status_code == 200 and response.mimetype == media_type
+    graph = parse_rdf(response.data, rdflib_format)
+    reference = rdflib.Graph().parse(
+        data=client.get("/sparql", query_string={"query": DESCRIBE_ORGS, "format": "nt"}).data,
+        format="nt")
+    assert len(reference) == 4
+    assert isomorphic(graph, reference)
+
+
+def test_get_sparql_jsonld_is_compacted_with_project_prefixes(client):
+    response = client.get("/sparql", query_string={"query": DESCRIBE_ORGS},
+                          headers={"Accept": "application/ld+json"})
+    document = json.loads(response.data)
+    assert document["@context"]["rdfs"] == "http://www.w3.org/2000/01/rdf-schema#"
+    ids = {node["@id"] for node in document["@graph"]}
+    assert "id:organization/unodc" in ids
+    assert all("rdfs:label" in node for node in document["@graph"])
+
+
+@pytest.mark.parametrize(("format_name", "media_type"), [
+    ("csv", "text/csv"), ("tsv", "text/tab-separated-values"), ("xml", "application/sparql-results+xml"),
+    ("json", "application/sparql-results+json"), ("text/csv", "text/csv"),
+])
+def test_get_sparql_format_parameter_overrides_accept(client, format_name, media_type):
+    response = client.get("/sparql", query_string={"query": LABELS, "format": format_name},
+                          headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200 and response.mimetype == media_type
+
+
+@pytest.mark.parametrize(("query", "accept", "format_name"), [
+    (LABELS, "text/turtle", None),
+    (LABELS, "image/png", None),
+    (DESCRIBE_ORGS, "application/sparql-results+json", None),
+    (LABELS, None, "turtle"),
+])
+def test_get_sparql_bad_accept_returns_406_listing_available(client, query, accept, format_name):
+    headers = {"Accept": accept} if accept else {}
+    params = {"query": query, **({"format": format_name} if format_name else {})}
+    response = client.get("/sparql", query_string=params, headers=headers)
+    assert response.status_code == 406
+    assert "available" in response.get_data(as_text=True)
+    expected = "text/csv" if query == LABELS else "text/turtle"
+    assert expected in response.get_data(as_text=True)
+
+
+def test_ask_answers_boolean_in_json_and_xml(client):
+    yes = client.get("/sparql", query_string={"query": "ASK { <https://evawkg.example.org/id/country/TH> rdfs:label 'Thailand'@en }"})
+    assert yes.get_json(force=True)["boolean"] is True
+    no = client.get("/sparql", query_string={"query": "ASK { <https://evawkg.example.org/id/country/XX> ?p ?o }"},
+                    headers={"Accept": "application/sparql-results+xml"})
+    assert b"<boolean>false</boolean>" in no.data
+
+
+def test_post_sparql_syntax_error_returns_400_with_position(client):
+    response = client.post("/sparql", data="SELECT ?s WHERE {\n  ?s ?p \n}",
+                           content_type="application/sparql-query",
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["error"] == "query-syntax-error"
+    assert body["line"] == 3 and body["column"] in (1, 2)  # the parser's own position
+    assert f"line 3, column {body['column']}" in body["message"]
+
+
+@pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
+def test_other_methods_on_sparql_return_405_with_allow(client, method):
+    response = client.open("/sparql", method=method)
+    assert response.status_code == 405
+    assert set(response.headers["Allow"].split(", ")) >= {"GET", "POST"}
+    assert "method-not-allowed" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("content_type", ["text/plain", "application/json", "multipart/form-data; boundary=x"])
+def test_post_sparql_unknown_media_type_returns_415(client, content_type):
+    response = client.post("/sparql", data=b"SELECT * {}", content_type=content_type)
+    assert response.status_code == 415
+    assert "application/sparql-query" in response.get_data(as_text=True)
+
+
+def test_post_sparql_body_over_limit_returns_413(client, settings):
+    query = "SELECT * WHERE { ?s ?p ?o } #" + "x" * settings.max_body_bytes
+    for response in (client.post("/sparql", data=query, content_type="application/sparql-query"),
+                     client.post("/sparql", data={"query": query})):
+        assert response.status_code == 413
+        assert "payload-too-large" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("how", "text"), [
+    ("get", "INSERT DATA { <http://a> <http://b> <http://c> }"),
+    ("form", "DELETE WHERE { ?s ?p ?o }"),
+    ("body", "LOAD <http://127.0.0.1:9/data.ttl>"),
+    ("update-form", "CLEAR ALL"),
+    ("update-body", "DROP ALL"),
+])
+def test_sparql_update_and_load_return_403(client, how, text):
+    if how == "get":
+        response = client.get("/sparql", query_string={"query": text})
+    elif how == "form":
+        response = client.post("/sparql", data={"query": text})
+    elif how == "body":
+        response = client.post("/sparql", data=text, content_type="application/sparql-query")
+    elif how == "update-form":
+        response = client.post("/sparql", data={"update": text})
+    else:
+        response = client.post("/sparql", data=text, content_type="application/sparql-update")
+    assert response.status_code == 403
+    assert "read-only" in response.get_data(as_text=True)
+
+
+def test_service_is_refused_with_403(client):
+    response = client.get("/sparql", query_string={
+        "query": "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"},
+        headers={"Accept": "application/json"})
+    assert response.status_code == 403
+    assert response.get_json()["error"] == "service-refused"
+
+
+def test_from_selects_store_graphs_and_overrides_union(client):
+    places = str(GRAPH["places"])
+    query = f"SELECT ?s FROM <{places}> WHERE {{ ?s ?p ?o }}"
+    rows = client.get("/sparql", query_string={"query": query}).get_json(force=True)
+    subjects = {b["s"]["value"] for b in rows["results"]["bindings"]}
+    assert subjects == {"https://evawkg.example.org/id/country/TH",
+                        "https://evawkg.example.org/id/country/NA"}
+    unknown = client.get("/sparql", query_string={
+        "query": "SELECT * FROM <http://127.0.0.1:9/remote.ttl> WHERE { ?s ?p ?o }"})
+    assert unknown.status_code == 200 and unknown.get_json(force=True)["results"]["bindings"] == []
+
+
+def test_default_and_named_graph_uri_parameters_set_the_dataset(client):
+    places, activities = str(GRAPH["places"]), str(GRAPH["activities"])
+    response = client.get("/sparql", query_string=[
+        ("query", "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"), ("default-graph-uri", places)])
+    assert response.get_json(force=True)["results"]["bindings"][0]["n"]["value"] == "2"
+    response = client.post("/sparql?named-graph-uri=" + activities,
+                           data="SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }",
+                           content_type="application/sparql-query")
+    graphs = [b["g"]["value"] for b in response.get_json(force=True)["results"]["bindings"]]
+    assert graphs == [activities]
+
+
+def test_default_graph_is_union_of_named_graphs(client):
+    response = client.get("/sparql", query_string={"query": "SELECT (COUNT(*) AS ?n) { ?s ?p ?o }"})
+    assert response.get_json(force=True)["results"]["bindings"][0]["n"]["value"] == "23"
+
+
+def test_result_over_row_cap_fails_loudly_with_422(client, settings):
+    response = client.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o }"},
+                          headers={"Accept": "application/json"})
+    assert response.status_code == 422
+    body = response.get_json()
+    assert body["error"] == "result-too-large" and str(settings.max_rows) in body["message"]
+    capped = client.get("/sparql", query_string={"query": "SELECT * { ?s ?p ?o } LIMIT 20"})
+    assert capped.status_code == 200 and capped.headers["X-Result-Rows"] == "20"
+    graph = client.get("/sparql", query_string={"query": "CONSTRUCT WHERE { ?s ?p ?o }"})
+    assert graph.status_code == 422
+
+
+def test_timeout_parameter_lowers_limit_and_answers_503(client, endless_query):
+    started = time.monotonic()
+    response = client.get("/sparql", query_string={"query": endless_query, "timeout": "1"},
+                          headers={"Accept": "application/json"})
+    elapsed = time.monotonic() - started
+    assert response.status_code == 503 and response.get_json()["error"] == "query-timeout"
+    assert 0.9 < elapsed < 4
+    assert "1 s" in response.get_json()["message"]
+    # the pool recovers at once
+    assert labels_of(client.get("/sparql", query_string={"query": LABELS})) == LABEL_VALUES
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "soon", "nan"])
+def test_bad_timeout_parameter_returns_400(client, value):
+    response = client.get("/sparql", query_string={"query": LABELS, "timeout": value})
+    assert response.status_code == 400 and "timeout" in response.get_data(as_text=True)
+
+
+def test_queries_past_concurrency_cap_get_429_with_retry_after(app, settings, endless_query):
+    results = []
+
+    def slow():
+        results.append(app.test_client().get(
+            "/sparql", query_string={"query": endless_query, "timeout": "2"}).status_code)
+
+    threads = [threading.Thread(target=slow) for _ in range(settings.max_concurrent_queries)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)
+    response = app.test_client().get("/sparql", query_string={"query": LABELS})
+    for thread in threads:
+        thread.join()
+    assert response.status_code == 429
+    assert response.headers["Retry-After"] == "1"
+    assert results == [503] * settings.max_concurrent_queries
+
+
+def test_etag_from_data_version_and_304_on_if_none_match(client, app):
+    first = client.get("/sparql", query_string={"query": LABELS})
+    etag = first.headers["ETag"]
+    assert app.extensions["evawkg"].service.data_version in etag
+    again = client.get("/sparql", query_string={"query": LABELS}, headers={"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b"" and again.headers["ETag"] == etag
+    other_type = client.get("/sparql", query_string={"query": LABELS},
+                            headers={"If-None-Match": etag, "Accept": "text/csv"})
+    assert other_type.status_code == 200
+
+
+def test_gzip_when_accepted_and_large_enough(client):
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 20"
+    plain = client.get("/sparql", query_string={"query": query})
+    zipped = client.get("/sparql", query_string={"query": query},
+                        headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.data) == plain.data
+    assert "Accept-Encoding" in zipped.vary
+    small = client.get("/sparql", query_string={"query": LABELS}, headers={"Accept-Encoding": "gzip"})
+    assert "Content-Encoding" not in small.headers
+
+
+def test_cors_allows_configured_origin_only(client):
+    allowed = client.get("/sparql", query_string={"query": LABELS},
+                         headers={"Origin": "https://analyst.example"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://analyst.example"
+    assert "Origin" in allowed.vary
+    other = client.get("/sparql", query_string={"query": LABELS},
+                       headers={"Origin": "https://elsewhere.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+    preflight = client.options("/sparql", headers={
+        "Origin": "https://analyst.example", "Access-Control-Request-Method": "POST"})
+    assert preflight.status_code == 200
+    assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
+
+
+@pytest.mark.parametrize(("accept", "rdflib_format", "media_type"), [
+    ("text/turtle", "turtle", "text/turtle"),
+    ("application/ld+json", "json-ld", "application/ld+json"),
+    (None, "turtle", "text/turtle"),
+])
+def test_get_sparql_without_query_returns_service_description(client, accept, rdflib_format, media_type):
+    response = client.get("/sparql", headers={"Accept": accept} if accept else {})
+    assert response.status_code == 200 and response.mimetype == media_type
+    graph = parse_rdf(response.data, rdflib_format)
+    sd = rdflib.Namespace("http://www.w3.org/ns/sparql-service-description#")
+    void = rdflib.Namespace("http://rdfs.org/ns/void#")
+    service = graph.value(predicate=rdflib.RDF.type, object=sd.Service)
+    assert graph.value(service, sd.endpoint) == rdflib.URIRef("http://localhost/sparql")
+    assert (service, sd.feature, sd.UnionDefaultGraph) in graph
+    sizes = {str(graph.value(named, sd.name)): graph.value(graph.value(named, sd.graph), void.triples).toPython()
+             for named in graph.subjects(rdflib.RDF.type, sd.NamedGraph)}
+    assert sizes == {str(GRAPH["activities"]): 10, str(GRAPH["organizations"]): 11,
+                     str(GRAPH["places"]): 2}
+    formats = set(graph.objects(service, sd.resultFormat))
+    assert rdflib.URIRef("http://www.w3.org/ns/formats/SPARQL_Results_JSON") in formats
+
+
+def test_get_sparql_browser_gets_query_page(client):
+    response = client.get("/sparql", headers={
+        "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"})
+    assert response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "<form" in page and 'name="query"' in page and "PREFIX evaw:" in page
+
+
+@pytest.mark.parametrize(("accept", "media_type"), [
+    ("application/json", "application/json"),
+    ("text/html", "text/html"),
+    ("application/sparql-results+json", "text/plain"),
+    (None, "text/plain"),
+])
+@pytest.mark.parametrize(("request_args", "status", "code"), [
+    ({"path": "/nowhere"}, 404, "not-found"),
+    ({"path": "/sparql", "method": "PUT"}, 405, "method-not-allowed"),
+    ({"path": "/sparql", "query_string": {"query": "SELEC * {}"}}, 400, "query-syntax-error"),
+    ({"path": "/sparql", "query_string": {"query": "CLEAR ALL"}}, 403, "read-only"),
+    ({"path": "/sparql", "method": "POST", "data": b"x", "content_type": "text/plain"}, 415,
+     "unsupported-media-type"),
+])
+def test_error_body_has_one_shape_per_client(client, accept, media_type, request_args, status, code):
+    headers = {"Accept": accept} if accept else {}
+    response = client.open(headers=headers, **request_args)
+    assert response.status_code == status and response.mimetype == media_type
+    text = response.get_data(as_text=True)
+    if media_type == "application/json":
+        body = response.get_json()
+        assert (body["error"], body["status"]) == (code, status) and body["message"]
+    elif media_type == "text/html":
+        assert f"Error {status}: {code}" in text
+    else:
+        assert text.startswith(f"Error {status} {code}: ")
+
+
+def test_healthz_reports_dataset(client, app):
+    body = client.get("/healthz").get_json()
+    assert body["status"] == "ok" and body["quads"] == 23 and body["graphs"] == 3
+    assert body["data_version"] == app.extensions["evawkg"].service.data_version
+
+
+def test_access_log_has_one_line_with_query_time_and_size(client, caplog):
+    with caplog.at_level("INFO", logger="evawkg.access"):
+        client.get("/sparql", query_string={"query": LABELS})
+    lines = [r.getMessage() for r in caplog.records if r.name == "evawkg.access"]
+    assert len(lines) == 1
+    assert '"GET /sparql?query=' in lines[0] and " 200 " in lines[0]
+    assert "query=" in lines[0] and "rows=2" in lines[0] and " bytes " in lines[0]
