@@ -70,8 +70,9 @@ RESULT_FORMATS: tuple[AnswerFormat, ...] = (
 
 _GRAPH_FORMAT_IRIS = {"turtle": "Turtle", "ntriples": "N-Triples", "json-ld": "JSON-LD",
                       "rdfxml": "RDF_XML", "trig": "TriG", "nquads": "N-Quads"}
-_GRAPH_FORMAT_ALIASES = {"turtle": ("ttl",), "ntriples": ("nt", "n-triples"),
-                         "json-ld": ("jsonld",), "rdfxml": ("rdf", "xml", "rdf/xml", "owl"),
+_GRAPH_FORMAT_ALIASES = {"turtle": ("ttl", "n3"),  # Turtle is valid N3
+                          "ntriples": ("nt", "n-triples"),
+                         "json-ld": ("jsonld",), "rdfxml": ("rdf", "xml", "rdf/xml", "rdf+xml", "owl"),
                          "trig": (), "nquads": ("nq", "n-quads")}
 
 #: CONSTRUCT and DESCRIBE answers, in the order of :data:`evawkg.formats.RDF_FORMATS`.
