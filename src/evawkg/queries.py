@@ -190,8 +190,10 @@ def load_named_query(path: Path) -> NamedQuery:
     return parse_named_query(text, name=path.stem, path=path)
 
 
-def parse_named_query(text: str, *, name: str, path: Path | None = None) -> NamedQuery:
-    """Parse a named query from its ``text``; see :func:`load_named_query`."""
+def parse_named_query(text: str, *, name: str, path: Path | str | None = None,
+                      ad_hoc: bool = False) -> NamedQuery:
+    """Parse a named query from its ``text``; see :func:`load_named_query`. ``ad_hoc`` is
+    for a user's own file (or stdin): its name need not be kebab-case."""
     where = str(path) if path is not None else name
 
     def fail(problem: str, line: int | None = None) -> QueryHeaderError:
@@ -200,7 +202,7 @@ def parse_named_query(text: str, *, name: str, path: Path | None = None) -> Name
     def fail_at(problem: str, line: int, column: int) -> QueryHeaderError:
         return QueryHeaderError(f"{where}:{line}:{column}: {problem}")
 
-    if not _NAME.match(name):
+    if not ad_hoc and not _NAME.match(name):
         raise fail(f"name {name!r} is not kebab-case (lower-case letters, digits and '-')")
     header_lines, first = _header_lines(text)
     if not header_lines:
@@ -234,7 +236,7 @@ def parse_named_query(text: str, *, name: str, path: Path | None = None) -> Name
         if not re.search(rf"[?$]{re.escape(parameter.name)}\b", body):
             raise fail(f"parameter {parameter.name!r} is not used: the query has no ?{parameter.name}")
     form = _check_query(text, parameters, fail, fail_at)
-    return NamedQuery(name=name, path=path or Path(name + ".rq"), summary=header["summary"].strip(),
+    return NamedQuery(name=name, path=Path(path or name + ".rq"), summary=header["summary"].strip(),
                       description=header["description"].strip(), tags=tuple(tags),
                       parameters=parameters, text=text, form=form)
 

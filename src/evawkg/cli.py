@@ -1,0 +1,414 @@
+"""The ``evawkg`` command: check, validate, query and export the knowledge graph.
+
+This module only translates: arguments become calls into the core modules, and their values
+or errors become output and an exit code. The exit-code contract (as pySHACL's):
+
+* ``0``: ok, the data conforms, the query ran;
+* ``1``: the data does not conform, a check failed, a query failed while running;
+* ``2``: usage error, a bad parameter, input that cannot be read or parsed, a broken bundle.
+
+Reports go to stdout, diagnostics to stderr: a user's mistake is one line on stderr, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Iterable
+from pathlib import Path
+
+import click
+import pyoxigraph
+
+from . import __version__
+from .bundle import Bundle, default_bundle
+from .errors import BundleError, ClientError, EvawError, UnparsableInput
+from .namespaces import PREFIXES
+
+#: Result formats of ``query`` and the pyoxigraph serialiser of each (``table`` is ours).
+RESULT_FORMATS: dict[str, pyoxigraph.QueryResultsFormat | None] = {
+    "table": None,
+    "csv": pyoxigraph.QueryResultsFormat.CSV,
+    "tsv": pyoxigraph.QueryResultsFormat.TSV,
+    "json": pyoxigraph.QueryResultsFormat.JSON,
+}
+#: What ``query`` writes for CONSTRUCT/DESCRIBE answers, by ``--format``.
+GRAPH_FORMATS: dict[str, pyoxigraph.RdfFormat] = {
+    "table": pyoxigraph.RdfFormat.TURTLE,
+    "csv": pyoxigraph.RdfFormat.N_TRIPLES,
+    "tsv": pyoxigraph.RdfFormat.N_TRIPLES,
+    "json": pyoxigraph.RdfFormat.JSON_LD,
+}
+TABLE_CELL_WIDTH = 40
+
+
+class EvawGroup(click.Group):
+    """A click group mapping the core's errors onto the exit-code contract in one place."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (ClientError, BundleError) as error:
+            click.echo(f"evawkg: {describe_error(error)}", err=True)
+            ctx.exit(2)
+        except EvawError as error:
+            click.echo(f"evawkg: {describe_error(error)}", err=True)
+            ctx.exit(1)
+
+
+def describe_error(error: EvawError) -> str:
+    """One line for an error; an unparsable input is named ``file:line:column: problem``."""
+    message = " ".join(error.message.split())
+    if isinstance(error, UnparsableInput) and error.source and not message.startswith(error.source):
+        position = ":".join(str(part) for part in (error.source, error.line, error.column)
+                            if part is not None)
+        return f"{position}: {message}"
+    return message
+
+
+@click.group(cls=EvawGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="evawkg")
+@click.option("--home", type=click.Path(file_okay=False, path_type=Path), envvar="EVAWKG_HOME",
+              help="The checkout whose ontology/, data/, shapes/ and queries/ to use "
+                   "(default: $EVAWKG_HOME, else this installation's own).")
+@click.pass_context
+def main(ctx: click.Context, home: Path | None) -> None:
+    """The EVAW knowledge graph: check, validate, query and export it.
+
+    Exit codes: 0 ok, 1 does not conform or failed, 2 usage error or unreadable input.
+    """
+    ctx.obj = Bundle(home) if home is not None else default_bundle()
+
+
+# --------------------------------------------------------------------------- check
+
+
+@main.command()
+@click.pass_obj
+def check(bundle: Bundle) -> None:
+    """Check the bundle: parse, infer, lint the ontology, validate the data, run every named query.
+
+    Prints one line per step with counts and timings; exits 1 if any step finds a problem,
+    2 if the bundle cannot be loaded.
+    """
+    from . import lint, store as stores, validation
+    from .queries import load_named_queries
+
+    failed = False
+    started = time.perf_counter()
+
+    with _step("parse") as step:
+        store = stores.load_bundle(bundle)
+        asserted_graphs = [source.graph for source in bundle.sources()]
+        data_graphs = [source.graph for source in bundle.data_sources()]
+        ontology_graphs = [source.graph for source in bundle.ontology_sources()]
+        asserted = sum(_graph_size(store, graph) for graph in asserted_graphs)
+        step.say(f"{len(asserted_graphs)} files, {asserted} triples asserted, "
+                 f"{len(store) - asserted} inferred")
+
+    with _step("lint") as step:
+        ontology = stores.to_rdflib(store, ontology_graphs)
+        data = stores.to_rdflib(store, data_graphs)
+        problems = lint.lint_ontology(ontology, data)
+        step.say(f"{len(problems)} problem{_s(problems)}", ok=not problems)
+        for problem in problems:
+            step.detail(str(problem))
+        failed |= bool(problems)
+
+    with _step("validate") as step:
+        report = validation.validate(data, ontology=ontology)
+        counts = report.counts_by_severity()
+        step.say(f"{'conforms' if report.conforms else 'does not conform'}: "
+                 + ", ".join(f"{n} {name.lower()}{'s' if n != 1 else ''}" for name, n in counts.items()),
+                 ok=report.conforms)
+        if not report.conforms:
+            step.detail(validation.render_text(report))
+        failed |= not report.conforms
+
+    with _step("queries") as step:
+        try:
+            queries = load_named_queries(bundle.queries_dir)
+        except BundleError as error:
+            step.say(describe_error(error), ok=False)
+            failed = True
+        else:
+            rows, failures = 0, []
+            for query in queries.values():
+                try:
+                    rows += _count(query.run(store))
+                except EvawError as error:
+                    failures.append(f"{query.name}: {describe_error(error)}")
+            step.say(f"{len(queries)} named quer{'y' if len(queries) == 1 else 'ies'} ran, "
+                     f"{rows} rows" + (f", {len(failures)} failed" if failures else ""),
+                     ok=not failures and bool(queries))
+            for failure in failures:
+                step.detail(failure)
+            failed |= bool(failures) or not queries
+
+    elapsed = time.perf_counter() - started
+    click.echo(f"check {'FAILED' if failed else 'passed'} in {elapsed:.2f} s")
+    if failed:
+        raise SystemExit(1)
+
+
+class _step:
+    """Times one step of ``check`` and prints its line (name, ok/FAIL, what it found, seconds)
+    followed by the details of what went wrong, indented."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self.line: tuple[str, bool] | None = None
+        self.details: list[str] = []
+
+    def say(self, text: str, ok: bool = True) -> None:
+        self.line = (text, ok)
+
+    def detail(self, text: str) -> None:
+        self.details.append(text)
+
+    def __enter__(self) -> _step:
+        self.started = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        if self.line is not None:
+            text, ok = self.line
+            seconds = time.perf_counter() - self.started
+            click.echo(f"{self.name:<9} {'ok' if ok else 'FAIL':<5} {text}  ({seconds:.2f} s)")
+        for text in self.details:
+            click.echo(_indent(text))
+
+
+def _graph_size(store: pyoxigraph.Store, graph: str) -> int:
+    return sum(1 for _ in store.quads_for_pattern(None, None, None, pyoxigraph.NamedNode(graph)))
+
+
+def _count(results) -> int:
+    if isinstance(results, pyoxigraph.QueryBoolean):
+        return 1
+    return sum(1 for _ in results)
+
+
+def _s(items) -> str:
+    return "" if len(items) == 1 else "s"
+
+
+def _indent(text: str) -> str:
+    return "\n".join("    " + line if line else line for line in text.rstrip("\n").splitlines())
+
+
+# --------------------------------------------------------------------------- validate
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, allow_dash=True))
+@click.option("--input-format", "-i", metavar="FORMAT",
+              help="RDF format of the files (turtle, ntriples, json-ld, rdfxml, trig, nquads); "
+                   "default: from each file's extension, turtle for stdin.")
+@click.option("--format", "-f", "output_format", default="text", show_default=True,
+              type=click.Choice(["text", "turtle", "json-ld", "json"]),
+              help="text: a readable report; turtle/json-ld: SHACL's report graph; "
+                   "json: a summary with every result.")
+@click.option("--shapes", "-s", "shapes_file", type=click.Path(path_type=Path, dir_okay=False),
+              help="Validate against the shapes in this file instead of the bundled shapes.")
+@click.pass_obj
+def validate(bundle: Bundle, files: tuple[Path, ...], input_format: str | None,
+             output_format: str, shapes_file: Path | None) -> None:
+    """Validate FILES (or - for stdin; default: the bundled data) against the SHACL shapes.
+
+    Writes the report to stdout; exits 0 if the data conforms (warnings allowed), 1 if not,
+    2 if an input cannot be read or parsed (one line on stderr: file:line:column).
+    """
+    from . import store as stores, validation
+
+    if files:
+        data = stores.to_rdflib(_load_inputs(files, input_format))
+    else:
+        data = stores.to_rdflib(stores.load_bundle(bundle, infer=False),
+                                [source.graph for source in bundle.data_sources()])
+    shapes = stores.to_rdflib(_load_inputs([shapes_file], None)) if shapes_file else None
+    report = validation.validate(data, shapes)
+    if output_format == "text":
+        click.echo(validation.render_text(report), nl=False)
+    elif output_format == "json":
+        click.echo(validation.render_json(report), nl=False)
+    else:
+        click.echo(validation.render_graph(report, output_format), nl=False)
+    if not report.conforms:
+        raise SystemExit(1)
+
+
+def _load_inputs(paths: Iterable[Path], input_format: str | None) -> pyoxigraph.Store:
+    """Load RDF files (``-`` is stdin, Turtle unless ``--input-format`` says otherwise)."""
+    from . import store as stores
+
+    paths = list(paths)
+    if any(str(path) == stores.STDIN for path in paths) and input_format is None:
+        input_format = "turtle"
+    return stores.load_files(paths, input_format=input_format)
+
+
+# --------------------------------------------------------------------------- query
+
+
+def _parse_param(ctx, option, values: tuple[str, ...]) -> dict[str, str]:
+    params = {}
+    for value in values:
+        name, equals, text = value.partition("=")
+        if not equals or not name:
+            raise click.BadParameter(f"{value!r} is not NAME=VALUE", ctx=ctx, param=option)
+        params[name.strip()] = text
+    return params
+
+
+@main.command()
+@click.argument("query", metavar="NAME|FILE|-", required=False)
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE", callback=_parse_param,
+              help="A value for a parameter of the named query (repeatable).")
+@click.option("--format", "-f", "output_format", default="table", show_default=True,
+              type=click.Choice(list(RESULT_FORMATS)), help="How to write the results.")
+@click.option("--list", "list_only", is_flag=True, help="List the named queries and their parameters.")
+@click.pass_obj
+def query(bundle: Bundle, query: str | None, params: dict[str, str], output_format: str,
+          list_only: bool) -> None:
+    """Run a named query (NAME), a SPARQL file (FILE) or SPARQL from stdin (-) on the graph.
+
+    Named queries live in queries/NAME.rq; `evawkg query --list` lists them. A file may carry
+    a #+ header with parameters of its own. Exits 1 if the query fails while running, 2 for a
+    bad parameter or a query that does not parse.
+    """
+    from .queries import load_named_queries, run
+
+    if list_only:
+        _list_queries(load_named_queries(bundle.queries_dir))
+        return
+    if query is None:
+        raise click.UsageError("name a query (NAME, a .rq FILE or - for stdin), or use --list")
+    named, text = _resolve_query(bundle, query)
+    if named is None and params:
+        raise ClientError("--param needs a named query or a file with a #+ params header; "
+                          "this query has no parameters")
+    substitutions = named.bind(params) if named is not None else None
+    from . import store as stores
+
+    results = run(stores.load_bundle(bundle), named or text, substitutions)
+    try:
+        output = _serialise(results, output_format)
+    except (OSError, RuntimeError, ValueError) as error:
+        raise EvawError(f"query failed: {error}") from None
+    click.echo(output, nl=False)
+
+
+def _resolve_query(bundle: Bundle, name: str):
+    """``(NamedQuery or None, text)`` for a query name, a file path or ``-``."""
+    from .queries import has_header, load_named_queries, parse_named_query
+
+    if name == "-":
+        text, source = sys.stdin.read(), "<stdin>"
+    elif Path(name).suffix == ".rq" or Path(name).is_file():
+        path = Path(name)
+        try:
+            text, source = path.read_text(encoding="utf-8"), str(path)
+        except (OSError, UnicodeDecodeError) as error:
+            raise ClientError(f"{path}: cannot read: {error}") from None
+    else:
+        queries = load_named_queries(bundle.queries_dir)
+        if name not in queries:
+            raise ClientError(f"no named query {name!r}; known: {', '.join(queries) or 'none'} "
+                              "(or give a .rq file or - for stdin)")
+        return queries[name], queries[name].text
+    if has_header(text):
+        try:
+            return parse_named_query(text, name=Path(source).stem, path=source, ad_hoc=True), text
+        except BundleError as error:  # a user's own header: their mistake, not the bundle's
+            raise ClientError(error.message) from None
+    return None, text
+
+
+def _list_queries(queries) -> None:
+    for query in queries.values():
+        click.echo(f"{query.name}: {query.summary}")
+        for parameter in query.parameters:
+            default = f" (default {parameter.default})" if parameter.default is not None else ""
+            click.echo(f"    --param {parameter.name}=<{parameter.type}>{default}  {parameter.description}")
+
+
+def _serialise(results, output_format: str) -> str:
+    if isinstance(results, pyoxigraph.QueryTriples):
+        return pyoxigraph.serialize(results, format=GRAPH_FORMATS[output_format],
+                                    prefixes=PREFIXES).decode("utf-8")
+    if output_format == "table":
+        if isinstance(results, pyoxigraph.QueryBoolean):
+            return ("true" if bool(results) else "false") + "\n"
+        return render_table(results)
+    return results.serialize(format=RESULT_FORMATS[output_format]).decode("utf-8")
+
+
+def render_table(solutions: pyoxigraph.QuerySolutions) -> str:
+    """SELECT results as an aligned text table: IRIs as prefixed names, literals as their text."""
+    variables = [variable.value for variable in solutions.variables]
+    rows = [[_cell(solution[variable]) for variable in variables] for solution in solutions]
+    widths = [max([len(name)] + [len(row[i]) for row in rows]) for i, name in enumerate(variables)]
+
+    def line(cells: list[str]) -> str:
+        return "  ".join(cell.ljust(width) for cell, width in zip(cells, widths)).rstrip()
+
+    out = [line(variables), line(["-" * width for width in widths])]
+    out += [line(row) for row in rows]
+    out.append(f"({len(rows)} row{'' if len(rows) == 1 else 's'})")
+    return "\n".join(out) + "\n"
+
+
+def _cell(term) -> str:
+    if term is None:
+        return ""
+    if isinstance(term, pyoxigraph.NamedNode):
+        text = shorten(term.value)
+    elif isinstance(term, pyoxigraph.Literal):
+        # English is the graph's working language; other tags are worth seeing.
+        text = term.value + (f"@{term.language}" if term.language and term.language != "en" else "")
+    elif isinstance(term, pyoxigraph.BlankNode):
+        text = f"_:{term.value}"
+    else:
+        text = str(term)
+    text = " ".join(text.split())
+    return text if len(text) <= TABLE_CELL_WIDTH else text[: TABLE_CELL_WIDTH - 1] + "…"
+
+
+def shorten(iri: str) -> str:
+    """``https://evawkg.example.org/id/country/TH`` → ``id:country/TH`` (longest prefix wins)."""
+    best = max((item for item in PREFIXES.items() if iri.startswith(item[1])),
+               key=lambda item: len(item[1]), default=None)
+    return f"{best[0]}:{iri[len(best[1]):]}" if best else f"<{iri}>"
+
+
+# --------------------------------------------------------------------------- export
+
+
+@main.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.pass_obj
+def export(bundle: Bundle, directory: Path | None) -> None:
+    """Write dumps of the whole graph (Turtle, N-Triples gz, JSON-LD; the inferred part
+    separate) with checksums to DIRECTORY (default: dumps/)."""
+    from . import store as stores
+    from .export import export_dumps
+
+    target = directory or bundle.root / "dumps"
+    try:
+        written = export_dumps(stores.load_bundle(bundle), target,
+                               version=stores.bundle_version(bundle))
+    except OSError as error:
+        raise ClientError(f"{target}: cannot write the dumps: {error.strerror or error}") from None
+    for path in written:
+        click.echo(str(path))
+
+
+# --------------------------------------------------------------------------- serve
+
+# The HTTP server's command lives with the web package (evawkg.web.command); it is only
+# registered here, so `evawkg serve --help` is part of the one command group.
+from .web.command import serve_command  # noqa: E402
+
+main.add_command(serve_command)

@@ -1,0 +1,393 @@
+"""The ``evawkg`` command: exit codes, stdout and stderr of check, validate, query and export,
+through click's CliRunner and through the installed console script in a real subprocess."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pyoxigraph
+import pytest
+import rdflib
+from click.testing import CliRunner
+from rdflib.namespace import SH
+
+from evawkg.cli import main
+
+EVAWKG = Path(sys.executable).with_name("evawkg")
+
+CONFORMING_TTL = """\
+@prefix ex: <https://example.org/> .
+ex:thing ex:says "nothing any shape targets" .
+"""
+
+# A resolution with a label but no source, body or document type: it breaks LegalInstrumentShape.
+NON_CONFORMING_TTL = """\
+@prefix evaw: <https://evawkg.example.org/ontology#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+<https://evawkg.example.org/id/instrument/test-untitled> a evaw:Resolution ;
+    rdfs:label "A resolution without a title"@en .
+"""
+
+# Line 3 lacks its final '.', so the parser stops at line 4.
+UNPARSABLE_TTL = """\
+@prefix ex: <https://example.org/> .
+ex:a ex:p "one" .
+ex:b ex:p "two"
+ex:c ex:p "three" .
+"""
+
+CUSTOM_SHAPES_TTL = """\
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <https://example.org/> .
+ex:ThingShape a sh:NodeShape ;
+    sh:targetSubjectsOf ex:says ;
+    sh:property [ sh:path ex:name ; sh:minCount 1 ; sh:severity sh:Violation ;
+                  sh:message "Give every thing an ex:name." ] .
+"""
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture
+def write(tmp_path):
+    def write(name: str, text: str) -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+    return write
+
+
+def one_line(text: str) -> str:
+    lines = text.strip("\n").splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got {lines!r}"
+    assert "Traceback" not in text
+    return lines[0]
+
+
+# --------------------------------------------------------------------------- validate
+
+
+def test_validate_conforming_file_exits_0_and_says_conforms(runner, write):
+    result = runner.invoke(main, ["validate", str(write("ok.ttl", CONFORMING_TTL))])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Conforms: 0 violations")
+
+
+def test_validate_non_conforming_file_exits_1_naming_focus_path_and_fix(runner, write):
+    result = runner.invoke(main, ["validate", str(write("bad.ttl", NON_CONFORMING_TTL))])
+    assert result.exit_code == 1
+    assert result.stdout.startswith("Does not conform:")
+    assert "shapes:LegalInstrumentShape" in result.stdout
+    lines = result.stdout.splitlines()
+    # Every resource must cite its source (docs/architecture.md): the report names the focus
+    # node and the path, and the next line tells the author how to fix it.
+    at = lines.index("  Violation id:instrument/test-untitled  dcterms:source")
+    assert "dcterms:source" in lines[at + 1] and lines[at + 1].startswith("            ")
+
+
+def test_validate_unparsable_file_exits_2_with_one_stderr_line_naming_file_line_column(runner, write):
+    path = write("broken.ttl", UNPARSABLE_TTL)
+    result = runner.invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2
+    line = one_line(result.stderr)
+    assert line.startswith(f"evawkg: {path}:4:")
+    assert "turtle syntax error" in line
+    assert result.stdout == ""
+
+
+def test_validate_missing_file_exits_2_with_one_stderr_line(runner, tmp_path):
+    missing = tmp_path / "absent.ttl"
+    result = runner.invoke(main, ["validate", str(missing)])
+    assert result.exit_code == 2
+    assert str(missing) in one_line(result.stderr)
+
+
+def test_validate_unknown_extension_exits_2_suggesting_input_format(runner, write):
+    result = runner.invoke(main, ["validate", str(write("data.txt", CONFORMING_TTL))])
+    assert result.exit_code == 2
+    assert "--input-format" in one_line(result.stderr)
+
+
+def test_validate_stdin_with_input_format(runner):
+    nt = "<https://example.org/a> <https://example.org/says> \"x\" .\n"
+    result = runner.invoke(main, ["validate", "-", "--input-format", "ntriples"], input=nt)
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Conforms")
+
+
+def test_validate_stdin_unparsable_names_stdin_line(runner):
+    result = runner.invoke(main, ["validate", "-"], input=UNPARSABLE_TTL)
+    assert result.exit_code == 2
+    assert one_line(result.stderr).startswith("evawkg: -:4:")
+
+
+def test_validate_format_json_reports_results(runner, write):
+    result = runner.invoke(main, ["validate", "--format", "json", str(write("bad.ttl", NON_CONFORMING_TTL))])
+    assert result.exit_code == 1
+    report = json.loads(result.stdout)
+    assert report["conforms"] is False
+    focuses = {r["focus"]["value"] for r in report["results"] if r["severity"] == "Violation"}
+    assert focuses == {"https://evawkg.example.org/id/instrument/test-untitled"}
+
+
+@pytest.mark.parametrize(("fmt", "syntax"), [("turtle", pyoxigraph.RdfFormat.TURTLE),
+                                             ("json-ld", pyoxigraph.RdfFormat.JSON_LD)])
+def test_validate_format_rdf_gives_shacl_report_graph(runner, write, fmt, syntax):
+    result = runner.invoke(main, ["validate", "-f", fmt, str(write("bad.ttl", NON_CONFORMING_TTL))])
+    assert result.exit_code == 1
+    store = pyoxigraph.Store()
+    store.load(result.stdout.encode(), syntax)
+    assert store.query("ASK { ?report a sh:ValidationReport ; sh:conforms false }",
+                       prefixes={"sh": str(SH)})
+
+
+def test_validate_with_own_shapes_file(runner, write):
+    shapes = write("shapes.ttl", CUSTOM_SHAPES_TTL)
+    data = write("data.ttl", CONFORMING_TTL)
+    result = runner.invoke(main, ["validate", "--shapes", str(shapes), str(data)])
+    assert result.exit_code == 1
+    assert "Give every thing an ex:name." in result.stdout
+
+
+def test_validate_unparsable_shapes_file_exits_2(runner, write):
+    shapes = write("shapes.ttl", UNPARSABLE_TTL)
+    result = runner.invoke(main, ["validate", "--shapes", str(shapes), str(write("d.ttl", CONFORMING_TTL))])
+    assert result.exit_code == 2
+    assert f"{shapes}:4:" in one_line(result.stderr)
+
+
+def test_validate_bad_option_value_is_usage_error_2(runner, write):
+    result = runner.invoke(main, ["validate", "--format", "yaml", str(write("ok.ttl", CONFORMING_TTL))])
+    assert result.exit_code == 2
+    assert "Invalid value for '--format'" in result.stderr
+
+
+# --------------------------------------------------------------------------- query
+
+
+def test_query_named_with_defaults_prints_readable_table(runner):
+    result = runner.invoke(main, ["query", "policy-framework"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].split()[:3] == ["agency", "order", "marker"]
+    assert set(lines[1]) <= {"-", " "}
+    assert any("A/RES/48/104" in line and "1993-12-20" in line for line in lines)
+    assert lines[-1] == "(8 rows)"
+
+
+def test_query_named_csv_has_header_and_full_iris(runner):
+    result = runner.invoke(main, ["query", "policy-framework", "--format", "csv"])
+    assert result.exit_code == 0
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    row = next(r for r in rows if r["symbol"] == "A/RES/48/104")
+    assert row["date"] == "1993-12-20"
+    assert row["body"] == "https://evawkg.example.org/id/organization/general-assembly"
+
+
+def test_query_named_tsv_and_json(runner):
+    tsv = runner.invoke(main, ["query", "policy-framework", "-f", "tsv"])
+    assert tsv.exit_code == 0
+    assert tsv.stdout.splitlines()[0].startswith("?agency\t?order")
+    answer = json.loads(runner.invoke(main, ["query", "policy-framework", "-f", "json"]).stdout)
+    assert answer["head"]["vars"][:2] == ["agency", "order"]
+    symbols = [b["symbol"]["value"] for b in answer["results"]["bindings"] if "symbol" in b]
+    assert "A/RES/65/229" in symbols
+
+
+def test_query_param_binds_typed_value(runner):
+    result = runner.invoke(main, ["query", "policy-framework", "--param",
+                                  "agency=id:organization/un-women", "-f", "csv"])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[1:] == []
+
+
+def test_query_param_of_wrong_type_exits_2_naming_parameter_and_type(runner):
+    result = runner.invoke(main, ["query", "policy-framework", "-p", "agency=not an iri"])
+    assert result.exit_code == 2
+    line = one_line(result.stderr)
+    assert "parameter 'agency'" in line and "(type iri)" in line
+    assert result.stdout == ""
+
+
+def test_query_unknown_param_exits_2(runner):
+    result = runner.invoke(main, ["query", "policy-framework", "-p", "country=id:country/TH"])
+    assert result.exit_code == 2
+    assert "has no parameter 'country'" in one_line(result.stderr)
+
+
+def test_query_param_without_equals_is_usage_error(runner):
+    result = runner.invoke(main, ["query", "policy-framework", "-p", "agency"])
+    assert result.exit_code == 2
+    assert "is not NAME=VALUE" in result.stderr
+
+
+def test_query_unknown_name_exits_2_listing_known(runner):
+    result = runner.invoke(main, ["query", "no-such-query"])
+    assert result.exit_code == 2
+    line = one_line(result.stderr)
+    assert "no named query 'no-such-query'" in line and "policy-framework" in line
+
+
+def test_query_without_name_is_usage_error(runner):
+    result = runner.invoke(main, ["query"])
+    assert result.exit_code == 2
+
+
+def test_query_list_shows_each_named_query_with_parameters(runner, bundle):
+    result = runner.invoke(main, ["query", "--list"])
+    assert result.exit_code == 0
+    for path in bundle.query_files():
+        assert f"{path.stem}: " in result.stdout
+    assert "--param agency=<iri> (default id:organization/unodc)" in result.stdout
+
+
+def test_query_stdin_uses_predeclared_prefixes(runner):
+    text = "SELECT ?code WHERE { ?country evaw:iso3166Alpha3 \"NAM\" ; evaw:iso3166Alpha2 ?code }"
+    result = runner.invoke(main, ["query", "-", "-f", "csv"], input=text)
+    assert result.exit_code == 0
+    assert result.stdout.splitlines() == ["code", "NA"]
+
+
+def test_query_file_with_header_takes_params(runner, write):
+    path = write("My Query.rq", "#+ summary: a\n#+ description: b\n#+ tags: [t]\n#+ params:\n"
+                 "#+   country: {type: iri, default: id:country/TH, description: a country}\n"
+                 "SELECT ?country ?code WHERE { ?country evaw:iso3166Alpha3 ?code }\n")
+    result = runner.invoke(main, ["query", str(path), "-p", "country=id:country/NA", "-f", "csv"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[1] == "https://evawkg.example.org/id/country/NA,NAM"
+
+
+def test_query_file_with_malformed_header_exits_2(runner, write):
+    path = write("bad.rq", "#+ summary: [unclosed\nSELECT * {}\n")
+    result = runner.invoke(main, ["query", str(path)])
+    assert result.exit_code == 2
+    assert f"{path}:1: header is not valid YAML" in one_line(result.stderr)
+
+
+def test_query_plain_file_refuses_params(runner, write):
+    path = write("plain.rq", "SELECT * WHERE { ?s ?p ?o } LIMIT 1\n")
+    result = runner.invoke(main, ["query", str(path), "-p", "x=1"])
+    assert result.exit_code == 2
+
+
+def test_query_syntax_error_exits_2_with_parser_position(runner):
+    result = runner.invoke(main, ["query", "-"], input="SELECT * WHERE { ?s ?p }")
+    assert result.exit_code == 2
+    assert "error at 1:" in one_line(result.stderr)
+
+
+def test_query_failing_while_running_exits_1(runner):
+    # oxigraph refuses port 9 before connecting: a failure at run time, with no network use.
+    text = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
+    result = runner.invoke(main, ["query", "-"], input=text)
+    assert result.exit_code == 1
+    assert one_line(result.stderr).startswith("evawkg: query failed:")
+
+
+def test_query_ask_and_construct(runner):
+    namibia = "<https://evawkg.example.org/id/country/NA>"
+    ask = runner.invoke(main, ["query", "-"], input=f"ASK {{ {namibia} a evaw:Country }}")
+    assert (ask.exit_code, ask.stdout) == (0, "true\n")
+    construct = runner.invoke(main, ["query", "-"], input=(
+        f"CONSTRUCT {{ {namibia} evaw:iso3166Alpha3 ?c }} WHERE {{ {namibia} evaw:iso3166Alpha3 ?c }}"))
+    assert construct.exit_code == 0
+    graph = rdflib.Graph().parse(data=construct.stdout, format="turtle")
+    assert len(graph) == 1
+
+
+# --------------------------------------------------------------------------- check and export
+
+
+def test_check_real_bundle_exits_0_with_a_line_per_step(runner):
+    result = runner.invoke(main, ["check"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert [line.split()[:2] for line in lines[:4]] == [
+        ["parse", "ok"], ["lint", "ok"], ["validate", "ok"], ["queries", "ok"]]
+    assert lines[-1].startswith("check passed in ")
+
+
+@pytest.fixture
+def bundle_copy(tmp_path, bundle) -> Path:
+    root = tmp_path / "bundle"
+    for folder in ("ontology", "data", "shapes", "queries"):
+        shutil.copytree(bundle.root / folder, root / folder)
+    return root
+
+
+def test_check_malformed_named_query_exits_1(runner, bundle_copy):
+    (bundle_copy / "queries" / "broken.rq").write_text("#+ summary: no description\nSELECT * {}\n")
+    result = runner.invoke(main, ["--home", str(bundle_copy), "check"])
+    assert result.exit_code == 1
+    assert "queries   FAIL" in result.stdout
+    assert "broken.rq" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("check FAILED")
+
+
+def test_check_unparsable_data_exits_2_with_one_stderr_line(runner, bundle_copy):
+    broken = bundle_copy / "data" / "zz-broken.ttl"
+    broken.write_text(UNPARSABLE_TTL)
+    result = runner.invoke(main, ["--home", str(bundle_copy), "check"])
+    assert result.exit_code == 2
+    assert f"{broken}:4:" in one_line(result.stderr)
+
+
+def test_export_writes_dumps_with_checksums(runner, tmp_path):
+    target = tmp_path / "dumps"
+    result = runner.invoke(main, ["export", str(target)])
+    assert result.exit_code == 0, result.output
+    written = [Path(line) for line in result.stdout.splitlines()]
+    assert {p.name for p in written} >= {"evawkg.ttl", "evawkg.nt.gz", "evawkg.jsonld",
+                                         "evawkg-inferred.ttl", "SHA256SUMS"}
+    assert all(p.is_file() and p.parent == target for p in written)
+    sums = (target / "SHA256SUMS").read_text()
+    assert "evawkg.ttl" in sums
+
+
+# --------------------------------------------------------------------------- the console script
+
+
+def run_script(*args: str, input: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(EVAWKG), *args], input=input, capture_output=True, text=True,
+                          timeout=120, check=False)
+
+
+def test_script_check_exits_0():
+    done = run_script("check")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "check passed" in done.stdout
+
+
+def test_script_validate_exit_codes_0_1_2(write):
+    assert run_script("validate", str(write("ok.ttl", CONFORMING_TTL))).returncode == 0
+    bad = run_script("validate", str(write("bad.ttl", NON_CONFORMING_TTL)))
+    assert bad.returncode == 1
+    assert "id:instrument/test-untitled" in bad.stdout
+    path = write("broken.ttl", UNPARSABLE_TTL)
+    broken = run_script("validate", str(path))
+    assert broken.returncode == 2
+    assert one_line(broken.stderr).startswith(f"evawkg: {path}:4:")
+
+
+def test_script_query_csv_and_bad_param():
+    done = run_script("query", "policy-framework", "--format", "csv")
+    assert done.returncode == 0
+    assert "A/RES/48/104" in done.stdout
+    bad = run_script("query", "policy-framework", "--param", "agency=")
+    assert bad.returncode == 2
+    assert "parameter 'agency'" in one_line(bad.stderr)
+
+
+def test_script_export(tmp_path):
+    done = run_script("export", str(tmp_path / "out"))
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out" / "SHA256SUMS").is_file()
