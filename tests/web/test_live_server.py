@@ -141,7 +141,8 @@ def _get(base: str, query: str, timeout: float = 30) -> tuple[int, dict]:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as error:
-        return error.code, {"message": error.read().decode()}
+        with error:
+            return error.code, {"message": error.read().decode()}
 
 
 def test_endless_query_stops_at_timeout_while_others_answer(live_server, endless_query):
@@ -233,5 +234,6 @@ def test_canary_receives_no_service_from_or_load_request(live_server, canary):
                                   headers={"Content-Type": "application/sparql-update"})
     with pytest.raises(urllib.error.HTTPError) as refused:
         urllib.request.urlopen(post)
+    refused.value.close()
     assert refused.value.code == 403
     assert hits == []
