@@ -25,11 +25,6 @@ ID = "https://evawkg.example.org/id/"
 RECORD = URIRef(ID + "record/58c9d736-2a12-4ff0-86d0-bf8bb7a89f1f")
 
 #: Resources of files this module does not own that break the resource contract, with the reason.
-KNOWN_GAPS: dict[str, str] = {
-    ID + "dataset/countries": "generated dataset description carries dcterms:title but no rdfs:label",
-    ID + "dataset/regions": "generated dataset description carries dcterms:title but no rdfs:label",
-    ID + "dataset/subdivisions": "generated dataset description carries dcterms:title but no rdfs:label",
-}
 
 
 @pytest.fixture(scope="module")
@@ -483,8 +478,6 @@ def test_every_data_resource_has_label_ontology_type_and_source(ontology: Graph,
     known_classes |= {o for o in ontology.objects(None, RDFS.subClassOf) if isinstance(o, URIRef)}
     problems = []
     for subject in {s for s in data.subjects() if isinstance(s, URIRef)}:
-        if str(subject) in KNOWN_GAPS:
-            continue
         if data.value(subject, RDFS.label) is None and data.value(subject, SKOS.prefLabel) is None:
             problems.append(f"{subject}: no label")
         if not set(data.objects(subject, RDF.type)) & known_classes:

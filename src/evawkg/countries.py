@@ -39,7 +39,7 @@ from pathlib import Path
 
 import pycountry
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS, VOID
+from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
 from .bundle import default_bundle
 from .namespaces import EVAW, ID, LCC_M49, PREFIXES, WD
@@ -175,7 +175,8 @@ def add_dataset(
 ) -> None:
     """The description of one generated file: where it comes from and under which licence."""
     dataset = ID[f"dataset/{stem}"]
-    graph.add((dataset, RDF.type, VOID.Dataset))
+    graph.add((dataset, RDF.type, EVAW.Dataset))
+    graph.add((dataset, RDFS.label, Literal(title, lang="en")))
     graph.add((dataset, DCTERMS.title, Literal(title, lang="en")))
     graph.add((dataset, DCTERMS.license, licence))
     for source in sources:
