@@ -21,6 +21,7 @@ from ..errors import EvawError
 from ..settings import Settings
 from ..sparql import SparqlService
 from .errors import register_error_handlers
+from .resources import register as register_linked_data
 from .sparql_protocol import blueprint as sparql_blueprint
 
 access_log = logging.getLogger("evawkg.access")
@@ -59,6 +60,7 @@ def create_app(settings: Settings | None = None, service: SparqlService | None =
     register_error_handlers(app)
     app.register_blueprint(sparql_blueprint)
     app.register_blueprint(health)
+    register_linked_data(app)
     app.before_request(_start_clock)
     # after_request hooks run last-registered first: log what was finally sent.
     app.after_request(_access_log)

@@ -1,0 +1,112 @@
+"""The pages a person starts from: the home page ``/`` and the index of each class,
+``/index/`` (every class with instances) and ``/index/<curie>`` (its instances, by page).
+
+``/`` is HTML for browsers; an RDF client asking for it gets the VoID description of the
+dataset (the same graph as ``/.well-known/void``).
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, render_template, request
+
+from ..errors import ClientError, NotFound
+from ..namespaces import PREFIXES
+from ..resources import compact_iri
+from .linked_data import (RESOURCE, content_type, etag_for, finish, href, linked_data,
+                          not_modified)
+from .pages import LANGUAGE_NAMES, languages
+
+blueprint = Blueprint("browse", __name__)
+
+PAGE_SIZE = 500
+
+#: The classes the home page leads with, in this order.
+FEATURED = ["evaw:UNEntity", "evaw:Activity", "evaw:LegalInstrument", "evaw:Country", "evaw:Region",
+            "evaw:Publication", "evaw:Topic", "owl:Class", "owl:ObjectProperty"]
+
+
+@blueprint.route("/")
+def home() -> Response:
+    _, kind = RESOURCE.choose(request.headers.get("Accept"), request.args.get("format"))
+    if kind != "html":
+        from .discovery import void_response
+
+        return void_response(kind)
+    langs = languages()
+    etag = etag_for("home", ",".join(langs))
+    cached = not_modified(etag)
+    if cached is not None:
+        return cached
+    describer = linked_data().describer
+    featured = []
+    for curie in FEATURED:
+        cls = ox.NamedNode(_expand(curie))
+        _, total = describer.instances(cls, limit=0)
+        if total:
+            featured.append({"curie": curie, "count": total, "href": "/index/" + curie})
+    labels = describer.labels_of(ox.NamedNode(_expand(f["curie"])) for f in featured)
+    for entry in featured:
+        entry["label"] = labels.label(ox.NamedNode(_expand(entry["curie"])), langs)
+    body = render_template("home.html", featured=featured, langs=langs,
+                           language_names=LANGUAGE_NAMES, ontology=href(linked_data().settings.base_iri
+                                                                        + "ontology"))
+    return finish(Response(body, content_type=content_type("html")), etag, languages=True)
+
+
+@blueprint.route("/index/")
+def classes() -> Response:
+    langs = languages()
+    etag = etag_for("classes", ",".join(langs))
+    cached = not_modified(etag)
+    if cached is not None:
+        return cached
+    describer = linked_data().describer
+    rows = describer.classes()
+    labels = describer.labels_of(cls for cls, _ in rows)
+    entries = [{"label": labels.label(cls, langs), "curie": compact_iri(cls.value),
+                "href": "/index/" + compact_iri(cls.value), "count": n} for cls, n in rows]
+    body = render_template("classes.html", entries=entries, langs=langs,
+                           language_names=LANGUAGE_NAMES)
+    return finish(Response(body, content_type=content_type("html")), etag, languages=True)
+
+
+@blueprint.route("/index/<curie>")
+def instances(curie: str) -> Response:
+    page = _page_number(request.args.get("page", "1"))
+    langs = languages()
+    etag = etag_for("index", curie, str(page), ",".join(langs))
+    cached = not_modified(etag)
+    if cached is not None:
+        return cached
+    describer = linked_data().describer
+    cls = ox.NamedNode(_expand(curie))
+    things, total = describer.instances(cls, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    if not total:
+        raise NotFound(f"no resource has the type {curie}; see /index/ for the classes in use")
+    labels = describer.labels_of([cls, *things])
+    entries = sorted(({"label": labels.label(t, langs), "href": href(t.value), "iri": t.value}
+                      for t in things), key=lambda e: e["label"].lower())
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    body = render_template("index.html", title=labels.label(cls, langs), curie=curie,
+                           class_href=href(cls.value), entries=entries, total=total, page=page,
+                           pages=pages, langs=langs, language_names=LANGUAGE_NAMES)
+    return finish(Response(body, content_type=content_type("html")), etag, languages=True)
+
+
+def _expand(curie: str) -> str:
+    prefix, colon, local = curie.partition(":")
+    if colon and prefix in PREFIXES:
+        return PREFIXES[prefix] + local
+    if curie.startswith(("http://", "https://")):
+        return curie
+    raise NotFound(f"{curie!r} is not a class name; use a prefixed name such as evaw:Country")
+
+
+def _page_number(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise ClientError(f"page={text!r} is not a page number; pages start at 1")
+    return int(text)
+
+
+__all__ = ["blueprint"]

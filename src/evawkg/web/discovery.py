@@ -1,0 +1,152 @@
+"""How clients find the data without a query: the JSON-LD context, the dumps and VoID.
+
+* ``/context/v<version>.jsonld`` (immutable, cached for a year) and ``/context.jsonld`` (the
+  current version): the project's JSON-LD context (:mod:`evawkg.context`);
+* ``/dumps/``: the whole graph in Turtle, N-Triples (gzip) and JSON-LD with checksums, the
+  manifest and the data version (written by :func:`evawkg.export.export_dumps`, once per data
+  version); ``/dumps/<file>`` serves each with a strong ``ETag`` (its SHA-256);
+* ``/.well-known/void`` (RFC 8615; VoID section 7.2): the VoID description (:mod:`evawkg.void`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import pyoxigraph as ox
+
+from flask import Blueprint, Response, render_template, request
+
+from ..context import context_document, context_path
+from ..errors import NotFound
+from ..export import CHECKSUMS, MANIFEST, VERSION
+from ..resources import Description, Labels, Statement
+from ..void import PREFIXES_VOID, describe_dataset
+from .linked_data import (GRAPH, RESOURCE, content_type, etag_for, finish, linked_data,
+                          not_modified, serialize)
+from .negotiation import MediaTable
+from .pages import LANGUAGE_NAMES, PageBuilder
+
+blueprint = Blueprint("discovery", __name__)
+
+#: Files listed on /dumps/ with what they hold, in this order.
+DUMPS = [
+    ("evawkg.ttl", "text/turtle; charset=utf-8", "Every asserted triple, Turtle"),
+    ("evawkg.nt.gz", "application/gzip", "Every asserted triple, N-Triples, gzip"),
+    ("evawkg.jsonld", "application/ld+json", "Every asserted triple, JSON-LD (expanded)"),
+    ("evawkg-inferred.ttl", "text/turtle; charset=utf-8", "The OWL 2 RL entailments alone, Turtle"),
+    ("evawkg.nq.gz", "application/gzip", "Every triple in its named graph, N-Quads, gzip"),
+    (MANIFEST, "application/json", "Version, counts per graph, sizes and checksums"),
+    (CHECKSUMS, "text/plain; charset=utf-8", "SHA-256 of each file (sha256sum --check)"),
+    (VERSION, "text/plain; charset=utf-8", "The data version"),
+]
+
+
+@blueprint.route("/context.jsonld")
+@blueprint.route("/context/v<version>.jsonld")
+def context(version: str | None = None) -> Response:
+    current = linked_data().ontology_version
+    if version is not None and version != current:
+        raise NotFound(f"there is no context of version {version}; the current one is "
+                       f"/{context_path(current)}")
+    body = context_document()
+    etag = etag_for("context", current)
+    cached = not_modified(etag)
+    if cached is not None:
+        return cached
+    response = Response(body, content_type="application/ld+json")
+    response.set_etag(etag, weak=True)
+    response.headers["Cache-Control"] = ("public, max-age=31536000, immutable" if version
+                                         else "public, max-age=3600")
+    if version is None:
+        response.headers["Content-Location"] = "/" + context_path(current)
+    return response
+
+
+@blueprint.route("/dumps/")
+def dumps() -> Response:
+    state = linked_data()
+    folder = state.dumps()
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    _, kind = _listing_kind()
+    etag = etag_for("dumps", kind, manifest["version"])
+    cached = not_modified(etag)
+    if cached is not None:
+        return cached
+    if kind == "json":
+        response = Response(json.dumps(manifest, indent=2) + "\n", content_type="application/json")
+    else:
+        files = [{"name": name, "type": media_type, "what": what,
+                  "bytes": manifest["files"].get(name, {}).get("bytes"),
+                  "sha256": manifest["files"].get(name, {}).get("sha256")}
+                 for name, media_type, what in DUMPS]
+        response = Response(render_template("dumps.html", files=files, manifest=manifest,
+                                            langs=["en"], language_names=LANGUAGE_NAMES),
+                            content_type=content_type("html"))
+    return finish(response, etag)
+
+
+LISTING = MediaTable("the dump listing", [("text/html", "html"), ("application/json", "json")],
+                     {"html": "html", "json": "json"})
+
+
+def _listing_kind():
+    return LISTING.choose(request.headers.get("Accept"), request.args.get("format"))
+
+
+@blueprint.route("/dumps/<name>")
+def dump(name: str) -> Response:
+    known = {entry[0]: entry[1] for entry in DUMPS}
+    if name not in known:
+        raise NotFound(f"there is no dump called {name!r}; the list is at /dumps/")
+    folder = linked_data().dumps()
+    data = (folder / name).read_bytes()
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    checksum = manifest["files"].get(name, {}).get("sha256") or _sha256(data)
+    response = Response(data, content_type=known[name])
+    response.set_etag(checksum)
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+    # Compressed files go as they are: a second gzip by the app would only cost time.
+    response.direct_passthrough = name.endswith(".gz")
+    return response.make_conditional(request)
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@blueprint.route("/.well-known/void")
+def void() -> Response:
+    _, kind = RESOURCE.choose(request.headers.get("Accept"), request.args.get("format"))
+    return void_response(kind)
+
+
+def void_response(kind: str) -> Response:
+    """The VoID description in ``kind`` (an RDF format, or ``html``: a readable summary)."""
+    state = linked_data()
+    etag = etag_for("void", kind, request.host_url if kind == "json-ld" else "")
+    cached = not_modified(etag)
+    if cached is not None:
+        return cached
+    base = state.settings.base_iri
+    triples = describe_dataset(state.store, base, version=state.version)
+    if kind == "html":
+        description = Description(base + ".well-known/void#dataset",
+                                  about=[Statement(t.subject, t.predicate, t.object) for t in triples])
+        description.labels = Labels({})
+        builder = PageBuilder(description, ["en"])
+        body = render_template("void.html", rows=builder.rows(description.node), langs=["en"],
+                               language_names=LANGUAGE_NAMES, iri=description.iri)
+    else:
+        if kind not in GRAPH.names.values():
+            kind = "turtle"
+        body = serialize(kind, triples, None, first=base + ".well-known/void#dataset") \
+            if kind != "turtle" else _turtle(triples)
+    return finish(Response(body, content_type=content_type(kind)), etag)
+
+
+def _turtle(triples) -> bytes:
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES_VOID)
+
+
+__all__ = ["blueprint", "void_response"]
