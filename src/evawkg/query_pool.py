@@ -117,10 +117,13 @@ class QueryPool:
 
     @property
     def description(self) -> DatasetDescription:
-        if not self.wait_ready(0):
-            raise NotReady("the server is still loading its graph; try again in a few seconds")
+        self._require_ready()
         assert self._description is not None
         return self._description
+
+    def _require_ready(self) -> None:
+        if not self.wait_ready(0):
+            raise NotReady("the server is still loading its graph; try again in a few seconds")
 
     def _fork(self) -> _Worker:
         ours, theirs = socket.socketpair()
@@ -135,7 +138,7 @@ class QueryPool:
 
     def run(self, job: QueryJob, timeout: float) -> Answer:
         """Run ``job`` in a query process; kill that process if it passes ``timeout`` seconds."""
-        self.description  # noqa: B018 -- raises NotReady while loading
+        self._require_ready()
         if not self._slots.acquire(timeout=self.queue_wait):
             raise QueryLimitReached(
                 f"all {self.size} query slots are busy; retry in a moment", retry_after=1)
@@ -235,7 +238,8 @@ class EmbeddedSparqlService:
                        union=self.settings.default_graph_as_union,
                        has_dataset=request.query.has_dataset,
                        default_graphs=request.default_graphs, named_graphs=request.named_graphs,
-                       calls_services=bool(request.query.services))
+                       calls_services=bool(request.query.services),
+                       substitutions=request.substitutions)
         return self.pool.run(job, request.timeout)
 
     def close(self) -> None:

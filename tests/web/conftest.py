@@ -91,3 +91,8 @@ def live_server():
 @pytest.fixture(scope="session")
 def endless_query() -> str:
     return ENDLESS_QUERY
+
+
+@pytest.fixture(scope="session")
+def fixture_files() -> tuple[str, ...]:
+    return FIXTURE_FILES
