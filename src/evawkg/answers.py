@@ -44,6 +44,8 @@ class QueryJob:
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
     calls_services: bool = False
+    # Named-query parameters (variable name -> RDF term), bound by pyoxigraph, never pasted.
+    substitutions: tuple[tuple[str, ox.NamedNode | ox.Literal], ...] = ()
 
 
 class _RowLimit(Exception):
@@ -85,6 +87,8 @@ def execute(store: ox.Store, job: QueryJob) -> Answer:
     elif job.union and not job.has_dataset:
         # Only without FROM: pyoxigraph's union flag would silently override the query's FROM.
         options["use_default_graph_as_union"] = True
+    if job.substitutions:
+        options["substitutions"] = {ox.Variable(name): term for name, term in job.substitutions}
     try:
         return _run(store, job, fmt, options, started)
     except SyntaxError as error:

@@ -114,6 +114,7 @@ class QueryRequest:
     timeout: float
     default_graphs: tuple[str, ...] | None = None  # protocol's default-graph-uri, if any
     named_graphs: tuple[str, ...] | None = None  # protocol's named-graph-uri, if any
+    substitutions: tuple = ()  # (variable name, pyoxigraph term) pairs of a named query
 
 
 @dataclass(frozen=True)
