@@ -21,8 +21,10 @@ from ..errors import EvawError
 from ..settings import Settings
 from ..sparql import SparqlService
 from .errors import register_error_handlers
+from .named_queries import blueprint as named_queries_blueprint
 from .resources import register as register_linked_data
 from .sparql_protocol import blueprint as sparql_blueprint
+from .workbench import blueprint as workbench_blueprint
 
 access_log = logging.getLogger("evawkg.access")
 
@@ -60,6 +62,8 @@ def create_app(settings: Settings | None = None, service: SparqlService | None =
     register_error_handlers(app)
     app.register_blueprint(sparql_blueprint)
     app.register_blueprint(health)
+    app.register_blueprint(named_queries_blueprint)
+    app.register_blueprint(workbench_blueprint)
     register_linked_data(app)
     app.before_request(_start_clock)
     # after_request hooks run last-registered first: log what was finally sent.

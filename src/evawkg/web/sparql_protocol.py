@@ -152,9 +152,11 @@ def _not_modified(etag: str) -> Response:
 def _service_description(service, protocol: ProtocolRequest) -> Response:
     media_type, fmt = SERVICE_DESCRIPTION.choose(request.headers.get("Accept"), protocol.format)
     if media_type == HTML:
-        response = Response(_QUERY_PAGE.format(endpoint=html.escape(request.base_url),
-                                               prefixes=html.escape(_prefix_lines())),
-                            mimetype="text/html")
+        # The workbench installs its query editor as this page; without it, the plain form.
+        page = current_app.extensions.get("evawkg.query_page")
+        response = Response(page() if page else _QUERY_PAGE.format(
+            endpoint=html.escape(request.base_url), prefixes=html.escape(_prefix_lines())),
+            mimetype="text/html")
     else:
         etag = f"{service.data_version}-sd-{hashlib.sha256(media_type.encode() + request.base_url.encode()).hexdigest()[:12]}"
         if request.if_none_match.contains_weak(etag):

@@ -1,0 +1,206 @@
+"""Named queries as an HTTP API, in the spirit of grlc (https://github.com/CLARIAH/grlc) but
+serving only our own ``queries/*.rq``, never a caller's endpoint.
+
+* ``GET /queries``: every named query with its summary, description and typed parameters (JSON
+  for programs, HTML for people).
+* ``GET /queries/<name>``: run it. Parameters come from the query string, typed and checked
+  against the header (a bad value is 400 naming the parameter and its type); defaults fill the
+  rest, so every query answers with none given. ``Accept``, a suffix (``.json .srj .csv .tsv
+  .html``) or ``?format=`` chooses JSON, SPARQL JSON, CSV, TSV or an HTML table.
+* ``GET /openapi.json``: the OpenAPI 3.1 description generated from the headers
+  (:mod:`evawkg.openapi`); ``GET /api``: the same, as a page.
+
+Queries run through the server's query service: killable processes, time limit, row cap.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from urllib.parse import quote, urlencode
+
+from flask import Blueprint, Response, current_app, g, render_template, request
+
+from ..bundle import default_bundle
+from ..errors import EvawError, NotFound, ParameterError
+from ..openapi import openapi_document
+from ..queries import TYPE_HINTS, NamedQuery, load_named_queries
+from ..tables import Table, run_named_query
+from .negotiation import HTML, MediaTable
+
+PACKAGE = Path(__file__).resolve().parents[1]
+
+blueprint = Blueprint("named_queries", __name__, template_folder=str(PACKAGE / "templates"))
+
+#: Answers of a named query; ``*/*`` gets the first.
+ANSWERS = MediaTable("named query answers", [
+    ("application/json", "json"),
+    ("application/sparql-results+json", "srj"),
+    ("text/csv", "csv"),
+    ("text/tab-separated-values", "tsv"),
+    (HTML, "html"),
+], {"json": "json", "srj": "srj", "csv": "csv", "tsv": "tsv", "html": "html"})
+
+#: The query list and the API description: JSON for programs, HTML for people.
+LISTING = MediaTable("the list of named queries", [("application/json", "json"), (HTML, "html")],
+                     {"json": "json", "html": "html"})
+
+#: What the query service is asked for, per answer kind (JSON and HTML are read back as tables).
+_SERVICE_FORMAT = {"json": "json", "srj": "json", "csv": "csv", "tsv": "tsv", "html": "json"}
+_CONTENT_TYPE = {kind: media_type + ("; charset=utf-8" if media_type.startswith("text/") else "")
+                 for media_type, kind in ANSWERS.rows}
+#: Query-string names the API keeps for itself (no named query may have a parameter so named).
+RESERVED = ("format",)
+
+
+@blueprint.record_once
+def _load(state) -> None:
+    # A malformed header stops the server at start, never at the first request.
+    state.app.extensions["evawkg.named_queries"] = load_named_queries(default_bundle().queries_dir)
+
+
+def named_queries() -> dict[str, NamedQuery]:
+    return current_app.extensions["evawkg.named_queries"]
+
+
+def listing(queries: dict[str, NamedQuery]) -> list[dict]:
+    return [{"name": q.name, "summary": q.summary, "description": q.description,
+             "tags": list(q.tags), "url": f"/queries/{q.name}",
+             "parameters": [{"name": p.name, "type": p.type, "description": p.description,
+                             "default": p.default, "example": p.example,
+                             "enum": list(p.enum) or None, "format": TYPE_HINTS[p.type]}
+                            for p in q.parameters]}
+            for q in queries.values()]
+
+
+@blueprint.route("/queries")
+def list_queries() -> Response:
+    _, kind = LISTING.choose(request.headers.get("Accept"), request.args.get("format"))
+    queries = named_queries()
+    if kind == "json":
+        response = current_app.json.response(listing(queries))
+    else:
+        response = Response(render_template("workbench/queries.html", queries=listing(queries)),
+                            mimetype="text/html")
+    response.vary.add("Accept")
+    return response
+
+
+@blueprint.route("/queries/<string:name>")
+def run_query(name: str) -> Response:
+    query, suffix = _resolve(name)
+    _, kind = ANSWERS.choose(request.headers.get("Accept"), request.args.get("format") or suffix)
+    values = _values(query)
+    state = current_app.extensions["evawkg"]
+    if kind == "html":
+        return _html_page(query, values, state)
+    answer = run_named_query(state.service, query, values, timeout=state.settings.query_timeout,
+                             fmt=_SERVICE_FORMAT[kind])
+    g.query_seconds, g.rows = answer.seconds, answer.rows
+    payload = answer.payload
+    if kind == "json":
+        table = Table.from_sparql_json(payload)
+        payload = json.dumps({"query": query.name, "parameters": _effective(query, values),
+                              "columns": list(table.columns), "rows": table.records()},
+                             ensure_ascii=False, indent=1).encode()
+    response = Response(payload, content_type=_CONTENT_TYPE[kind])
+    response.headers["X-Result-Rows"] = str(answer.rows)
+    if kind in ("csv", "tsv"):
+        response.headers["Content-Disposition"] = f'inline; filename="{query.name}.{kind}"'
+    response.vary.add("Accept")
+    return response
+
+
+def _resolve(name: str) -> tuple[NamedQuery, str | None]:
+    queries = named_queries()
+    if name in queries:
+        return queries[name], None
+    stem, dot, suffix = name.rpartition(".")
+    if dot and stem in queries and suffix in ANSWERS.names:
+        return queries[stem], suffix
+    raise NotFound(f"there is no named query {name!r}; the list is at /queries")
+
+
+def _values(query: NamedQuery) -> dict[str, str]:
+    values = {}
+    for key in request.args:
+        if key in RESERVED:
+            continue
+        given = request.args.getlist(key)
+        if len(given) > 1:
+            raise ParameterError(f"parameter {key!r} is given {len(given)} times; give it once")
+        values[key] = given[0]
+    query.bind(values)  # 400 naming the parameter and its type, before any work
+    return values
+
+
+def _effective(query: NamedQuery, values: dict[str, str]) -> dict[str, str]:
+    return {p.name: values.get(p.name, p.default) for p in query.parameters}
+
+
+def _html_page(query: NamedQuery, values: dict[str, str], state) -> Response:
+    effective = _effective(query, values)
+    table, error = None, None
+    try:
+        table = Table.from_sparql_json(run_named_query(
+            state.service, query, values, timeout=state.settings.query_timeout).payload)
+    except EvawError as failure:
+        if failure.status >= 500 and failure.status != 503:
+            raise
+        error = failure
+    given = urlencode(values)
+    links = {kind: f"/queries/{query.name}.{kind}" + (f"?{given}" if given else "")
+             for kind in ("json", "csv", "tsv", "srj")}
+    body = render_template("workbench/query.html", query=query, values=effective,
+                           hints=TYPE_HINTS, table=table, error=error, links=links,
+                           editor_link="/sparql#query=" + quote(editor_text(query, effective)),
+                           base_iri=state.settings.base_iri)
+    response = Response(body, mimetype="text/html", status=error.status if error else 200)
+    response.vary.add("Accept")
+    return response
+
+
+def editor_text(query: NamedQuery, values: dict[str, str]) -> str:
+    """The query as an editor example: its header kept as comments and the parameters bound by
+    a ``VALUES`` block at the start of the outermost ``WHERE`` (terms written by pyoxigraph,
+    from the header's defaults or the values the page was given, each checked by its type)."""
+    substitutions = query.bind({k: v for k, v in values.items() if v is not None})
+    if not substitutions:
+        return query.text
+    names = " ".join(str(variable) for variable in substitutions)
+    terms = " ".join(str(term) for term in substitutions.values())
+    block = f"\n  VALUES ({names}) {{ ({terms}) }}"
+    text = query.text
+    position = _outer_where(text)
+    return text[:position] + block + text[position:] if position is not None else text
+
+
+def _outer_where(text: str) -> int | None:
+    """Where the body of the first ``WHERE {`` outside comments starts."""
+    lines = text.splitlines(keepends=True)
+    offset = 0
+    for line in lines:
+        code = line if not line.lstrip().startswith("#") else ""
+        upper = code.upper()
+        index = upper.find("WHERE")
+        if index >= 0:
+            brace = code.find("{", index)
+            if brace >= 0:
+                return offset + brace + 1
+        offset += len(line)
+    return None
+
+
+@blueprint.route("/openapi.json")
+def openapi() -> Response:
+    response = current_app.json.response(openapi_document(named_queries().values()))
+    return response
+
+
+@blueprint.route("/api")
+def api_page() -> Response:
+    document = openapi_document(named_queries().values())
+    return Response(render_template("workbench/api.html", document=document), mimetype="text/html")
+
+
+__all__ = ["blueprint", "ANSWERS", "editor_text", "listing", "named_queries"]

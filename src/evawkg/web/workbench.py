@@ -1,0 +1,146 @@
+"""The analyst's workbench: the query editor, search, and the home page's figures and charts.
+
+* The query editor is YASGUI (vendored from npm into ``static/vendor/yasgui``, served by us).
+  ``GET /sparql`` from a browser renders it: the SPARQL protocol Blueprint calls the page
+  function this Blueprint installs as ``app.extensions["evawkg.query_page"]``. Prefixes are
+  prefilled, the named queries are offered as examples, and YASGUI's share link
+  (``/sparql#query=…``) reopens a query.
+* ``GET /search?q=``: resources by label, alternative label or description in any language,
+  ranked (:mod:`evawkg.search`), as JSON or HTML; the editor suggests resources from it.
+* Templates get ``workbench_overview()``, the figures and SVG charts of :mod:`evawkg.charts`,
+  which ``templates/workbench/_home_overview.html`` shows on the home page.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+import pyoxigraph as ox
+from flask import Blueprint, Response, current_app, render_template, request
+
+from ..charts import Overview, overview
+from ..errors import EvawError
+from ..namespaces import PREFIXES
+from ..search import SEARCH_QUERY, check_limit, check_query, rank
+from ..tables import select
+from .named_queries import editor_text, named_queries
+from .negotiation import HTML, MediaTable
+
+log = logging.getLogger("evawkg.web")
+
+PACKAGE = Path(__file__).resolve().parents[1]
+LANGUAGES = ("ar", "zh", "en", "es", "fr", "ru")
+
+blueprint = Blueprint("workbench", __name__, template_folder=str(PACKAGE / "templates"),
+                      static_folder=str(PACKAGE / "static"), static_url_path="/assets")
+
+#: Search answers: JSON for programs (and the editor), HTML for people.
+SEARCH = MediaTable("search results", [("application/json", "json"), (HTML, "html")],
+                    {"json": "json", "html": "html"})
+
+
+@blueprint.record_once
+def _install(state) -> None:
+    state.app.extensions["evawkg.query_page"] = editor_page
+    state.app.extensions["evawkg.overview"] = {}
+
+
+@blueprint.app_context_processor
+def _template_functions() -> dict:
+    return {"workbench_overview": workbench_overview}
+
+
+def local_href(iri: str) -> str:
+    """The path of this server where ``iri`` is described (IRIs under the base), else ``iri``."""
+    base = current_app.extensions["evawkg"].settings.base_iri
+    return "/" + iri[len(base):] if iri.startswith(base) else iri
+
+
+def languages() -> list[str]:
+    """The UN languages the reader prefers: ``?lang=``, else ``Accept-Language``, else English."""
+    chosen = request.args.get("lang", "").lower()
+    if chosen in LANGUAGES:
+        return [chosen]
+    found = []
+    for value, _quality in request.accept_languages:
+        primary = value.split("-")[0].lower()
+        if primary in LANGUAGES and primary not in found:
+            found.append(primary)
+    return found or ["en"]
+
+
+def editor_page() -> str:
+    """The YASGUI page ``GET /sparql`` answers to browsers."""
+    queries = named_queries()
+    prefix_lines = "\n".join(f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items())
+    examples = [{"name": q.name, "summary": q.summary,
+                 "query": with_prefixes(editor_text(q, {p.name: p.default for p in q.parameters}))}
+                for q in queries.values()]
+    default_query = (prefix_lines + "\n\nSELECT ?class (COUNT(?thing) AS ?things)\nWHERE { ?thing a ?class }\n"
+                     "GROUP BY ?class\nORDER BY DESC(?things)\nLIMIT 20\n")
+    config = {"endpoint": request.base_url, "prefixes": PREFIXES, "prefixLines": prefix_lines,
+              "defaultQuery": default_query, "examples": examples, "search": "/search"}
+    return render_template("workbench/editor.html", config=config, examples=examples)
+
+
+def with_prefixes(text: str) -> str:
+    """``text`` with ``PREFIX`` lines for the predeclared prefixes it uses, after its ``#``
+    header (the server knows them anyway; the editor's checker and readers need them)."""
+    lines = text.splitlines()
+    header = 0
+    while header < len(lines) and lines[header].lstrip().startswith("#"):
+        header += 1
+    body = "\n".join(lines[header:])
+    used = [prefix for prefix in PREFIXES
+            if re.search(rf"(?<![\w<:/.#-]){re.escape(prefix)}:", body)]
+    declarations = [f"PREFIX {prefix}: <{PREFIXES[prefix]}>" for prefix in used]
+    return "\n".join(lines[:header] + declarations + lines[header:]) + "\n"
+
+
+@blueprint.route("/search")
+def search() -> Response:
+    _, kind = SEARCH.choose(request.headers.get("Accept"), request.args.get("format"))
+    langs = languages()
+    raw = request.args.get("q")
+    if kind == "html" and not (raw or "").strip():
+        return _search_page("", [], langs)
+    q = check_query(raw)
+    limit = check_limit(request.args.get("limit"))
+    state = current_app.extensions["evawkg"]
+    table = select(state.service, SEARCH_QUERY, timeout=state.settings.query_timeout,
+                   substitutions={ox.Variable("q"): ox.Literal(q)})
+    hits = rank(table.rows, q, langs, limit)
+    if kind == "json":
+        response = current_app.json.response(
+            {"q": q, "hits": [hit.as_json(local_href(hit.iri)) for hit in hits]})
+    else:
+        response = _search_page(q, hits, langs)
+    response.vary.add("Accept")
+    response.vary.add("Accept-Language")
+    return response
+
+
+def _search_page(q: str, hits, langs: list[str]) -> Response:
+    body = render_template("workbench/search.html", q=q, hits=hits, href=local_href, langs=langs)
+    return Response(body, mimetype="text/html")
+
+
+def workbench_overview() -> Overview | None:
+    """The home page's figures and charts, computed once per data version; ``None`` (and the
+    partial shows nothing) while the graph loads or if a query fails."""
+    state = current_app.extensions["evawkg"]
+    cache = current_app.extensions["evawkg.overview"]
+    version = state.service.data_version
+    if version not in cache:
+        try:
+            cache[version] = overview(state.service, named_queries(),
+                                      timeout=state.settings.query_timeout, href=local_href)
+        except EvawError as error:
+            log.warning("home page figures are unavailable: %s", error.message)
+            return None
+    return cache[version]
+
+
+__all__ = ["blueprint", "editor_page", "local_href", "workbench_overview", "SEARCH"]
