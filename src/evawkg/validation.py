@@ -220,14 +220,14 @@ def validate(data: Graph, shapes: Graph | None = None, ontology: Graph | None = 
         ontology = bundled_ontology if ontology is None else ontology
 
     shapes_graph = _without_imports(shapes)
-    use_shapes = None
     if shape_iris is not None:
-        use_shapes = [resolve_shape_iri(name) for name in shape_iris]
+        selected = [resolve_shape_iri(name) for name in shape_iris]
         known = set(node_shapes(shapes_graph))
-        unknown = [str(iri) for iri in use_shapes if iri not in known]
+        unknown = [str(iri) for iri in selected if iri not in known]
         if unknown:
             raise ClientError(f"unknown shape(s) {', '.join(unknown)}; use node shapes such as "
                               + ", ".join(_short(s) for s in sorted(known)[:8]))
+        shapes_graph = _shape_subset(shapes_graph, selected)
 
     # One working copy holds data and ontology, so pySHACL can run in place: no second clone.
     working = _without_imports(data, _PreparedQueryGraph())
@@ -236,8 +236,7 @@ def validate(data: Graph, shapes: Graph | None = None, ontology: Graph | None = 
     try:
         _, report_graph, _ = pyshacl.validate(
             working, shacl_graph=shapes_graph, inference=inference, inplace=True,
-            allow_warnings=True, advanced=False, do_owl_imports=False,
-            use_shapes=[str(iri) for iri in use_shapes] if use_shapes else None)
+            allow_warnings=True, advanced=False, do_owl_imports=False)
     except Exception as error:  # pySHACL raises its own hierarchy and rdflib's errors
         raise ValidationError(f"SHACL validation could not run: {error}") from error
     if not isinstance(report_graph, Graph):
@@ -246,6 +245,26 @@ def validate(data: Graph, shapes: Graph | None = None, ontology: Graph | None = 
     results = _results(report_graph, shapes_graph)
     conforms = not any(r.severity == SH.Violation for r in results)
     return Report(conforms=conforms, results=results, graph=report_graph)
+
+
+def _shape_subset(shapes: Graph, selected: list[URIRef]) -> Graph:
+    """The selected node shapes with everything they reach (property shapes, blank nodes, lists)
+    and the sh:declare prefixes. pySHACL's own ``use_shapes`` skipped named property shapes."""
+    property_shapes = set(shapes.subjects(RDF.type, SH.PropertyShape))
+    subset = _bind(Graph())
+    stack: list[Node] = [*selected, *shapes.subjects(SH.declare, None)]
+    seen: set[Node] = set()
+    while stack:
+        node = stack.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for triple in shapes.triples((node, None, None)):
+            subset.add(triple)
+            value = triple[2]
+            if isinstance(value, BNode) or value in property_shapes:
+                stack.append(value)
+    return subset
 
 
 def _results(report: Graph, shapes: Graph) -> list[Result]:
