@@ -105,11 +105,11 @@ def test_bundled_data_validates_fast(bundle: Bundle, shapes: Graph, ontology: Gr
     for source in bundle.data_sources():
         data.parse(source.path)
     validate(data, shapes, ontology)
-    started = time.perf_counter()
+    started = time.process_time()
     validate(data, shapes, ontology)
-    # The budget for load + infer + validate is 5 s on this machine; validation alone
-    # measured well under 2 s when the machine was idle, so 4 s leaves room for noise.
-    assert time.perf_counter() - started < 4.0
+    # CPU time, not wall time: the CI machine is shared and wall time triples under load.
+    # Measured 1.4-1.8 s of CPU for the bundle (about 8.6k triples).
+    assert time.process_time() - started < 2.5
 
 
 def test_base_fixture_conforms_without_any_result(base_graph: Graph, shapes: Graph, ontology: Graph):
