@@ -93,7 +93,7 @@ def execute(store: ox.Store, job: QueryJob) -> Answer:
         return _run(store, job, fmt, options, started)
     except SyntaxError as error:
         raise syntax_error(error) from None
-    except OSError as error:
+    except (OSError, RuntimeError) as error:
         if job.calls_services:
             raise ServiceFailed(f"a SERVICE endpoint failed: {error}") from None
         raise

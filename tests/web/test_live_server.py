@@ -237,3 +237,27 @@ def test_canary_receives_no_service_from_or_load_request(live_server, canary):
     refused.value.close()
     assert refused.value.code == 403
     assert hits == []
+
+
+def test_allow_listed_service_is_called_and_others_are_not(canary, fixture_files):
+    from evawkg.settings import Settings
+    from evawkg.web import create_app
+
+    canary_url, hits = canary
+    allowed = canary_url + "/allowed"
+    app = create_app(Settings(data=fixture_files, allow_service=(allowed,),
+                              max_concurrent_queries=1, query_timeout=10))
+    service = app.extensions["evawkg"].service
+    try:
+        service.wait_ready(60)
+        client = app.test_client()
+        refused = client.get("/sparql", query_string={
+            "query": f"SELECT * WHERE {{ SERVICE <{canary_url}/other> {{ ?s ?p ?o }} }}"})
+        assert refused.status_code == 403 and hits == []
+        called = client.get("/sparql", query_string={
+            "query": f"SELECT * WHERE {{ SERVICE <{allowed}> {{ ?s ?p ?o }} }}"})
+        # The canary answers N-Triples, not SPARQL results: the call happened, then failed.
+        assert called.status_code == 502 and "service-failed" in called.get_data(as_text=True)
+        assert [hit.split("?")[0] for hit in hits] == ["/allowed"]
+    finally:
+        service.close()
