@@ -12,7 +12,8 @@ A :class:`Description` of a document IRI ``D`` (``…/id/country/TH``, ``…/ont
 * ``context``: the labels and asserted types of every IRI those statements mention, so a client
   needs no second request to show them.
 
-Every :class:`Statement` knows whether it is asserted or only inferred (it sits in
+A named graph's IRI (``{BASE}graph/activities``) is described as the ``void:Dataset`` it is,
+with its size. Every :class:`Statement` knows whether it is asserted or only inferred (it sits in
 ``graph/inferred`` alone): representations that can keep them apart (TriG, N-Quads, HTML) do.
 Reads go straight to pyoxigraph's indexes (``quads_for_pattern``) or to SPARQL with
 ``substitutions``; nothing is pasted into query text.
@@ -34,6 +35,8 @@ RDFS_LABEL = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label")
 SKOS_PREF_LABEL = ox.NamedNode("http://www.w3.org/2004/02/skos/core#prefLabel")
 DCTERMS_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
 FOAF_NAME = ox.NamedNode("http://xmlns.com/foaf/0.1/name")
+VOID = "http://rdfs.org/ns/void#"
+XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 
 #: Predicates naming a resource, the most specific first.
 LABEL_PREDICATES = (SKOS_PREF_LABEL, RDFS_LABEL, DCTERMS_TITLE, FOAF_NAME)
@@ -191,6 +194,7 @@ class Describer:
     def __init__(self, store: ox.Store):
         self.store = store
         self._hash_children = _hash_children(store)
+        self._graphs = {graph.value for graph in store.named_graphs() if isinstance(graph, ox.NamedNode)}
 
     # -- one resource ---------------------------------------------------------------------------
 
@@ -203,6 +207,8 @@ class Describer:
         seen_blank: set[ox.BlankNode] = set()
         for node in focus:
             self._bounded(node, description.about, seen_blank)
+        if iri in self._graphs:
+            description.about.extend(self._graph_statements(focus[0]))
         if inbound:
             self._inbound(focus_set, description, inbound_limit)
         description.context = self._context(description)
@@ -211,10 +217,19 @@ class Describer:
 
     def exists(self, iri: str) -> bool:
         node = ox.NamedNode(iri)
-        if iri in self._hash_children:
+        if iri in self._hash_children or iri in self._graphs:
             return True
         return (next(self.store.quads_for_pattern(node, None, None, None), None) is not None
                 or next(self.store.quads_for_pattern(None, None, node, None), None) is not None)
+
+    def _graph_statements(self, graph: ox.NamedNode) -> list[Statement]:
+        """A named graph described as the VoID subset it is: its type, size and name."""
+        size = sum(1 for _ in self.store.quads_for_pattern(None, None, None, graph))
+        name = graph.value.rstrip("/").rsplit("/", 1)[-1]
+        return [Statement(graph, RDF_TYPE, ox.NamedNode(VOID + "Dataset")),
+                Statement(graph, RDFS_LABEL, ox.Literal(f"Named graph {name}", language="en")),
+                Statement(graph, ox.NamedNode(VOID + "triples"),
+                          ox.Literal(str(size), datatype=ox.NamedNode(XSD_INTEGER)))]
 
     def _statements(self, subject=None, predicate=None, obj=None) -> list[Statement]:
         """Matching statements once each, asserted winning over inferred."""

@@ -30,7 +30,7 @@ from .pages import LANGUAGE_NAMES, languages, resource_page
 PACKAGE = Path(__file__).resolve().parents[1]
 
 blueprint = Blueprint("resources", __name__, template_folder=str(PACKAGE / "templates"),
-                      static_folder=str(PACKAGE / "static"), static_url_path="/static")
+                      static_folder=str(PACKAGE / "static"), static_url_path="/assets")
 
 OWL_ONTOLOGY = PREFIXES["owl"] + "Ontology"
 

@@ -1,0 +1,164 @@
+"""Every RDF representation of a resource is the same graph; JSON-LD is compacted with the
+project's context and round-trips; inferred statements are kept apart; ETag and 304."""
+
+from __future__ import annotations
+
+import json
+import warnings
+
+import pyoxigraph as ox
+import pytest
+import rdflib
+from rdflib.compare import isomorphic
+
+from evawkg.context import build_context, ontology_version
+from evawkg.inference import INFERRED_GRAPH
+from evawkg.resources import Describer
+
+BASE = "https://evawkg.example.org/"
+RESOURCES = ["/id/country/TH", "/id/organization/unodc", "/id/instrument/a-res-52-86",
+             "/id/activity/unodc-2009-10-expert-group-meeting-women-in-detention", "/ontology"]
+CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
+
+
+def parse_jsonld(text: str, context: dict) -> rdflib.Graph:
+    """Parse served JSON-LD with its context given inline: nothing is fetched."""
+    document = json.loads(text)
+    document["@context"] = context
+    with warnings.catch_warnings():
+        # Known gap: rdflib's JSON-LD parser warns about its own internal ConjunctiveGraph.
+        warnings.filterwarnings("ignore", "ConjunctiveGraph is deprecated", DeprecationWarning)
+        return rdflib.Graph().parse(data=json.dumps(document), format="json-ld")
+
+
+def fetch(client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", RESOURCES)
+def test_rdf_representations_of_resource_are_isomorphic(client, path):
+    turtle = rdflib.Graph().parse(data=fetch(client, path + ".ttl"), format="turtle")
+    ntriples = rdflib.Graph().parse(data=fetch(client, path + ".nt"), format="nt")
+    rdfxml = rdflib.Graph().parse(data=fetch(client, path + ".rdf"), format="xml")
+    jsonld = parse_jsonld(fetch(client, path + ".jsonld"), build_context())
+    assert len(turtle) > 10
+    assert isomorphic(turtle, ntriples)
+    assert isomorphic(turtle, rdfxml)
+    assert isomorphic(turtle, jsonld)
+
+
+def test_jsonld_expanded_by_pyoxigraph_gives_the_same_graph(client):
+    document = json.loads(fetch(client, "/id/country/TH.jsonld"))
+    document["@context"] = build_context()
+    expanded = ox.parse(json.dumps(document).encode(), ox.RdfFormat.JSON_LD)
+    via_oxigraph = rdflib.Graph().parse(data=ox.serialize(list(expanded), format=ox.RdfFormat.N_TRIPLES),
+                                        format="nt")
+    turtle = rdflib.Graph().parse(data=fetch(client, "/id/country/TH.ttl"), format="turtle")
+    assert isomorphic(via_oxigraph, turtle)
+
+
+def test_resource_description_holds_cbd_inbound_links_and_labels(client):
+    graph = rdflib.Graph().parse(data=fetch(client, "/id/country/TH.ttl"), format="turtle")
+    th = rdflib.URIRef(BASE + "id/country/TH")
+    activity = rdflib.URIRef(BASE + "id/activity/unodc-2009-10-expert-group-meeting-women-in-detention")
+    region = rdflib.URIRef(BASE + "id/region/south-eastern-asia")
+    prov = rdflib.Namespace("http://www.w3.org/ns/prov#")
+    assert (th, rdflib.URIRef(BASE + "ontology#iso3166Alpha2"), rdflib.Literal("TH")) in graph
+    assert (activity, prov.atLocation, th) in graph  # inbound: the activity held there
+    assert graph.value(activity, rdflib.RDFS.label) is not None  # its label, for display
+    assert graph.value(region, rdflib.RDFS.label) is not None  # label of a linked resource
+    assert (th, rdflib.URIRef(BASE + "ontology#locatedIn"), rdflib.URIRef(BASE + "id/region/world")) in graph
+
+
+def test_blank_nodes_are_embedded_with_their_owner(client):
+    graph = rdflib.Graph().parse(data=fetch(client, "/id/organization/unodc.ttl"), format="turtle")
+    prov = rdflib.Namespace("http://www.w3.org/ns/prov#")
+    unodc = rdflib.URIRef(BASE + "id/organization/unodc")
+    associations = list(graph.subjects(prov.agent, unodc))
+    assert associations and all(isinstance(a, rdflib.BNode) for a in associations)
+    for association in associations:
+        assert graph.value(None, prov.qualifiedAssociation, association) is not None
+        assert graph.value(association, prov.hadRole) is not None
+
+
+def test_trig_keeps_inferred_statements_in_their_graph(client, store):
+    quads = list(ox.parse(fetch(client, "/id/country/TH.trig").encode(), ox.RdfFormat.TRIG))
+    inferred = {q.triple for q in quads if q.graph_name == INFERRED_GRAPH}
+    asserted = {q.triple for q in quads if q.graph_name == ox.DefaultGraph()}
+    th = ox.NamedNode(BASE + "id/country/TH")
+    located_in_world = ox.Triple(th, ox.NamedNode(BASE + "ontology#locatedIn"),
+                                 ox.NamedNode(BASE + "id/region/world"))
+    assert located_in_world in inferred
+    assert located_in_world not in asserted
+    assert ox.Triple(th, ox.NamedNode(BASE + "ontology#iso3166Alpha2"), ox.Literal("TH")) in asserted
+    description = Describer(store).describe(BASE + "id/country/TH")
+    assert {s.triple for s in description.about if s.inferred} == {
+        q.triple for q in store.quads_for_pattern(ox.NamedNode(BASE + "id/country/TH"), None, None,
+                                                  INFERRED_GRAPH)} - {
+        s.triple for s in description.about if not s.inferred}
+
+
+def test_jsonld_is_compacted_with_versioned_context_announced_by_link(client):
+    response = client.get("/id/country/TH", headers={"Accept": "application/ld+json"})
+    document = response.get_json(force=True)
+    version = ontology_version()
+    assert document["@context"].endswith(f"/context/v{version}.jsonld")
+    assert f'rel="{CONTEXT_REL}"' in response.headers["Link"]
+    assert document["@context"] in response.headers["Link"]
+    first = document["@graph"][0]
+    assert first["@id"] == BASE + "id/country/TH"
+    assert first["iso3166Alpha2"] == "TH"
+    assert first["label"]["fr"] == "Thaïlande"
+
+
+def test_context_is_served_at_stable_and_versioned_urls(client):
+    version = ontology_version()
+    versioned = client.get(f"/context/v{version}.jsonld")
+    current = client.get("/context.jsonld")
+    assert versioned.status_code == current.status_code == 200
+    assert versioned.mimetype == "application/ld+json"
+    assert versioned.get_json(force=True) == current.get_json(force=True) == {"@context": build_context()}
+    assert "immutable" in versioned.headers["Cache-Control"]
+    assert current.headers["Content-Location"] == f"/context/v{version}.jsonld"
+    assert client.get("/context/v0.0.0-none.jsonld").status_code == 404
+
+
+def test_context_defines_ontology_terms_with_their_types():
+    context = build_context()
+    assert context["evaw"] == BASE + "ontology#"
+    assert context["Country"] == "evaw:Country"
+    assert context["locatedIn"] == {"@id": "evaw:locatedIn", "@type": "@id"}
+    assert all(not str(value).startswith("http") or key in context
+               for key, value in context.items())
+
+
+@pytest.mark.parametrize("path", ["/id/country/TH", "/id/country/TH.html", "/ontology", "/",
+                                  "/index/", "/index/evaw:Country", "/dumps/", "/dumps/evawkg.ttl",
+                                  "/dumps/evawkg.nt.gz", "/.well-known/void", "/context.jsonld"])
+def test_get_with_matching_etag_returns_304(client, path):
+    first = client.get(path)
+    assert first.status_code == 200
+    etag = first.headers["ETag"]
+    again = client.get(path, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.data == b""
+    other = client.get(path, headers={"If-None-Match": '"something-else"'})
+    assert other.status_code == 200
+
+
+def test_etag_differs_by_representation_and_language(client):
+    turtle = client.get("/id/country/TH.ttl").headers["ETag"]
+    html_en = client.get("/id/country/TH.html", headers={"Accept-Language": "en"}).headers["ETag"]
+    html_fr = client.get("/id/country/TH.html", headers={"Accept-Language": "fr"}).headers["ETag"]
+    assert len({turtle, html_en, html_fr}) == 3
+
+
+@pytest.mark.parametrize(("language", "label"), [("fr", "Thaïlande"), ("zh", "泰国"), ("ar", "تايلاند"),
+                                                 ("ru", "Таиланд"), ("es", "Tailandia"),
+                                                 ("de, en;q=0.5", "Thailand"), ("sw", "Thailand")])
+def test_html_labels_follow_accept_language_with_fallback(client, language, label):
+    response = client.get("/id/country/TH.html", headers={"Accept-Language": language})
+    assert f"<h1>{label}</h1>" in response.get_data(as_text=True)
+    assert "Accept-Language" in response.headers["Vary"]
