@@ -146,3 +146,14 @@ def test_every_resource_has_a_source(places: Graph) -> None:
 ])
 def test_slug_follows_architecture(name: str, expected: str) -> None:
     assert countries.slug(name) == expected
+
+
+def test_only_world_is_a_top_concept_of_m49(places: Graph) -> None:
+    top = set(places.subjects(SKOS.topConceptOf, ID["scheme/m49"]))
+    assert top == {ID["region/world"]}
+
+
+def test_countries_m49_does_not_place_have_no_m49_code(places: Graph) -> None:
+    assert places.value(ID["country/TW"], EVAW.m49Code) is None
+    assert places.value(ID["country/AQ"], EVAW.m49Code) is None
+    assert places.value(ID["country/TW"], EVAW.iso3166Numeric) == Literal("158")

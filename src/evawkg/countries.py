@@ -20,7 +20,9 @@ Modelling follows docs/architecture.md: a country is ``evaw:locatedIn`` its *low
 only and a region its parent, so ``evaw:locatedIn+`` reaches ``id:region/world``. The CSV gives
 no region for Antarctica (AQ, listed by M49 directly under World) nor for Taiwan (TW, not listed
 separately by M49); both are placed directly in World, the one M49 area that contains them
-without taking a position M49 does not take.
+without taking a position M49 does not take, and neither gets an ``evaw:m49Code``: the CSV, our
+only source for M49 membership, does not place them, so their ISO numeric code is all we assert.
+Only World is a top concept of the M49 scheme; the five regions are its narrower concepts.
 
 Output is deterministic: rdflib's Turtle serialiser sorts subjects, predicates and objects, so
 regenerating gives byte-identical files and readable diffs. Run ``python -m evawkg.countries``.
@@ -223,7 +225,8 @@ def country_graph(rows: list[dict[str, str]], regions: dict[str, Region]) -> Gra
         graph.add((country, EVAW.iso3166Alpha2, Literal(alpha2)))
         graph.add((country, EVAW.iso3166Alpha3, Literal(row["alpha-3"])))
         graph.add((country, EVAW.iso3166Numeric, Literal(row["country-code"])))
-        graph.add((country, EVAW.m49Code, Literal(row["country-code"])))
+        if row["region-code"]:
+            graph.add((country, EVAW.m49Code, Literal(row["country-code"])))
         graph.add((country, EVAW.locatedIn, region_iri(regions, lowest_region_code(row))))
         add_pycountry_names(graph, country, row, catalogues)
         if alpha2 in VERIFIED_COUNTRY_IDS:
@@ -282,7 +285,7 @@ def region_graph(regions: dict[str, Region]) -> Graph:
             parent = region_iri(regions, region.parent)
             graph.add((subject, SKOS.broader, parent))
             graph.add((subject, EVAW.locatedIn, parent))
-        if region.parent in (None, WORLD_CODE):
+        if region.parent is None:
             graph.add((subject, SKOS.topConceptOf, M49_SCHEME))
             graph.add((M49_SCHEME, SKOS.hasTopConcept, subject))
         if region.code in LCC_REGIONS:
