@@ -1,0 +1,115 @@
+"""Fixtures of the workbench tests: the app over the real bundle (the named queries are
+written against it), its Flask client, and a live server on loopback for the browser tests."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from evawkg.settings import Settings
+from evawkg.web import create_app
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update"]
+
+
+@pytest.fixture(scope="session")
+def settings() -> Settings:
+    return Settings(query_timeout=20.0, max_concurrent_queries=2, queue_wait=10.0)
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    application = create_app(settings)
+    service = application.extensions["evawkg"].service
+    service.wait_ready(120)
+    yield application
+    service.close()
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture(scope="session")
+def named_queries(app):
+    return app.extensions["evawkg.named_queries"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_for(url: str, seconds: float = 120.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=2) as response:
+                if response.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.3)
+    raise TimeoutError(f"{url} did not answer within {seconds} s")
+
+
+@pytest.fixture(scope="session")
+def live_server():
+    """``evawkg serve`` over the bundle on a free loopback port; yields its base URL."""
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "evawkg.web.command", "--port", str(port), "--threads", "8",
+         "--max-concurrent-queries", "3", "--log-level", "warning"],
+        env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(base + "/healthz")
+        yield base
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture()
+def page(browser, live_server, tmp_path):
+    context = browser.new_context(base_url=live_server, accept_downloads=True)
+    opened = context.new_page()
+    # Nothing but our own server: a request anywhere else fails the test that made it.
+    outside: list[str] = []
+
+    def guard(route):
+        if route.request.url.startswith(live_server):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    context.route("**/*", guard)
+    yield opened
+    context.close()
+    assert not outside, f"the page asked outside services: {outside}"
