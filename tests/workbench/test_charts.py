@@ -50,6 +50,8 @@ def test_get_home_shows_counts_charts_licence_sources_and_where_to_go(client):
     assert 'href="/id/region/' in page
     assert "creativecommons.org/licenses/by/4.0" in page and "Last update" in page
     assert 'href="/id/record/' in page
-    for target in ("/sparql", "/queries", "/api", "/dumps/", "/ontology", "/validation"):
+    for target in ("/sparql", "/queries", "/api", "/dumps/", "/ontology"):
         assert f'href="{target}"' in page
+    validation_served = any(rule.rule == "/validation" for rule in client.application.url_map.iter_rules())
+    assert ('href="/validation"' in page) == validation_served, "only destinations that exist"
     assert 'action="/search"' in page

@@ -47,9 +47,21 @@ def _install(state) -> None:
     state.app.extensions["evawkg.overview"] = {}
 
 
+#: Where the home page sends people; a destination is shown once a Blueprint has a rule for it
+#: (the ontology is a resource of the graph, served by the linked-data catch-all).
+DESTINATIONS = (("query editor", "/sparql"), ("named queries", "/queries"), ("API", "/api"),
+                ("dumps", "/dumps/"), ("ontology", None), ("validation", "/validation"))
+
+
 @blueprint.app_context_processor
 def _template_functions() -> dict:
-    return {"workbench_overview": workbench_overview}
+    return {"workbench_overview": workbench_overview, "workbench_destinations": destinations}
+
+
+def destinations() -> list[tuple[str, str]]:
+    served = {rule.rule for rule in current_app.url_map.iter_rules()}
+    return [(label, path or "/ontology") for label, path in DESTINATIONS
+            if path is None or path in served]
 
 
 def local_href(iri: str) -> str:
