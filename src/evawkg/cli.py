@@ -207,36 +207,72 @@ def _indent(text: str) -> str:
               help="RDF format of the files (turtle, ntriples, json-ld, rdfxml, trig, nquads); "
                    "default: from each file's extension, turtle for stdin.")
 @click.option("--format", "-f", "output_format", default="text", show_default=True,
-              type=click.Choice(["text", "turtle", "json-ld", "json"]),
+              type=click.Choice(["text", "turtle", "json-ld", "json", "html"]),
               help="text: a readable report; turtle/json-ld: SHACL's report graph; "
-                   "json: a summary with every result.")
+                   "json: a summary with every result; html: the page the HTTP service shows.")
 @click.option("--shapes", "-s", "shapes_file", type=click.Path(path_type=Path, dir_okay=False),
               help="Validate against the shapes in this file instead of the bundled shapes.")
+@click.option("--shape", "shape_names", multiple=True, metavar="NAME",
+              help="Use only this node shape (ActivityShape, shapes:ActivityShape or its IRI); "
+                   "repeatable or comma-separated. Default: every shape.")
+@click.option("--inference", default="none", show_default=True,
+              type=click.Choice(["none", "rdfs", "owlrl", "both"]),
+              help="Inference pySHACL applies to the data before validating.")
 @click.pass_obj
 def validate(bundle: Bundle, files: tuple[Path, ...], input_format: str | None,
-             output_format: str, shapes_file: Path | None) -> None:
+             output_format: str, shapes_file: Path | None, shape_names: tuple[str, ...],
+             inference: str) -> None:
     """Validate FILES (or - for stdin; default: the bundled data) against the SHACL shapes.
 
-    Writes the report to stdout; exits 0 if the data conforms (warnings allowed), 1 if not,
-    2 if an input cannot be read or parsed (one line on stderr: file:line:column).
+    Files are read as the HTTP service reads uploads (evawkg.uploads): nothing is fetched and
+    no XML entity is expanded. Writes the report to stdout; exits 0 if the data conforms
+    (warnings allowed), 1 if not, 2 if an input cannot be read or parsed (one line on stderr:
+    file:line:column).
     """
     from . import store as stores, validation
 
+    shape_iris = tuple(name.strip() for value in shape_names for name in value.split(",")
+                       if name.strip()) or None
+    shapes = stores.to_rdflib(_load_inputs([shapes_file], None)) if shapes_file else None
     if files:
-        data = stores.to_rdflib(_load_inputs(files, input_format))
+        report = validation.validate_uploads(_uploads(files, input_format), shapes,
+                                             inference=inference, shape_iris=shape_iris)
     else:
         data = stores.to_rdflib(stores.load_bundle(bundle, infer=False),
                                 [source.graph for source in bundle.data_sources()])
-    shapes = stores.to_rdflib(_load_inputs([shapes_file], None)) if shapes_file else None
-    report = validation.validate(data, shapes)
-    if output_format == "text":
-        click.echo(validation.render_text(report), nl=False)
-    elif output_format == "json":
-        click.echo(validation.render_json(report), nl=False)
-    else:
-        click.echo(validation.render_graph(report, output_format), nl=False)
+        report = validation.validate(data, shapes, inference=inference, shape_iris=shape_iris)
+    click.echo(validation.render_report(report, output_format), nl=False)
     if not report.conforms:
         raise SystemExit(1)
+
+
+def _uploads(paths: Iterable[Path], input_format: str | None) -> list:
+    """The files' bytes and formats (``-`` is stdin, Turtle unless ``--input-format`` says)."""
+    import gzip
+
+    from . import store as stores
+    from .formats import format_by_name, format_for_path
+    from .uploads import Upload
+
+    uploads = []
+    for path in paths:
+        name = str(path)
+        fmt = (format_by_name(input_format) if input_format
+               else format_by_name("turtle") if name == stores.STDIN else format_for_path(path))
+        try:
+            if name == stores.STDIN:
+                data = sys.stdin.buffer.read()
+            elif path.suffix.lower() == ".gz":
+                with gzip.open(path, "rb") as stream:
+                    data = stream.read()
+            else:
+                data = path.read_bytes()
+        except OSError as error:
+            raise UnparsableInput(f"{name}: cannot read the file: {error.strerror or error}",
+                                  source=name) from error
+        base_iri = None if name == stores.STDIN else path.resolve().as_uri()
+        uploads.append(Upload(data, fmt.name, source=name, base_iri=base_iri))
+    return uploads
 
 
 def _load_inputs(paths: Iterable[Path], input_format: str | None) -> pyoxigraph.Store:

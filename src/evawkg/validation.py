@@ -425,3 +425,39 @@ def render_json(report: Report, *, indent: int | None = 2) -> str:
 def render_graph(report: Report, format: str = "turtle") -> str:
     """SHACL's own ``sh:ValidationReport`` in an RDF format (``turtle``, ``json-ld``…)."""
     return report.graph.serialize(format=format_by_name(format).rdflib_name)
+
+
+# --------------------------------------------------------------------------- uploads, formats
+
+#: What a validation answers with, in every interface: a readable text, the JSON summary,
+#: SHACL's own report graph (Turtle, JSON-LD) and an HTML page (``evawkg.validation_pages``).
+REPORT_FORMATS = ("text", "json", "turtle", "json-ld", "html")
+
+
+def validate_uploads(uploads: Iterable, shapes: Graph | None = None, *, inference: str = "none",
+                     shape_iris: Iterable[str | URIRef] | None = None) -> Report:
+    """Validate RDF from sources we do not trust (an HTTP upload, files named on the command
+    line), read by :func:`evawkg.uploads.read_upload`: nothing fetched, no entity expanded.
+    The one path the HTTP service and ``evawkg validate`` share."""
+    from .uploads import read_upload
+
+    data = Graph()
+    for upload in uploads:
+        graph = read_upload(upload)
+        data.addN((s, p, o, data) for s, p, o in graph)
+    return validate(data, shapes, inference=inference, shape_iris=shape_iris)
+
+
+def render_report(report: Report, format: str) -> str:
+    """``report`` in one of :data:`REPORT_FORMATS`."""
+    if format == "text":
+        return render_text(report)
+    if format == "json":
+        return render_json(report)
+    if format == "html":
+        from .validation_pages import render_report_html
+
+        return render_report_html(report)
+    if format in ("turtle", "json-ld"):
+        return render_graph(report, format)
+    raise ClientError(f"unknown report format {format!r}; use one of: " + ", ".join(REPORT_FORMATS))

@@ -24,6 +24,7 @@ from .errors import register_error_handlers
 from .named_queries import blueprint as named_queries_blueprint
 from .resources import register as register_linked_data
 from .sparql_protocol import blueprint as sparql_blueprint
+from .validation import register as register_validation
 from .workbench import blueprint as workbench_blueprint
 
 access_log = logging.getLogger("evawkg.access")
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, service: SparqlService | None =
     app.register_blueprint(health)
     app.register_blueprint(named_queries_blueprint)
     app.register_blueprint(workbench_blueprint)
+    register_validation(app)
     register_linked_data(app)
     app.before_request(_start_clock)
     # after_request hooks run last-registered first: log what was finally sent.

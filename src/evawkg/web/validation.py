@@ -1,0 +1,233 @@
+"""The validation service: ``/validate`` (SHACL validation of uploads and of the served graph)
+and ``/shapes`` (the shapes' documentation).
+
+* ``POST /validate``: RDF in the body, its format told by ``Content-Type`` (Turtle, N-Triples,
+  N-Quads, TriG, JSON-LD, RDF/XML; anything else 415), or a ``multipart/form-data`` upload
+  (field ``file``) from the form ``GET /validate`` shows browsers. Options, as query or form
+  fields: ``shapes`` (node shapes to use, repeated or comma-separated; default all) and
+  ``inference`` (``none``, the default, ``rdfs``, ``owlrl`` or ``both``).
+* The answer by ``Accept`` or ``format=``: the JSON summary, SHACL's ``sh:ValidationReport`` as
+  Turtle or JSON-LD, an HTML page grouping results by shape, or text. It is 200 whether or not
+  the data conforms; ``X-Validation-Conforms`` says which.
+* ``GET /validate`` answers a browser with the form, and any other client (JSON, Turtle…)
+  with the report on the graph this server serves (computed once per options and format).
+
+Uploads are limited to ``max_upload_bytes`` (413) and each validation runs in a process of its
+own, killed after ``validation_timeout`` seconds (:mod:`evawkg.validation_pool`); parsing never
+fetches anything (:mod:`evawkg.uploads`). SHACL: https://www.w3.org/TR/shacl/#validation-report
+"""
+
+from __future__ import annotations
+
+import threading
+from functools import lru_cache
+
+from flask import Blueprint, Flask, Response, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from ..errors import ClientError, PayloadTooLarge, UnknownFormat, UnsupportedMediaType
+from ..formats import RDF_FORMATS, format_for_media_type, format_for_path
+from ..uploads import Upload
+from ..validation_pool import ValidationAnswer, ValidationJob, ValidationPool
+from .negotiation import HTML, MediaTable
+
+blueprint = Blueprint("validation", __name__)
+
+_REPORT_ROWS = [("application/json", "json"), ("text/turtle", "turtle"),
+                ("application/ld+json", "json-ld"), (HTML, "html"), ("text/plain", "text")]
+_REPORT_NAMES = {"json": "json", "turtle": "turtle", "ttl": "turtle", "json-ld": "json-ld",
+                 "jsonld": "json-ld", "html": "html", "text": "text"}
+
+#: POST /validate answers: the JSON summary unless asked otherwise.
+REPORTS = MediaTable("validation reports", _REPORT_ROWS, _REPORT_NAMES)
+
+#: GET /validate: the form for browsers, the served graph's report for everyone else.
+SERVED_REPORTS = MediaTable(
+    "GET /validate", [(HTML, "form")] + [row for row in _REPORT_ROWS if row[1] != "html"],
+    {name: value for name, value in _REPORT_NAMES.items() if value != "html"} | {"form": "form"})
+
+#: GET /shapes: the documentation page, or the shapes themselves.
+SHAPES = MediaTable("the shapes", [(HTML, "html"), ("text/turtle", "turtle"),
+                                   ("application/ld+json", "json-ld")],
+                    {"html": "html", "turtle": "turtle", "ttl": "turtle", "json-ld": "json-ld",
+                     "jsonld": "json-ld"})
+
+_MEDIA_TYPES = {"json": "application/json", "turtle": "text/turtle; charset=utf-8",
+                "json-ld": "application/ld+json", "html": "text/html; charset=utf-8",
+                "text": "text/plain; charset=utf-8"}
+
+
+class ValidationService:
+    """The app's validation pool (started on first use) and the served graph's reports."""
+
+    def __init__(self, settings):
+        self.settings = settings
+        self._pool: ValidationPool | None = None
+        self._lock = threading.Lock()
+        self._served: dict[tuple, ValidationAnswer] = {}
+
+    @property
+    def pool(self) -> ValidationPool:
+        with self._lock:
+            if self._pool is None:
+                self._pool = ValidationPool(
+                    size=self.settings.max_concurrent_queries,
+                    queue_wait=max(self.settings.queue_wait, 1.0),
+                    sandbox=self.settings.sandbox_network)
+                self._pool.start()
+            return self._pool
+
+    def run(self, job: ValidationJob) -> ValidationAnswer:
+        return self.pool.run(job, self.settings.validation_timeout)
+
+    def served_report(self, inference: str, shapes: tuple[str, ...] | None,
+                      format: str) -> ValidationAnswer:
+        """The report on the served graph; it does not change while the server runs."""
+        key = (inference, shapes, format)
+        if key not in self._served:
+            from . import dataset_source
+
+            job = ValidationJob(dataset=dataset_source(self.settings), inference=inference,
+                                shape_iris=shapes, format=format)
+            self._served[key] = self.run(job)
+        return self._served[key]
+
+    def close(self) -> None:
+        with self._lock:
+            if self._pool is not None:
+                self._pool.close()
+
+
+def register(app: Flask) -> None:
+    """Add the validation Blueprint and its service (``app.extensions["evawkg.validation"]``)."""
+    settings = app.extensions["evawkg"].settings
+    app.extensions["evawkg.validation"] = ValidationService(settings)
+    app.register_blueprint(blueprint)
+
+
+def _service() -> ValidationService:
+    return current_app.extensions["evawkg.validation"]
+
+
+@blueprint.before_request
+def _upload_limit() -> None:
+    # The app's max_body_bytes is sized for queries; uploads get their own, larger limit.
+    request.max_content_length = _service().settings.max_upload_bytes
+
+
+def _options() -> tuple[str, tuple[str, ...] | None]:
+    from ..validation import INFERENCE_OPTIONS
+
+    inference = (request.values.get("inference") or "none").strip().lower()
+
+    if inference not in INFERENCE_OPTIONS:
+        raise ClientError(f"unknown inference={inference!r}; use one of: "
+                          + ", ".join(INFERENCE_OPTIONS))
+    names = [name.strip() for value in request.values.getlist("shapes")
+             for name in value.split(",") if name.strip()]
+    return inference, tuple(dict.fromkeys(names)) or None
+
+
+def _answer(answer: ValidationAnswer) -> Response:
+    response = Response(answer.text, content_type=_MEDIA_TYPES[answer.format])
+    response.headers["X-Validation-Conforms"] = "true" if answer.conforms else "false"
+    response.vary.add("Accept")
+    return response
+
+
+def _too_large() -> PayloadTooLarge:
+    limit = _service().settings.max_upload_bytes
+    return PayloadTooLarge(f"the upload is larger than {limit} bytes, the most this server "
+                           "validates; split the data or validate it with `evawkg validate`")
+
+
+def _upload() -> Upload:
+    """The RDF of the request: a form's file, else the body with its Content-Type."""
+    try:
+        if request.mimetype == "multipart/form-data":
+            file = request.files.get("file")
+            if file is None or not file.filename:
+                raise ClientError("the form has no file: send the RDF file as the field 'file'")
+            fmt = _file_format(file.filename, file.mimetype)
+            data = file.read()
+            source = file.filename
+        else:
+            if not request.mimetype:
+                raise UnsupportedMediaType("say the data's format with Content-Type; send one "
+                                           "of: " + ", ".join(f.media_type for f in RDF_FORMATS))
+            fmt = format_for_media_type(request.mimetype)
+            data = request.get_data(cache=False)
+            source = "request body"
+    except RequestEntityTooLarge:
+        raise _too_large() from None
+    if not data.strip():
+        raise ClientError("the upload is empty; send the RDF to validate")
+    return Upload(data, fmt.name, source=source)
+
+
+def _file_format(filename: str, mimetype: str | None):
+    if request.form.get("input_format"):
+        from ..formats import format_by_name
+
+        return format_by_name(request.form["input_format"])
+    try:
+        return format_for_path(filename)
+    except UnknownFormat:
+        if mimetype and mimetype != "application/octet-stream":
+            return format_for_media_type(mimetype)
+        raise
+
+
+@blueprint.route("/validate", methods=["GET", "POST"])
+def validate() -> Response:
+    if request.method == "POST":
+        _, format = REPORTS.choose(request.headers.get("Accept"), request.values.get("format"))
+        inference, shapes = _options()
+        job = ValidationJob(uploads=(_upload(),), inference=inference, shape_iris=shapes,
+                            format=format)
+        return _answer(_service().run(job))
+    _, format = SERVED_REPORTS.choose(request.headers.get("Accept"), request.args.get("format"))
+    if format == "form":
+        response = Response(_form_page(), content_type=_MEDIA_TYPES["html"])
+        response.vary.add("Accept")
+        return response
+    inference, shapes = _options()
+    return _answer(_service().served_report(inference, shapes, format))
+
+
+@blueprint.route("/shapes")
+def shapes() -> Response:
+    media_type, format = SHAPES.choose(request.headers.get("Accept"), request.args.get("format"))
+    body = _shapes_page() if format == "html" else _shapes_graph_text(format)
+    response = Response(body, content_type=_MEDIA_TYPES[format])
+    response.vary.add("Accept")
+    return response
+
+
+def _bundled_shapes():
+    from ..bundle import default_bundle
+    from ..validation import _bundled_inputs
+
+    return _bundled_inputs(default_bundle())[0]
+
+
+@lru_cache(maxsize=1)
+def _form_page() -> str:
+    from ..validation_pages import render_form_html
+
+    return render_form_html(_bundled_shapes())
+
+
+@lru_cache(maxsize=1)
+def _shapes_page() -> str:
+    from ..validation_pages import render_shapes_html
+
+    return render_shapes_html(_bundled_shapes())
+
+
+@lru_cache(maxsize=2)
+def _shapes_graph_text(format: str) -> str:
+    return _bundled_shapes().serialize(format=format)
+
+
+__all__ = ["blueprint", "register", "ValidationService", "REPORTS", "SERVED_REPORTS", "SHAPES"]
