@@ -145,6 +145,11 @@ def _upload() -> Upload:
     """The RDF of the request: a form's file, else the body with its Content-Type."""
     try:
         if request.mimetype == "multipart/form-data":
+            if request.content_length is None:
+                # werkzeug parses a chunked form with no size limit; browsers send a length.
+                error = ClientError("send the form with a Content-Length")
+                error.status = 411
+                raise error
             file = request.files.get("file")
             if file is None or not file.filename:
                 raise ClientError("the form has no file: send the RDF file as the field 'file'")
@@ -156,13 +161,27 @@ def _upload() -> Upload:
                 raise UnsupportedMediaType("say the data's format with Content-Type; send one "
                                            "of: " + ", ".join(f.media_type for f in RDF_FORMATS))
             fmt = format_for_media_type(request.mimetype)
-            data = request.get_data(cache=False)
+            data = _read_body(_service().settings.max_upload_bytes)
             source = "request body"
     except RequestEntityTooLarge:
         raise _too_large() from None
     if not data.strip():
         raise ClientError("the upload is empty; send the RDF to validate")
     return Upload(data, fmt.name, source=source)
+
+
+def _read_body(limit: int) -> bytes:
+    """The body, refused past ``limit`` bytes even when it comes chunked: werkzeug checks a
+    declared Content-Length, but hands a chunked body over unlimited."""
+    chunks, size = [], 0
+    while True:
+        chunk = request.stream.read(min(1 << 16, limit + 1 - size))
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+        if size > limit:
+            raise _too_large()
 
 
 def _file_format(filename: str, mimetype: str | None):
