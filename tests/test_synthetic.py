@@ -60,3 +60,12 @@ def test_write_synthetic_countries_are_inferred_inside_their_m49_ancestors(tmp_p
     measures = list(store.quads_for_pattern(None, ox.NamedNode(str(RDF.type)),
                                             ox.NamedNode("http://www.w3.org/ns/prov#Activity"), INFERRED_GRAPH))
     assert len(measures) > 50
+
+
+def test_write_synthetic_conforms_to_the_bundled_shapes(tmp_path):
+    from evawkg.store import to_rdflib
+    from evawkg.validation import validate
+
+    write_synthetic(tmp_path / "g.nt", 5_000, seed=5)
+    report = validate(to_rdflib(load_files([tmp_path / "g.nt"])))
+    assert report.conforms, [r.message for r in report.results if r.severity_name == "Violation"][:5]

@@ -69,10 +69,10 @@ SOURCE = _term("dcterms", "source")
 E = {name: _term("evaw", name) for name in (
     "Country", "Region", "City", "UNEntity", "Resolution", "Measure", "ReportingPeriod",
     "ParticipationCount", "Handbook", "InventoryRecord", "ActivityType", "Topic", "TargetGroup",
-    "Role", "locatedIn", "iso3166Alpha2", "iso3166Alpha3", "iso3166Numeric", "m49Code", "basedIn",
+    "Role", "DocumentType", "locatedIn", "iso3166Alpha2", "iso3166Alpha3", "iso3166Numeric", "m49Code", "basedIn",
     "partnersWith", "symbol", "reportingPeriod", "activityType", "topic", "targetGroup",
     "hasParticipationCount", "count", "pursuantTo", "intendedOutput", "reportsMeasure",
-    "reportedBy")}
+    "reportedBy", "describesAgency", "itemId", "unAgencyId")}
 SKOS = {name: _term("skos", name) for name in ("Concept", "ConceptScheme", "inScheme", "broader",
                                               "notation", "prefLabel")}
 PROV = {name: _term("prov", name) for name in ("wasAssociatedWith", "qualifiedAssociation",
@@ -81,6 +81,10 @@ PROV = {name: _term("prov", name) for name in ("wasAssociatedWith", "qualifiedAs
 TIME = {name: _term("time", name) for name in ("hasBeginning", "hasEnd", "Instant", "inXSDgYearMonth")}
 DCT = {name: _term("dcterms", name) for name in ("title", "description", "date", "identifier")}
 REFERENCE_SOURCE = _iri("https://github.com/lukes/ISO-3166-Countries-with-Regional-Codes")
+INVENTORY_PAGE = _iri("https://evaw-un-inventory.unwomen.org/en/agencies")
+ELI_TYPE_DOCUMENT = _term("eli", "type_document")
+ELI_PASSED_BY = _term("eli", "passed_by")
+PUBLISHER = _term("dcterms", "publisher")
 
 
 def _slug(name: str) -> str:
@@ -101,7 +105,8 @@ def _reference_blocks() -> Iterator[Block]:
                     parent = _slug(name)
             countries.append((row, parent))
     scheme = _id("scheme/m49")
-    yield [(scheme, A, SKOS["ConceptScheme"]), (scheme, LABEL, _literal("UN M49 regions", lang="en"))]
+    yield [(scheme, A, SKOS["ConceptScheme"]), (scheme, LABEL, _literal("UN M49 regions", lang="en")),
+           (scheme, SOURCE, REFERENCE_SOURCE)]
     for slug, (name, code, parent) in regions.items():
         node = _id(f"region/{slug}")
         block = [(node, A, E["Region"]), (node, A, SKOS["Concept"]), (node, LABEL, _literal(name, lang="en")),
@@ -125,14 +130,17 @@ def _reference_blocks() -> Iterator[Block]:
 
 def _concept_blocks() -> Iterator[Block]:
     for scheme, cls, slugs in (("activity-type", "ActivityType", _ACTIVITY_TYPES), ("topic", "Topic", _TOPICS),
-                               ("target-group", "TargetGroup", _TARGET_GROUPS), ("role", "Role", _ROLES)):
+                               ("target-group", "TargetGroup", _TARGET_GROUPS), ("role", "Role", _ROLES),
+                               ("document-type", "DocumentType", ("resolution",))):
         scheme_node = _id(f"scheme/{scheme}s")
-        yield [(scheme_node, A, SKOS["ConceptScheme"]), (scheme_node, LABEL, _literal(scheme, lang="en"))]
+        yield [(scheme_node, A, SKOS["ConceptScheme"]), (scheme_node, LABEL, _literal(scheme, lang="en")),
+               (scheme_node, SOURCE, INVENTORY_PAGE)]
         for slug in slugs:
             node = _id(f"{scheme}/{slug}")
             label = _literal(slug.replace("-", " "), lang="en")
             yield [(node, A, E[cls]), (node, A, SKOS["Concept"]), (node, LABEL, label),
-                   (node, SKOS["prefLabel"], label), (node, SKOS["inScheme"], scheme_node)]
+                   (node, SKOS["prefLabel"], label), (node, SKOS["inScheme"], scheme_node),
+                   (node, SOURCE, INVENTORY_PAGE)]
 
 
 def _period(index: int) -> tuple[str, Block]:
@@ -177,11 +185,19 @@ def synthetic_blocks(triples: int = 10_000, *, seed: int = 0) -> Iterator[Block]
         written += len(block)
         yield block
     agencies = [_id(f"organization/agency-{index}") for index in range(n_agencies)]
+    records = [""] * n_agencies
     for index, node in enumerate(agencies):
+        item_id = _guid(rng)
+        record = records[index] = _id("record/" + item_id.strip("{}").lower())
         block = [(node, A, E["UNEntity"]), (node, LABEL, _literal(f"Agency {index}", lang="en")),
                  (node, SKOS["prefLabel"], _literal(f"Agency {index}", lang="en")),
                  (node, E["basedIn"], rng.choice(cities)), (node, E["partnersWith"], rng.choice(agencies)),
-                 (node, SOURCE, _id(f"record/agency-{index}"))]
+                 (node, SOURCE, record),
+                 (record, A, E["InventoryRecord"]),
+                 (record, LABEL, _literal(f"Inventory record: Agency {index}", lang="en")),
+                 (record, PUBLISHER, _id("organization/un-women")), (record, SOURCE, INVENTORY_PAGE),
+                 (record, E["describesAgency"], node), (record, E["itemId"], _literal(item_id)),
+                 (record, E["unAgencyId"], _literal(_guid(rng)))]
         written += len(block)
         yield block
     instruments = [_id(f"instrument/a-res-{60 + index // 300}-{index % 300}") for index in range(n_instruments)]
@@ -190,33 +206,42 @@ def synthetic_blocks(triples: int = 10_000, *, seed: int = 0) -> Iterator[Block]
         block = [(node, A, E["Resolution"]), (node, LABEL, _literal(symbol, lang="en")),
                  (node, E["symbol"], _literal(symbol)),
                  (node, DCT["title"], _literal(_sentence(rng, 8), lang="en")),
-                 (node, DCT["date"], _literal(f"{1990 + index % 30}-12-{1 + index % 28:02d}", datatype="date")),
+                 (node, DCT["date"], _literal(f"{1980 + index % 27}-12-{1 + index % 28:02d}", datatype="date")),
+                 (node, ELI_TYPE_DOCUMENT, _id("document-type/resolution")),
+                 (node, ELI_PASSED_BY, _id("organization/general-assembly")),
                  (node, SOURCE, _iri(f"https://undocs.org/{symbol}"))]
         written += len(block)
         yield block
     index = 0
     while written < triples:
-        block = _activity(rng, index, agencies, instruments, countries, cities, periods)
+        block = _activity(rng, index, agencies, records, instruments, countries, cities, periods)
         written += len(block)
         index += 1
         yield block
+
+
+def _guid(rng: random.Random) -> str:
+    digits = f"{rng.getrandbits(128):032X}"
+    return "{" + "-".join((digits[:8], digits[8:12], digits[12:16], digits[16:20], digits[20:])) + "}"
 
 
 def _sentence(rng: random.Random, words: int) -> str:
     return " ".join(rng.choice(_WORDS) for _ in range(words)).capitalize()
 
 
-def _activity(rng: random.Random, index: int, agencies, instruments, countries, cities, periods) -> Block:
+def _activity(rng: random.Random, index: int, agencies, records, instruments, countries, cities,
+              periods) -> Block:
     node = _id(f"activity/activity-{index}")
-    lead = rng.choice(agencies)
-    record = _id(f"record/activity-{index}")
+    lead_index = rng.randrange(len(agencies))
+    lead = agencies[lead_index]
+    record = records[lead_index]
     block = [(node, A, E["Measure"]), (node, LABEL, _literal(_sentence(rng, 5), lang="en")),
              (node, DCT["description"], _literal(_sentence(rng, 30), lang="en")),
              (node, PROV["wasAssociatedWith"], lead), (node, E["reportedBy"], lead),
              (node, E["reportingPeriod"], rng.choice(periods)),
              (node, E["activityType"], _id(f"activity-type/{rng.choice(_ACTIVITY_TYPES)}")),
              (node, E["pursuantTo"], rng.choice(instruments)), (node, SOURCE, record),
-             (record, A, E["InventoryRecord"]), (record, E["reportsMeasure"], node)]
+             (record, E["reportsMeasure"], node)]
     for topic in rng.sample(_TOPICS, rng.randint(1, 3)):
         block.append((node, E["topic"], _id(f"topic/{topic}")))
     for group in rng.sample(_TARGET_GROUPS, rng.randint(1, 2)):
@@ -229,13 +254,15 @@ def _activity(rng: random.Random, index: int, agencies, instruments, countries, 
                   (association, PROV["agent"], rng.choice(agencies)),
                   (association, PROV["hadRole"], _id(f"role/{rng.choice(_ROLES)}"))]
     if rng.random() < 0.5:
-        count = f"_:c{index}"
+        count, people = f"_:c{index}", rng.randint(5, 500)
         block += [(node, E["hasParticipationCount"], count), (count, A, E["ParticipationCount"]),
-                  (count, E["count"], _literal(str(rng.randint(5, 500)), datatype="integer"))]
+                  (count, E["count"], _literal(str(people), datatype="integer")),
+                  (count, LABEL, _literal(f"{people} participants", lang="en")), (count, SOURCE, record)]
     if rng.random() < 0.2:
         output = _id(f"publication/handbook-{index}")
         block += [(node, PROV["generated"], output), (node, E["intendedOutput"], output),
                   (output, A, E["Handbook"]), (output, DCT["title"], _literal(_sentence(rng, 6), lang="en")),
+                  (output, LABEL, _literal(f"Handbook {index}", lang="en")),
                   (output, SOURCE, record)]
     return block
 
