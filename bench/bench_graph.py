@@ -96,6 +96,9 @@ def main(argv: list[str] | None = None) -> int:
     options = parser.parse_args(argv)
     bundle = default_bundle()
 
+    print(f"Date: {date.today().isoformat()}; Python {platform.python_version()}, pyoxigraph "
+          f"{pyoxigraph.__version__}, rdflib {rdflib.__version__}; command: "
+          f"python bench/bench_graph.py {' '.join(argv if argv is not None else sys.argv[1:])}", flush=True)
     rows = []
     # The contract: bundle load + inference + validation, end to end, under 5 s.
     def end_to_end():
@@ -111,11 +114,9 @@ def main(argv: list[str] | None = None) -> int:
             runs = options.runs if size <= 100_000 else 1
             rows += bench_case(f"synthetic {size:,}", [path], runs, owlrl=size <= 10_000,
                                rdflib_load=size <= options.skip_rdflib_above)
+            print(f"(done: {size:,}: " + "; ".join(f"{r[2]} {r[3]:.2f}" for r in rows[-4:]) + ")", flush=True)
             path.unlink()
 
-    print(f"Date: {date.today().isoformat()}; Python {platform.python_version()}, pyoxigraph "
-          f"{pyoxigraph.__version__}, rdflib {rdflib.__version__}; command: "
-          f"python bench/bench_graph.py {' '.join(argv if argv is not None else sys.argv[1:])}")
     print(f"\nBundle end to end (load_bundle with inference + to_rdflib + validate), median of "
           f"{options.runs}: {total_s:.2f} s\n")
     print("| graph | quads | step | ours (s) | baseline | baseline (s) | ratio |")
