@@ -36,7 +36,7 @@ def upload_of(path: Path) -> bytes:
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    return Settings(port=0, max_concurrent_queries=2, queue_wait=1.0, validation_timeout=30.0)
+    return Settings(port=0, max_concurrent_queries=2, queue_wait=30.0, validation_timeout=30.0)
 
 
 @pytest.fixture(scope="session")
