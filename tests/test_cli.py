@@ -4,11 +4,13 @@ through click's CliRunner and through the installed console script in a real sub
 from __future__ import annotations
 
 import csv
+import http.server
 import io
 import json
 import shutil
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pyoxigraph
@@ -18,6 +20,7 @@ from click.testing import CliRunner
 from rdflib.namespace import SH
 
 from evawkg.cli import main
+from evawkg.errors import EvawError
 
 EVAWKG = Path(sys.executable).with_name("evawkg")
 
@@ -285,12 +288,21 @@ def test_query_syntax_error_exits_2_with_parser_position(runner):
     assert "error at 1:" in one_line(result.stderr)
 
 
-def test_query_failing_while_running_exits_1(runner):
-    # oxigraph refuses port 9 before connecting: a failure at run time, with no network use.
+def test_query_failing_while_running_exits_1(runner, monkeypatch):
+    def fail(*args, **kwargs):
+        raise EvawError("query failed: the engine gave up")
+
+    monkeypatch.setattr("evawkg.queries.run", fail)
+    result = runner.invoke(main, ["query", "-"], input="SELECT * WHERE { ?s ?p ?o }")
+    assert result.exit_code == 1
+    assert one_line(result.stderr) == "evawkg: query failed: the engine gave up"
+
+
+def test_query_service_is_refused_with_exit_2(runner):
     text = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
     result = runner.invoke(main, ["query", "-"], input=text)
-    assert result.exit_code == 1
-    assert one_line(result.stderr).startswith("evawkg: query failed:")
+    assert result.exit_code == 2
+    assert one_line(result.stderr).startswith("evawkg: SERVICE <http://127.0.0.1:9/sparql> is refused")
 
 
 def test_query_ask_and_construct(runner):
@@ -385,6 +397,36 @@ def test_script_query_csv_and_bad_param():
     bad = run_script("query", "policy-framework", "--param", "agency=")
     assert bad.returncode == 2
     assert "parameter 'agency'" in one_line(bad.stderr)
+
+
+def test_script_query_service_and_update_exit_2_and_reach_no_server():
+    requests: list[str] = []
+
+    class Canary(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 (the http.server hook's name)
+            requests.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        do_POST = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    canary = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Canary)
+    threading.Thread(target=canary.serve_forever, daemon=True).start()
+    endpoint = f"http://127.0.0.1:{canary.server_address[1]}/sparql"
+    try:
+        service = run_script("query", "-", input=f"SELECT * WHERE {{ SERVICE <{endpoint}> {{ ?s ?p ?o }} }}")
+        update = run_script("query", "-", input=f"LOAD <{endpoint}>")
+    finally:
+        canary.shutdown()
+        canary.server_close()
+    assert service.returncode == 2
+    assert "SERVICE" in one_line(service.stderr) and "refused" in service.stderr
+    assert update.returncode == 2
+    assert "read-only" in one_line(update.stderr)
+    assert requests == []
 
 
 def test_script_export(tmp_path):

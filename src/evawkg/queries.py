@@ -38,6 +38,7 @@ import yaml
 
 from .errors import EvawError, ParameterError, QueryHeaderError, QuerySyntaxError
 from .namespaces import PREFIXES
+from .sparql import prepare_query
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -156,9 +157,14 @@ def run(store: pyoxigraph.Store, query: NamedQuery | str,
     project's prefixes predeclared. Returns pyoxigraph's results (``QuerySolutions``,
     ``QueryBoolean`` or ``QueryTriples``).
 
+    The server's rules apply here too (:func:`evawkg.sparql.prepare_query`): SPARQL Update is
+    refused (:class:`ReadOnly`) and so is every ``SERVICE`` call (:class:`ServiceRefused`), since
+    pyoxigraph would otherwise fetch whatever endpoint the text names.
+
     Raises :class:`QuerySyntaxError` (the parser's message) for text that does not parse, and
     :class:`EvawError` when the engine refuses to evaluate it."""
     text = query.text if isinstance(query, NamedQuery) else query
+    prepare_query(text, prefixes=PREFIXES)
     try:
         return store.query(text, prefixes=PREFIXES, use_default_graph_as_union=True,
                            substitutions=dict(substitutions) if substitutions else None)
