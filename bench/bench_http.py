@@ -257,15 +257,20 @@ def main() -> None:
     parser.add_argument("--rdflib-budget", type=float, default=60.0, help="seconds per rdflib query")
     parser.add_argument("--rdflib-skip-above", type=float, default=2.0,
                         help="skip rdflib when pyoxigraph needs more seconds (rdflib: 10-300x more)")
+    parser.add_argument("--queries", default="", help="only these named queries (comma-separated)")
+    parser.add_argument("--no-bundle", action="store_true", help="skip the bundled graph")
     parser.add_argument("--write", type=Path, help="replace the HTTP section of this Markdown file")
     args = parser.parse_args()
 
     bundle = default_bundle()
-    queries = {name: bound_text(query) for name, query in load_named_queries(bundle.queries_dir).items()}
+    wanted = {name.strip() for name in args.queries.split(",") if name.strip()}
+    queries = {name: bound_text(query) for name, query in load_named_queries(bundle.queries_dir).items()
+               if not wanted or name in wanted}
     rows, summary = [], []
-    r, s = bench_graph("bundle", load_bundle(bundle), None, queries, args)
-    rows += r
-    summary += s
+    if not args.no_bundle:
+        r, s = bench_graph("bundle", load_bundle(bundle), None, queries, args)
+        rows += r
+        summary += s
     with tempfile.TemporaryDirectory() as directory:
         for size in [int(n) for n in args.sizes.split(",") if n.strip()]:
             from evawkg.synthetic import write_synthetic
