@@ -7,6 +7,8 @@ CONSTRUCT answer (so Turtle, JSON-LD and the other graph formats all work).
 
 from __future__ import annotations
 
+from urllib.parse import urljoin
+
 import pyoxigraph as ox
 
 from .sparql import GRAPH_FORMATS, RESULT_FORMATS, DatasetDescription
@@ -15,6 +17,9 @@ SD = "http://www.w3.org/ns/sparql-service-description#"
 VOID = "http://rdfs.org/ns/void#"
 RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 DCTERMS_TITLE = ox.NamedNode("http://purl.org/dc/terms/title")
+RDFS_SEE_ALSO = ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso")
+#: Where the server publishes the dataset's VoID description (RFC 8615 well-known URI, VoID §7.2).
+VOID_PATH = "/.well-known/void"
 
 #: Prefixes the description is written with.
 PREFIXES = {"sd": SD, "void": VOID, "dcterms": "http://purl.org/dc/terms/",
@@ -44,6 +49,7 @@ def describe_service(endpoint: str, dataset: DatasetDescription) -> list[ox.Trip
         ox.Triple(default_dataset, _sd("defaultGraph"), default_graph),
         ox.Triple(default_graph, RDF_TYPE, _sd("Graph")),
         ox.Triple(default_graph, ox.NamedNode(VOID + "triples"), _integer(dataset.triples)),
+        ox.Triple(service, RDFS_SEE_ALSO, ox.NamedNode(urljoin(endpoint, VOID_PATH))),
     ]
     if dataset.default_graph_as_union:
         triples.append(ox.Triple(service, _sd("feature"), _sd("UnionDefaultGraph")))

@@ -336,6 +336,7 @@ def test_get_sparql_without_query_returns_service_description(client, accept, rd
     service = graph.value(predicate=rdflib.RDF.type, object=sd.Service)
     assert graph.value(service, sd.endpoint) == rdflib.URIRef("http://localhost/sparql")
     assert (service, sd.feature, sd.UnionDefaultGraph) in graph
+    assert (service, rdflib.RDFS.seeAlso, rdflib.URIRef("http://localhost/.well-known/void")) in graph
     sizes = {str(graph.value(named, sd.name)): graph.value(graph.value(named, sd.graph), void.triples).toPython()
              for named in graph.subjects(rdflib.RDF.type, sd.NamedGraph)}
     assert sizes == {str(GRAPH["activities"]): 10, str(GRAPH["organizations"]): 11,
