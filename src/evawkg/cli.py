@@ -248,8 +248,6 @@ def validate(bundle: Bundle, files: tuple[Path, ...], input_format: str | None,
 
 def _uploads(paths: Iterable[Path], input_format: str | None) -> list:
     """The files' bytes and formats (``-`` is stdin, Turtle unless ``--input-format`` says)."""
-    import gzip
-
     from . import store as stores
     from .formats import format_by_name, format_for_path
     from .uploads import Upload
@@ -259,18 +257,7 @@ def _uploads(paths: Iterable[Path], input_format: str | None) -> list:
         name = str(path)
         fmt = (format_by_name(input_format) if input_format
                else format_by_name("turtle") if name == stores.STDIN else format_for_path(path))
-        try:
-            if name == stores.STDIN:
-                data = sys.stdin.buffer.read()
-            elif path.suffix.lower() == ".gz":
-                with gzip.open(path, "rb") as stream:
-                    data = stream.read()
-            else:
-                data = path.read_bytes()
-        except OSError as error:
-            raise UnparsableInput(f"{name}: cannot read the file: {error.strerror or error}",
-                                  source=name) from error
-        base_iri = None if name == stores.STDIN else path.resolve().as_uri()
+        data, base_iri = stores.read_source(path)
         uploads.append(Upload(data, fmt.name, source=name, base_iri=base_iri))
     return uploads
 

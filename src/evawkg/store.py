@@ -24,7 +24,6 @@ import sys
 import xml.parsers.expat
 from collections.abc import Iterable
 from pathlib import Path
-from typing import IO
 
 import pyoxigraph as ox
 import rdflib
@@ -74,22 +73,26 @@ def load_files(paths: Iterable[Path | str], *, input_format: str | None = None) 
     return store
 
 
-def load_path(store: ox.Store, path: Path, fmt: RdfFormat, *, graph: str) -> None:
-    """Parse one file (or ``-``, standard input) into ``store``; triples land in ``graph``."""
+def read_source(path: Path) -> tuple[bytes, str | None]:
+    """The bytes of a file (``.gz`` unpacked) or of ``-``, standard input, and the base IRI its
+    relative IRIs resolve against (the file's ``file:`` URI; none for standard input)."""
     name = str(path)
     try:
         if name == STDIN:
-            data: bytes | IO[bytes] = sys.stdin.buffer.read()
-        elif path.suffix.lower() == ".gz":
+            return sys.stdin.buffer.read(), None
+        if path.suffix.lower() == ".gz":
             with gzip.open(path, "rb") as stream:
-                data = stream.read()
-        else:
-            data = path.read_bytes()
+                return stream.read(), path.resolve().as_uri()
+        return path.read_bytes(), path.resolve().as_uri()
     except OSError as error:
         raise UnparsableInput(f"{name}: cannot read the file: {error.strerror or error}",
                               source=name) from error
-    base_iri = None if name == STDIN else path.resolve().as_uri()
-    load_data(store, data, fmt, source=name, graph=graph, base_iri=base_iri)
+
+
+def load_path(store: ox.Store, path: Path, fmt: RdfFormat, *, graph: str) -> None:
+    """Parse one file (or ``-``, standard input) into ``store``; triples land in ``graph``."""
+    data, base_iri = read_source(path)
+    load_data(store, data, fmt, source=str(path), graph=graph, base_iri=base_iri)
 
 
 def load_data(store: ox.Store, data: bytes | str, fmt: RdfFormat, *, source: str, graph: str,

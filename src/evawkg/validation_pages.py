@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jinja2
 from rdflib import Graph, URIRef
-from rdflib.namespace import RDF, RDFS, SH
+from rdflib.namespace import RDFS, SH
 
 from .namespaces import SHAPES
 from .validation import (INFERENCE_OPTIONS, Report, Result, _path_text, _short, local_name,

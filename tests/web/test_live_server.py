@@ -16,7 +16,7 @@ import pytest
 import rdflib
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
-from SPARQLWrapper.SPARQLExceptions import EndPointInternalError, SPARQLWrapperException
+from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
 LABELS = ("PREFIX evaw: <https://evawkg.example.org/ontology#> "
           "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
