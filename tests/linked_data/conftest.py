@@ -3,7 +3,6 @@ app served live on a free loopback port (werkzeug in a thread) for real clients 
 
 from __future__ import annotations
 
-import socket
 import threading
 
 import pytest
@@ -11,6 +10,7 @@ from werkzeug.serving import make_server
 
 from evawkg.settings import Settings
 from evawkg.web import create_app
+from ..support import free_port
 
 BASE = "https://evawkg.example.org/"
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
@@ -33,12 +33,6 @@ def client(ld_app):
 @pytest.fixture(scope="session")
 def store(ld_app):
     return ld_app.extensions["evawkg.linked_data"].store
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

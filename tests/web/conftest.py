@@ -4,17 +4,15 @@ and a live server on loopback started as ``evawkg serve`` would start it."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from evawkg.settings import Settings
 from evawkg.web import create_app
+from ..support import free_port, wait_for
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "web"
 FIXTURE_FILES = (str(FIXTURES / "organizations.ttl"), str(FIXTURES / "activities.trig"))
@@ -43,24 +41,6 @@ def app(settings):
 @pytest.fixture()
 def client(app):
     return app.test_client()
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def wait_for(url: str, seconds: float = 60.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"{url} did not answer within {seconds} s")
 
 
 @pytest.fixture(scope="session")

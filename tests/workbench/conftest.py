@@ -4,16 +4,14 @@ written against it), its Flask client, and a live server on loopback for the bro
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 
 import pytest
 
 from evawkg.settings import Settings
 from evawkg.web import create_app
+from ..support import free_port, wait_for
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -44,35 +42,17 @@ def named_queries(app):
     return app.extensions["evawkg.named_queries"]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_for(url: str, seconds: float = 120.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.3)
-    raise TimeoutError(f"{url} did not answer within {seconds} s")
-
-
 @pytest.fixture(scope="session")
 def live_server():
     """``evawkg serve`` over the bundle on a free loopback port; yields its base URL."""
-    port = _free_port()
+    port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "evawkg.web.command", "--port", str(port), "--threads", "8",
          "--max-concurrent-queries", "3", "--log-level", "warning"],
         env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
-        _wait_for(base + "/healthz")
+        wait_for(base + "/healthz", seconds=120.0)
         yield base
     finally:
         process.terminate()
