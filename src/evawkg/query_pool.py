@@ -35,8 +35,9 @@ from multiprocessing.connection import Connection
 
 from .answers import QueryJob, describe_dataset, execute
 from .dataset import DatasetSource, print_progress
-from .errors import EvawError, NotReady, QueryLimitReached, QueryTimeout
+from .errors import EvawError, QueryLimitReached, QueryTimeout
 from .namespaces import PREFIXES
+from .readiness import Readiness
 from .sparql import Answer, DatasetDescription, QueryRequest
 
 log = logging.getLogger("evawkg.query_pool")
@@ -67,8 +68,7 @@ class QueryPool:
         self._idle: list[_Worker] = []
         self._lock = threading.Lock()
         self._control_lock = threading.Lock()
-        self._ready = threading.Event()
-        self._failure: EvawError | None = None
+        self._readiness = Readiness()
         self._description: DatasetDescription | None = None
         self.sandboxed = False
         self._loader: subprocess.Popen | None = None
@@ -99,21 +99,18 @@ class QueryPool:
                 with self._lock:
                     self._idle.extend(workers)
             except (EOFError, OSError) as error:
-                self._failure = EvawError(f"could not start query processes: {error}")
+                self._readiness.fail(EvawError(f"could not start query processes: {error}"))
         else:
-            self._failure = value
+            self._readiness.fail(value)
             log.error("loading the graph failed: %s", value)
-        self._ready.set()
+        self._readiness.finish()
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Wait for the graph to load; raises the loader's error if it failed."""
-        done = self._ready.wait(timeout)
-        if self._failure is not None:
-            raise self._failure
-        return done
+        return self._readiness.wait(timeout)
 
     def ready(self) -> bool:
-        return self._ready.is_set() and self._failure is None
+        return self._readiness.is_ready()
 
     @property
     def description(self) -> DatasetDescription:
@@ -122,8 +119,7 @@ class QueryPool:
         return self._description
 
     def _require_ready(self) -> None:
-        if not self.wait_ready(0):
-            raise NotReady("the server is still loading its graph; try again in a few seconds")
+        self._readiness.require("loading its graph")
 
     def _fork(self) -> _Worker:
         ours, theirs = socket.socketpair()

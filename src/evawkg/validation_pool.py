@@ -38,6 +38,7 @@ from multiprocessing.connection import Connection
 from .dataset import DatasetSource
 from .errors import (ClientError, EvawError, NotReady, PayloadTooLarge, QueryLimitReached,
                      QueryTimeout)
+from .readiness import Readiness
 from .uploads import Upload
 
 log = logging.getLogger("evawkg.validation_pool")
@@ -107,8 +108,7 @@ class ValidationPool:
         self.sandbox = sandbox
         self._slots = threading.BoundedSemaphore(size)
         self._control_lock = threading.Lock()
-        self._ready = threading.Event()
-        self._failure: EvawError | None = None
+        self._readiness = Readiness()
         self._validator: subprocess.Popen | None = None
         self._closed = False
         self.sandboxed = False
@@ -133,15 +133,12 @@ class ValidationPool:
         if kind == "ready":
             self.sandboxed = value
         else:
-            self._failure = EvawError(f"the validation service could not start: {value}")
+            self._readiness.fail(EvawError(f"the validation service could not start: {value}"))
             log.error("the validator failed to start: %s", value)
-        self._ready.set()
+        self._readiness.finish()
 
     def wait_ready(self, timeout: float | None = None) -> bool:
-        done = self._ready.wait(timeout)
-        if self._failure is not None:
-            raise self._failure
-        return done
+        return self._readiness.wait(timeout)
 
     @property
     def validator_pid(self) -> int | None:

@@ -24,9 +24,10 @@ import pyoxigraph as ox
 from flask import Flask, Response, current_app, request
 
 from ..context import compact, context_path, ontology_version
-from ..errors import EvawError, NotReady
+from ..errors import EvawError
 from ..export import MANIFEST, export_dumps
 from ..namespaces import PREFIXES
+from ..readiness import Readiness
 from ..resources import Describer
 from .negotiation import HTML, MediaTable
 
@@ -75,8 +76,7 @@ class LinkedData:
     def __init__(self, settings, version: str):
         self.settings = settings
         self.version = version
-        self._ready = threading.Event()
-        self._failure: EvawError | None = None
+        self._readiness = Readiness()
         self._describer: Describer | None = None
         self._dumps_lock = threading.Lock()
         self._dumps: Path | None = None
@@ -93,21 +93,17 @@ class LinkedData:
             store = ox.Store.read_only(source.store_dir) if source.store_dir else source.open()
             self._describer = Describer(store)
         except EvawError as error:
-            self._failure = error
+            self._readiness.fail(error)
         except Exception as error:  # noqa: BLE001 -- reported by every view as a 500
-            self._failure = EvawError(f"the linked-data graph could not be loaded: {error}")
-        self._ready.set()
+            self._readiness.fail(EvawError(f"the linked-data graph could not be loaded: {error}"))
+        self._readiness.finish()
 
     def wait_ready(self, timeout: float | None = None) -> bool:
-        done = self._ready.wait(timeout)
-        if self._failure is not None:
-            raise self._failure
-        return done
+        return self._readiness.wait(timeout)
 
     @property
     def describer(self) -> Describer:
-        if not self.wait_ready(0):
-            raise NotReady("the server is still loading its graph; try again in a few seconds")
+        self._readiness.require("loading its graph")
         assert self._describer is not None
         return self._describer
 
