@@ -1,10 +1,10 @@
 """Time loading, OWL 2 RL inference and SHACL validation of the bundled graph and of synthetic
 graphs shaped like it, with the baselines measured in the same process:
 
-* load: pyoxigraph (``evawkg.store``) against an rdflib ``Graph().parse``;
-* inference: our SPARQL rules (``evawkg.inference.infer``) against owlrl, on the bundle and a
+* load: pyoxigraph (``evawkg.graph.store``) against an rdflib ``Graph().parse``;
+* inference: our SPARQL rules (``evawkg.graph.inference.infer``) against owlrl, on the bundle and a
   10k synthetic graph only (owlrl needs minutes at 100k and hours at 1M);
-* validation: ``evawkg.validation.validate`` (pySHACL on an rdflib graph), after converting the
+* validation: ``evawkg.shacl.validation.validate`` (pySHACL on an rdflib graph), after converting the
   store's asserted graphs with ``to_rdflib`` (timed apart).
 
 Usage: ``python bench/bench_graph.py [--runs N] [--sizes 100000,1000000] [--skip-rdflib-above N]``.
@@ -27,11 +27,11 @@ from pathlib import Path
 import pyoxigraph
 import rdflib
 
-from evawkg.bundle import default_bundle
-from evawkg.inference import INFERRED_GRAPH, infer, owlrl_entailments
-from evawkg.store import load_bundle, load_files, to_rdflib
-from evawkg.synthetic import write_synthetic
-from evawkg.validation import validate
+from evawkg.graph.bundle import default_bundle
+from evawkg.graph.inference import INFERRED_GRAPH, infer, owlrl_entailments
+from evawkg.graph.store import load_bundle, load_files, to_rdflib
+from evawkg.graph.synthetic import write_synthetic
+from evawkg.shacl.validation import validate
 
 
 def median_time(action: Callable[[], object], runs: int) -> tuple[float, object]:

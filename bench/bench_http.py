@@ -1,7 +1,7 @@
 """Time the named queries over HTTP (``evawkg serve``) next to the same queries in-process on
 pyoxigraph (the floor) and on rdflib (the baseline), in one run.
 
-For each graph (the bundle; synthetic graphs via ``evawkg.synthetic``):
+For each graph (the bundle; synthetic graphs via ``evawkg.graph.synthetic``):
 
 * in-process pyoxigraph: ``store.query`` + serialising SPARQL JSON (the work the endpoint must do);
 * HTTP: ``GET /sparql`` on a live ``evawkg serve`` (gunicorn, query processes), one keep-alive
@@ -37,10 +37,10 @@ from pathlib import Path
 import pyoxigraph as ox
 import rdflib
 
-from evawkg.bundle import default_bundle
+from evawkg.graph.bundle import default_bundle
 from evawkg.namespaces import PREFIXES
-from evawkg.queries import NamedQuery, load_named_queries
-from evawkg.store import load_bundle, load_files, to_rdflib
+from evawkg.workbench.named_queries import NamedQuery, load_named_queries
+from evawkg.graph.store import load_bundle, load_files, to_rdflib
 
 SECTION = "## HTTP: SPARQL endpoint"
 
@@ -273,7 +273,7 @@ def main() -> None:
         summary += s
     with tempfile.TemporaryDirectory() as directory:
         for size in [int(n) for n in args.sizes.split(",") if n.strip()]:
-            from evawkg.synthetic import write_synthetic
+            from evawkg.graph.synthetic import write_synthetic
 
             path = Path(directory) / f"synthetic-{size}.nt"
             write_synthetic(path, size)

@@ -3,7 +3,7 @@ in-process, over HTTP (POST /validate on a live server) and with pySHACL's own c
 
 Each measurement is the wall time of one whole validation: parse, validate against every shape
 with the ontology, write the JSON summary (pySHACL: its ``human`` report). In-process runs
-:func:`evawkg.validation_pool.run_job` in this process; HTTP adds the request, the fork of a
+:func:`evawkg.shacl.pool.run_job` in this process; HTTP adds the request, the fork of a
 validation process and the response. Medians of ``--runs`` runs, and ratios to pySHACL's CLI.
 The results are printed and, with ``--write``, put in docs/benchmarks.md as the section
 "Validation" (other sections are left as they are).
@@ -67,8 +67,8 @@ def _post(base: str, data: bytes, media_type: str) -> None:
 
 
 def _inputs(directory: Path, triples: int) -> dict[str, Path]:
-    from evawkg.store import load_bundle
-    from evawkg.synthetic import write_synthetic
+    from evawkg.graph.store import load_bundle
+    from evawkg.graph.synthetic import write_synthetic
 
     synthetic = directory / f"synthetic-{triples}.nt"
     written = write_synthetic(synthetic, triples)
@@ -82,7 +82,7 @@ def _inputs(directory: Path, triples: int) -> dict[str, Path]:
 
 
 def _shapes_and_ontology(directory: Path) -> tuple[Path, Path]:
-    from evawkg.validation import load_ontology, load_shapes
+    from evawkg.shacl.validation import load_ontology, load_shapes
 
     shapes, ontology = directory / "shapes.ttl", directory / "ontology.ttl"
     load_shapes().serialize(shapes, format="turtle")
@@ -97,8 +97,8 @@ def main() -> int:
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
     options = parser.parse_args()
 
-    from evawkg.uploads import Upload
-    from evawkg.validation_pool import ValidationJob, run_job
+    from evawkg.shacl.uploads import Upload
+    from evawkg.shacl.pool import ValidationJob, run_job
 
     pyshacl_cli = shutil.which("pyshacl", path=str(Path(sys.executable).parent)) or "pyshacl"
     rows = []
@@ -149,7 +149,7 @@ def _section(rows, options) -> str:
         f"--triples {options.triples} --write", "",
         "Wall time of one whole validation against every shape with the ontology (parse, "
         "validate, report), median of "
-        f"{options.runs} runs. *In-process*: `evawkg.validation_pool.run_job` (what `evawkg "
+        f"{options.runs} runs. *In-process*: `evawkg.shacl.pool.run_job` (what `evawkg "
         "validate` does); *HTTP*: `POST /validate` of N-Triples to a live server, answered in "
         "JSON (adds the request and a forked validation process); *pySHACL CLI*: `pyshacl -s "
         "shapes.ttl -e ontology.ttl -w -f human data.nt` (includes its start-up).", "",

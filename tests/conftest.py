@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from evawkg.bundle import Bundle, default_bundle
+from evawkg.graph.bundle import Bundle, default_bundle
 
 
 @pytest.fixture(scope="session")

@@ -292,7 +292,7 @@ def test_query_failing_while_running_exits_1(runner, monkeypatch):
     def fail(*args, **kwargs):
         raise EvawError("query failed: the engine gave up")
 
-    monkeypatch.setattr("evawkg.queries.run", fail)
+    monkeypatch.setattr("evawkg.workbench.named_queries.run", fail)
     result = runner.invoke(main, ["query", "-"], input="SELECT * WHERE { ?s ?p ?o }")
     assert result.exit_code == 1
     assert one_line(result.stderr) == "evawkg: query failed: the engine gave up"

@@ -22,7 +22,7 @@ import click
 import pyoxigraph
 
 from . import __version__
-from .bundle import Bundle, default_bundle
+from .graph.bundle import Bundle, default_bundle
 from .errors import BundleError, ClientError, EvawError, UnparsableInput
 from .namespaces import PREFIXES
 
@@ -92,8 +92,10 @@ def check(bundle: Bundle) -> None:
     Prints one line per step with counts and timings; exits 1 if any step finds a problem,
     2 if the bundle cannot be loaded.
     """
-    from . import lint, store as stores, validation
-    from .queries import load_named_queries
+    from .graph import lint, store as stores
+    from .shacl import validation
+    from .shacl.report import render_text
+    from .workbench.named_queries import load_named_queries
 
     failed = False
     started = time.perf_counter()
@@ -123,7 +125,7 @@ def check(bundle: Bundle) -> None:
                  + ", ".join(f"{n} {name.lower()}{'s' if n != 1 else ''}" for name, n in counts.items()),
                  ok=report.conforms)
         if not report.conforms:
-            step.detail(validation.render_text(report))
+            step.detail(render_text(report))
         failed |= not report.conforms
 
     with _step("queries") as step:
@@ -224,12 +226,14 @@ def validate(bundle: Bundle, files: tuple[Path, ...], input_format: str | None,
              inference: str) -> None:
     """Validate FILES (or - for stdin; default: the bundled data) against the SHACL shapes.
 
-    Files are read as the HTTP service reads uploads (evawkg.uploads): nothing is fetched and
+    Files are read as the HTTP service reads uploads (evawkg.shacl.uploads): nothing is fetched and
     no XML entity is expanded. Writes the report to stdout; exits 0 if the data conforms
     (warnings allowed), 1 if not, 2 if an input cannot be read or parsed (one line on stderr:
     file:line:column).
     """
-    from . import store as stores, validation
+    from .graph import store as stores
+    from .shacl import validation
+    from .shacl.rendering import render_report
 
     shape_iris = tuple(name.strip() for value in shape_names for name in value.split(",")
                        if name.strip()) or None
@@ -241,16 +245,16 @@ def validate(bundle: Bundle, files: tuple[Path, ...], input_format: str | None,
         data = stores.to_rdflib(stores.load_bundle(bundle, infer=False),
                                 [source.graph for source in bundle.data_sources()])
         report = validation.validate(data, shapes, inference=inference, shape_iris=shape_iris)
-    click.echo(validation.render_report(report, output_format), nl=False)
+    click.echo(render_report(report, output_format), nl=False)
     if not report.conforms:
         raise SystemExit(1)
 
 
 def _uploads(paths: Iterable[Path], input_format: str | None) -> list:
     """The files' bytes and formats (``-`` is stdin, Turtle unless ``--input-format`` says)."""
-    from . import store as stores
-    from .formats import format_by_name, format_for_path
-    from .uploads import Upload
+    from .graph import store as stores
+    from .graph.formats import format_by_name, format_for_path
+    from .shacl.uploads import Upload
 
     uploads = []
     for path in paths:
@@ -264,7 +268,7 @@ def _uploads(paths: Iterable[Path], input_format: str | None) -> list:
 
 def _load_inputs(paths: Iterable[Path], input_format: str | None) -> pyoxigraph.Store:
     """Load RDF files (``-`` is stdin, Turtle unless ``--input-format`` says otherwise)."""
-    from . import store as stores
+    from .graph import store as stores
 
     paths = list(paths)
     if any(str(path) == stores.STDIN for path in paths) and input_format is None:
@@ -301,7 +305,7 @@ def query(bundle: Bundle, query: str | None, params: dict[str, str], output_form
     a #+ header with parameters of its own. Exits 1 if the query fails while running, 2 for a
     bad parameter or a query that does not parse.
     """
-    from .queries import load_named_queries, run
+    from .workbench.named_queries import load_named_queries, run
 
     if list_only:
         _list_queries(load_named_queries(bundle.queries_dir))
@@ -313,7 +317,7 @@ def query(bundle: Bundle, query: str | None, params: dict[str, str], output_form
         raise ClientError("--param needs a named query or a file with a #+ params header; "
                           "this query has no parameters")
     substitutions = named.bind(params) if named is not None else None
-    from . import store as stores
+    from .graph import store as stores
 
     results = run(stores.load_bundle(bundle), named or text, substitutions)
     try:
@@ -325,7 +329,7 @@ def query(bundle: Bundle, query: str | None, params: dict[str, str], output_form
 
 def _resolve_query(bundle: Bundle, name: str):
     """``(NamedQuery or None, text)`` for a query name, a file path or ``-``."""
-    from .queries import has_header, load_named_queries, parse_named_query
+    from .workbench.named_queries import has_header, load_named_queries, parse_named_query
 
     if name == "-":
         text, source = sys.stdin.read(), "<stdin>"
@@ -415,8 +419,8 @@ def shorten(iri: str) -> str:
 def export(bundle: Bundle, directory: Path | None) -> None:
     """Write dumps of the whole graph (Turtle, N-Triples gz, JSON-LD; the inferred part
     separate) with checksums to DIRECTORY (default: dumps/)."""
-    from . import store as stores
-    from .export import export_dumps
+    from .graph import store as stores
+    from .linked_data.dumps import export_dumps
 
     target = directory or bundle.root / "dumps"
     try:

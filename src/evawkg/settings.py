@@ -52,6 +52,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_rows", 100_000, "Most result rows (SELECT) or triples (CONSTRUCT/DESCRIBE); more is an error, never a silent cut. 0: no cap.", int),
     Setting("max_body_bytes", 1_048_576, "Largest request body accepted (413 past it).", int),
     Setting("max_upload_bytes", 16_777_216, "Largest RDF upload POST /validate accepts (413 past it).", int),
+    Setting("dump_timeout", 600.0, "Seconds writing the dumps may take (once per data version, on the first /dumps/ request).", float),
     Setting("validation_timeout", 60.0, "Seconds a validation (parse, SHACL, report) may run before its process is killed.", float),
     Setting("max_concurrent_queries", 4, "Queries running at once per worker (each in its own process); 429 past it.", int),
     Setting("queue_wait", 0.5, "Seconds a query waits for a free query process before the 429.", float),

@@ -8,6 +8,7 @@ import threading
 import pytest
 from werkzeug.serving import make_server
 
+from evawkg.graph.store import load_bundle
 from evawkg.settings import Settings
 from evawkg.web import create_app
 from ..support import free_port
@@ -20,7 +21,6 @@ BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;
 def ld_app():
     application = create_app(Settings(max_concurrent_queries=1, gzip_level=0))
     application.extensions["evawkg"].service.wait_ready(120)
-    application.extensions["evawkg.linked_data"].wait_ready(120)
     yield application
     application.extensions["evawkg"].service.close()
 
@@ -31,8 +31,9 @@ def client(ld_app):
 
 
 @pytest.fixture(scope="session")
-def store(ld_app):
-    return ld_app.extensions["evawkg.linked_data"].store
+def store():
+    """The bundled graph as the server loads it (the app itself keeps no copy in this process)."""
+    return load_bundle()
 
 
 @pytest.fixture(scope="session")

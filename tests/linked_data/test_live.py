@@ -13,8 +13,8 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from evawkg.inference import INFERRED_GRAPH
-from evawkg.void import statistics
+from evawkg.graph.inference import INFERRED_GRAPH
+from evawkg.linked_data.void import statistics
 
 BASE = "https://evawkg.example.org/"
 VOID = rdflib.Namespace("http://rdfs.org/ns/void#")

@@ -11,9 +11,9 @@ import pytest
 import rdflib
 from rdflib.compare import isomorphic
 
-from evawkg.context import build_context, ontology_version
-from evawkg.inference import INFERRED_GRAPH
-from evawkg.resources import Describer
+from evawkg.graph.jsonld import build_context, ontology_version
+from evawkg.graph.inference import INFERRED_GRAPH
+from evawkg.linked_data.description import Describer
 
 BASE = "https://evawkg.example.org/"
 RESOURCES = ["/id/country/TH", "/id/organization/unodc", "/id/instrument/a-res-52-86",

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from evawkg.dataset import MARKER, DatasetSource, ensure_store_directory
+from evawkg.graph.dataset import MARKER, DatasetSource, ensure_store_directory
 from evawkg.errors import BundleError
 
 

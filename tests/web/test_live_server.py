@@ -127,7 +127,8 @@ def _query_processes(root: int) -> list[int]:
     for pid in _descendants(root):
         try:
             with open(f"/proc/{pid}/cmdline", "rb") as stream:
-                if b"evawkg.query_pool" in stream.read():
+                arguments = stream.read().split(b"\0")
+                if b"evawkg.processes" in arguments and b"query" in arguments:
                     result.append(pid)
         except OSError:
             continue

@@ -1,11 +1,11 @@
-"""Home page figures and SVG charts drawn by :mod:`evawkg.charts`."""
+"""Home page figures and SVG charts drawn by :mod:`evawkg.workbench.charts`."""
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from evawkg.charts import Bar, activities_per_year, bar_chart, column_chart
-from evawkg.tables import Cell, Table
+from evawkg.workbench.charts import Bar, activities_per_year, bar_chart, column_chart
+from evawkg.workbench.tables import Cell, Table
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -11,8 +11,8 @@ from urllib.parse import quote
 
 import pytest
 
-from evawkg.bundle import default_bundle
-from evawkg.queries import load_named_queries
+from evawkg.graph.bundle import default_bundle
+from evawkg.workbench.named_queries import load_named_queries
 from evawkg.web.named_queries import editor_text
 
 NAMES = sorted(load_named_queries(default_bundle().queries_dir))

@@ -13,9 +13,9 @@ from schemathesis.specs.openapi.checks import (content_type_conformance,
                                                response_schema_conformance,
                                                status_code_conformance)
 
-from evawkg.bundle import default_bundle
-from evawkg.openapi import parameter_schema
-from evawkg.queries import load_named_queries
+from evawkg.graph.bundle import default_bundle
+from evawkg.workbench.openapi import parameter_schema
+from evawkg.workbench.named_queries import load_named_queries
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
           response_headers_conformance, response_schema_conformance]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from evawkg.search import match_kind, rank
-from evawkg.tables import Cell
+from evawkg.workbench.search import match_kind, rank
+from evawkg.workbench.tables import Cell
 
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 ALT_LABEL = "http://www.w3.org/2004/02/skos/core#altLabel"

@@ -12,12 +12,11 @@ import gzip
 import logging
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
-from ..dataset import DatasetSource, ensure_store_directory
 from ..errors import EvawError
+from ..graph.dataset import dataset_source
 from ..settings import Settings
 from ..sparql import SparqlService
 from .errors import register_error_handlers
@@ -41,19 +40,11 @@ class AppState:
     service: SparqlService
 
 
-def dataset_source(settings: Settings) -> DatasetSource:
-    """The recipe of the graph ``settings`` ask to serve (building ``--store`` if needed)."""
-    source = DatasetSource(files=tuple(str(Path(f)) for f in settings.data), infer=settings.infer)
-    if settings.store:
-        source = ensure_store_directory(source, Path(settings.store))
-    return source
-
-
 def create_app(settings: Settings | None = None, service: SparqlService | None = None) -> Flask:
     """The Flask app serving ``settings``' graph through ``service`` (embedded by default)."""
     settings = settings or Settings()
     if service is None:
-        from ..query_pool import EmbeddedSparqlService
+        from ..sparql.embedded import EmbeddedSparqlService
 
         service = EmbeddedSparqlService(dataset_source(settings), settings)
     app = Flask(__name__)
@@ -147,4 +138,4 @@ def _access_log(response: Response) -> Response:
     return response
 
 
-__all__ = ["create_app", "AppState", "dataset_source"]
+__all__ = ["create_app", "AppState"]

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, render_template, request
 
 from ..errors import ClientError, NotFound
 from ..namespaces import PREFIXES
-from ..resources import compact_iri
+from ..linked_data.description import compact_iri
 from .linked_data import (RESOURCE, content_type, etag_for, finish, href, linked_data,
                           not_modified)
 from .pages import LANGUAGE_NAMES, languages

@@ -1,11 +1,11 @@
 """How clients find the data without a query: the JSON-LD context, the dumps and VoID.
 
 * ``/context/v<version>.jsonld`` (immutable, cached for a year) and ``/context.jsonld`` (the
-  current version): the project's JSON-LD context (:mod:`evawkg.context`);
+  current version): the project's JSON-LD context (:mod:`evawkg.graph.jsonld`);
 * ``/dumps/``: the whole graph in Turtle, N-Triples (gzip) and JSON-LD with checksums, the
-  manifest and the data version (written by :func:`evawkg.export.export_dumps`, once per data
+  manifest and the data version (written by :func:`evawkg.linked_data.dumps.export_dumps`, once per data
   version); ``/dumps/<file>`` serves each with a strong ``ETag`` (its SHA-256);
-* ``/.well-known/void`` (RFC 8615; VoID section 7.2): the VoID description (:mod:`evawkg.void`).
+* ``/.well-known/void`` (RFC 8615; VoID section 7.2): the VoID description (:mod:`evawkg.linked_data.void`).
 """
 
 from __future__ import annotations
@@ -17,11 +17,11 @@ import pyoxigraph as ox
 
 from flask import Blueprint, Response, render_template, request
 
-from ..context import context_document, context_path
+from ..graph.jsonld import context_document, context_path
 from ..errors import NotFound
-from ..export import CHECKSUMS, MANIFEST, VERSION
-from ..resources import Description, Labels, Statement
-from ..void import PREFIXES_VOID, describe_dataset
+from ..linked_data.dumps import CHECKSUMS, MANIFEST, VERSION
+from ..linked_data.description import Description, Labels, Statement
+from ..linked_data.void import PREFIXES_VOID
 from .linked_data import (GRAPH, RESOURCE, content_type, etag_for, finish, linked_data,
                           not_modified, serialize)
 from .negotiation import MediaTable
@@ -129,7 +129,7 @@ def void_response(kind: str) -> Response:
     if cached is not None:
         return cached
     base = state.settings.base_iri
-    triples = describe_dataset(state.store, base, version=state.version)
+    triples = state.reader.void(base, state.version)
     if kind == "html":
         description = Description(base + ".well-known/void#dataset",
                                   about=[Statement(t.subject, t.predicate, t.object) for t in triples])

@@ -1,11 +1,11 @@
 """What the linked-data Blueprints share: the graph they read, IRI ↔ path mapping, media-type
 tables, serialisation of descriptions and conditional requests.
 
-The linked-data views read their own in-memory pyoxigraph store, loaded in a background thread
-when the app is created (the SPARQL query processes hold theirs in other processes, out of reach
-of a page view). With ``--store`` the on-disk store is opened read-only instead of copied. Until
-the graph is loaded, views answer 503 with ``Retry-After``. Dumps are written once per data
-version by :func:`evawkg.export.export_dumps` into a cache folder, on first request.
+The linked-data views read the graph through the query path's service
+(:class:`evawkg.linked_data.reader.GraphReader`): each read runs in a query process under the
+query time limit, and the web process holds no copy of the graph. Until the graph is loaded,
+views answer 503 with ``Retry-After``. Dumps are written once per data version by
+:func:`evawkg.linked_data.dumps.export_dumps` into a cache folder, on first request.
 
 IRIs under the configured base (``Settings.base_iri``) map to paths of this server: the part
 after the base is the path (``{BASE}id/country/TH`` → ``/id/country/TH``), whatever host the
@@ -23,12 +23,10 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 from flask import Flask, Response, current_app, request
 
-from ..context import compact, context_path, ontology_version
-from ..errors import EvawError
-from ..export import MANIFEST, export_dumps
+from ..graph.jsonld import build_context, compact, context_path, ontology_version
+from ..linked_data.dumps import MANIFEST
+from ..linked_data.reader import GraphReader
 from ..namespaces import PREFIXES
-from ..readiness import Readiness
-from ..resources import Describer
 from .negotiation import HTML, MediaTable
 
 #: Suffixes naming a representation (``/id/country/TH.ttl``), and ``format=`` names.
@@ -71,45 +69,19 @@ CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
 
 
 class LinkedData:
-    """The graph of the linked-data views, loaded in the background, and its dumps."""
+    """What the linked-data views share: the reader of the served graph, and its dumps."""
 
-    def __init__(self, settings, version: str):
+    def __init__(self, settings, service):
         self.settings = settings
-        self.version = version
-        self._readiness = Readiness()
-        self._describer: Describer | None = None
+        self.version = service.data_version
+        self.reader = GraphReader(service, settings.query_timeout)
         self._dumps_lock = threading.Lock()
         self._dumps: Path | None = None
         self.ontology_version = ontology_version()
 
-    def start(self) -> None:
-        threading.Thread(target=self._load, name="evawkg-linked-data", daemon=True).start()
-
-    def _load(self) -> None:
-        from . import dataset_source
-
-        try:
-            source = dataset_source(self.settings)
-            store = ox.Store.read_only(source.store_dir) if source.store_dir else source.open()
-            self._describer = Describer(store)
-        except EvawError as error:
-            self._readiness.fail(error)
-        except Exception as error:  # noqa: BLE001 -- reported by every view as a 500
-            self._readiness.fail(EvawError(f"the linked-data graph could not be loaded: {error}"))
-        self._readiness.finish()
-
-    def wait_ready(self, timeout: float | None = None) -> bool:
-        return self._readiness.wait(timeout)
-
     @property
-    def describer(self) -> Describer:
-        self._readiness.require("loading its graph")
-        assert self._describer is not None
-        return self._describer
-
-    @property
-    def store(self) -> ox.Store:
-        return self.describer.store
+    def describer(self) -> GraphReader:
+        return self.reader
 
     def dumps(self) -> Path:
         """The folder of the dumps of this data version, written on first use."""
@@ -120,7 +92,7 @@ class LinkedData:
                 if not (folder / MANIFEST).exists():
                     folder.parent.mkdir(parents=True, exist_ok=True)
                     building = Path(tempfile.mkdtemp(prefix="building-", dir=folder.parent))
-                    export_dumps(self.store, building, version=self.version)
+                    self.reader.write_dumps(building, self.version, self.settings.dump_timeout)
                     try:
                         building.rename(folder)
                     except OSError:  # another worker finished first: its files are the same
@@ -130,13 +102,12 @@ class LinkedData:
 
 
 def install(app: Flask) -> LinkedData:
-    """Create (once per app) the shared linked-data state and start loading the graph."""
+    """Create (once per app) the shared linked-data state."""
     state = app.extensions.get("evawkg.linked_data")
     if state is None:
         evawkg = app.extensions["evawkg"]
-        state = LinkedData(evawkg.settings, evawkg.service.data_version)
+        state = LinkedData(evawkg.settings, evawkg.service)
         app.extensions["evawkg.linked_data"] = state
-        state.start()
     return state
 
 
@@ -181,7 +152,8 @@ def serialize(kind: str, triples: list[ox.Triple], quads: list[ox.Quad] | None =
               first: str | None = None) -> bytes:
     """``triples`` (``quads`` for TriG and N-Quads) in the format ``kind``."""
     if kind == "json-ld":
-        return compact(triples, context_url=context_url(), first=first)
+        return compact(triples, build_context(), context_ref=context_url(), first=first,
+                       absolute_ids=True)
     if kind in ("trig", "nquads"):
         return ox.serialize(quads if quads is not None else triples, format=_OXIGRAPH[kind],
                             prefixes=PREFIXES if kind == "trig" else None)

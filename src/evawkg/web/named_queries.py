@@ -8,7 +8,7 @@ serving only our own ``queries/*.rq``, never a caller's endpoint.
   rest, so every query answers with none given. ``Accept``, a suffix (``.json .srj .csv .tsv
   .html``) or ``?format=`` chooses JSON, SPARQL JSON, CSV, TSV or an HTML table.
 * ``GET /openapi.json``: the OpenAPI 3.1 description generated from the headers
-  (:mod:`evawkg.openapi`); ``GET /api``: the same, as a page.
+  (:mod:`evawkg.workbench.openapi`); ``GET /api``: the same, as a page.
 
 Queries run through the server's query service: killable processes, time limit, row cap.
 """
@@ -21,11 +21,11 @@ from urllib.parse import quote, urlencode
 
 from flask import Blueprint, Response, current_app, g, render_template, request
 
-from ..bundle import default_bundle
+from ..graph.bundle import default_bundle
 from ..errors import EvawError, NotFound, ParameterError
-from ..openapi import openapi_document
-from ..queries import TYPE_HINTS, NamedQuery, load_named_queries
-from ..tables import Table, run_named_query
+from ..workbench.openapi import openapi_document
+from ..workbench.named_queries import TYPE_HINTS, NamedQuery, load_named_queries
+from ..workbench.tables import Table, run_named_query
 from .negotiation import HTML, MediaTable
 
 PACKAGE = Path(__file__).resolve().parents[1]

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from ..namespaces import PREFIXES
-from ..resources import RDF_TYPE, Description, Describer, compact_iri
+from ..linked_data.description import RDF_TYPE, Description, compact_iri
+from ..linked_data.reader import GraphReader
 from .linked_data import href
 from .pages import PageBuilder
 
@@ -29,7 +30,7 @@ HEADER = [("Version", _P["owl"] + "versionInfo"), ("Version IRI", _P["owl"] + "v
 COMMENT = ox.NamedNode(_P["rdfs"] + "comment")
 
 
-def ontology_page(description: Description, describer: Describer, langs: list[str]) -> dict:
+def ontology_page(description: Description, describer: GraphReader, langs: list[str]) -> dict:
     builder = PageBuilder(description, langs)
     node = description.node
     counts = {cls.value: n for cls, n in describer.classes()}

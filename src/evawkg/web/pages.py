@@ -1,6 +1,6 @@
 """HTML pages of resources: the visitor's languages and the view of a description a template shows.
 
-Nothing here decides what the graph says (that is :mod:`evawkg.resources`); it only arranges a
+Nothing here decides what the graph says (that is :mod:`evawkg.linked_data.description`); it only arranges a
 description for people: labels in the visitor's language (``?lang=``, else ``Accept-Language``
 among the six UN languages, else English), properties grouped (names and codes, description,
 adoption facts for instruments, links, facts, sources), blank nodes shown inside their owner,
@@ -15,7 +15,8 @@ import pyoxigraph as ox
 from flask import request
 
 from ..namespaces import EVAW, PREFIXES
-from ..resources import LANGUAGES, RDF_TYPE, Description, Describer, Labels, compact_iri
+from ..linked_data.description import LANGUAGES, RDF_TYPE, Description, Labels, compact_iri
+from ..linked_data.reader import GraphReader
 from .linked_data import href, is_local
 
 LANGUAGE_NAMES = {"ar": "العربية", "zh": "中文", "en": "English", "es": "Español",
@@ -153,7 +154,7 @@ class PageBuilder:
                 for name, values in sorted(grouped.items())]
 
 
-def resource_page(description: Description, describer: Describer, langs: list[str]) -> dict:
+def resource_page(description: Description, describer: GraphReader, langs: list[str]) -> dict:
     """Everything ``resource.html`` needs."""
     builder = PageBuilder(description, langs)
     node = description.node
@@ -215,7 +216,7 @@ class Bar:
     row: int
 
 
-def timeline(activities: list[dict], describer: Describer, langs: list[str]) -> dict | None:
+def timeline(activities: list[dict], describer: GraphReader, langs: list[str]) -> dict | None:
     """Bars positioned in percent of the years the activities span (an SVG-free CSS timeline)."""
     dated = [a for a in activities if a["start"]]
     if not dated:

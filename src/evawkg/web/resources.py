@@ -21,7 +21,7 @@ from flask import Blueprint, Response, render_template, request
 
 from ..errors import NotFound
 from ..namespaces import PREFIXES
-from ..resources import Description
+from ..linked_data.description import Description
 from .linked_data import (EXTENSION, RESOURCE, SUFFIXES, content_type, etag_for, finish, href,
                           install, iri_for_path, linked_data, not_modified, serialize)
 from .ontology_page import ontology_page

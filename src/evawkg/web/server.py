@@ -14,7 +14,7 @@ import threading
 
 from gunicorn.app.base import BaseApplication
 
-from ..dataset import print_progress
+from ..graph.dataset import print_progress
 from ..settings import Settings
 
 
@@ -77,7 +77,7 @@ def serve(settings: Settings) -> None:
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     if settings.store:
-        from . import dataset_source
+        from ..graph.dataset import dataset_source
 
         dataset_source(settings)  # built once here, reused by every worker
     GunicornServer(settings).run()

@@ -21,12 +21,12 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Response, current_app, g, request
 
-from ..answers import serialize_graph
+from ..sparql.answers import serialize_graph
 from ..errors import (ClientError, NotAcceptable, PayloadTooLarge, QuerySyntaxError,
                       ReadOnly, UnsupportedMediaType)
 from ..namespaces import PREFIXES
-from ..service_description import PREFIXES as SD_PREFIXES
-from ..service_description import describe_service
+from ..sparql.service_description import PREFIXES as SD_PREFIXES
+from ..sparql.service_description import describe_service
 from ..sparql import PreparedQuery, QueryRequest, prepare_query
 from .negotiation import HTML, SERVICE_DESCRIPTION, table_for
 

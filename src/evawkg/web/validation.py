@@ -13,8 +13,8 @@ and ``/shapes`` (the shapes' documentation).
   with the report on the graph this server serves (computed once per options and format).
 
 Uploads are limited to ``max_upload_bytes`` (413) and each validation runs in a process of its
-own, killed after ``validation_timeout`` seconds (:mod:`evawkg.validation_pool`); parsing never
-fetches anything (:mod:`evawkg.uploads`). SHACL: https://www.w3.org/TR/shacl/#validation-report
+own, killed after ``validation_timeout`` seconds (:mod:`evawkg.shacl.pool`); parsing never
+fetches anything (:mod:`evawkg.shacl.uploads`). SHACL: https://www.w3.org/TR/shacl/#validation-report
 """
 
 from __future__ import annotations
@@ -26,9 +26,9 @@ from flask import Blueprint, Flask, Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import ClientError, PayloadTooLarge, UnknownFormat, UnsupportedMediaType
-from ..formats import RDF_FORMATS, format_for_media_type, format_for_path
-from ..uploads import Upload
-from ..validation_pool import ValidationAnswer, ValidationJob, ValidationPool
+from ..graph.formats import RDF_FORMATS, format_for_media_type, format_for_path
+from ..shacl.uploads import Upload
+from ..shacl.pool import ValidationAnswer, ValidationJob, ValidationPool
 from .negotiation import HTML, MediaTable
 
 blueprint = Blueprint("validation", __name__)
@@ -85,7 +85,7 @@ class ValidationService:
         """The report on the served graph; it does not change while the server runs."""
         key = (inference, shapes, format)
         if key not in self._served:
-            from . import dataset_source
+            from ..graph.dataset import dataset_source
 
             job = ValidationJob(dataset=dataset_source(self.settings), inference=inference,
                                 shape_iris=shapes, format=format)
@@ -116,7 +116,7 @@ def _upload_limit() -> None:
 
 
 def _options() -> tuple[str, tuple[str, ...] | None]:
-    from ..validation import INFERENCE_OPTIONS
+    from ..shacl.validation import INFERENCE_OPTIONS
 
     inference = (request.values.get("inference") or "none").strip().lower()
 
@@ -186,7 +186,7 @@ def _read_body(limit: int) -> bytes:
 
 def _file_format(filename: str, mimetype: str | None):
     if request.form.get("input_format"):
-        from ..formats import format_by_name
+        from ..graph.formats import format_by_name
 
         return format_by_name(request.form["input_format"])
     try:
@@ -224,22 +224,22 @@ def shapes() -> Response:
 
 
 def _bundled_shapes():
-    from ..bundle import default_bundle
-    from ..validation import _bundled_inputs
+    from ..graph.bundle import default_bundle
+    from ..shacl.validation import _bundled_inputs
 
     return _bundled_inputs(default_bundle())[0]
 
 
 @lru_cache(maxsize=1)
 def _form_page() -> str:
-    from ..validation_pages import render_form_html
+    from ..shacl.pages import render_form_html
 
     return render_form_html(_bundled_shapes())
 
 
 @lru_cache(maxsize=1)
 def _shapes_page() -> str:
-    from ..validation_pages import render_shapes_html
+    from ..shacl.pages import render_shapes_html
 
     return render_shapes_html(_bundled_shapes())
 

@@ -6,8 +6,8 @@
   prefilled, the named queries are offered as examples, and YASGUI's share link
   (``/sparql#query=…``) reopens a query.
 * ``GET /search?q=``: resources by label, alternative label or description in any language,
-  ranked (:mod:`evawkg.search`), as JSON or HTML; the editor suggests resources from it.
-* Templates get ``workbench_overview()``, the figures and SVG charts of :mod:`evawkg.charts`,
+  ranked (:mod:`evawkg.workbench.search`), as JSON or HTML; the editor suggests resources from it.
+* Templates get ``workbench_overview()``, the figures and SVG charts of :mod:`evawkg.workbench.charts`,
   which ``templates/workbench/_home_overview.html`` shows on the home page.
 """
 
@@ -20,11 +20,11 @@ from pathlib import Path
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
-from ..charts import Overview, overview
+from ..workbench.charts import Overview, overview
 from ..errors import EvawError
 from ..namespaces import PREFIXES
-from ..search import SEARCH_QUERY, check_limit, check_query, rank
-from ..tables import select
+from ..workbench.search import SEARCH_QUERY, check_limit, check_query, rank
+from ..workbench.tables import select
 from .named_queries import editor_text, named_queries
 from .negotiation import HTML, MediaTable
 

@@ -1,0 +1,80 @@
+"""Where the bundled ontology, data, shapes and named queries live, and the graph each file fills.
+
+The bundle is the repository's top-level ``ontology/``, ``data/``, ``shapes/`` and ``queries/``
+folders. Each RDF source file is loaded into its own named graph, ``{BASE}graph/<name>``, so a
+query can tell where a triple comes from; the default graph is their union.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..namespaces import GRAPH
+
+#: Overrides where the bundle is looked for (a checkout's root).
+HOME_VARIABLE = "EVAWKG_HOME"
+
+
+@dataclass(frozen=True)
+class Source:
+    """One RDF file of the bundle and the named graph it is loaded into."""
+
+    path: Path
+    graph: str
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """The four folders of a checkout that make up the knowledge graph."""
+
+    root: Path
+
+    @property
+    def ontology_dir(self) -> Path:
+        return self.root / "ontology"
+
+    @property
+    def data_dir(self) -> Path:
+        return self.root / "data"
+
+    @property
+    def shapes_dir(self) -> Path:
+        return self.root / "shapes"
+
+    @property
+    def queries_dir(self) -> Path:
+        return self.root / "queries"
+
+    def ontology_sources(self) -> list[Source]:
+        return [Source(p, graph_for(p, "ontology")) for p in sorted(self.ontology_dir.glob("*.ttl"))]
+
+    def data_sources(self) -> list[Source]:
+        return [Source(p, graph_for(p, "data")) for p in sorted(self.data_dir.glob("*.ttl"))]
+
+    def sources(self) -> list[Source]:
+        """Ontology then data files, each with its named graph."""
+        return self.ontology_sources() + self.data_sources()
+
+    def shape_files(self) -> list[Path]:
+        return sorted(self.shapes_dir.glob("*.ttl"))
+
+    def query_files(self) -> list[Path]:
+        return sorted(self.queries_dir.glob("*.rq"))
+
+
+def graph_for(path: Path, kind: str) -> str:
+    """The named graph of a bundled file: ``graph/ontology`` for the ontology's main file,
+    ``graph/<stem>`` for a data file (``data/activities.ttl`` → ``graph/activities``)."""
+    if kind == "ontology":
+        return str(GRAPH["ontology"]) if path.stem == "evawkg" else str(GRAPH["ontology-" + path.stem])
+    return str(GRAPH[path.stem])
+
+
+def default_bundle() -> Bundle:
+    """The bundle of this checkout (``$EVAWKG_HOME`` if set, else the repository root)."""
+    home = os.environ.get(HOME_VARIABLE)
+    if home:
+        return Bundle(Path(home))
+    return Bundle(Path(__file__).resolve().parents[3])

@@ -1,0 +1,261 @@
+"""Loading the bundle, or any RDF files, into an embedded pyoxigraph ``Store``.
+
+Every triple lives in a named graph: a bundled file in the graph ``bundle.py`` gives it, any other
+file in ``{BASE}graph/<file-stem>``, the triples of a quad format (TriG, N-Quads, JSON-LD) in the
+graph they name (their default-graph triples in the file's graph). Inferred triples go to
+``graph/inferred`` (``inference.py``). So queries run with ``use_default_graph_as_union=True`` see
+everything, and ``GRAPH`` tells a triple's origin.
+
+Parsing never touches the network: pyoxigraph fetches no remote JSON-LD ``@context`` (it has no
+document loader unless one is given, and we give none) and resolves no external XML entity in
+RDF/XML (``<!ENTITY x SYSTEM "…">`` is a syntax error). A file that does not parse raises
+:class:`~evawkg.errors.UnparsableInput` naming the file, line and column.
+
+Formats: https://www.w3.org/TR/turtle/, /n-triples/, /n-quads/, /trig/, /json-ld11/,
+/rdf-syntax-grammar/.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import re
+import sys
+import xml.parsers.expat
+from collections.abc import Iterable
+from pathlib import Path
+
+import pyoxigraph as ox
+import rdflib
+from rdflib.namespace import RDF, XSD
+
+from .bundle import Bundle, default_bundle
+from ..errors import UnparsableInput
+from .formats import RdfFormat, format_by_name, format_for_path
+from ..namespaces import GRAPH, PREFIXES
+
+#: The name ``load_files`` reads standard input under.
+STDIN = "-"
+
+_RDF_LANG_STRING = RDF.langString
+_XSD_STRING = str(XSD.string)
+_POSITION = re.compile(r"^Parser error (?:at|between) line [^:]*: ")
+
+
+def load_bundle(bundle: Bundle | None = None, *, infer: bool = True) -> ox.Store:
+    """A store holding the bundle's ontology and data, each file in its own named graph, and
+    (with ``infer``) their OWL 2 RL closure in ``graph/inferred``."""
+    bundle = bundle or default_bundle()
+    store = ox.Store()
+    for source in bundle.sources():
+        load_path(store, source.path, format_for_path(source.path), graph=source.graph)
+    if infer:
+        from .inference import infer as run_inference
+
+        run_inference(store)
+    return store
+
+
+def load_files(paths: Iterable[Path | str], *, input_format: str | None = None) -> ox.Store:
+    """A store holding the given files (``-`` is standard input and needs ``input_format``).
+
+    The format comes from ``input_format`` or else each file's extension (``.gz`` is looked
+    through). Triple formats load into ``graph/<stem>``; a second file with the same stem gets
+    ``graph/<stem>-2`` and so on, so no two files share a graph by accident.
+    """
+    store = ox.Store()
+    used: set[str] = set()
+    for path in paths:
+        path = Path(path)
+        fmt = format_by_name(input_format) if input_format else _format_of(path)
+        graph = _unique_graph(_stem(path), used)
+        load_path(store, path, fmt, graph=graph)
+    return store
+
+
+def read_source(path: Path) -> tuple[bytes, str | None]:
+    """The bytes of a file (``.gz`` unpacked) or of ``-``, standard input, and the base IRI its
+    relative IRIs resolve against (the file's ``file:`` URI; none for standard input)."""
+    name = str(path)
+    try:
+        if name == STDIN:
+            return sys.stdin.buffer.read(), None
+        if path.suffix.lower() == ".gz":
+            with gzip.open(path, "rb") as stream:
+                return stream.read(), path.resolve().as_uri()
+        return path.read_bytes(), path.resolve().as_uri()
+    except OSError as error:
+        raise UnparsableInput(f"{name}: cannot read the file: {error.strerror or error}",
+                              source=name) from error
+
+
+def load_path(store: ox.Store, path: Path, fmt: RdfFormat, *, graph: str) -> None:
+    """Parse one file (or ``-``, standard input) into ``store``; triples land in ``graph``."""
+    data, base_iri = read_source(path)
+    load_data(store, data, fmt, source=str(path), graph=graph, base_iri=base_iri)
+
+
+def load_data(store: ox.Store, data: bytes | str, fmt: RdfFormat, *, source: str, graph: str,
+              base_iri: str | None = None) -> None:
+    """Parse serialised RDF (a request body, a file's bytes) into ``store``.
+
+    The load is one transaction: on a syntax error nothing is added and
+    :class:`UnparsableInput` says where (``source:line:column``)."""
+    target = ox.NamedNode(graph)
+    try:
+        if fmt.is_dataset:
+            # Quad formats keep their named graphs; only default-graph triples go to ``graph``.
+            quads = ox.parse(data, fmt.oxigraph, base_iri=base_iri, rename_blank_nodes=True)
+            store.extend([q if not isinstance(q.graph_name, ox.DefaultGraph)
+                          else ox.Quad(q.subject, q.predicate, q.object, target) for q in quads])
+        else:
+            store.load(data, fmt.oxigraph, base_iri=base_iri, to_graph=target)
+    except SyntaxError as error:
+        raise _unparsable(error, data, fmt, source) from None
+
+
+def _unparsable(error: SyntaxError, data: bytes | str, fmt: RdfFormat, source: str) -> UnparsableInput:
+    message = str(error.args[0]) if error.args else str(error)
+    line, column = error.lineno, error.offset
+    if line is None and fmt.name == "rdfxml":
+        # pyoxigraph's RDF/XML errors carry no position; expat finds well-formedness errors'.
+        line, column = _xml_position(data)
+    message = _POSITION.sub("", message)
+    if "LoadDocumentCallback" in message:
+        message = ("the JSON-LD refers to a remote @context, which is never fetched "
+                   "(no network access while parsing); inline the context in the document")
+    where = source if line is None else f"{source}:{line}:{column}"
+    return UnparsableInput(f"{where}: {fmt.name} syntax error: {message}", source=source,
+                           line=line, column=column)
+
+
+def _xml_position(data: bytes | str) -> tuple[int | None, int | None]:
+    parser = xml.parsers.expat.ParserCreate()
+    # Expat resolves no external entity unless a handler is set; none is.
+    try:
+        parser.Parse(data.encode() if isinstance(data, str) else data, True)
+    except xml.parsers.expat.ExpatError as error:
+        return error.lineno, error.offset + 1
+    return None, None
+
+
+def _format_of(path: Path) -> RdfFormat:
+    if str(path) == STDIN:
+        from ..errors import UnknownFormat
+
+        raise UnknownFormat("standard input has no file extension; name its format with "
+                            "--input-format (turtle, ntriples, json-ld, rdfxml, trig, nquads)")
+    return format_for_path(path)
+
+
+def _stem(path: Path) -> str:
+    if str(path) == STDIN:
+        return "stdin"
+    name = path.name[:-3] if path.name.lower().endswith(".gz") else path.name
+    stem = name.rsplit(".", 1)[0] if "." in name else name
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", stem) or "file"
+
+
+def _unique_graph(stem: str, used: set[str]) -> str:
+    candidate, number = stem, 1
+    while candidate in used:
+        number += 1
+        candidate = f"{stem}-{number}"
+    used.add(candidate)
+    return str(GRAPH[candidate])
+
+
+def data_version(paths: Iterable[Path]) -> str:
+    """A short hash of the given source files' names and bytes: changes whenever a source does."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(p) for p in paths):
+        digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+    return digest.hexdigest()[:16]
+
+
+def bundle_version(bundle: Bundle | None = None) -> str:
+    """The data version of the bundle: a hash of its ontology and data files."""
+    bundle = bundle or default_bundle()
+    return data_version(source.path for source in bundle.sources())
+
+
+def to_rdflib(store: ox.Store, graphs: Iterable[str | ox.NamedNode] | None = None) -> rdflib.Graph:
+    """The union of ``graphs`` (all graphs, default graph included, if ``None``) as an rdflib
+    in-memory ``Graph`` (what pySHACL and owlrl need).
+
+    Blank nodes keep pyoxigraph's ids, so triples converted in separate calls still share them.
+    """
+    result = rdflib.Graph()
+    for prefix, namespace in PREFIXES.items():
+        result.bind(prefix, namespace)
+    cache: dict[object, rdflib.term.Node] = {}
+
+    def convert(term):
+        node = cache.get(term)
+        if node is None:
+            node = cache[term] = _rdflib_term(term)
+        return node
+
+    if graphs is None:
+        patterns: list[ox.NamedNode | None] = [None]
+    else:
+        patterns = [g if isinstance(g, ox.NamedNode) else ox.NamedNode(str(g)) for g in graphs]
+    for graph in patterns:
+        result.addN((convert(q.subject), convert(q.predicate), convert(q.object), result)
+                    for q in store.quads_for_pattern(None, None, None, graph))
+    return result
+
+
+def _rdflib_term(term) -> rdflib.term.Node:
+    if isinstance(term, ox.NamedNode):
+        return rdflib.URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return rdflib.BNode(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return rdflib.Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == _XSD_STRING:
+            # RDF 1.1: a simple literal is an xsd:string; rdflib keeps them apart, so drop it.
+            return rdflib.Literal(term.value)
+        return rdflib.Literal(term.value, datatype=rdflib.URIRef(datatype))
+    raise TypeError(f"cannot convert {term!r} to rdflib (RDF-star triple terms are not used here)")
+
+
+def from_rdflib(graph: rdflib.Graph, store: ox.Store, *, graph_name: str) -> None:
+    """Add an rdflib graph's triples to ``store`` in ``graph_name`` (tests and tools)."""
+    target = ox.NamedNode(graph_name)
+    cache: dict[rdflib.term.Node, object] = {}
+
+    def convert(node):
+        term = cache.get(node)
+        if term is None:
+            term = cache[node] = _oxigraph_term(node)
+        return term
+
+    store.extend([ox.Quad(convert(s), convert(p), convert(o), target) for s, p, o in graph])
+
+
+def _oxigraph_term(node: rdflib.term.Node):
+    if isinstance(node, rdflib.URIRef):
+        return ox.NamedNode(str(node))
+    if isinstance(node, rdflib.BNode):
+        return ox.BlankNode(str(node))
+    if isinstance(node, rdflib.Literal):
+        if node.language:
+            return ox.Literal(str(node), language=node.language)
+        if node.datatype:
+            return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)))
+        return ox.Literal(str(node))
+    raise TypeError(f"cannot convert {node!r} to pyoxigraph")
+
+
+def count_triples(store: ox.Store, graph: str | None = None) -> int:
+    """How many quads ``store`` holds (in ``graph`` if named)."""
+    where = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "GRAPH ?g { ?s ?p ?o }"
+    solution = next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")))
+    return int(solution["n"].value)
+
+
+__all__ = ["STDIN", "load_bundle", "load_files", "load_path", "load_data", "to_rdflib",
+           "from_rdflib", "data_version", "bundle_version", "count_triples"]

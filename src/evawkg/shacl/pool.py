@@ -1,0 +1,134 @@
+"""Validation jobs, and the killable processes the HTTP service runs them in.
+
+pySHACL can take minutes on a modest graph and offers no cancellation, and a parser bug or a
+hostile document could exhaust memory; none of that may touch the HTTP worker or another
+request. So every validation (parse, validate, render) runs in a *validation process* of its
+own, forked from a warm *validator* process and killed (SIGKILL) when it passes its time limit::
+
+    HTTP worker --control socket--> validator: rdflib, pySHACL, shapes and ontology loaded,
+         |                              |      one warm-up validation done; os.fork() on demand
+         +---- one socket per job ----> validation process: runs one job, answers, exits
+
+A fork takes milliseconds and inherits the warm caches; each job gets a fresh process, so
+nothing one upload does (memory, caches, a crash) outlives it. Like the SPARQL query processes
+(:mod:`evawkg.sparql.embedded`), it runs on the one supervisor, :class:`evawkg.processes.ProcessPool`:
+the validator moves into a network namespace without interfaces when the settings ask for it, and
+every validation process has an address-space limit (:data:`MEMORY_LIMIT_BYTES` above the
+validator's own size).
+
+:func:`run_job` is the job itself, also callable in-process (the bench compares both).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ..graph.dataset import DatasetSource
+from ..errors import ClientError, EvawError, NotReady, PayloadTooLarge, QueryTimeout
+from ..processes import ProcessPool, ProcessSpec
+from .uploads import Upload
+
+
+#: Address space a validation process may add to the validator's (a runaway job gets a
+#: MemoryError or dies, the machine keeps its memory).
+MEMORY_LIMIT_BYTES = 4 * 1024 ** 3
+
+
+class ValidationTimeout(QueryTimeout):
+    """A validation ran past its time limit and its process was killed."""
+
+    code = "validation-timeout"
+
+
+@dataclass(frozen=True)
+class ValidationJob:
+    """One validation: ``uploads`` (or, when empty, the served ``dataset``), the options and the
+    report format (one of :data:`evawkg.shacl.rendering.REPORT_FORMATS`)."""
+
+    uploads: tuple[Upload, ...] = ()
+    dataset: DatasetSource | None = None
+    inference: str = "none"
+    shape_iris: tuple[str, ...] | None = None
+    format: str = "json"
+
+
+@dataclass(frozen=True)
+class ValidationAnswer:
+    """A rendered report and the facts a response header or a log line needs."""
+
+    text: str
+    format: str
+    conforms: bool
+    counts: dict
+    seconds: float
+
+
+def run_job(job: ValidationJob) -> ValidationAnswer:
+    """Parse, validate and render ``job`` here, in this process."""
+    from . import validation
+    from .rendering import render_report
+
+    started = time.perf_counter()
+    if job.uploads:
+        report = validation.validate_uploads(job.uploads, inference=job.inference,
+                                             shape_iris=job.shape_iris)
+    elif job.dataset is not None:
+        from ..graph.store import to_rdflib
+
+        data = to_rdflib(job.dataset.open())
+        report = validation.validate(data, inference=job.inference, shape_iris=job.shape_iris)
+    else:
+        raise ClientError("nothing to validate: send RDF in the request body or as a file")
+    text = render_report(report, job.format)
+    return ValidationAnswer(text, job.format, report.conforms, report.counts_by_severity(),
+                            time.perf_counter() - started)
+
+
+def warm_up() -> tuple[None, None]:
+    """The validator's setup: load shapes and ontology and run pySHACL once, so forked
+    validation processes start warm."""
+    sample = (b"@prefix evaw: <https://evawkg.example.org/ontology#> .\n"
+              b"<https://evawkg.example.org/id/activity/warm-up> a evaw:Activity .\n")
+    run_job(ValidationJob(uploads=(Upload(sample, "turtle"),), format="json"))
+    return None, None
+
+
+def handle(state: None, job: ValidationJob) -> ValidationAnswer:
+    """A validation process's handler."""
+    return run_job(job)
+
+
+class ValidationPool(ProcessPool):
+    """Runs :class:`ValidationJob` s in processes forked from one validator, ``size`` at once,
+    a fresh process per job."""
+
+    name = "validation"
+
+    def __init__(self, *, size: int, queue_wait: float, sandbox: bool):
+        memory_error = PayloadTooLarge("validating this data needs more memory than a "
+                                       "validation may use; send less data")
+        super().__init__(ProcessSpec(warm_up, handle, sandbox=sandbox,
+                                     memory_limit=MEMORY_LIMIT_BYTES, memory_error=memory_error),
+                         size=size, queue_wait=queue_wait, reuse=False)
+        self.sandbox = sandbox
+
+    def require_ready(self, timeout: float) -> None:
+        if not self.wait_ready(min(timeout, 30.0)):
+            raise NotReady("the validation service is still starting; try again in a few seconds")
+
+    def timeout_error(self, timeout: float) -> EvawError:
+        return ValidationTimeout(
+            f"the validation was stopped after {timeout:g} s, its time limit; send less "
+            "data, fewer shapes (shapes=) or no inference")
+
+    def died_error(self, reason: str) -> EvawError:
+        return EvawError(f"the validation process died ({reason}); the data may need more "
+                         "memory than a validation may use")
+
+    def fault_error(self, text: str) -> EvawError:
+        return EvawError(f"the validation failed inside its process:\n{text}")
+
+    def startup_error(self, reason: Any) -> EvawError:
+        return EvawError(f"the validation service could not start: {reason}")

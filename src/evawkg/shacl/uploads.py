@@ -1,0 +1,227 @@
+"""Reading RDF from an untrusted source (an HTTP upload, a file someone sent) without being hurt.
+
+Every Python RDF parser, unless told otherwise, fetches remote JSON-LD contexts and expands XML
+entities. Here untrusted bytes are only ever parsed by pyoxigraph, which has no document loader
+(a remote ``@context`` is a syntax error) and resolves no external XML entity, and a few cheap
+checks run first for what pyoxigraph does *not* refuse:
+
+* the bytes must be UTF-8 (the message names the line and column of the first bad byte);
+* RDF/XML is read once by expat (which never loads an external entity or DTD) to refuse
+  ``SYSTEM``/``PUBLIC`` entities and parameter entities, to stop entity expansion past a few
+  megabytes (a "billion laughs" would otherwise keep pyoxigraph busy for minutes) and to stop
+  element nesting past :data:`MAX_XML_DEPTH` (pyoxigraph's time grows with the square of depth);
+* JSON-LD must nest no deeper than :data:`MAX_JSON_DEPTH` (pyoxigraph's JSON-LD expansion
+  grows with the square of depth), and its ``@context`` may only name the project's own context
+  (``{BASE}context.jsonld`` or a versioned one), which is put inline from the bundle: nothing is
+  fetched, any other remote context is refused with a message saying so.
+
+Formats: https://www.w3.org/TR/rdf-syntax-grammar/, https://www.w3.org/TR/json-ld11/.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import xml.parsers.expat
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+import rdflib
+
+from ..errors import UnparsableInput
+from ..graph.formats import format_by_name
+from ..namespaces import BASE, GRAPH
+
+#: Deepest JSON nesting accepted; real JSON-LD documents nest a handful of levels.
+MAX_JSON_DEPTH = 64
+#: Deepest XML element nesting accepted; real RDF/XML nests a handful of levels.
+MAX_XML_DEPTH = 256
+#: Most characters entity expansion may add to an RDF/XML document.
+MAX_ENTITY_EXPANSION = 4 * 1024 * 1024
+
+#: The project's own JSON-LD contexts, the only ones a document may name.
+_ENTITY_REFERENCE = re.compile(r"&([A-Za-z_][\w.\-]*);")
+_OWN_CONTEXT = re.compile(re.escape(BASE) + r"context(?:/v[0-9A-Za-z.\-]+)?\.jsonld")
+
+
+@dataclass(frozen=True)
+class Upload:
+    """Serialised RDF from somewhere we do not trust, and how to read it."""
+
+    data: bytes
+    format: str  # a format name of :mod:`evawkg.graph.formats` (``turtle``, ``json-ld``…)
+    source: str = "upload"  # what error messages call it: a file name, "the request body"
+    base_iri: str | None = None
+
+
+def read_upload(upload: Upload) -> rdflib.Graph:
+    """The triples of ``upload`` (the union of its graphs for quad formats) as an rdflib graph.
+
+    Raises :class:`~evawkg.errors.UnparsableInput` (400) naming line and column when the bytes
+    are not UTF-8, do not parse, or are refused by the checks above, and
+    :class:`~evawkg.errors.UnknownFormat` (415) for an unknown format name.
+    """
+    fmt = format_by_name(upload.format)
+    text = _utf8(upload.data, upload.source)
+    data: bytes | str = upload.data
+    if fmt.name == "rdfxml":
+        _check_xml(upload.data, upload.source)
+    elif fmt.name == "json-ld":
+        data = _inline_own_context(text, upload.source)
+    from ..graph.store import load_data, to_rdflib
+
+    store = ox.Store()
+    load_data(store, data, fmt, source=upload.source, graph=str(GRAPH["upload"]),
+              base_iri=upload.base_iri)
+    return to_rdflib(store)
+
+
+def _utf8(data: bytes, source: str) -> str:
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        before = data[:error.start]
+        line = before.count(b"\n") + 1
+        column = error.start - (before.rfind(b"\n") + 1) + 1
+        raise UnparsableInput(
+            f"{source}:{line}:{column}: the data is not valid UTF-8 (byte 0x{data[error.start]:02x} "
+            f"at offset {error.start}); save it as UTF-8", source=source, line=line,
+            column=column) from None
+
+
+def _refuse(source: str, parser, message: str) -> UnparsableInput:
+    line, column = parser.CurrentLineNumber, parser.CurrentColumnNumber + 1
+    return UnparsableInput(f"{source}:{line}:{column}: rdfxml refused: {message}", source=source,
+                           line=line, column=column)
+
+
+def _check_xml(data: bytes, source: str) -> None:
+    """Read RDF/XML with expat: well-formed, no external entity, bounded expansion and depth."""
+    parser = xml.parsers.expat.ParserCreate()
+    # Expat resolves no external entity unless a handler says so; refusing parameter entities
+    # also keeps it from reading an external DTD subset.
+    parser.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
+    state = {"depth": 0, "expanded": 0}
+    sizes: dict[str, int] = {}
+
+    def entity(name, is_parameter, value, base, system_id, public_id, notation):
+        if is_parameter:
+            raise _refuse(source, parser, f"parameter entity %{name}; is not allowed")
+        if system_id is not None or public_id is not None:
+            raise _refuse(source, parser, f"external entity &{name}; ({system_id or public_id}) "
+                          "is not allowed: nothing is ever fetched or read while parsing")
+        if value is not None:
+            # pyoxigraph expands declared entities whether used or not: size each one now.
+            size = len(value) + sum(sizes.get(ref, 0) - len(ref) - 2
+                                    for ref in _ENTITY_REFERENCE.findall(value))
+            sizes[name] = size
+            if size > MAX_ENTITY_EXPANSION:
+                raise _refuse(source, parser, f"entity &{name}; expands to {size} characters, "
+                              f"more than {MAX_ENTITY_EXPANSION} (a 'billion laughs' document?)")
+
+    def start(name, attributes):
+        state["depth"] += 1
+        if state["depth"] > MAX_XML_DEPTH:
+            raise _refuse(source, parser, f"elements nest deeper than {MAX_XML_DEPTH} levels")
+
+    def end(name):
+        state["depth"] -= 1
+
+    def characters(text):
+        state["expanded"] += len(text)
+        if state["expanded"] > len(data) + MAX_ENTITY_EXPANSION:
+            raise _refuse(source, parser, "entity expansion makes the document more than "
+                          f"{MAX_ENTITY_EXPANSION // 1024 // 1024} MB larger than it is "
+                          "(a 'billion laughs' document?)")
+
+    parser.EntityDeclHandler = entity
+    parser.StartElementHandler = start
+    parser.EndElementHandler = end
+    parser.CharacterDataHandler = characters
+    parser.ExternalEntityRefHandler = lambda *args: 0
+    try:
+        parser.Parse(data, True)
+    except xml.parsers.expat.ExpatError as error:
+        # Expat's own "amplification" guard fires here for entity bombs.
+        raise UnparsableInput(f"{source}:{error.lineno}:{error.offset + 1}: rdfxml syntax error: "
+                              f"{xml.parsers.expat.errors.messages.get(error.code, error)}",
+                              source=source, line=error.lineno, column=error.offset + 1) from None
+
+
+def _json_depth_position(text: str) -> tuple[int, int] | None:
+    """Line and column where ``text`` nests deeper than :data:`MAX_JSON_DEPTH`, or ``None``."""
+    depth, in_string, escaped, line, line_start = 0, False, False, 1, 0
+    for index, char in enumerate(text):
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return line, index - line_start + 1
+        elif char in "]}":
+            depth -= 1
+        if char == "\n":
+            line, line_start = line + 1, index + 1
+    return None
+
+
+def _inline_own_context(text: str, source: str) -> str:
+    """The JSON-LD with the project's own context put inline; other remote contexts refused."""
+    position = _json_depth_position(text)
+    if position is not None:
+        line, column = position
+        raise UnparsableInput(f"{source}:{line}:{column}: json-ld refused: JSON nests deeper than "
+                              f"{MAX_JSON_DEPTH} levels", source=source, line=line, column=column)
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UnparsableInput(f"{source}:{error.lineno}:{error.colno}: json-ld syntax error: "
+                              f"{error.msg}", source=source, line=error.lineno,
+                              column=error.colno) from None
+    changed = [False]
+    document = _replace_contexts(document, source, changed)
+    return json.dumps(document) if changed[0] else text
+
+
+def _replace_contexts(value, source: str, changed: list[bool]):
+    if isinstance(value, list):
+        return [_replace_contexts(item, source, changed) for item in value]
+    if not isinstance(value, dict):
+        return value
+    result = {}
+    for key, item in value.items():
+        if key == "@context":
+            result[key] = _context_value(item, source, changed)
+        else:
+            result[key] = _replace_contexts(item, source, changed)
+    return result
+
+
+def _context_value(context, source: str, changed: list[bool]):
+    if isinstance(context, list):
+        return [_context_value(item, source, changed) for item in context]
+    if isinstance(context, str):
+        if _OWN_CONTEXT.fullmatch(context):
+            from ..graph.jsonld import build_context
+
+            changed[0] = True
+            return build_context()
+        raise UnparsableInput(
+            f"{source}: json-ld refused: the remote @context {context!r} is never fetched (no "
+            f"network access while parsing); put the context inline or use the project's own, "
+            f"{BASE}context.jsonld", source=source)
+    if isinstance(context, dict):
+        return {key: (_context_value(item, source, changed) if key == "@import"
+                      else _replace_contexts(item, source, changed))
+                for key, item in context.items()}
+    return context
+
+
+__all__ = ["Upload", "read_upload", "MAX_JSON_DEPTH", "MAX_XML_DEPTH", "MAX_ENTITY_EXPANSION"]

@@ -1,0 +1,191 @@
+"""Running one query on a pyoxigraph store and writing its answer (inside a query process).
+
+Answers are serialised by pyoxigraph itself, never through rdflib terms (which would cost
+1.5-5x). The row cap is enforced while writing: the answer is first written as TSV (SELECT) or
+N-Triples (CONSTRUCT), where one line is one row or triple, so counting lines counts rows and
+writing stops as soon as the cap is passed; the lines are then re-read by pyoxigraph into the
+requested format. JSON-LD is compacted with the project's prefixes as its ``@context``
+(:func:`evawkg.graph.jsonld.compact`).
+
+Formats: https://www.w3.org/TR/sparql11-results-json/, /rdf-sparql-XMLres/,
+/sparql11-results-csv-tsv/, /json-ld11/.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+import pyoxigraph as ox
+
+from ..errors import QuerySyntaxError, ResultTooLarge, ServiceFailed
+from ..graph.jsonld import compact, prefix_context
+from .service import Answer, DatasetDescription, GraphCount, answer_format
+
+_RESULTS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
+            "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
+_GRAPHS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
+           "json-ld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML,
+           "trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS}
+_POSITION = re.compile(r"^error at (\d+):(\d+): ")
+
+
+@dataclass(frozen=True)
+class QueryJob:
+    """One query as a query process receives it (plain values: it crosses a pipe)."""
+
+    text: str
+    format: str
+    prefixes: dict[str, str]
+    max_rows: int = 0
+    base_iri: str | None = None
+    union: bool = True
+    has_dataset: bool = False
+    default_graphs: tuple[str, ...] | None = None
+    named_graphs: tuple[str, ...] | None = None
+    calls_services: bool = False
+    # Named-query parameters (variable name -> RDF term), bound by pyoxigraph, never pasted.
+    substitutions: tuple[tuple[str, ox.NamedNode | ox.Literal], ...] = ()
+
+
+class _RowLimit(Exception):
+    pass
+
+
+class _LineCountingWriter:
+    """A binary output that keeps what pyoxigraph writes and stops it past ``limit`` lines."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.lines = 0
+        self.chunks: list[bytes] = []
+
+    def write(self, data) -> int:
+        self.lines += data.count(b"\n")
+        if self.limit and self.lines > self.limit:
+            raise _RowLimit()
+        self.chunks.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def getvalue(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+def execute(store: ox.Store, job: QueryJob) -> Answer:
+    """Run ``job`` on ``store`` and serialise the answer; raises QuerySyntaxError or
+    ResultTooLarge."""
+    started = time.perf_counter()
+    fmt = answer_format(job.format)
+    options: dict = {"prefixes": job.prefixes, "base_iri": job.base_iri}
+    if job.default_graphs is not None or job.named_graphs is not None:
+        # The protocol's graphs replace the query's FROM / FROM NAMED (SPARQL 1.1 Protocol 2.1.4).
+        options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
+        options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
+    elif job.union and not job.has_dataset:
+        # Only without FROM: pyoxigraph's union flag would silently override the query's FROM.
+        options["use_default_graph_as_union"] = True
+    if job.substitutions:
+        options["substitutions"] = {ox.Variable(name): term for name, term in job.substitutions}
+    try:
+        return _run(store, job, fmt, options, started)
+    except SyntaxError as error:
+        raise syntax_error(error) from None
+    except (OSError, RuntimeError) as error:
+        if job.calls_services:
+            raise ServiceFailed(f"a SERVICE endpoint failed: {error}") from None
+        raise
+
+
+def _run(store: ox.Store, job: QueryJob, fmt, options: dict, started: float) -> Answer:
+    result = store.query(job.text, **options)
+    if isinstance(result, ox.QueryBoolean):
+        payload = result.serialize(format=_RESULTS[fmt.name if fmt.kind == "results" else "json"])
+        rows = 1
+    elif isinstance(result, ox.QuerySolutions):
+        payload, rows = _write_solutions(result, fmt.name, job.max_rows)
+    else:
+        payload, rows = _write_triples(result, fmt.name, job.max_rows, job.prefixes)
+    return Answer(payload, fmt, rows, time.perf_counter() - started)
+
+
+def syntax_error(error: SyntaxError) -> QuerySyntaxError:
+    """The parser's message with its position said in words, and kept as ``line``/``column``."""
+    message = str(error.args[0]) if error.args else str(error)
+    match = _POSITION.match(message)
+    if not match:
+        return QuerySyntaxError(f"query syntax error: {message}")
+    line, column = int(match.group(1)), int(match.group(2))
+    found = QuerySyntaxError(f"query syntax error at line {line}, column {column}: "
+                             f"{message[match.end():]}")
+    found.line, found.column = line, column
+    return found
+
+
+def _capped(write, limit: int, what: str) -> bytes:
+    writer = _LineCountingWriter(limit)
+    try:
+        write(writer)
+    except (_RowLimit, OSError, ValueError):
+        if writer.limit and writer.lines > writer.limit:
+            raise ResultTooLarge(
+                f"the answer has more than {_cap(limit, what)} {what}, the server's cap; "
+                f"add LIMIT (and OFFSET to page through it) or aggregate") from None
+        raise
+    return writer.getvalue()
+
+
+def _cap(limit: int, what: str) -> int:
+    return limit - 1 if what == "rows" else limit
+
+
+def _write_solutions(solutions: ox.QuerySolutions, name: str, max_rows: int) -> tuple[bytes, int]:
+    if name not in _RESULTS:
+        raise ValueError(f"{name} is no SPARQL results format")
+    limit = max_rows + 1 if max_rows else 0  # + the header line
+    tsv = _capped(lambda out: solutions.serialize(out, format=ox.QueryResultsFormat.TSV),
+                  limit, "rows")
+    rows = max(tsv.count(b"\n") - 1, 0)
+    if name == "tsv":
+        return tsv, rows
+    reread = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+    return reread.serialize(format=_RESULTS[name]), rows
+
+
+def _write_triples(triples: ox.QueryTriples, name: str, max_rows: int,
+                   prefixes: dict[str, str]) -> tuple[bytes, int]:
+    if name not in _GRAPHS:
+        raise ValueError(f"{name} is no RDF format")
+    lines = _capped(lambda out: triples.serialize(out, format=ox.RdfFormat.N_TRIPLES),
+                    max_rows, "triples")
+    count = lines.count(b"\n")
+    if name in ("ntriples", "nquads"):
+        return lines, count  # an N-Triples document is an N-Quads document
+    triples = [quad.triple for quad in ox.parse(lines, format=ox.RdfFormat.N_TRIPLES)]
+    return serialize_graph(triples, name, prefixes), count
+
+
+def serialize_graph(triples: list[ox.Triple], name: str, prefixes: dict[str, str]) -> bytes:
+    """``triples`` in the graph format called ``name``; JSON-LD compacted with ``prefixes``."""
+    if name == "json-ld":
+        return compact(triples, prefix_context(prefixes), indent=None)
+    if name in ("trig", "nquads"):
+        quads = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
+        return ox.serialize(quads, format=_GRAPHS[name], prefixes=prefixes)
+    return ox.serialize(triples, format=_GRAPHS[name], prefixes=prefixes)
+
+
+def describe_dataset(store: ox.Store, *, union: bool) -> DatasetDescription:
+    """Graph names and sizes (VoID ``void:triples``) of ``store``."""
+    counts = [GraphCount(s["g"].value, int(s["n"].value)) for s in store.query(
+        "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g ORDER BY ?g")]
+    default = store.query("SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o "
+                          "WHERE { ?s ?p ?o } }", use_default_graph_as_union=union)
+    quads = len(store)
+    return DatasetDescription(int(next(iter(default))["n"].value), quads, tuple(counts), union)
+
+
+__all__ = ["QueryJob", "execute", "serialize_graph", "syntax_error", "describe_dataset"]

@@ -1,0 +1,139 @@
+"""The embedded store's :class:`~evawkg.sparql.service.SparqlService`: pyoxigraph in killable
+query processes.
+
+pyoxigraph has no cancellation and no timeout, so each query runs in a *query process* of the
+one supervisor, :class:`evawkg.processes.ProcessPool`: its warm parent (the *loader*) loads the
+dataset once, then forks query processes that share its memory pages; a query past its time
+limit has its process killed and a fresh fork takes its place in milliseconds::
+
+    HTTP worker (gunicorn)  --control socket-->  loader: holds the graph in memory, forks on demand
+          |
+          +---- one socket per query process ---> query process: runs query after query
+
+Unless SERVICE endpoints are allowed, the loader first moves into a network namespace with no
+interface up: whatever a query says, its process has no network to reach.
+
+Besides SPARQL text, a query process runs :class:`StoreCall` s: a read-only function of the
+store named by reference (the linked-data descriptions), under the same time limit. That is how
+every reader of the graph goes through this one copy of it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pyoxigraph as ox
+
+from ..errors import EvawError, QueryTimeout
+from ..graph.dataset import DatasetSource, print_progress
+from ..namespaces import PREFIXES
+from ..processes import ProcessPool, ProcessSpec
+from .answers import QueryJob, describe_dataset, execute
+from .service import Answer, DatasetDescription, QueryRequest
+
+
+
+@dataclass(frozen=True)
+class StoreCall:
+    """``function(store, *args)`` run in a query process: a module-level function (pickled by
+    reference) that only reads the store and returns plain, picklable values."""
+
+    function: Callable[..., Any]
+    args: tuple = ()
+
+
+def open_dataset(source: DatasetSource, union: bool) -> tuple[ox.Store, DatasetDescription]:
+    """The loader's setup: the dataset in memory and its description."""
+    store = source.open(print_progress)
+    return store, describe_dataset(store, union=union)
+
+
+def run_in_store(store: ox.Store, job: QueryJob | StoreCall) -> Any:
+    """A query process's handler: answer a query or run a store call."""
+    if isinstance(job, StoreCall):
+        return job.function(store, *job.args)
+    return execute(store, job)
+
+
+class QueryPool(ProcessPool):
+    """Up to ``size`` query processes forked from one loader, reused query after query."""
+
+    name = "query"
+
+    def __init__(self, source: DatasetSource, *, size: int, queue_wait: float, sandbox: bool,
+                 union: bool):
+        super().__init__(ProcessSpec(open_dataset, run_in_store, (source, union), sandbox=sandbox),
+                         size=size, queue_wait=queue_wait, reuse=True)
+        self.source = source
+
+    def timeout_error(self, timeout: float) -> EvawError:
+        return QueryTimeout(
+            f"the query was stopped after {timeout:g} s, its time limit; make it cheaper "
+            "(LIMIT, more selective patterns) or ask for a longer timeout= (at most the "
+            "server's limit)")
+
+    def died_error(self, reason: str) -> EvawError:
+        return EvawError(f"the query process died ({reason}); it may have run out of memory")
+
+    def fault_error(self, text: str) -> EvawError:
+        return EvawError(f"the query failed inside its process:\n{text}")
+
+    def startup_error(self, reason: Any) -> EvawError:
+        if isinstance(reason, EvawError):
+            return reason
+        if reason == "its process exited while starting":
+            return EvawError("the loader process exited while loading the graph")
+        return EvawError(str(reason))
+
+    def require_ready(self, timeout: float) -> None:
+        self._readiness.require("loading its graph")
+
+    @property
+    def description(self) -> DatasetDescription:
+        self.require_ready(0)
+        return self.info
+
+
+class EmbeddedSparqlService:
+    """The :class:`~evawkg.sparql.SparqlService` of an in-memory pyoxigraph store."""
+
+    def __init__(self, source: DatasetSource, settings):
+        self.settings = settings
+        self._version = source.version() + ("-union" if settings.default_graph_as_union else "")
+        self.pool = QueryPool(source, size=settings.max_concurrent_queries,
+                              queue_wait=settings.queue_wait,
+                              sandbox=settings.sandbox_network and not settings.allow_service,
+                              union=settings.default_graph_as_union)
+        self.pool.start()
+
+    @property
+    def data_version(self) -> str:
+        return self._version
+
+    def ready(self) -> bool:
+        return self.pool.ready()
+
+    def wait_ready(self, timeout: float | None = None) -> bool:
+        return self.pool.wait_ready(timeout)
+
+    def describe(self) -> DatasetDescription:
+        return self.pool.description
+
+    def query(self, request: QueryRequest) -> Answer:
+        job = QueryJob(request.query.text, request.format.name, PREFIXES,
+                       max_rows=self.settings.max_rows, base_iri=self.settings.base_iri,
+                       union=self.settings.default_graph_as_union,
+                       has_dataset=request.query.has_dataset,
+                       default_graphs=request.default_graphs, named_graphs=request.named_graphs,
+                       calls_services=bool(request.query.services),
+                       substitutions=request.substitutions)
+        return self.pool.run(job, request.timeout)
+
+    def call(self, function: Callable[..., Any], *args: Any, timeout: float) -> Any:
+        """``function(store, *args)`` in a query process, killed after ``timeout`` seconds."""
+        return self.pool.run(StoreCall(function, args), timeout)
+
+    def close(self) -> None:
+        self.pool.close()

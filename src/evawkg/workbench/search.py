@@ -1,0 +1,129 @@
+"""Finding resources by what they are called: labels, alternative labels and descriptions in
+every language, ranked.
+
+One SPARQL query (run through the query service like any other) finds every text of those
+properties containing the words asked for, ignoring case; ranking is done here, because it is
+about people's expectations rather than the graph:
+
+1. how the text matches: the whole text (exact) > its start (prefix) > the start of one of its
+   words > anywhere (substring);
+2. which property matched: a label > an alternative label or code > a description;
+3. then shorter texts first (a closer match), then the label in alphabetical order.
+
+Each resource appears once, at its best hit, with a label in the reader's language.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..errors import ClientError
+from ..namespaces import PREFIXES
+
+_P = PREFIXES
+LABELS = (_P["rdfs"] + "label", _P["skos"] + "prefLabel", _P["dcterms"] + "title", _P["foaf"] + "name")
+ALT_LABELS = (_P["skos"] + "altLabel", _P["skos"] + "hiddenLabel", _P["skos"] + "notation")
+DESCRIPTIONS = (_P["dcterms"] + "description", _P["rdfs"] + "comment", _P["skos"] + "definition",
+                _P["skos"] + "scopeNote")
+FIELDS = {**{p: "label" for p in LABELS}, **{p: "altLabel" for p in ALT_LABELS},
+          **{p: "description" for p in DESCRIPTIONS}}
+FIELD_RANK = {"label": 0, "altLabel": 1, "description": 2}
+MATCH_RANK = {"exact": 0, "prefix": 1, "word": 2, "substring": 3}
+
+MAX_QUERY_LENGTH = 200
+MAX_LIMIT = 100
+
+# ?q is projected so that pyoxigraph can bind it (it substitutes projected variables only).
+SEARCH_QUERY = """
+SELECT ?q ?resource ?property ?text ?label WHERE {
+  VALUES ?property { %s }
+  ?resource ?property ?text .
+  FILTER(isIRI(?resource) && isLiteral(?text) && CONTAINS(LCASE(STR(?text)), LCASE(STR(?q))))
+  OPTIONAL { ?resource rdfs:label|skos:prefLabel ?label }
+}""" % " ".join(f"<{p}>" for p in FIELDS)
+
+
+@dataclass(frozen=True)
+class Hit:
+    iri: str
+    label: str
+    text: str
+    field: str
+    match: str
+    language: str | None
+
+    def as_json(self, href: str) -> dict:
+        return {"iri": self.iri, "label": self.label, "href": href, "field": self.field,
+                "match": self.match, "text": self.text, "language": self.language}
+
+
+def check_query(q: str | None) -> str:
+    """The words to look for; :class:`ClientError` when there are none or too many."""
+    text = " ".join((q or "").split())
+    if not text:
+        raise ClientError("q= is empty; give a word or a name to search for, e.g. /search?q=trafficking")
+    if len(text) > MAX_QUERY_LENGTH:
+        raise ClientError(f"q= has {len(text)} characters; search for at most {MAX_QUERY_LENGTH}")
+    return text
+
+
+def check_limit(value: str | None, default: int = 20) -> int:
+    if value in (None, ""):
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= MAX_LIMIT:
+        raise ClientError(f"limit={value!r} must be a whole number from 1 to {MAX_LIMIT}")
+    return int(value)
+
+
+def match_kind(text: str, q: str) -> str | None:
+    """How ``text`` matches ``q`` (both compared case-insensitively), or ``None``."""
+    haystack, needle = " ".join(text.split()).casefold(), q.casefold()
+    if haystack == needle:
+        return "exact"
+    if haystack.startswith(needle):
+        return "prefix"
+    if re.search(r"(?<!\w)" + re.escape(needle), haystack):
+        return "word"
+    if needle in haystack:
+        return "substring"
+    return None
+
+
+def rank(rows, q: str, langs: list[str], limit: int) -> list[Hit]:
+    """The best hit of each resource, best resources first. ``rows`` are
+    :class:`evawkg.workbench.tables.Table` rows of :data:`SEARCH_QUERY`."""
+    best: dict[str, tuple] = {}
+    labels: dict[str, dict[str, str]] = {}
+    for row in rows:
+        iri = row["resource"].value
+        if "label" in row:
+            labels.setdefault(iri, {}).setdefault(row["label"].language or "", row["label"].value)
+        text = row["text"]
+        kind = match_kind(text.value, q)
+        if kind is None:
+            continue
+        field = FIELDS[row["property"].value]
+        key = (MATCH_RANK[kind], FIELD_RANK[field], len(text.value))
+        language_penalty = 0 if (text.language or "") in (*langs, "") else 1
+        candidate = (key, language_penalty, field, kind, text.value, text.language)
+        if iri not in best or candidate[:2] < best[iri][:2]:
+            best[iri] = candidate
+    hits = []
+    for iri, (key, penalty, field, kind, text, language) in best.items():
+        hits.append((key, penalty, Hit(iri, _label(labels.get(iri, {}), langs, iri), text, field,
+                                       kind, language)))
+    hits.sort(key=lambda item: (item[0], item[1], item[2].label.casefold(), item[2].iri))
+    return [hit for _, _, hit in hits[:limit]]
+
+
+def _label(by_language: dict[str, str], langs: list[str], iri: str) -> str:
+    for language in (*langs, "en", ""):
+        if language in by_language:
+            return by_language[language]
+    if by_language:
+        return by_language[sorted(by_language)[0]]
+    return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1] or iri
+
+
+__all__ = ["SEARCH_QUERY", "Hit", "rank", "match_kind", "check_query", "check_limit"]
