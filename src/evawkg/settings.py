@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -43,11 +44,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("port", 8080, "TCP port to listen on (0 picks a free one).", int),
     Setting("workers", 1, "gunicorn worker processes; each holds its own query pool and copy of the graph.", int),
     Setting("threads", 8, "Request threads per worker (they wait on query processes, so more than cores is fine).", int),
-    Setting("data", (), "RDF files to serve instead of the bundled graph (named graphs of quad formats kept).", tuple),
+    Setting("data", (), "RDF files to serve instead of the bundled graph, as the dataset they write: quad files (TriG, N-Quads, JSON-LD) keep their named graphs and default graph; triple files fill the default graph.", tuple),
+    Setting("graph", (), "The graph --data files' triples go into (a quad file's default-graph triples; its named graphs stay): an IRI or 'default'; one for all files or one per --data file, in order. Unset: the default graph.", tuple),
     Setting("store", "", "Directory of an on-disk store reused across restarts while the sources are unchanged.", str),
     Setting("infer", True, "Add the OWL 2 RL closure of the bundled graph (graph/inferred).", bool),
     Setting("base_iri", BASE, "Base IRI relative IRIs in queries resolve against.", str),
-    Setting("default_graph_as_union", True, "Default graph = union of all named graphs (else the store's own default graph).", bool),
+    Setting("default_graph_as_union", True, "Queries see the default graph as the union of every graph (the bundle needs it: each file is a named graph); off: the dataset's own default graph, exactly as --data wrote it.", bool),
     Setting("query_timeout", 30.0, "Seconds a query may run before its process is killed (a request's timeout= may lower it).", float),
     Setting("max_rows", 100_000, "Most result rows (SELECT) or triples (CONSTRUCT/DESCRIBE); more is an error, never a silent cut. 0: no cap.", int),
     Setting("max_body_bytes", 1_048_576, "Largest request body accepted (413 past it).", int),
@@ -108,6 +110,23 @@ def _validate(settings: Any) -> None:
             raise SettingsError(f"{name} cannot be negative, not {getattr(settings, name)}")
     if not 0 <= settings.gzip_level <= 9:
         raise SettingsError(f"gzip_level must be between 0 and 9, not {settings.gzip_level}")
+    _validate_graphs(settings.data, settings.graph)
+
+
+#: An absolute IRI: a scheme, a colon, and no character IRIs exclude (RFC 3987).
+_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*")
+
+
+def _validate_graphs(data: tuple[str, ...], graph: tuple[str, ...]) -> None:
+    if graph and not data:
+        raise SettingsError("graph names the graphs of --data files; give --data FILE too")
+    if len(graph) not in (0, 1, len(data)):
+        raise SettingsError(f"{len(graph)} graph values for {len(data)} --data files; give one "
+                            "--graph for all files or one per --data file, in the same order")
+    for name in graph:
+        if name != "default" and not _ABSOLUTE_IRI.fullmatch(name):
+            raise SettingsError(f"graph {name!r} is neither an absolute IRI (such as "
+                                "https://example.org/graph/a) nor 'default'")
 
 
 def _post_init(self) -> None:

@@ -1,6 +1,14 @@
 """What the SPARQL endpoint serves: the bundled graph or given RDF files, their version, and the
 on-disk store kept across restarts.
 
+Given files (``--data``) are served as the RDF dataset they write
+(:func:`evawkg.graph.store.load_dataset`): a quad file's named graphs stay named graphs and its
+default graph stays the default graph; a triple file fills the default graph, unless ``--graph``
+names the graph it goes into (one ``--graph`` for every file, or one per ``--data`` file in
+order; ``default`` is the default graph). Whether queries then see the default graph as the
+union of all graphs is the separate ``default_graph_as_union`` setting. The bundle keeps one
+named graph per file (``bundle.py``) and needs that union.
+
 A :class:`DatasetSource` is a small picklable recipe; the query process (``query_pool``) follows
 it to build its in-memory pyoxigraph store. ``--store DIR`` turns the recipe into "copy this
 on-disk store": :func:`ensure_store_directory` loads the sources into ``DIR`` once and reuses it
@@ -9,6 +17,7 @@ while a hash of the source files (:func:`evawkg.graph.store.data_version`) stays
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 import sys
@@ -20,7 +29,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .bundle import Bundle, default_bundle
-from ..errors import BundleError
+from ..errors import BundleError, SettingsError
 from .formats import format_for_path
 
 #: The file marking a directory as an evawkg store and naming the sources' version.
@@ -40,12 +49,25 @@ def _silent(message: str) -> None:
 @dataclass(frozen=True)
 class DatasetSource:
     """Where the served graph comes from: ``files``, else the bundle at ``bundle_root`` (this
-    checkout when empty); ``store_dir`` once it has been copied into an on-disk store."""
+    checkout when empty); ``store_dir`` once it has been copied into an on-disk store.
+
+    ``graphs`` holds, for each of ``files``, the IRI of the graph its triples go into, ``""``
+    for the default graph (all of them when empty)."""
 
     files: tuple[str, ...] = ()
     bundle_root: str = ""
     infer: bool = True
     store_dir: str = ""
+    graphs: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.graphs and len(self.graphs) != len(self.files):
+            raise ValueError("a DatasetSource needs one graph (or \"\") per file")
+
+    def file_graphs(self) -> list[tuple[Path, str | None]]:
+        """Each file and the graph its triples go into (``None``: the default graph)."""
+        graphs = self.graphs or ("",) * len(self.files)
+        return [(Path(f), graph or None) for f, graph in zip(self.files, graphs)]
 
     def bundle(self) -> Bundle:
         return Bundle(Path(self.bundle_root)) if self.bundle_root else default_bundle()
@@ -56,19 +78,25 @@ class DatasetSource:
         return [source.path for source in self.bundle().sources()]
 
     def version(self) -> str:
-        """Changes whenever a source file or the inference switch does."""
+        """Changes whenever a source file, the graphs files go into or the inference switch does."""
         from .store import data_version
 
-        kind = "files" if self.files else ("bundle+inferred" if self.infer else "bundle")
+        if self.files:
+            kind = "files"
+            if any(self.graphs):
+                placement = "\0".join(f"{f}\0{g}" for f, g in zip(self.files, self.graphs))
+                kind += "+" + hashlib.sha256(placement.encode()).hexdigest()[:8]
+        else:
+            kind = "bundle+inferred" if self.infer else "bundle"
         return f"{data_version(self.source_paths())}-{kind}"
 
     def open(self, progress: Progress = _silent) -> ox.Store:
-        """An in-memory store holding the dataset, one named graph per source file."""
+        """An in-memory store holding the dataset (see the module documentation)."""
         started = time.perf_counter()
         if self.store_dir:
             store = _copy_into_memory(Path(self.store_dir), progress)
         elif self.files:
-            store = _load_files(self.source_paths(), progress)
+            store = _load_files(self.file_graphs(), progress)
         else:
             from .store import load_bundle
 
@@ -83,9 +111,10 @@ class DatasetSource:
 _LARGE = 20 * 1024 * 1024
 
 
-def _load_files(paths: list[Path], progress: Progress) -> ox.Store:
-    from .store import load_files
+def _load_files(files: list[tuple[Path, str | None]], progress: Progress) -> ox.Store:
+    from .store import load_dataset
 
+    paths = [path for path, _ in files]
     total = sum(path.stat().st_size for path in paths if path.exists())
     big = [p for p in paths if p.exists() and p.stat().st_size >= _LARGE]
     if total >= _LARGE or big:
@@ -93,7 +122,7 @@ def _load_files(paths: list[Path], progress: Progress) -> ox.Store:
                  + ", ".join(p.name for p in paths[:5]) + (" …" if len(paths) > 5 else ""))
     for path in paths:
         format_for_path(path)  # an unknown extension fails before any parsing
-    return load_files(paths)
+    return load_dataset(files)
 
 
 def _copy_into_memory(directory: Path, progress: Progress) -> ox.Store:
@@ -137,15 +166,32 @@ def ensure_store_directory(source: DatasetSource, directory: Path,
     return replace(source, store_dir=str(directory))
 
 
-
-
 def dataset_source(settings) -> DatasetSource:
     """The recipe of the graph ``settings`` (:class:`evawkg.settings.Settings`) ask to serve,
     building the ``--store`` directory first if needed."""
-    source = DatasetSource(files=tuple(str(Path(f)) for f in settings.data), infer=settings.infer)
+    files = tuple(str(Path(f)) for f in settings.data)
+    source = DatasetSource(files=files, infer=settings.infer,
+                           graphs=file_graphs(files, settings.graph))
     if settings.store:
         source = ensure_store_directory(source, Path(settings.store))
     return source
 
 
-__all__ = ["DatasetSource", "ensure_store_directory", "dataset_source", "print_progress", "MARKER"]
+#: The ``graph`` setting's name for the default graph (an IRI always has a scheme and a colon).
+DEFAULT_GRAPH = "default"
+
+
+def file_graphs(files: tuple[str, ...], graph: tuple[str, ...]) -> tuple[str, ...]:
+    """The graph of each of ``files`` from the ``graph`` setting: empty (the default graph for
+    all), one value (for all) or one value per file; ``default`` names the default graph."""
+    if not graph:
+        return ()
+    if len(graph) == 1:
+        graph = graph * len(files)
+    if len(graph) != len(files):
+        raise SettingsError(f"{len(graph)} --graph values for {len(files)} --data files; give one "
+                            "--graph for all files or one per --data file, in the same order")
+    return tuple("" if name == DEFAULT_GRAPH else name for name in graph)
+
+
+__all__ = ["DatasetSource", "file_graphs", "DEFAULT_GRAPH", "ensure_store_directory", "dataset_source", "print_progress", "MARKER"]

@@ -1,10 +1,16 @@
 """Loading the bundle, or any RDF files, into an embedded pyoxigraph ``Store``.
 
-Every triple lives in a named graph: a bundled file in the graph ``bundle.py`` gives it, any other
-file in ``{BASE}graph/<file-stem>``, the triples of a quad format (TriG, N-Quads, JSON-LD) in the
-graph they name (their default-graph triples in the file's graph). Inferred triples go to
-``graph/inferred`` (``inference.py``). So queries run with ``use_default_graph_as_union=True`` see
-everything, and ``GRAPH`` tells a triple's origin.
+Two ways files become a dataset:
+
+* :func:`load_dataset` (what ``evawkg serve --data`` serves) keeps a dataset exactly as written:
+  the named graphs of a quad format (TriG, N-Quads, JSON-LD) stay those graphs and its default
+  graph stays the default graph; a triple format (Turtle, N-Triples, RDF/XML) fills the default
+  graph. Each file may instead name one graph its triples (a quad file's default-graph triples)
+  go into, as ``oxigraph load --graph`` does.
+* :func:`load_bundle` and :func:`load_files` (the tools: ``validate``, ``export``, benchmarks)
+  put every file in a named graph, a bundled file in the graph ``bundle.py`` gives it, any other
+  in ``{BASE}graph/<file-stem>``, so ``GRAPH`` tells a triple's origin; inferred triples go to
+  ``graph/inferred`` (``inference.py``) and queries run with ``use_default_graph_as_union=True``.
 
 Parsing never touches the network: pyoxigraph fetches no remote JSON-LD ``@context`` (it has no
 document loader unless one is given, and we give none) and resolves no external XML entity in
@@ -12,7 +18,7 @@ RDF/XML (``<!ENTITY x SYSTEM "…">`` is a syntax error). A file that does not p
 :class:`~evawkg.errors.UnparsableInput` naming the file, line and column.
 
 Formats: https://www.w3.org/TR/turtle/, /n-triples/, /n-quads/, /trig/, /json-ld11/,
-/rdf-syntax-grammar/.
+/rdf-syntax-grammar/; RDF datasets: https://www.w3.org/TR/rdf11-concepts/#section-dataset.
 """
 
 from __future__ import annotations
@@ -56,21 +62,34 @@ def load_bundle(bundle: Bundle | None = None, *, infer: bool = True) -> ox.Store
     return store
 
 
-def load_files(paths: Iterable[Path | str], *, input_format: str | None = None) -> ox.Store:
-    """A store holding the given files (``-`` is standard input and needs ``input_format``).
+def load_dataset(files: Iterable[tuple[Path | str, str | None]], *,
+                 input_format: str | None = None) -> ox.Store:
+    """A store holding the RDF dataset the given ``(path, graph)`` pairs make, exactly as written.
 
-    The format comes from ``input_format`` or else each file's extension (``.gz`` is looked
-    through). Triple formats load into ``graph/<stem>``; a second file with the same stem gets
-    ``graph/<stem>-2`` and so on, so no two files share a graph by accident.
+    A quad file's named graphs are kept; its default-graph triples, and all the triples of a
+    triple file, go into ``graph`` (an IRI), or into the default graph when ``graph`` is
+    ``None``. The format comes from ``input_format`` or else each file's extension (``.gz`` is
+    looked through); every extension is checked before any file is parsed.
     """
+    chosen = [(Path(path), format_by_name(input_format) if input_format else _format_of(Path(path)),
+               graph) for path, graph in files]
     store = ox.Store()
-    used: set[str] = set()
-    for path in paths:
-        path = Path(path)
-        fmt = format_by_name(input_format) if input_format else _format_of(path)
-        graph = _unique_graph(_stem(path), used)
+    for path, fmt, graph in chosen:
         load_path(store, path, fmt, graph=graph)
     return store
+
+
+def load_files(paths: Iterable[Path | str], *, input_format: str | None = None) -> ox.Store:
+    """A store holding the given files (``-`` is standard input and needs ``input_format``),
+    each in a named graph of its own (the tools' view: ``GRAPH`` tells a triple's file).
+
+    Triples of a triple format, and a quad format's default-graph triples, load into
+    ``graph/<stem>``; a second file with the same stem gets ``graph/<stem>-2`` and so on, so no
+    two files share a graph by accident. A quad format's named graphs are kept.
+    """
+    used: set[str] = set()
+    return load_dataset([(Path(path), _unique_graph(_stem(Path(path)), used)) for path in paths],
+                        input_format=input_format)
 
 
 def read_source(path: Path) -> tuple[bytes, str | None]:
@@ -89,24 +108,26 @@ def read_source(path: Path) -> tuple[bytes, str | None]:
                               source=name) from error
 
 
-def load_path(store: ox.Store, path: Path, fmt: RdfFormat, *, graph: str) -> None:
-    """Parse one file (or ``-``, standard input) into ``store``; triples land in ``graph``."""
+def load_path(store: ox.Store, path: Path, fmt: RdfFormat, *, graph: str | None) -> None:
+    """Parse one file (or ``-``, standard input) into ``store``; its triples (a quad file's
+    default-graph triples) land in ``graph``, the default graph if ``None``."""
     data, base_iri = read_source(path)
     load_data(store, data, fmt, source=str(path), graph=graph, base_iri=base_iri)
 
 
-def load_data(store: ox.Store, data: bytes | str, fmt: RdfFormat, *, source: str, graph: str,
-              base_iri: str | None = None) -> None:
-    """Parse serialised RDF (a request body, a file's bytes) into ``store``.
+def load_data(store: ox.Store, data: bytes | str, fmt: RdfFormat, *, source: str,
+              graph: str | None, base_iri: str | None = None) -> None:
+    """Parse serialised RDF (a request body, a file's bytes) into ``store``; triples (a quad
+    format's default-graph triples) go into ``graph``, the default graph if ``None``.
 
     The load is one transaction: on a syntax error nothing is added and
     :class:`UnparsableInput` says where (``source:line:column``)."""
-    target = ox.NamedNode(graph)
+    target = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
     try:
         if fmt.is_dataset:
             # Quad formats keep their named graphs; only default-graph triples go to ``graph``.
             quads = ox.parse(data, fmt.oxigraph, base_iri=base_iri, rename_blank_nodes=True)
-            store.extend([q if not isinstance(q.graph_name, ox.DefaultGraph)
+            store.extend([q if graph is None or not isinstance(q.graph_name, ox.DefaultGraph)
                           else ox.Quad(q.subject, q.predicate, q.object, target) for q in quads])
         else:
             store.load(data, fmt.oxigraph, base_iri=base_iri, to_graph=target)
@@ -251,11 +272,11 @@ def _oxigraph_term(node: rdflib.term.Node):
 
 
 def count_triples(store: ox.Store, graph: str | None = None) -> int:
-    """How many quads ``store`` holds (in ``graph`` if named)."""
-    where = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "GRAPH ?g { ?s ?p ?o }"
-    solution = next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {where} }}")))
-    return int(solution["n"].value)
+    """How many quads ``store`` holds (in ``graph`` if named), its default graph included."""
+    if not graph:
+        return len(store)
+    return sum(1 for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
 
 
-__all__ = ["STDIN", "load_bundle", "load_files", "load_path", "load_data", "to_rdflib",
+__all__ = ["STDIN", "load_bundle", "load_dataset", "load_files", "load_path", "load_data", "to_rdflib",
            "from_rdflib", "data_version", "bundle_version", "count_triples"]

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
+from ..errors import NotFound
 from ..graph.inference import INFERRED_GRAPH
 from ..namespaces import EVAW, PREFIXES
 
@@ -175,6 +176,30 @@ def readable_name(iri: str) -> str:
     return _CAMEL.sub(" ", local).replace("_", " ").lower()
 
 
+#: What RFC 3987 never allows in an IRI: controls, space, ``<>"{}|\^``` and a ``%`` that starts
+#: no percent-escape. A request path may hold them once decoded (``/id/a%5Cb`` is ``/id/a\b``).
+_NOT_IN_IRI = re.compile(r'[\x00-\x20\x7f<>"{}|\\^`]|%(?![0-9A-Fa-f]{2})')
+
+
+def as_iri(text: str) -> str | None:
+    """``text`` as an IRI pyoxigraph accepts, the characters no IRI may hold percent-encoded
+    (RFC 3987 section 3.1: ``a\b`` → ``a%5Cb``); ``None`` when it still is no IRI."""
+    candidate = _NOT_IN_IRI.sub(lambda m: "".join(f"%{b:02X}" for b in m.group().encode()), text)
+    try:
+        ox.NamedNode(candidate)
+    except ValueError:
+        return None
+    return candidate
+
+
+def _node(iri: str) -> ox.NamedNode:
+    """The node of ``iri``; an IRI that is no IRI names nothing here (404)."""
+    try:
+        return ox.NamedNode(iri)
+    except ValueError:
+        raise NotFound(f"<{iri}> is not a valid IRI, so nothing is known about it") from None
+
+
 def compact_iri(iri: str) -> str:
     """``evaw:Country`` for a term of a predeclared namespace, else the IRI itself."""
     best = ""
@@ -202,7 +227,7 @@ class Describer:
                  inbound_limit: int = INBOUND_LIMIT) -> Description:
         """The description of the document ``iri`` (empty when the graph never mentions it)."""
         description = Description(iri)
-        focus = [ox.NamedNode(iri), *self._hash_children.get(iri, ())]
+        focus = [_node(iri), *self._hash_children.get(iri, ())]
         focus_set = set(focus)
         seen_blank: set[ox.BlankNode] = set()
         for node in focus:
@@ -216,6 +241,8 @@ class Describer:
         return description
 
     def exists(self, iri: str) -> bool:
+        if as_iri(iri) != iri:
+            return False
         node = ox.NamedNode(iri)
         if iri in self._hash_children or iri in self._graphs:
             return True
@@ -316,23 +343,35 @@ class Describer:
     def classes(self) -> list[tuple[ox.NamedNode, int]]:
         """Every class with asserted instances, and how many, most instances first."""
         # The inferred graph's IRI is our constant, not input: written into the text.
-        query = ("SELECT ?class (COUNT(DISTINCT ?thing) AS ?n) WHERE { GRAPH ?g { ?thing a ?class } "
-                 f"FILTER(?g != {INFERRED_GRAPH} && isIRI(?thing)) }} "
-                 "GROUP BY ?class ORDER BY DESC(?n) ?class")
+        query = ("SELECT ?class (COUNT(DISTINCT ?thing) AS ?n) WHERE { { ?thing a ?class } UNION "
+                 f"{{ GRAPH ?g {{ ?thing a ?class }} FILTER(?g != {INFERRED_GRAPH}) }} "
+                 "FILTER(isIRI(?thing)) } GROUP BY ?class ORDER BY DESC(?n) ?class")
         return [(row["class"], int(row["n"].value)) for row in self.store.query(query)]
 
     def instances(self, cls: ox.NamedNode, *, limit: int = 500, offset: int = 0
                   ) -> tuple[list[ox.NamedNode], int]:
         """IRIs typed ``cls`` (asserted or inferred), one page, and how many there are."""
-        total = next(iter(self.store.query(
-            "SELECT ?class (COUNT(DISTINCT ?thing) AS ?n) WHERE { ?thing a ?class FILTER(isIRI(?thing)) } "
-            "GROUP BY ?class",
-            substitutions={ox.Variable("class"): cls}, use_default_graph_as_union=True)))["n"]
+        total = self.count_instances(cls)
+        if not total or limit <= 0:
+            return [], total
         rows = self.store.query(
             "SELECT DISTINCT ?class ?thing WHERE { ?thing a ?class FILTER(isIRI(?thing)) } ORDER BY ?thing "
             f"LIMIT {int(limit)} OFFSET {int(offset)}",
             substitutions={ox.Variable("class"): cls}, use_default_graph_as_union=True)
-        return [row["thing"] for row in rows], int(total.value)
+        return [row["thing"] for row in rows], total
+
+    def count_instances(self, cls: ox.NamedNode) -> int:
+        """How many IRIs are typed ``cls`` (asserted or inferred); 0 for a class without any."""
+        # Grouped by ?class (substitutions need it projected): no instance, no row.
+        rows = self.store.query(
+            "SELECT ?class (COUNT(DISTINCT ?thing) AS ?n) WHERE { ?thing a ?class FILTER(isIRI(?thing)) } "
+            "GROUP BY ?class",
+            substitutions={ox.Variable("class"): cls}, use_default_graph_as_union=True)
+        return sum(int(row["n"].value) for row in rows)
+
+    def class_sizes(self, classes: Iterable[ox.NamedNode]) -> dict[ox.NamedNode, int]:
+        """:meth:`count_instances` of each of ``classes`` (one call for the home page)."""
+        return {cls: self.count_instances(cls) for cls in classes}
 
     def region_path(self, place: ox.NamedNode) -> list[ox.NamedNode]:
         """The asserted ``evaw:locatedIn`` chain from ``place`` up to the top (``region/world``)."""
@@ -391,8 +430,8 @@ _ACTIVITIES_AT_PLACE = """SELECT ?focus ?activity ?start ?end WHERE {
 def _hash_children(store: ox.Store) -> dict[str, tuple[ox.NamedNode, ...]]:
     """Document IRI → the hash IRIs under it that are described (``D#x`` with statements)."""
     children: dict[str, set[ox.NamedNode]] = {}
-    rows = store.query("SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER(isIRI(?s) && "
-                       "CONTAINS(STR(?s), '#')) }")
+    rows = store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s) && "
+                       "CONTAINS(STR(?s), '#')) }", use_default_graph_as_union=True)
     for row in rows:
         document, _, fragment = row["s"].value.partition("#")
         if fragment:
@@ -413,4 +452,4 @@ def _statement_key(statement: Statement) -> tuple[str, str, str]:
 
 
 __all__ = ["Describer", "Description", "Statement", "InboundLink", "Labels", "LANGUAGES",
-           "LABEL_PREDICATES", "INBOUND_LIMIT", "readable_name", "compact_iri", "RDF_TYPE"]
+           "LABEL_PREDICATES", "INBOUND_LIMIT", "readable_name", "compact_iri", "as_iri", "RDF_TYPE"]

@@ -67,6 +67,9 @@ class GraphReader:
     def instances(self, cls: ox.NamedNode, *, limit: int = 500, offset: int = 0):
         return self._describe("instances", cls, limit=limit, offset=offset)
 
+    def class_sizes(self, classes) -> dict[ox.NamedNode, int]:
+        return self._describe("class_sizes", tuple(classes))
+
     def region_path(self, place: ox.NamedNode) -> list[ox.NamedNode]:
         return self._describe("region_path", place)
 

@@ -30,7 +30,8 @@ DUMP_FILES = ("evawkg.ttl", "evawkg.nt.gz", "evawkg.jsonld")
 PREFIXES_VOID = {"void": VOID, "dcterms": DCTERMS, "xsd": XSD, "formats": FORMATS,
                  "prov": PREFIXES["prov"]}
 
-_ASSERTED = f"GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != {INFERRED_GRAPH})"
+#: Asserted statements: the default graph's and every named graph's but the inferred one.
+_ASSERTED = (f"{{ ?s ?p ?o }} UNION {{ GRAPH ?g {{ ?s ?p ?o }} FILTER(?g != {INFERRED_GRAPH}) }}")
 
 
 def _void(name: str) -> ox.NamedNode:

@@ -12,7 +12,7 @@ from flask import Blueprint, Response, render_template, request
 
 from ..errors import ClientError, NotFound
 from ..namespaces import PREFIXES
-from ..linked_data.description import compact_iri
+from ..linked_data.description import as_iri, compact_iri
 from .linked_data import (RESOURCE, content_type, etag_for, finish, href, linked_data,
                           not_modified)
 from .pages import LANGUAGE_NAMES, languages
@@ -39,15 +39,14 @@ def home() -> Response:
     if cached is not None:
         return cached
     describer = linked_data().describer
-    featured = []
-    for curie in FEATURED:
-        cls = ox.NamedNode(_expand(curie))
-        _, total = describer.instances(cls, limit=0)
-        if total:
-            featured.append({"curie": curie, "count": total, "href": "/index/" + curie})
-    labels = describer.labels_of(ox.NamedNode(_expand(f["curie"])) for f in featured)
+    classes = {curie: ox.NamedNode(_expand(curie)) for curie in FEATURED}
+    # One read for every count; a graph (--data) without some featured class just leaves it out.
+    sizes = describer.class_sizes(classes.values())
+    featured = [{"curie": curie, "count": sizes[cls], "href": "/index/" + curie}
+                for curie, cls in classes.items() if sizes.get(cls)]
+    labels = describer.labels_of(classes[f["curie"]] for f in featured)
     for entry in featured:
-        entry["label"] = labels.label(ox.NamedNode(_expand(entry["curie"])), langs)
+        entry["label"] = labels.label(classes[entry["curie"]], langs)
     body = render_template("home.html", featured=featured, langs=langs,
                            language_names=LANGUAGE_NAMES, ontology=href(linked_data().settings.base_iri
                                                                         + "ontology"))
@@ -97,10 +96,14 @@ def instances(curie: str) -> Response:
 def _expand(curie: str) -> str:
     prefix, colon, local = curie.partition(":")
     if colon and prefix in PREFIXES:
-        return PREFIXES[prefix] + local
-    if curie.startswith(("http://", "https://")):
-        return curie
-    raise NotFound(f"{curie!r} is not a class name; use a prefixed name such as evaw:Country")
+        iri = PREFIXES[prefix] + local
+    elif curie.startswith(("http://", "https://")):
+        iri = curie
+    else:
+        raise NotFound(f"{curie!r} is not a class name; use a prefixed name such as evaw:Country")
+    if as_iri(iri) != iri:
+        raise NotFound(f"{curie!r} names no valid IRI; use a prefixed name such as evaw:Country")
+    return iri
 
 
 def _page_number(text: str) -> int:

@@ -6,13 +6,19 @@ a real fault: logged with its traceback and answered 500 without internals. The 
 for every status, in the form the client reads best: ``application/json``
 (``{"error": code, "status": status, "message": …}``) for API clients, ``text/plain`` for SPARQL
 clients and scripts, ``text/html`` for browsers (Datasette does the same).
+
+No body ever carries a traceback: a fault in a query or validation process comes back as an
+error whose message holds the child's traceback; it is logged here, server-side, and the client
+reads only the sentence before it.
 """
 
 from __future__ import annotations
 
+import copy
 import html
 import json
 import logging
+import re
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
@@ -34,6 +40,10 @@ _FROM_WERKZEUG = {
 }
 
 
+#: Where a Python traceback starts in an error's message: its header, or a frame line.
+_TRACEBACK = re.compile(r'Traceback \(most recent call last\)|File "|^\s+File ', re.MULTILINE)
+
+
 def as_evaw_error(exception: Exception) -> errors.EvawError:
     """The project error standing for ``exception`` (logging real faults on the way)."""
     if isinstance(exception, errors.EvawError):
@@ -51,11 +61,25 @@ def as_evaw_error(exception: Exception) -> errors.EvawError:
     return errors.EvawError("an internal error occurred; it has been logged")
 
 
+def public(error: errors.EvawError) -> errors.EvawError:
+    """``error`` as a client may read it: its message cut before any traceback (which the
+    server's log keeps), the rest of the error unchanged."""
+    found = _TRACEBACK.search(error.message)
+    if found is None:
+        return error
+    head = error.message[:found.start()].rstrip(" \t\r\n:")
+    shown = copy.copy(error)
+    shown.message = (head or "an internal error occurred") + "; the details have been logged"
+    shown.args = (shown.message,)
+    return shown
+
+
 def render_error(error: errors.EvawError) -> Response:
-    """One response for ``error``, shaped for the client that asked."""
+    """One response for ``error``, shaped for the client that asked (never with a traceback)."""
+    error = public(error)
     try:
         _, shape = ERRORS.choose(request.headers.get("Accept"))
-    except errors.NotAcceptable:
+    except Exception:  # noqa: BLE001 -- an error must render whatever Accept says: as text
         shape = "text"
     body = {"error": error.code, "status": error.status, "message": error.message}
     for extra in ("line", "column"):
@@ -99,4 +123,4 @@ def register_error_handlers(app: Flask) -> None:
         return render_error(as_evaw_error(exception))
 
 
-__all__ = ["register_error_handlers", "render_error", "as_evaw_error"]
+__all__ = ["register_error_handlers", "render_error", "as_evaw_error", "public"]

@@ -21,7 +21,7 @@ from flask import Blueprint, Response, render_template, request
 
 from ..errors import NotFound
 from ..namespaces import PREFIXES
-from ..linked_data.description import Description
+from ..linked_data.description import Description, as_iri
 from .linked_data import (EXTENSION, RESOURCE, SUFFIXES, content_type, etag_for, finish, href,
                           install, iri_for_path, linked_data, not_modified, serialize)
 from .ontology_page import ontology_page
@@ -66,8 +66,15 @@ def resource(path: str) -> Response:
 
 
 def _resolve(path: str, describer) -> tuple[str, str | None]:
-    """The IRI a path names and the suffix that chose a representation, if any; 404 if none."""
-    iri = _version_alias(iri_for_path(path))
+    """The IRI a path names and the suffix that chose a representation, if any; 404 if none.
+
+    A decoded path may hold what no IRI can (``/id/a%5Cb`` decodes to ``/id/a\\b``): those
+    characters are percent-encoded again, so the path names the IRI ``…/id/a%5Cb``."""
+    named = iri_for_path(path)
+    iri = as_iri(named)
+    if iri is None:
+        raise NotFound(f"{path!r} names no valid IRI; browse the index at {request.host_url}")
+    iri = _version_alias(iri)
     if describer.exists(iri):
         return iri, None
     stem, dot, extension = iri.rpartition(".")

@@ -15,13 +15,16 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
+import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
 from ..workbench.charts import Overview, overview
-from ..errors import EvawError
+from ..errors import EvawError, NotReady, TooManyRequests
 from ..namespaces import PREFIXES
 from ..workbench.search import SEARCH_QUERY, check_limit, check_query, rank
 from ..workbench.tables import select
@@ -45,6 +48,7 @@ SEARCH = MediaTable("search results", [("application/json", "json"), (HTML, "htm
 def _install(state) -> None:
     state.app.extensions["evawkg.query_page"] = editor_page
     state.app.extensions["evawkg.overview"] = {}
+    state.app.extensions["evawkg.overview_lock"] = threading.Lock()
 
 
 #: Where the home page sends people; a destination is shown once a Blueprint has a rule for it
@@ -139,20 +143,49 @@ def _search_page(q: str, hits, langs: list[str]) -> Response:
     return Response(body, mimetype="text/html")
 
 
+#: Seconds before figures that failed to compute (a timeout on a large graph) are tried again:
+#: until then the home page goes without them instead of spending a query slot per visit.
+OVERVIEW_RETRY = 600.0
+
+
+@dataclass(frozen=True)
+class _Failed:
+    retry_at: float
+
+
 def workbench_overview() -> Overview | None:
     """The home page's figures and charts, computed once per data version; ``None`` (and the
-    partial shows nothing) while the graph loads or if a query fails."""
+    partial shows nothing) while the graph loads, while another request computes them, or for
+    :data:`OVERVIEW_RETRY` seconds after they failed."""
     state = current_app.extensions["evawkg"]
     cache = current_app.extensions["evawkg.overview"]
     version = state.service.data_version
-    if version not in cache:
-        try:
-            cache[version] = overview(state.service, named_queries(),
-                                      timeout=state.settings.query_timeout, href=local_href)
-        except EvawError as error:
-            log.warning("home page figures are unavailable: %s", error.message)
-            return None
-    return cache[version]
+    known = cache.get(version)
+    if isinstance(known, Overview):
+        return known
+    if isinstance(known, _Failed) and time.monotonic() < known.retry_at:
+        return None
+    lock = current_app.extensions["evawkg.overview_lock"]
+    # One computation at a time: on a large graph it takes the whole query time limit, and the
+    # visitors meanwhile get the page without figures rather than wait for it.
+    if not lock.acquire(blocking=False):
+        return None
+    try:
+        known = cache.get(version)
+        if isinstance(known, Overview):
+            return known
+        cache[version] = overview(state.service, named_queries(),
+                                  timeout=state.settings.query_timeout, href=local_href)
+        return cache[version]
+    except (NotReady, TooManyRequests) as error:
+        log.info("home page figures wait: %s", error.message)  # cheap to retry: not remembered
+        return None
+    except EvawError as error:
+        log.warning("home page figures are unavailable for %g s: %s", OVERVIEW_RETRY, error.message)
+        cache[version] = _Failed(time.monotonic() + OVERVIEW_RETRY)
+        return None
+    finally:
+        lock.release()
 
 
 __all__ = ["blueprint", "editor_page", "local_href", "workbench_overview", "SEARCH"]
