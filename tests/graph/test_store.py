@@ -14,7 +14,7 @@ from evawkg.graph.bundle import Bundle
 from evawkg.errors import UnknownFormat, UnparsableInput
 from evawkg.graph.inference import INFERRED_GRAPH
 from evawkg.namespaces import GRAPH
-from evawkg.graph.store import bundle_version, load_bundle, load_files, to_rdflib
+from evawkg.graph.store import bundle_version, load_bundle, load_dataset, load_files, to_rdflib
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "store"
 ACTIVITY = URIRef("https://evawkg.example.org/id/activity/training-2011")
@@ -49,6 +49,38 @@ def test_load_files_quad_format_default_graph_triples_go_to_the_file_graph(tmp_p
     store = load_files([path])
     assert graph_names(store) == {"http://e/g", str(GRAPH["mixed"])}
     assert not list(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+
+
+def test_load_dataset_keeps_a_quad_file_as_written(tmp_path):
+    path = tmp_path / "mixed.trig"
+    path.write_text("<http://e/g> { <http://e/a> <http://e/p> 1 } <http://e/b> <http://e/p> 2 .")
+    store = load_dataset([(path, None)])
+    assert graph_names(store) == {"http://e/g"}
+    default = list(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    assert [q.subject.value for q in default] == ["http://e/b"]
+
+
+@pytest.mark.parametrize("name", ["sample.ttl", "sample.nt.gz", "sample.rdf"])
+def test_load_dataset_triple_file_fills_the_default_graph_or_the_graph_named(name, expected):
+    store = load_dataset([(FIXTURES / name, None)])
+    assert graph_names(store) == set() and isomorphic(to_rdflib(store), expected)
+    named = load_dataset([(FIXTURES / name, "http://e/g")])
+    assert graph_names(named) == {"http://e/g"}
+    assert not list(named.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+
+
+def test_load_dataset_graph_of_a_quad_file_takes_only_its_default_graph(tmp_path):
+    path = tmp_path / "mixed.nq"
+    path.write_text("<http://e/a> <http://e/p> \"1\" <http://e/g> .\n<http://e/b> <http://e/p> \"2\" .\n")
+    store = load_dataset([(path, "http://e/h")])
+    assert {(q.subject.value, q.graph_name.value) for q in store} == {("http://e/a", "http://e/g"),
+                                                                      ("http://e/b", "http://e/h")}
+
+
+def test_load_dataset_checks_every_extension_before_parsing(tmp_path):
+    (tmp_path / "good.ttl").write_text("<http://e/a> <http://e/p> 1 .")
+    with pytest.raises(UnknownFormat):
+        load_dataset([(tmp_path / "good.ttl", None), (tmp_path / "bad.unknown", None)])
 
 
 def test_load_files_same_stem_twice_gets_distinct_graphs(expected):

@@ -16,6 +16,8 @@ from ..support import free_port, wait_for
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "web"
 FIXTURE_FILES = (str(FIXTURES / "organizations.ttl"), str(FIXTURES / "activities.trig"))
+#: The graph of each fixture file: the Turtle file in a named graph, the TriG file's as written.
+FIXTURE_GRAPHS = ("https://evawkg.example.org/graph/organizations", "default")
 
 #: Ten VALUES blocks of ten values: 10^10 solutions, hours of work for any engine.
 ENDLESS_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(
@@ -24,7 +26,7 @@ ENDLESS_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    return Settings(data=FIXTURE_FILES, max_concurrent_queries=2, queue_wait=0.2,
+    return Settings(data=FIXTURE_FILES, graph=FIXTURE_GRAPHS, max_concurrent_queries=2, queue_wait=0.2,
                     query_timeout=5.0, max_rows=20, max_body_bytes=4096,
                     cors_origins=("https://analyst.example",))
 

@@ -1,14 +1,21 @@
-"""What the endpoint serves: versions of the sources and the on-disk store reused across
-restarts (``--store``)."""
+"""What the endpoint serves: the dataset ``--data`` files write (named graphs and default graph
+exactly, ``graph`` placing files, the union as a choice), versions of the sources and the
+on-disk store reused across restarts (``--store``)."""
 
 from __future__ import annotations
 
 import shutil
 
+import pyoxigraph as ox
 import pytest
 
-from evawkg.graph.dataset import MARKER, DatasetSource, ensure_store_directory
-from evawkg.errors import BundleError
+from evawkg.errors import BundleError, SettingsError
+from evawkg.graph.dataset import MARKER, DatasetSource, dataset_source, ensure_store_directory
+from evawkg.settings import Settings
+from evawkg.web import create_app
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 
 
 def test_store_directory_is_built_once_and_reused_while_sources_unchanged(tmp_path, fixture_files):
@@ -43,3 +50,109 @@ def test_version_changes_with_inference_switch_and_files(fixture_files):
     assert (DatasetSource(files=fixture_files).version()
             != DatasetSource(files=fixture_files[:1]).version())
     assert DatasetSource(infer=True).version() != DatasetSource(infer=False).version()
+
+
+# --- --data serves the dataset its files write ----------------------------------------------------
+
+EX = "http://example.org/"
+#: A dataset with a default graph and two named graphs (one sharing a subject with the default).
+DATASET_TRIG = f"""@prefix ex: <{EX}> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+ex:d1 a ex:Thing ; rdfs:label "in the default graph" .
+ex:g1 {{ ex:a ex:p ex:b . ex:d1 ex:p "also named" . }}
+ex:g2 {{ ex:c ex:p ex:d . }}
+"""
+DEFAULT = {(EX + "d1", RDF_TYPE, EX + "Thing"), (EX + "d1", RDFS_LABEL, "in the default graph")}
+NAMED = {(EX + "g1", EX + "a", EX + "p", EX + "b"), (EX + "g1", EX + "d1", EX + "p", "also named"),
+         (EX + "g2", EX + "c", EX + "p", EX + "d")}
+
+
+def _rows(client, query: str) -> set[tuple[str, ...]]:
+    response = client.get("/sparql", query_string={"query": query},
+                          headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200, response.data
+    body = response.get_json(force=True)
+    names = body["head"]["vars"]
+    return {tuple(row[name]["value"] for name in names) for row in body["results"]["bindings"]}
+
+
+@pytest.fixture(scope="module", params=[False, True], ids=["no-union", "union"])
+def dataset_app(request, tmp_path_factory):
+    path = tmp_path_factory.mktemp("dataset") / "dataset.trig"
+    path.write_text(DATASET_TRIG, encoding="utf-8")
+    application = create_app(Settings(data=(str(path),), default_graph_as_union=request.param,
+                                      max_concurrent_queries=1))
+    application.extensions["evawkg"].service.wait_ready(60)
+    yield application, request.param
+    application.extensions["evawkg.validation"].close()
+    application.extensions["evawkg"].service.close()
+
+
+def test_trig_dataset_named_graphs_are_exactly_those_written(dataset_app):
+    application, _ = dataset_app
+    client = application.test_client()
+    assert _rows(client, "SELECT ?g ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } }") == NAMED
+    assert _rows(client, "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }") == {(EX + "g1",), (EX + "g2",)}
+
+
+def test_trig_dataset_default_graph_is_its_own_or_the_union_as_chosen(dataset_app):
+    application, union = dataset_app
+    client = application.test_client()
+    default = _rows(client, "SELECT ?s ?p ?o WHERE { ?s ?p ?o }")
+    expected = DEFAULT | ({quad[1:] for quad in NAMED} if union else set())
+    assert default == expected
+    health = client.get("/healthz").get_json()
+    assert health["quads"] == len(DEFAULT) + len(NAMED) and health["graphs"] == 2
+
+
+def test_linked_data_reads_the_default_graph_too(dataset_app):
+    application, _ = dataset_app
+    client = application.test_client()
+    classes = client.get("/index/", headers={"Accept": "text/html"})
+    assert classes.status_code == 200 and EX + "Thing" in classes.get_data(as_text=True)
+    void = client.get("/.well-known/void", headers={"Accept": "application/n-triples"})
+    triples = [line for line in void.get_data(as_text=True).splitlines()
+               if "<http://rdfs.org/ns/void#triples>" in line and ".well-known/void#dataset" in line]
+    assert triples and f'"{len(DEFAULT) + len(NAMED)}"' in triples[0]
+
+
+def test_graph_setting_places_each_file(tmp_path):
+    (tmp_path / "a.ttl").write_text(f"<{EX}a> <{EX}p> 1 .", encoding="utf-8")
+    (tmp_path / "b.nt").write_text(f"<{EX}b> <{EX}p> \"2\" .\n", encoding="utf-8")
+    (tmp_path / "c.trig").write_text(f"<{EX}c> <{EX}p> 3 . <{EX}n> {{ <{EX}c> <{EX}p> 4 }}",
+                                     encoding="utf-8")
+    files = tuple(str(tmp_path / name) for name in ("a.ttl", "b.nt", "c.trig"))
+
+    def placed(**settings) -> set[tuple[str, str]]:
+        store = dataset_source(Settings(data=files, **settings)).open()
+        return {(q.object.value, q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else "")
+                for q in store}
+
+    assert placed() == {("1", ""), ("2", ""), ("3", ""), ("4", EX + "n")}
+    assert placed(graph=(EX + "g",)) == {("1", EX + "g"), ("2", EX + "g"), ("3", EX + "g"),
+                                         ("4", EX + "n")}
+    assert placed(graph=(EX + "ga", "default", EX + "gc")) == {
+        ("1", EX + "ga"), ("2", ""), ("3", EX + "gc"), ("4", EX + "n")}
+
+
+@pytest.mark.parametrize("data, graph, message", [
+    ((), ("http://example.org/g",), "give --data"),
+    (("a.ttl", "b.ttl", "c.ttl"), ("http://e/1", "http://e/2"), "one per --data file"),
+    (("a.ttl",), ("relative/graph",), "neither an absolute IRI"),
+    (("a.ttl",), ("http://e/a b",), "neither an absolute IRI"),
+])
+def test_graph_setting_that_matches_no_file_or_is_no_iri_is_refused(data, graph, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings(data=data, graph=graph)
+
+
+def test_graph_setting_reads_from_the_environment(tmp_path):
+    settings = Settings.from_environment({"EVAWKG_DATA": "a.ttl,b.trig",
+                                          "EVAWKG_GRAPH": "http://e/a,default"})
+    assert settings.graph == ("http://e/a", "default")
+    assert dataset_source(settings).graphs == ("http://e/a", "")
+
+
+def test_version_changes_with_where_files_go(fixture_files):
+    assert (DatasetSource(files=fixture_files).version()
+            != DatasetSource(files=fixture_files, graphs=("http://e/g", "")).version())

@@ -83,10 +83,12 @@ def instances(curie: str) -> Response:
     things, total = describer.instances(cls, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     if not total:
         raise NotFound(f"no resource has the type {curie}; see /index/ for the classes in use")
+    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    if page > pages:
+        raise NotFound(f"the index of {curie} has {pages} page(s); there is no page {page}")
     labels = describer.labels_of([cls, *things])
     entries = sorted(({"label": labels.label(t, langs), "href": href(t.value), "iri": t.value}
                       for t in things), key=lambda e: e["label"].lower())
-    pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     body = render_template("index.html", title=labels.label(cls, langs), curie=curie,
                            class_href=href(cls.value), entries=entries, total=total, page=page,
                            pages=pages, langs=langs, language_names=LANGUAGE_NAMES)
@@ -106,9 +108,15 @@ def _expand(curie: str) -> str:
     return iri
 
 
+#: No index has more pages (500 instances each): a larger number is refused before any read.
+MAX_PAGE = 1_000_000
+
+
 def _page_number(text: str) -> int:
-    if not text.isdigit() or int(text) < 1:
-        raise ClientError(f"page={text!r} is not a page number; pages start at 1")
+    # Length first: int() of thousands of digits is slow, and past 4,300 an error of its own.
+    if not (text.isascii() and text.isdigit() and len(text) <= 7 and 1 <= int(text) <= MAX_PAGE):
+        raise ClientError(f"page={text[:20]!r} is not a page number; pages run from 1 to the "
+                          "last one the index shows")
     return int(text)
 
 
