@@ -14,7 +14,8 @@ from evawkg.graph.bundle import Bundle
 from evawkg.errors import UnknownFormat, UnparsableInput
 from evawkg.graph.inference import INFERRED_GRAPH
 from evawkg.namespaces import GRAPH
-from evawkg.graph.store import bundle_version, load_bundle, load_dataset, load_files, to_rdflib
+from evawkg.graph.store import (bundle_version, count_triples, load_bundle, load_dataset,
+                                load_files, to_rdflib)
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "store"
 ACTIVITY = URIRef("https://evawkg.example.org/id/activity/training-2011")
@@ -81,6 +82,13 @@ def test_load_dataset_checks_every_extension_before_parsing(tmp_path):
     (tmp_path / "good.ttl").write_text("<http://e/a> <http://e/p> 1 .")
     with pytest.raises(UnknownFormat):
         load_dataset([(tmp_path / "good.ttl", None), (tmp_path / "bad.unknown", None)])
+
+
+def test_count_triples_counts_the_default_graph_too(tmp_path):
+    path = tmp_path / "mixed.trig"
+    path.write_text("<http://e/g> { <http://e/a> <http://e/p> 1 } <http://e/b> <http://e/p> 2 .")
+    store = load_dataset([(path, None)])
+    assert count_triples(store) == 2 and count_triples(store, "http://e/g") == 1
 
 
 def test_load_files_same_stem_twice_gets_distinct_graphs(expected):

@@ -194,4 +194,5 @@ def file_graphs(files: tuple[str, ...], graph: tuple[str, ...]) -> tuple[str, ..
     return tuple("" if name == DEFAULT_GRAPH else name for name in graph)
 
 
-__all__ = ["DatasetSource", "file_graphs", "DEFAULT_GRAPH", "ensure_store_directory", "dataset_source", "print_progress", "MARKER"]
+__all__ = ["DatasetSource", "file_graphs", "DEFAULT_GRAPH", "ensure_store_directory",
+           "dataset_source", "print_progress", "MARKER"]

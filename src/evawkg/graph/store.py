@@ -124,12 +124,13 @@ def load_data(store: ox.Store, data: bytes | str, fmt: RdfFormat, *, source: str
     :class:`UnparsableInput` says where (``source:line:column``)."""
     target = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
     try:
-        if fmt.is_dataset:
+        if fmt.is_dataset and graph is not None:
             # Quad formats keep their named graphs; only default-graph triples go to ``graph``.
             quads = ox.parse(data, fmt.oxigraph, base_iri=base_iri, rename_blank_nodes=True)
-            store.extend([q if graph is None or not isinstance(q.graph_name, ox.DefaultGraph)
+            store.extend([q if not isinstance(q.graph_name, ox.DefaultGraph)
                           else ox.Quad(q.subject, q.predicate, q.object, target) for q in quads])
         else:
+            # A quad format's graphs as written (``to_graph`` only places a triple format's).
             store.load(data, fmt.oxigraph, base_iri=base_iri, to_graph=target)
     except SyntaxError as error:
         raise _unparsable(error, data, fmt, source) from None
@@ -278,5 +279,5 @@ def count_triples(store: ox.Store, graph: str | None = None) -> int:
     return sum(1 for _ in store.quads_for_pattern(None, None, None, ox.NamedNode(graph)))
 
 
-__all__ = ["STDIN", "load_bundle", "load_dataset", "load_files", "load_path", "load_data", "to_rdflib",
-           "from_rdflib", "data_version", "bundle_version", "count_triples"]
+__all__ = ["STDIN", "load_bundle", "load_dataset", "load_files", "load_path", "load_data",
+           "to_rdflib", "from_rdflib", "data_version", "bundle_version", "count_triples"]

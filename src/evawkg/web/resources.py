@@ -73,7 +73,7 @@ def _resolve(path: str, describer) -> tuple[str, str | None]:
     named = iri_for_path(path)
     iri = as_iri(named)
     if iri is None:
-        raise NotFound(f"{path!r} names no valid IRI; browse the index at {request.host_url}")
+        raise NotFound(f"{path[:200]!r} names no valid IRI; browse the index at {request.host_url}")
     iri = _version_alias(iri)
     if describer.exists(iri):
         return iri, None
