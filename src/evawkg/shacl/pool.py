@@ -26,7 +26,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..graph.dataset import DatasetSource
-from ..errors import ClientError, EvawError, NotReady, PayloadTooLarge, QueryTimeout
+from ..errors import (ClientError, EvawError, NotReady, PayloadTooLarge, ProcessDied,
+                      QueryTimeout, Restarting)
 from ..processes import ProcessPool, ProcessSpec
 from .uploads import Upload
 
@@ -124,8 +125,12 @@ class ValidationPool(ProcessPool):
             "data, fewer shapes (shapes=) or no inference")
 
     def died_error(self, reason: str) -> EvawError:
-        return EvawError(f"the validation process died ({reason}); the data may need more "
-                         "memory than a validation may use")
+        return ProcessDied(f"the validation process died ({reason}); the data most likely "
+                           "needs more memory than a validation may use; send less data")
+
+    def restarting_error(self, retry_after: int) -> EvawError:
+        return Restarting(f"the validation service is restarting after a failure; try again "
+                          f"in {retry_after} s", retry_after=retry_after)
 
     def fault_error(self, text: str) -> EvawError:
         return EvawError(f"the validation failed inside its process:\n{text}")
