@@ -1,70 +1,25 @@
-"""Killable jobs: the one supervisor for work that may run too long or grow too big.
-
-pyoxigraph has no cancellation and pySHACL none either; a signal reaches Python only after the
-native call returns, and a hostile query or upload could exhaust memory. So such work runs in a
-*child process* that is killed (SIGKILL frees its CPU and memory at once) when it passes its
-deadline or its memory limit, and never in a thread of the HTTP worker::
-
-    caller (HTTP worker) --control socket--> warm parent: ``python -m evawkg.processes FD NAME``
-          |                                       runs ``setup`` once (loads the graph, warms
-          |                                       pySHACL), then only forks on demand
-          +------ one socket per child ---------> child: runs ``handler(state, job)`` per job;
-                                                  reused for the next job (queries) or killed
-                                                  after one (validations)
-
-A fork takes milliseconds whatever the parent holds, and children share its memory pages
-(copy-on-write; the collector is frozen so they stay shared). Before ``setup`` the parent can
-move into a network namespace with no interface up (:func:`enter_network_sandbox`): whatever a
-job asks, it has no network to reach.
-
-Memory, two ways: the caller samples a running child's resident size every
-:data:`MEMORY_POLL_SECONDS` while it waits and kills it past the pool's ``resident_limit``
-(a clear error for the client); and the child has an address-space limit (``RLIMIT_AS``) above
-that, the backstop for an allocation too sudden for the sampling. A native library may abort
-the process on a failed allocation (pyoxigraph does) instead of raising ``MemoryError``; that
-is reported as a death "most likely" from memory.
-
-The pool heals itself: a supervisor thread restarts a warm parent that died, after a back-off
-(:data:`RESTART_DELAY` doubling to :data:`RESTART_DELAY_MAX`); jobs in between get 503 with
-``Retry-After``. An idle child that died is replaced before it is given a job. Slots are shared
-fairly: one client (:data:`current_client`, set by the web layer) holds at most
-``max_per_client`` of them at once.
-
-What a pool runs is plain data: a :class:`ProcessSpec` names module-level functions (pickled by
-reference), so the parent and the children import the same code as the caller. The words of its
-errors (a query's, a validation's) are the subclass's: see :class:`ProcessPool`'s hooks.
-"""
+"""The pool: jobs in children of a warm parent, with deadlines, memory limits, fair slots and a
+supervisor that restarts the parent when it dies (see :mod:`evawkg.processes`)."""
 
 from __future__ import annotations
 
-import ctypes
-import gc
 import logging
 import math
 import os
-import resource
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
-import traceback
-from collections.abc import Callable
-from contextvars import ContextVar
-from dataclasses import dataclass
-from multiprocessing.connection import Connection
 from typing import Any
 
-from .errors import (ClientLimitReached, EvawError, MemoryLimitExceeded, NotReady, ProcessDied,
-                     QueryLimitReached, QueryTimeout, Restarting)
-from .readiness import Readiness
+from ..errors import (ClientLimitReached, EvawError, MemoryLimitExceeded, NotReady, ProcessDied,
+                      QueryLimitReached, QueryTimeout, Restarting)
+from ..readiness import Readiness
+from .handles import Child, WarmParent
+from .procfs import resident_bytes
+from .slots import Slots, current_client
+from .spec import ProcessSpec
 
 log = logging.getLogger("evawkg.processes")
-
-#: Who asks for the job now (a remote address, later a token); None: not counted per client.
-#: The web layer sets it per request, so no caller has to pass it down.
-current_client: ContextVar[str | None] = ContextVar("evawkg_current_client", default=None)
 
 #: How often the caller samples a running child's resident memory.
 MEMORY_POLL_SECONDS = 0.05
@@ -77,160 +32,6 @@ RESTART_DELAY_MAX = 30.0
 STABLE_AFTER = 30.0
 
 STARTING, READY, RESTARTING, FAILED, CLOSED = "starting", "ready", "restarting", "failed", "closed"
-
-_CLONE_NEWUSER = 0x10000000
-_CLONE_NEWNET = 0x40000000
-_PR_SET_PDEATHSIG = 1
-_PAGE = os.sysconf("SC_PAGE_SIZE")
-
-
-@dataclass(frozen=True)
-class ProcessSpec:
-    """What the warm parent and its children run (module-level functions, pickled by reference).
-
-    ``setup(*setup_args)`` runs once in the parent and returns ``(state, info)``: ``state`` stays
-    there and is inherited by every child, ``info`` is sent back to the caller (a dataset's
-    description). ``handler(state, job)`` runs one job in a child and returns its answer; an
-    :class:`EvawError` it raises reaches the caller as it is."""
-
-    setup: Callable[..., tuple[Any, Any]]
-    handler: Callable[[Any, Any], Any]
-    setup_args: tuple = ()
-    sandbox: bool = False
-    #: Address space (bytes) a child may add to the parent's; None: the pool's backstop, if any.
-    memory_limit: int | None = None
-    #: The error a child answers with when it runs out of that memory; None: the pool's words.
-    memory_error: EvawError | None = None
-
-
-def resident_bytes(pid: int) -> int:
-    """Resident memory of process ``pid`` (0 once it is gone)."""
-    try:
-        with open(f"/proc/{pid}/statm") as stream:
-            return int(stream.read().split()[1]) * _PAGE
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
-def alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie or a process being torn down does not)."""
-    try:
-        with open(f"/proc/{pid}/stat") as stream:
-            return stream.read().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
-    except (OSError, IndexError):
-        return False
-
-
-class _Parent:
-    """One warm parent process and the caller's ends of its control socket."""
-
-    def __init__(self, name: str, spec: ProcessSpec):
-        ours, theirs = socket.socketpair()
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "evawkg.processes", str(theirs.fileno()), name],
-            pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL)
-        theirs.close()
-        self.control = ours
-        self.connection = Connection(os.dup(ours.fileno()))
-        self.connection.send(spec)
-        self.resident = 0
-        self.ready_at = 0.0
-        self._fork_lock = threading.Lock()
-
-    @property
-    def pid(self) -> int:
-        return self.process.pid
-
-    def await_ready(self) -> tuple[str, Any, bool]:
-        try:
-            return self.connection.recv()
-        except (EOFError, OSError):
-            return "failed", "its process exited while starting", False
-
-    def fork(self, reuse: bool, address_extra: int | None) -> _Child:
-        ours, theirs = socket.socketpair()
-        try:
-            with self._fork_lock:
-                self.connection.send(("fork", reuse, address_extra))
-                socket.send_fds(self.control, [b"F"], [theirs.fileno()])
-                pid = self.connection.recv()
-        finally:
-            theirs.close()
-        return _Child(pid, Connection(ours.detach()), self)
-
-    def alive(self) -> bool:
-        return alive(self.process.pid)
-
-    def stop(self) -> None:
-        """Close its sockets (it exits when it reads their end), SIGKILL it if it does not at
-        once (it may be deep in a setup); its children die with it (``PR_SET_PDEATHSIG``)."""
-        for closable in (self.connection, self.control):
-            try:
-                closable.close()
-            except OSError:
-                pass
-        try:
-            self.process.wait(0.2)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            try:
-                self.process.wait(2)
-            except subprocess.TimeoutExpired:
-                log.error("the process %d did not exit after SIGKILL", self.process.pid)
-
-
-class _Child:
-    __slots__ = ("pid", "connection", "parent")
-
-    def __init__(self, pid: int, connection: Connection, parent: _Parent):
-        self.pid = pid
-        self.connection = connection
-        self.parent = parent
-
-    def idle_and_alive(self) -> bool:
-        """An idle child never has anything to read: readable means its end closed (it died)."""
-        try:
-            return not self.connection.poll(0) and alive(self.pid)
-        except (OSError, ValueError):
-            return False
-
-
-class _Slots:
-    """``size`` slots, of which one client holds at most ``share`` (None: no per-client cap)."""
-
-    def __init__(self, size: int, share: int | None):
-        self.size = size
-        self.share = share
-        self.in_use = 0
-        self._held: dict[str, int] = {}
-        self._changed = threading.Condition()
-
-    def _fits(self, client: str | None) -> bool:
-        return self.in_use < self.size and not self._over_share(client)
-
-    def _over_share(self, client: str | None) -> bool:
-        return (client is not None and self.share is not None
-                and self._held.get(client, 0) >= self.share)
-
-    def acquire(self, client: str | None, wait: float) -> str | None:
-        """Take a slot within ``wait`` seconds: None, or why not ("client": this client holds
-        its share; "all": every slot is busy)."""
-        with self._changed:
-            if not self._changed.wait_for(lambda: self._fits(client), timeout=wait):
-                return "client" if self._over_share(client) else "all"
-            self.in_use += 1
-            if client is not None:
-                self._held[client] = self._held.get(client, 0) + 1
-            return None
-
-    def release(self, client: str | None) -> None:
-        with self._changed:
-            self.in_use -= 1
-            if client is not None:
-                left = self._held.pop(client) - 1
-                if left:
-                    self._held[client] = left
-            self._changed.notify_all()
 
 
 class _MemoryExceeded(Exception):
@@ -265,12 +66,12 @@ class ProcessPool:
         self.resident_limit: int | None = None  # bytes, known once the parent is ready
         self.sandboxed = False
         self.info: Any = None
-        self._slots = _Slots(size, max_per_client)
-        self._idle: list[_Child] = []
-        self._busy: set[_Child] = set()
+        self._slots = Slots(size, max_per_client)
+        self._idle: list[Child] = []
+        self._busy: set[Child] = set()
         self._lock = threading.Lock()
         self._readiness = Readiness()
-        self._parent: _Parent | None = None
+        self._parent: WarmParent | None = None
         self._state = STARTING
         self._restarts = 0
         self._restart_at = 0.0
@@ -319,7 +120,7 @@ class ProcessPool:
     def start(self) -> None:
         """Start the warm parent and its supervisor; the setup runs in the background (see
         :meth:`wait_ready`)."""
-        self._parent = _Parent(self.name, self.spec)
+        self._parent = WarmParent(self.name, self.spec)
         threading.Thread(target=self._supervise, name=f"evawkg-{self.name}", daemon=True).start()
 
     def _supervise(self) -> None:
@@ -366,9 +167,9 @@ class ProcessPool:
                 if self._closed:
                     return
                 self._restarts += 1
-                parent = self._parent = _Parent(self.name, self.spec)
+                parent = self._parent = WarmParent(self.name, self.spec)
 
-    def _serve(self, parent: _Parent, info: Any, sandboxed: bool) -> bool:
+    def _serve(self, parent: WarmParent, info: Any, sandboxed: bool) -> bool:
         """A parent reported ready: fork the reusable children, open the slots. False when it
         died on the way."""
         self.info, self.sandboxed = info, sandboxed
@@ -476,7 +277,7 @@ class ProcessPool:
                 self._release(child, keep=answered)
         return reply
 
-    def _take_child(self) -> _Child:
+    def _take_child(self) -> Child:
         """An idle child known alive, else a fresh fork; dead idle ones are dropped on the way."""
         while True:
             with self._lock:
@@ -500,7 +301,7 @@ class ProcessPool:
             self._busy.add(child)
         return child
 
-    def _await_reply(self, child: _Child, timeout: float) -> tuple[str, Any]:
+    def _await_reply(self, child: Child, timeout: float) -> tuple[str, Any]:
         deadline = time.monotonic() + timeout
         limit = self.resident_limit
         base = child.parent.resident
@@ -518,7 +319,7 @@ class ProcessPool:
                 # Closer to the limit, look more often: growth is fastest when it is large.
                 interval = MEMORY_POLL_SECONDS / 5 if grown > limit // 2 else MEMORY_POLL_SECONDS
 
-    def _death_error(self, child: _Child | None, reason: str) -> EvawError:
+    def _death_error(self, child: Child | None, reason: str) -> EvawError:
         """A child or the parent stopped answering: which one, and the error that says so."""
         with self._lock:
             state, restart_at, parent = self._state, self._restart_at, self._parent
@@ -534,7 +335,7 @@ class ProcessPool:
             time.sleep(0.01)
         return self.died_error(reason)
 
-    def _release(self, child: _Child, *, keep: bool) -> None:
+    def _release(self, child: Child, *, keep: bool) -> None:
         """Back to the idle list when it may serve again, else killed."""
         if keep and self.reuse and self.resident_limit:
             # A child whose allocator kept much of a big job's memory would fail the next job.
@@ -547,7 +348,7 @@ class ProcessPool:
         self._kill(child)
 
     @staticmethod
-    def _kill(child: _Child) -> None:
+    def _kill(child: Child) -> None:
         try:
             os.kill(child.pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -611,110 +412,3 @@ class ProcessPool:
                 pass
         if parent is not None:
             parent.stop()
-
-
-# --- Inside the warm parent and its children -------------------------------------------------
-
-def _libc():
-    return ctypes.CDLL(None, use_errno=True)
-
-
-def enter_network_sandbox() -> bool:
-    """Move this process into new user and network namespaces: no interface, no route."""
-    uid, gid = os.getuid(), os.getgid()
-    try:
-        if _libc().unshare(_CLONE_NEWUSER | _CLONE_NEWNET) != 0:
-            return False
-    except (OSError, AttributeError):
-        return False
-    try:  # keep our own uid and gid inside the namespace (file ownership reads the same)
-        with open("/proc/self/setgroups", "w") as stream:
-            stream.write("deny")
-        with open("/proc/self/uid_map", "w") as stream:
-            stream.write(f"{uid} {uid} 1")
-        with open("/proc/self/gid_map", "w") as stream:
-            stream.write(f"{gid} {gid} 1")
-    except OSError:
-        pass
-    return True
-
-
-def _limit_memory(extra: int) -> None:
-    try:
-        with open("/proc/self/statm") as stream:
-            size = int(stream.read().split()[0]) * _PAGE
-        limit = size + extra
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    except (OSError, ValueError):
-        pass
-
-
-def _serve_jobs(spec: ProcessSpec, state: Any, fd: int, reuse: bool,
-                address_extra: int | None) -> None:
-    try:
-        _libc().prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
-    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-    if address_extra is not None:
-        _limit_memory(address_extra)
-    connection = Connection(fd)
-    while True:
-        try:
-            job = connection.recv()
-        except (EOFError, OSError):
-            return
-        try:
-            reply = ("ok", spec.handler(state, job))
-        except EvawError as error:
-            reply = ("error", error)
-        except MemoryError:
-            reply = ("memory", traceback.format_exc())
-        except Exception:  # noqa: BLE001 -- reported to the caller, which logs it as a 500
-            reply = ("fault", traceback.format_exc())
-        connection.send(reply)
-        if not reuse:
-            return
-
-
-def _parent_main(fd: int) -> int:
-    control = socket.socket(fileno=fd)
-    connection = Connection(os.dup(fd))
-    spec: ProcessSpec = connection.recv()
-    sandboxed = enter_network_sandbox() if spec.sandbox else False
-    try:
-        state, info = spec.setup(*spec.setup_args)
-    except EvawError as error:
-        connection.send(("failed", error, False))
-        return 2
-    except Exception:  # noqa: BLE001 -- any setup fault is reported, then the parent exits
-        connection.send(("failed", traceback.format_exc(), False))
-        return 1
-    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps finished children
-    gc.freeze()  # keep the collector off the warm objects: forked pages stay shared
-    connection.send(("ready", info, sandboxed))
-    while True:
-        try:
-            message = connection.recv()
-        except (EOFError, OSError):
-            return 0
-        if not (isinstance(message, tuple) and message[0] == "fork"):
-            continue
-        _, fds, _, _ = socket.recv_fds(control, 1, 1)
-        pid = os.fork()
-        if pid == 0:
-            try:
-                control.close()
-                connection.close()
-                _serve_jobs(spec, state, fds[0], message[1], message[2])
-            finally:
-                os._exit(0)
-        os.close(fds[0])
-        connection.send(pid)
-
-
-if __name__ == "__main__":
-    # Run the imported module's code, so what crosses the sockets pickles as evawkg.processes'.
-    from evawkg.processes import _parent_main as parent_main
-
-    sys.exit(parent_main(int(sys.argv[1])))
