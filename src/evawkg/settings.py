@@ -62,7 +62,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("gzip_level", 1, "gzip level for responses of 1 KiB or more when the client accepts it (0: off).", int),
     Setting("log_level", "info", "Logging level of the server (debug, info, warning, error).", str),
     Setting("query_memory_limit_mb", 0, "MB of memory a query process may use beyond the loaded graph's own before it is killed (422); 0: automatic, as much again as the graph holds and at least 1024.", int),
-    Setting("max_slots_per_client", 0, "Query slots one client (remote address) may hold at once; 429 past it while others still get slots. 0: automatic, half of max_concurrent_queries (at least 1).", int),
+    Setting("max_slots_per_client", 0, "Query slots one client (remote address; behind a proxy all share its address) may hold at once; 429 past it while others still get slots. 0: automatic, half of max_concurrent_queries (at least 1).", int),
 )
 
 _TRUE = {"1", "true", "yes", "on"}

@@ -14,7 +14,8 @@ nothing one upload does (memory, caches, a crash) outlives it. Like the SPARQL q
 (:mod:`evawkg.sparql.embedded`), it runs on the one supervisor, :class:`evawkg.processes.ProcessPool`:
 the validator moves into a network namespace without interfaces when the settings ask for it, and
 every validation process has an address-space limit (:data:`MEMORY_LIMIT_BYTES` above the
-validator's own size).
+validator's own size). A validator that dies is restarted by the pool's supervisor; validations
+meanwhile get 503 with ``Retry-After``.
 
 :func:`run_job` is the job itself, also callable in-process (the bench compares both).
 """
