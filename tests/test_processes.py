@@ -10,8 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from evawkg.errors import EvawError, NotReady, QueryLimitReached, QueryTimeout
-from evawkg.processes import ProcessPool, ProcessSpec
+from evawkg.errors import (ClientLimitReached, EvawError, MemoryLimitExceeded, NotReady,
+                           ProcessDied, QueryLimitReached, QueryTimeout, Restarting)
+from evawkg.processes import ProcessPool, ProcessSpec, current_client
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -53,6 +54,17 @@ def handle(table: list[int], job):
         os._exit(3)
     if kind == "allocate":
         return len(bytearray(value))
+    if kind == "grow":  # 8 MB every 10 ms, up to ``value`` bytes: the sampling sees it coming
+        held = []
+        while len(held) * 8 * 1024 ** 2 < value:
+            held.append(b"x" * (8 * 1024 ** 2))
+            time.sleep(0.01)
+        return len(held)
+    if kind == "abort":  # what pyoxigraph does when an allocation fails
+        os.abort()
+    if kind == "sleep":
+        time.sleep(value)
+        return value
     raise AssertionError(kind)
 
 
@@ -63,8 +75,9 @@ def importable_tests(monkeypatch):
         filter(None, [str(ROOT), str(ROOT / "src"), os.environ.get("PYTHONPATH")])))
 
 
-def started(spec: ProcessSpec, *, reuse: bool, size: int = 2, queue_wait: float = 0.2) -> ProcessPool:
-    pool = ProcessPool(spec, size=size, queue_wait=queue_wait, reuse=reuse)
+def started(spec: ProcessSpec, *, reuse: bool, size: int = 2, queue_wait: float = 0.2,
+            **options) -> ProcessPool:
+    pool = ProcessPool(spec, size=size, queue_wait=queue_wait, reuse=reuse, **options)
     pool.start()
     pool.wait_ready(60)
     return pool
@@ -195,3 +208,197 @@ def test_run_before_setup_finishes_is_not_ready():
         assert pool.run(("sum", 2), timeout=5) == 1
     finally:
         pool.close()
+
+
+# --- Memory: sampled resident size, the address-space backstop, aborts -------------------------
+
+MB = 1024 ** 2
+
+
+@pytest.fixture()
+def limited():
+    """Children may grow 64 MB past the parent before they are killed."""
+    pool = started(ProcessSpec(setup_table, handle, (10,)), reuse=True, resident_limit=64 * MB)
+    yield pool
+    pool.close()
+
+
+def test_growing_job_is_killed_at_its_resident_limit_with_a_422(limited):
+    before = set(limited.child_pids())
+    started_at = time.monotonic()
+    with pytest.raises(MemoryLimitExceeded, match="limit of 64 MB") as raised:
+        limited.run(("grow", 2 * 1024 * MB), timeout=30)
+    assert raised.value.status == 422
+    assert time.monotonic() - started_at < 5, "the growth was not caught by the sampling"
+    killed = before - set(limited.child_pids())
+    assert len(killed) == 1
+    deadline = time.monotonic() + 3
+    while any(live(pid) for pid in killed) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(live(pid) for pid in killed), "the killed child still holds its memory"
+    assert limited.run(("sum", 4), timeout=5) == 6
+
+
+def test_sudden_allocation_past_the_backstop_is_the_same_422(limited):
+    with pytest.raises(MemoryLimitExceeded, match="limit of 64 MB"):
+        limited.run(("allocate", 4 * 1024 * MB), timeout=10)
+    assert limited.run(("allocate", 1024), timeout=5) == 1024
+
+
+def test_child_dying_under_a_memory_limit_is_a_503_most_likely_memory(limited):
+    with pytest.raises(ProcessDied, match="most likely needed more memory than its limit "
+                                          "of 64 MB") as raised:
+        limited.run(("abort", None), timeout=5)
+    assert raised.value.status == 503
+    assert limited.run(("sum", 3), timeout=5) == 3
+
+
+def test_automatic_limit_is_the_parent_s_size_and_at_least_a_gigabyte():
+    pool = started(ProcessSpec(setup_table, handle, (10,)), reuse=True, resident_limit=0)
+    try:
+        assert pool.limit_mb == 1024 and pool.health()["memory_limit_mb"] == 1024
+    finally:
+        pool.close()
+
+
+# --- Self-healing: dead idle children, a dead warm parent --------------------------------------
+
+def test_idle_children_killed_from_outside_are_replaced_before_the_next_job(reusing):
+    import signal
+
+    for pid in reusing.child_pids():
+        os.kill(pid, signal.SIGKILL)
+    time.sleep(0.1)
+    assert [reusing.run(("sum", 3), timeout=5) for _ in range(4)] == [3] * 4
+
+
+def wait_until_ready(pool: ProcessPool, seconds: float) -> float:
+    started_at = time.monotonic()
+    while pool.health()["status"] != "ready" and time.monotonic() - started_at < seconds:
+        time.sleep(0.02)
+    assert pool.health()["status"] == "ready", pool.health()
+    return time.monotonic() - started_at
+
+
+def test_dead_parent_is_restarted_and_jobs_meanwhile_get_503_retry_after(reusing):
+    import signal
+
+    old_parent, old_children = reusing.parent_pid, reusing.child_pids()
+    os.kill(old_parent, signal.SIGKILL)
+    time.sleep(0.1)
+    with pytest.raises(Restarting) as raised:
+        reusing.run(("sum", 3), timeout=5)
+    assert raised.value.status == 503 and raised.value.retry_after >= 1
+    assert reusing.health()["status"] == "restarting"
+    assert wait_until_ready(reusing, 10) < 5
+    assert reusing.run(("sum", 3), timeout=5) == 3
+    health = reusing.health()
+    assert health["restarts"] == 1 and health["pid"] == reusing.parent_pid != old_parent
+    assert not any(live(pid) for pid in old_children), "the old parent's children outlived it"
+    assert reusing.run(("pid", None), timeout=5)[1] == reusing.parent_pid
+
+
+def test_parent_dying_mid_job_answers_503_not_a_fault(reusing):
+    import signal
+    import threading
+
+    outcome = []
+    worker = threading.Thread(target=lambda: outcome.append(
+        pytest.raises(EvawError, reusing.run, ("spin", None), 10).value))
+    worker.start()
+    time.sleep(0.3)
+    os.kill(reusing.parent_pid, signal.SIGKILL)
+    worker.join(10)
+    assert isinstance(outcome[0], Restarting) and outcome[0].status == 503
+    wait_until_ready(reusing, 10)
+    assert reusing.run(("sum", 2), timeout=5) == 1
+
+
+def test_restarts_back_off_while_the_parent_keeps_dying(reusing):
+    import signal
+
+    downtimes = []
+    for _ in range(3):  # die again as soon as it is back
+        os.kill(reusing.parent_pid, signal.SIGKILL)
+        deadline = time.monotonic() + 2
+        while reusing.health()["status"] != "restarting" and time.monotonic() < deadline:
+            time.sleep(0.01)
+        downtimes.append(wait_until_ready(reusing, 20))
+    # Waits of 0.5 s, 1 s and 2 s before the three restarts, plus each start's own time.
+    assert 0.5 <= downtimes[0] < downtimes[1] < downtimes[2], downtimes
+    assert downtimes[2] - downtimes[0] >= 1.2, downtimes
+    assert reusing.health()["restarts"] == 3
+
+
+# --- Fair slots --------------------------------------------------------------------------------
+
+def test_one_client_holds_at_most_its_share_and_others_still_get_slots():
+    import threading
+
+    pool = started(ProcessSpec(setup_table, handle, (10,)), reuse=True, size=4, queue_wait=0.3,
+                   max_per_client=2)
+    hog: list = []
+
+    def as_client(name, job, timeout, into):
+        current_client.set(name)
+        try:
+            into.append(pool.run(job, timeout))
+        except EvawError as error:
+            into.append(error)
+
+    try:
+        threads = [threading.Thread(target=as_client, args=("hog", ("sleep", 2.0), 5, hog))
+                   for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        time.sleep(0.8)  # two sleep, two were refused after the queue wait
+        others: list = []
+        visitors = [threading.Thread(target=as_client, args=(f"visitor-{n}", ("sum", 4), 5,
+                                                             others)) for n in range(2)]
+        for thread in visitors:
+            thread.start()
+        for thread in visitors:
+            thread.join(5)
+        assert others == [6, 6]
+        for thread in threads:
+            thread.join(10)
+        refused = [item for item in hog if isinstance(item, EvawError)]
+        assert hog.count(2.0) == 2 and len(refused) == 2, hog
+        assert all(isinstance(error, ClientLimitReached) and error.status == 429
+                   and error.retry_after == 1 for error in refused)
+        assert pool.health()["max_per_client"] == 2
+    finally:
+        pool.close()
+
+
+# --- Stopping -----------------------------------------------------------------------------------
+
+def test_close_is_prompt_with_a_busy_child_and_during_a_setup():
+    import threading
+
+    busy = started(ProcessSpec(setup_table, handle, (10,)), reuse=True)
+    outcome = []
+    worker = threading.Thread(target=lambda: outcome.append(
+        pytest.raises(EvawError, busy.run, ("spin", None), 30).value))
+    worker.start()
+    time.sleep(0.3)
+    pids = [busy.parent_pid, *busy.child_pids()]
+    started_at = time.monotonic()
+    busy.close()
+    assert time.monotonic() - started_at < 0.5
+    worker.join(5)
+    assert isinstance(outcome[0], NotReady) and outcome[0].status == 503
+    loading = ProcessPool(ProcessSpec(slow_setup, handle, (30,)), size=1, queue_wait=0.1,
+                          reuse=True)
+    loading.start()
+    time.sleep(0.5)
+    started_at = time.monotonic()
+    loading.close()
+    assert time.monotonic() - started_at < 0.5
+    pids.append(loading.parent_pid)
+    deadline = time.monotonic() + 2
+    while any(live(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(live(pid) for pid in pids)
+    with pytest.raises(NotReady):
+        loading.wait_ready(1)

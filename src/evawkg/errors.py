@@ -160,3 +160,37 @@ class ServiceFailed(EvawError):
 
     status = 502
     code = "service-failed"
+
+
+class MemoryLimitExceeded(ClientError):
+    """A job grew past its process's memory limit and was stopped. 422, like ResultTooLarge: the
+    same request fails again the same way, so it is the request to change, not a moment to wait
+    for (a 5xx would invite retries and count a client's query as a server fault)."""
+
+    status = 422
+    code = "memory-limit"
+
+
+class ProcessDied(EvawError):
+    """A job's process died without answering (killed from outside, or aborted: pyoxigraph
+    aborts the process when an allocation fails). 503: the server itself keeps serving."""
+
+    status = 503
+    code = "process-died"
+
+
+class Restarting(NotReady):
+    """A pool's warm parent died and is being restarted; ``retry_after`` seconds is a guess of
+    when it answers again."""
+
+    code = "restarting"
+
+    def __init__(self, message: str, *, retry_after: int = 1):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ClientLimitReached(QueryLimitReached):
+    """This client already holds its share of the slots; others may still get one."""
+
+    code = "too-many-queries-from-client"

@@ -63,6 +63,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cors_origins", ("*",), "Origins allowed by CORS for GET and POST ('*': any; empty: no CORS headers).", tuple),
     Setting("gzip_level", 1, "gzip level for responses of 1 KiB or more when the client accepts it (0: off).", int),
     Setting("log_level", "info", "Logging level of the server (debug, info, warning, error).", str),
+    Setting("query_memory_limit_mb", 0, "MB of memory a query process may use beyond the loaded graph's own before it is killed (422); 0: automatic, as much again as the graph holds and at least 1024.", int),
+    Setting("max_slots_per_client", 0, "Query slots one client (remote address; behind a proxy all share its address) may hold at once; 429 past it while others still get slots. 0: automatic, half of max_concurrent_queries (at least 1).", int),
 )
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -105,7 +107,7 @@ def _validate(settings: Any) -> None:
             raise SettingsError(f"{name} must be at least 1, not {getattr(settings, name)}")
     if settings.query_timeout <= 0:
         raise SettingsError(f"query_timeout must be positive, not {settings.query_timeout}")
-    for name in ("max_rows", "queue_wait"):
+    for name in ("max_rows", "queue_wait", "query_memory_limit_mb", "max_slots_per_client"):
         if getattr(settings, name) < 0:
             raise SettingsError(f"{name} cannot be negative, not {getattr(settings, name)}")
     if not 0 <= settings.gzip_level <= 9:

@@ -49,7 +49,8 @@ def client(app):
 def live_server():
     """``evawkg serve`` over the fixtures on a free loopback port: (base URL, process)."""
     port = free_port()
-    environment = dict(os.environ, EVAWKG_CORS_ORIGINS="*")
+    # Every client of these tests is 127.0.0.1: one client may use every slot here.
+    environment = dict(os.environ, EVAWKG_CORS_ORIGINS="*", EVAWKG_MAX_SLOTS_PER_CLIENT="3")
     process = subprocess.Popen(
         [sys.executable, "-m", "evawkg.web.command", "--port", str(port), "--threads", "8",
          "--timeout", "3", "--max-concurrent-queries", "3", "--log-level", "warning",

@@ -269,11 +269,13 @@ def test_bad_timeout_parameter_returns_400(client, value):
 def test_queries_past_concurrency_cap_get_429_with_retry_after(app, settings, endless_query):
     results = []
 
-    def slow():
+    def slow(number):  # from as many clients: one client alone may not take every slot
         results.append(app.test_client().get(
-            "/sparql", query_string={"query": endless_query, "timeout": "2"}).status_code)
+            "/sparql", query_string={"query": endless_query, "timeout": "2"},
+            environ_base={"REMOTE_ADDR": f"192.0.2.{number}"}).status_code)
 
-    threads = [threading.Thread(target=slow) for _ in range(settings.max_concurrent_queries)]
+    threads = [threading.Thread(target=slow, args=(number,))
+               for number in range(settings.max_concurrent_queries)]
     for thread in threads:
         thread.start()
     time.sleep(0.5)

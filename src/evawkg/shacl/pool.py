@@ -14,7 +14,8 @@ nothing one upload does (memory, caches, a crash) outlives it. Like the SPARQL q
 (:mod:`evawkg.sparql.embedded`), it runs on the one supervisor, :class:`evawkg.processes.ProcessPool`:
 the validator moves into a network namespace without interfaces when the settings ask for it, and
 every validation process has an address-space limit (:data:`MEMORY_LIMIT_BYTES` above the
-validator's own size).
+validator's own size). A validator that dies is restarted by the pool's supervisor; validations
+meanwhile get 503 with ``Retry-After``.
 
 :func:`run_job` is the job itself, also callable in-process (the bench compares both).
 """
@@ -26,7 +27,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..graph.dataset import DatasetSource
-from ..errors import ClientError, EvawError, NotReady, PayloadTooLarge, QueryTimeout
+from ..errors import (ClientError, EvawError, NotReady, PayloadTooLarge, ProcessDied,
+                      QueryTimeout, Restarting)
 from ..processes import ProcessPool, ProcessSpec
 from .uploads import Upload
 
@@ -124,8 +126,12 @@ class ValidationPool(ProcessPool):
             "data, fewer shapes (shapes=) or no inference")
 
     def died_error(self, reason: str) -> EvawError:
-        return EvawError(f"the validation process died ({reason}); the data may need more "
-                         "memory than a validation may use")
+        return ProcessDied(f"the validation process died ({reason}); the data most likely "
+                           "needs more memory than a validation may use; send less data")
+
+    def restarting_error(self, retry_after: int) -> EvawError:
+        return Restarting(f"the validation service is restarting after a failure; try again "
+                          f"in {retry_after} s", retry_after=retry_after)
 
     def fault_error(self, text: str) -> EvawError:
         return EvawError(f"the validation failed inside its process:\n{text}")

@@ -13,6 +13,12 @@ limit has its process killed and a fresh fork takes its place in milliseconds::
 Unless SERVICE endpoints are allowed, the loader first moves into a network namespace with no
 interface up: whatever a query says, its process has no network to reach.
 
+Each query process may use ``query_memory_limit_mb`` beyond the loader's own size (by default as
+much again as the graph holds, at least 1 GiB): past it the query is killed and answered 422
+"make it cheaper". One client holds at most ``max_slots_per_client`` of the query processes at
+once, so one client's expensive queries leave slots for the others. A loader that dies is
+restarted by the pool's supervisor; queries meanwhile get 503 with ``Retry-After``.
+
 Besides SPARQL text, a query process runs :class:`StoreCall` s: a read-only function of the
 store named by reference (the linked-data descriptions), under the same time limit. That is how
 every reader of the graph goes through this one copy of it.
@@ -26,7 +32,8 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from ..errors import EvawError, QueryTimeout
+from ..errors import (ClientLimitReached, EvawError, MemoryLimitExceeded, ProcessDied,
+                      QueryTimeout, Restarting)
 from ..graph.dataset import DatasetSource, print_progress
 from ..namespaces import PREFIXES
 from ..processes import ProcessPool, ProcessSpec
@@ -63,10 +70,22 @@ class QueryPool(ProcessPool):
     name = "query"
 
     def __init__(self, source: DatasetSource, *, size: int, queue_wait: float, sandbox: bool,
-                 union: bool):
+                 union: bool, memory_limit_mb: int = 0, max_per_client: int | None = None):
         super().__init__(ProcessSpec(open_dataset, run_in_store, (source, union), sandbox=sandbox),
-                         size=size, queue_wait=queue_wait, reuse=True)
+                         size=size, queue_wait=queue_wait, reuse=True,
+                         resident_limit=memory_limit_mb * 1024 ** 2,
+                         max_per_client=max_per_client)
         self.source = source
+
+    def client_busy_error(self, share: int) -> EvawError:
+        return ClientLimitReached(
+            f"you already run {share} queries at once, the most one client may; wait for one "
+            "to finish, or make them cheaper (LIMIT, a lower timeout=)", retry_after=1)
+
+    def memory_error(self, limit_mb: int) -> EvawError:
+        return MemoryLimitExceeded(
+            f"the query needed more memory than the limit of {limit_mb} MB; make it cheaper "
+            "(LIMIT, fewer or shorter computed strings, more selective patterns)")
 
     def timeout_error(self, timeout: float) -> EvawError:
         return QueryTimeout(
@@ -75,7 +94,12 @@ class QueryPool(ProcessPool):
             "server's limit)")
 
     def died_error(self, reason: str) -> EvawError:
-        return EvawError(f"the query process died ({reason}); it may have run out of memory")
+        return ProcessDied(f"the query process died ({reason}); it most likely needed more "
+                           f"memory than its limit of {self.limit_mb} MB; make the query cheaper")
+
+    def restarting_error(self, retry_after: int) -> EvawError:
+        return Restarting(f"the query processes are restarting after a failure (reloading the "
+                          f"graph); try again in {retry_after} s", retry_after=retry_after)
 
     def fault_error(self, text: str) -> EvawError:
         return EvawError(f"the query failed inside its process:\n{text}")
@@ -96,6 +120,11 @@ class QueryPool(ProcessPool):
         return self.info
 
 
+def slots_per_client(settings) -> int:
+    """``max_slots_per_client``, its automatic 0 resolved: half the slots, at least one."""
+    return settings.max_slots_per_client or max(1, settings.max_concurrent_queries // 2)
+
+
 class EmbeddedSparqlService:
     """The :class:`~evawkg.sparql.SparqlService` of an in-memory pyoxigraph store."""
 
@@ -105,7 +134,9 @@ class EmbeddedSparqlService:
         self.pool = QueryPool(source, size=settings.max_concurrent_queries,
                               queue_wait=settings.queue_wait,
                               sandbox=settings.sandbox_network and not settings.allow_service,
-                              union=settings.default_graph_as_union)
+                              union=settings.default_graph_as_union,
+                              memory_limit_mb=settings.query_memory_limit_mb,
+                              max_per_client=slots_per_client(settings))
         self.pool.start()
 
     @property
@@ -120,6 +151,10 @@ class EmbeddedSparqlService:
 
     def describe(self) -> DatasetDescription:
         return self.pool.description
+
+    def health(self) -> dict[str, dict]:
+        """The state of each process pool behind this service (for ``/healthz``)."""
+        return {"query": self.pool.health()}
 
     def query(self, request: QueryRequest) -> Answer:
         job = QueryJob(request.query.text, request.format.name, PREFIXES,

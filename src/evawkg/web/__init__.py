@@ -2,7 +2,8 @@
 
 One Blueprint per HTTP concern (``sparql_protocol``: ``/sparql``; ``/healthz`` here), one error
 handler (``errors``), and the cross-cutting HTTP duties as small hooks: CORS, gzip, one access-log
-line per request. The SPARQL work is done by a :class:`~evawkg.sparql.SparqlService`, the
+line per request, and naming the client (:data:`evawkg.processes.current_client`) so the process
+pools share their slots fairly between clients. The SPARQL work is done by a :class:`~evawkg.sparql.SparqlService`, the
 embedded pyoxigraph pool unless one is given (tests, or later a remote store).
 """
 
@@ -17,6 +18,7 @@ from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
 from ..errors import EvawError
 from ..graph.dataset import dataset_source
+from ..processes import current_client
 from ..settings import Settings
 from ..sparql import SparqlService
 from .errors import register_error_handlers
@@ -59,6 +61,8 @@ def create_app(settings: Settings | None = None, service: SparqlService | None =
     register_validation(app)
     register_linked_data(app)
     app.before_request(_start_clock)
+    app.before_request(_name_client)
+    app.teardown_request(_forget_client)
     # after_request hooks run last-registered first: log what was finally sent.
     app.after_request(_access_log)
     app.after_request(_gzip)
@@ -71,19 +75,49 @@ health = Blueprint("health", __name__)
 
 @health.route("/healthz")
 def healthz() -> Response:
-    """200 with the dataset's size when queries can run, 503 while loading or after a failure."""
-    service = current_app.extensions["evawkg"].service
-    body: dict = {"data_version": service.data_version}
+    """The state of every process pool (``starting``, ``ready``, ``restarting``, ``failed``; the
+    validator is ``idle`` until its first use), their pids, restarts and network sandbox, and the
+    dataset's size. 200 when queries can run and no pool is down; 503 otherwise."""
+    state = current_app.extensions["evawkg"]
+    service = state.service
+    pools = dict(service.health()) if hasattr(service, "health") else {}
+    validation = current_app.extensions.get("evawkg.validation")
+    if validation is not None:
+        pools["validation"] = validation.health()
+    statuses = {pool["status"] for pool in pools.values()}
+    body: dict = {"status": "ok", "data_version": service.data_version}
     try:
         description = service.describe()
     except EvawError as error:
         body.update(status="loading" if error.status == 503 else "failed", message=error.message)
-        response = jsonify(body)
+    else:
+        body.update(triples=description.triples, quads=description.quads,
+                    graphs=len(description.graphs))
+    if body["status"] == "ok":
+        for down in ("failed", "restarting", "starting", "closed"):
+            if down in statuses:
+                body["status"] = "loading" if down == "starting" else down
+                body["message"] = ", ".join(f"the {name} processes are {pool['status']}"
+                                            for name, pool in pools.items()
+                                            if pool["status"] == down)
+                break
+    body["pools"] = pools
+    response = jsonify(body)
+    if body["status"] != "ok":
         response.status_code = 503
-        return response
-    body.update(status="ok", triples=description.triples, quads=description.quads,
-                graphs=len(description.graphs))
-    return jsonify(body)
+        response.headers["Retry-After"] = "1" if body["status"] == "restarting" else "5"
+    return response
+
+
+def _name_client() -> None:
+    # Later a token; the address is who holds a connection now.
+    g.client_token = current_client.set(request.remote_addr or None)
+
+
+def _forget_client(exception: BaseException | None = None) -> None:
+    token = g.pop("client_token", None)
+    if token is not None:
+        current_client.reset(token)
 
 
 def _start_clock() -> None:

@@ -27,6 +27,8 @@ _HELP = {setting.name: setting.help for setting in SETTINGS}
 @click.option("--max-body-bytes", type=int, help=_HELP["max_body_bytes"])
 @click.option("--max-concurrent-queries", type=int, help=_HELP["max_concurrent_queries"])
 @click.option("--queue-wait", type=float, help=_HELP["queue_wait"])
+@click.option("--query-memory-limit-mb", type=int, help=_HELP["query_memory_limit_mb"])
+@click.option("--max-slots-per-client", type=int, help=_HELP["max_slots_per_client"])
 @click.option("--allow-service", multiple=True, help=_HELP["allow_service"] + " Repeatable.")
 @click.option("--sandbox-network/--no-sandbox-network", default=None,
               help=_HELP["sandbox_network"])

@@ -92,6 +92,12 @@ class ValidationService:
             self._served[key] = self.run(job)
         return self._served[key]
 
+    def health(self) -> dict:
+        """The validation pool's state for ``/healthz``; ``idle`` until a validation starts it."""
+        with self._lock:
+            pool = self._pool
+        return pool.health() if pool is not None else {"status": "idle"}
+
     def close(self) -> None:
         with self._lock:
             if self._pool is not None:
