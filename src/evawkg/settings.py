@@ -61,6 +61,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("cors_origins", ("*",), "Origins allowed by CORS for GET and POST ('*': any; empty: no CORS headers).", tuple),
     Setting("gzip_level", 1, "gzip level for responses of 1 KiB or more when the client accepts it (0: off).", int),
     Setting("log_level", "info", "Logging level of the server (debug, info, warning, error).", str),
+    Setting("request_read_timeout", 10.0, "Seconds a request (head and body) may take to arrive whole; past it: 408 and the connection closes.", float),
+    Setting("request_buffer_bytes", 67_108_864, "Bytes of requests still arriving a worker buffers at once; past it, large bodies wait (small requests never do).", int),
 )
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -106,6 +108,12 @@ def _validate(settings: Any) -> None:
     for name in ("max_rows", "queue_wait"):
         if getattr(settings, name) < 0:
             raise SettingsError(f"{name} cannot be negative, not {getattr(settings, name)}")
+    if settings.request_read_timeout <= 0:
+        raise SettingsError(f"request_read_timeout must be positive, not {settings.request_read_timeout}")
+    if settings.request_buffer_bytes < max(settings.max_body_bytes, settings.max_upload_bytes):
+        raise SettingsError("request_buffer_bytes must hold the largest body accepted "
+                            "(max_body_bytes, max_upload_bytes), not "
+                            f"{settings.request_buffer_bytes}")
     if not 0 <= settings.gzip_level <= 9:
         raise SettingsError(f"gzip_level must be between 0 and 9, not {settings.gzip_level}")
 

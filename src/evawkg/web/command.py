@@ -33,6 +33,8 @@ _HELP = {setting.name: setting.help for setting in SETTINGS}
 @click.option("--cors-origin", "cors_origins", multiple=True,
               help=_HELP["cors_origins"] + " Repeatable.")
 @click.option("--gzip-level", type=int, help=_HELP["gzip_level"])
+@click.option("--request-read-timeout", type=float, help=_HELP["request_read_timeout"])
+@click.option("--request-buffer-bytes", type=int, help=_HELP["request_buffer_bytes"])
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]),
               help=_HELP["log_level"])
 def serve_command(**flags) -> None:
