@@ -26,18 +26,24 @@ SMALL_QUERY = "/sparql?query=" + urllib.parse.quote("SELECT * WHERE { ?s ?p ?o }
 READ_TIMEOUT = 2.0
 
 
-def start_server(*flags: str) -> tuple[int, subprocess.Popen]:
+def start_server(*flags: str, environment: dict[str, str] | None = None,
+                 ) -> tuple[int, subprocess.Popen]:
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "evawkg.web.command", "--port", str(port), "--log-level", "warning",
          *[arg for path in FIXTURE_FILES for arg in ("--data", path)], *flags],
+        env=dict(os.environ, **(environment or {})),
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_for(f"http://127.0.0.1:{port}/healthz")
-    except TimeoutError:
-        stop_server(process)
-        raise
-    return port, process
+    for _ in range(60):  # up to a minute, but fail at once if the server exits
+        if process.poll() is not None:
+            raise RuntimeError(f"evawkg serve {' '.join(flags)} exited with {process.returncode}")
+        try:
+            wait_for(f"http://127.0.0.1:{port}/healthz", seconds=1.0)
+            return port, process
+        except TimeoutError:
+            continue
+    stop_server(process)
+    raise TimeoutError("evawkg serve did not answer /healthz within a minute")
 
 
 def stop_server(process: subprocess.Popen) -> None:
@@ -271,6 +277,37 @@ def test_upload_of_several_megabytes_is_validated(server):
         connection.close()
     assert response.status == 200, text[:300]
     assert "onforms" in text
+
+
+def test_large_bodies_past_the_buffer_budget_wait_while_small_requests_go_on():
+    """Budget 300 kB, bodies of 200 kB. A first body stalls at 190 kB; a second arrives whole
+    but is not read (the budget is spent) until the first one's deadline frees the budget, then
+    it is served; a small request meanwhile is answered at once."""
+    port, process = start_server("--request-buffer-bytes", "300000", "--request-read-timeout", "3",
+                                 environment={"EVAWKG_MAX_BODY_BYTES": "200000",
+                                              "EVAWKG_MAX_UPLOAD_BYTES": "200000"})
+    body = b"ASK { ?s ?p ?o }" + b" " * (200_000 - 16)
+    head = (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+            b"Accept: application/sparql-results+json\r\nConnection: close\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body))
+    try:
+        stalled = socket.create_connection(("127.0.0.1", port), timeout=5)
+        stalled.sendall(head + body[:190_000])
+        time.sleep(1.0)
+        waiting = socket.create_connection(("127.0.0.1", port), timeout=5)
+        with stalled, waiting:
+            waiting.sendall(head + body)
+            sent = time.monotonic()
+            seconds, status, _ = timed_get(port, "/healthz")
+            assert status == 200 and seconds < 1.0
+            served = read_answer(waiting, 6.0)
+            waited = time.monotonic() - sent
+            timed_out = read_answer(stalled, 2.0)
+    finally:
+        stop_server(process)
+    assert served.startswith(b"HTTP/1.1 200 OK") and b'"boolean":true' in served
+    assert 1.2 < waited < 4.0, waited  # served once the stalled body's 408 freed the budget
+    assert timed_out.startswith(b"HTTP/1.1 408 ")
 
 
 # --- stopping ----------------------------------------------------------------------------------
