@@ -50,11 +50,21 @@ def test_framing_whole_and_bytewise(request_bytes, expected):
     HEAD + b"Content-Length: +5\r\n\r\n",                            # not digits
     HEAD + b"Content-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n",  # both (smuggling)
     HEAD + b"Transfer-Encoding: gzip\r\n\r\n",                       # not framable
-    HEAD + b"Transfer-Encoding: chunked\r\n\r\n0x3\r\nASK\r\n",       # malformed chunk size
 ])
 def test_malformed_framing_is_handed_over_at_once_for_the_parser_to_refuse(request_bytes):
     framing = frame(request_bytes)
     assert framing.result is Framing.COMPLETE and not framing.whole
+
+
+@pytest.mark.parametrize("body", [
+    b"0x3\r\nASK\r\n0\r\n\r\n",   # not hex digits only
+    b"zz\r\nASK\r\n",               # not hex at all
+    b"3\r\nASK {\r\n0\r\n\r\n",  # more data than the size says
+    b"3" * 2000,                        # a size line without end
+])
+def test_malformed_chunked_body_is_found_before_the_application_reads_it(body):
+    framing = RequestFraming(1024, 1_000_000)
+    assert framing.feed(HEAD + b"Transfer-Encoding: chunked\r\n\r\n" + body) is Framing.MALFORMED
 
 
 def test_pipelined_bytes_after_a_request_stay_buffered():

@@ -227,6 +227,16 @@ def test_chunked_body_is_read_whole(server):
     assert answer.startswith(b"HTTP/1.1 200 OK") and b'"boolean":true' in answer
 
 
+def test_malformed_chunked_body_gets_400_not_a_server_fault(server):
+    """A chunk size that is not hex used to reach the application, which failed reading it
+    (500)."""
+    with socket.create_connection(("127.0.0.1", server), timeout=5) as sock:
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query"
+                     b"\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nASK\r\n")
+        answer = read_answer(sock, 5.0)
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request") and b"chunked body" in answer
+
+
 def test_expect_100_continue_gets_one_interim_answer_then_the_result(server):
     body = b"ASK { ?s ?p ?o }"
     with socket.create_connection(("127.0.0.1", server), timeout=5) as sock:

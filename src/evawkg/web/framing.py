@@ -7,7 +7,9 @@ a thread. :class:`RequestFraming` is the part that decides "whole": the header b
 of ``Content-Length`` bytes or ``chunked`` up to its last chunk and trailers. It only frames;
 gunicorn's parser still parses and validates the request. Whatever this class cannot frame
 (conflicting or malformed lengths, an unknown transfer coding) it calls whole at once, so that
-parser answers 400 from the bytes already buffered, without waiting for more.
+parser answers 400 from the bytes already buffered, without waiting for more; a malformed
+chunked body, which gunicorn would only find while the application reads it (a 500), is
+:attr:`Framing.MALFORMED` and the worker answers 400 itself.
 
 Linear in the bytes fed: each call scans only what it has not scanned before.
 """
@@ -34,6 +36,9 @@ class Framing(enum.Enum):
     BODY_TOO_LARGE = "body too large"
     #: No end of the header block within the limit: answer 431.
     HEAD_TOO_LARGE = "head too large"
+    #: A chunked body whose framing is broken (a chunk size that is not hex, an endless line):
+    #: answer 400.
+    MALFORMED = "malformed"
 
 
 class RequestFraming:
@@ -158,7 +163,7 @@ class RequestFraming:
             line_end = data.find(b"\r\n", self._chunk_position)
             if line_end < 0:
                 if len(data) - self._chunk_position > self.max_head_bytes:
-                    return Framing.COMPLETE  # an endless size or trailer line: gunicorn refuses
+                    return Framing.MALFORMED  # an endless chunk-size or trailer line
                 return Framing.INCOMPLETE
             line = bytes(data[self._chunk_position:line_end])
             if self._in_trailers:
@@ -169,7 +174,7 @@ class RequestFraming:
                 continue
             size_text = line.split(b";", 1)[0].strip()
             if not _CHUNK_SIZE.fullmatch(size_text):
-                return Framing.COMPLETE  # malformed: gunicorn answers 400
+                return Framing.MALFORMED
             size = int(size_text, 16)
             if size == 0:
                 self._in_trailers = True
@@ -180,6 +185,8 @@ class RequestFraming:
             chunk_end = line_end + 2 + size + 2
             if len(data) < chunk_end:
                 return Framing.INCOMPLETE
+            if data[chunk_end - 2:chunk_end] != b"\r\n":
+                return Framing.MALFORMED  # chunk data longer than its size says
             self._body_bytes += size
             self._chunk_position = chunk_end
 

@@ -154,6 +154,11 @@ class BufferingThreadWorker(ThreadWorker):
                          f"the request line and headers are larger than {MAX_HEAD_BYTES} bytes; "
                          "send fewer or shorter headers")
             return True
+        if framing is Framing.MALFORMED:
+            self._refuse(conn, "400 Bad Request",
+                         "the chunked body is malformed: each chunk is its size in hex, CRLF, "
+                         "that many bytes, CRLF; a chunk of size 0 ends it (RFC 9112 section 7.1)")
+            return True
         self._hand_over(conn, whole=framing is Framing.COMPLETE and conn.framing.whole)
         return True
 
