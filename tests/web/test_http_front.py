@@ -264,6 +264,29 @@ def test_body_larger_than_any_route_accepts_is_refused_unread(server):
     assert time.monotonic() - started < 2.0  # closed by the server, not by our timeout
 
 
+def test_thread_reading_an_oversized_chunked_body_is_freed_at_the_deadline():
+    """A chunked body past the buffer's limit goes to the application unread; if the client
+    then stalls, the deadline shuts the socket's read side, so the one request thread is free
+    again and serves the next client."""
+    port, process = start_server("--threads", "1", "--request-read-timeout", str(READ_TIMEOUT),
+                                 environment={"EVAWKG_MAX_BODY_BYTES": "1000",
+                                              "EVAWKG_MAX_UPLOAD_BYTES": "1000"})
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as stalled:
+            stalled.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                            b"application/sparql-query\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            b"7d0\r\nASK { ?s ?p ?o }")  # 2000 bytes announced, 16 sent
+            started = time.monotonic()
+            time.sleep(0.3)
+            seconds, status, _ = timed_get(port, "/healthz")
+            assert status == 200 and seconds < READ_TIMEOUT + 1.5
+            answer = read_answer(stalled, 3.0)
+            assert time.monotonic() - started < READ_TIMEOUT + 2.0
+    finally:
+        stop_server(process)
+    assert not answer.startswith(b"HTTP/1.1 200")
+
+
 def test_oversized_head_gets_431(server):
     with socket.create_connection(("127.0.0.1", server), timeout=5) as sock:
         sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n"

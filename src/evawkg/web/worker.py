@@ -80,7 +80,9 @@ class BufferingThreadWorker(ThreadWorker):
         # Insertion order is deadline order: every deadline is "now + the same timeout".
         self.reading: dict[BufferedConnection, float] = {}
         self.paused: dict[BufferedConnection, None] = {}  # also in ``reading``
-        self.unframed: dict[BufferedConnection, float] = {}  # in a thread, may read the socket
+        # In a thread that may read the socket; handed over in any order, so scanned whole (few:
+        # only requests too large or malformed).
+        self.unframed: dict[BufferedConnection, float] = {}
         self.lingering: dict[BufferedConnection, float] = {}
 
     @classmethod
@@ -216,10 +218,11 @@ class BufferingThreadWorker(ThreadWorker):
 
     def wait_for_and_dispatch_events(self, timeout):
         # Wake up for the next deadline, not only once a second as the base loop does.
-        now = time.monotonic()
-        for waiting in (self.reading, self.unframed, self.lingering):
-            if waiting:
-                timeout = min(timeout, max(next(iter(waiting.values())) - now, 0.0))
+        deadlines = [next(iter(waiting.values())) for waiting in (self.reading, self.lingering)
+                     if waiting]
+        deadlines.extend(self.unframed.values())
+        if deadlines:
+            timeout = min(timeout, max(min(deadlines) - time.monotonic(), 0.0))
         super().wait_for_and_dispatch_events(timeout)
 
     def murder_pending(self):
@@ -231,10 +234,7 @@ class BufferingThreadWorker(ThreadWorker):
             if deadline > now:
                 break
             self._time_out(conn)
-        while self.unframed:
-            conn, deadline = next(iter(self.unframed.items()))
-            if deadline > now:
-                break
+        for conn in [conn for conn, deadline in self.unframed.items() if deadline <= now]:
             del self.unframed[conn]
             try:  # the thread blocked on this socket reads EOF and lets go of it
                 conn.sock.shutdown(socket.SHUT_RD)
