@@ -65,6 +65,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("log_level", "info", "Logging level of the server (debug, info, warning, error).", str),
     Setting("query_memory_limit_mb", 0, "MB of memory a query process may use beyond the loaded graph's own before it is killed (422); 0: automatic, as much again as the graph holds and at least 1024.", int),
     Setting("max_slots_per_client", 0, "Query slots one client (remote address; behind a proxy all share its address) may hold at once; 429 past it while others still get slots. 0: automatic, half of max_concurrent_queries (at least 1).", int),
+    Setting("request_read_timeout", 10.0, "Seconds a request (head and body) may take to arrive whole; past it: 408 and the connection closes.", float),
+    Setting("request_buffer_bytes", 67_108_864, "Bytes of requests still arriving a worker buffers at once; past it, large bodies wait (small requests never do).", int),
 )
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -110,6 +112,12 @@ def _validate(settings: Any) -> None:
     for name in ("max_rows", "queue_wait", "query_memory_limit_mb", "max_slots_per_client"):
         if getattr(settings, name) < 0:
             raise SettingsError(f"{name} cannot be negative, not {getattr(settings, name)}")
+    if settings.request_read_timeout <= 0:
+        raise SettingsError(f"request_read_timeout must be positive, not {settings.request_read_timeout}")
+    if settings.request_buffer_bytes < max(settings.max_body_bytes, settings.max_upload_bytes):
+        raise SettingsError("request_buffer_bytes must hold the largest body accepted "
+                            "(max_body_bytes, max_upload_bytes), not "
+                            f"{settings.request_buffer_bytes}")
     if not 0 <= settings.gzip_level <= 9:
         raise SettingsError(f"gzip_level must be between 0 and 9, not {settings.gzip_level}")
     _validate_graphs(settings.data, settings.graph)

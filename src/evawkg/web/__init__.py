@@ -1,10 +1,11 @@
 """The Flask application: ``create_app(settings)`` builds it; nothing happens at import time.
 
 One Blueprint per HTTP concern (``sparql_protocol``: ``/sparql``; ``/healthz`` here), one error
-handler (``errors``), and the cross-cutting HTTP duties as small hooks: CORS, gzip, one access-log
-line per request, and naming the client (:data:`evawkg.processes.current_client`) so the process
-pools share their slots fairly between clients. The SPARQL work is done by a :class:`~evawkg.sparql.SparqlService`, the
-embedded pyoxigraph pool unless one is given (tests, or later a remote store).
+handler (``errors``), and the cross-cutting HTTP duties as small hooks: CORS, gzip, the hygiene
+headers (``security_headers``), one access-log line per request, and naming the client
+(:data:`evawkg.processes.current_client`) so the process pools share their slots fairly between
+clients. The SPARQL work is done by a :class:`~evawkg.sparql.SparqlService`, the embedded
+pyoxigraph pool unless one is given (tests, or later a remote store).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from ..sparql import SparqlService
 from .errors import register_error_handlers
 from .named_queries import blueprint as named_queries_blueprint
 from .resources import register as register_linked_data
+from .security_headers import add_security_headers
 from .sparql_protocol import blueprint as sparql_blueprint
 from .validation import register as register_validation
 from .workbench import blueprint as workbench_blueprint
@@ -65,6 +67,7 @@ def create_app(settings: Settings | None = None, service: SparqlService | None =
     app.teardown_request(_forget_client)
     # after_request hooks run last-registered first: log what was finally sent.
     app.after_request(_access_log)
+    app.after_request(add_security_headers)
     app.after_request(_gzip)
     app.after_request(_cors)
     return app

@@ -17,6 +17,7 @@ _HELP = {setting.name: setting.help for setting in SETTINGS}
 @click.option("--threads", type=int, help=_HELP["threads"])
 @click.option("--data", multiple=True, type=click.Path(exists=True, dir_okay=False),
               help=_HELP["data"] + " Repeatable.")
+@click.option("--graph", multiple=True, help=_HELP["graph"] + " Repeatable.")
 @click.option("--store", type=click.Path(file_okay=False), help=_HELP["store"])
 @click.option("--infer/--no-infer", default=None, help=_HELP["infer"])
 @click.option("--base-iri", help=_HELP["base_iri"])
@@ -35,6 +36,8 @@ _HELP = {setting.name: setting.help for setting in SETTINGS}
 @click.option("--cors-origin", "cors_origins", multiple=True,
               help=_HELP["cors_origins"] + " Repeatable.")
 @click.option("--gzip-level", type=int, help=_HELP["gzip_level"])
+@click.option("--request-read-timeout", type=float, help=_HELP["request_read_timeout"])
+@click.option("--request-buffer-bytes", type=int, help=_HELP["request_buffer_bytes"])
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]),
               help=_HELP["log_level"])
 def serve_command(**flags) -> None:

@@ -1,9 +1,15 @@
 """``evawkg serve``: the SPARQL endpoint under gunicorn, started from Python.
 
 The master process prepares the on-disk store when ``--store`` is given (so workers only reuse
-it), then gunicorn forks ``workers`` processes with ``threads`` request threads each (``gthread``);
-each worker builds the app (``create_app``), whose query pool loads the graph in the background.
-Startup prints where the server listens and, once loaded, how many triples it serves.
+it), then gunicorn forks ``workers`` processes with ``threads`` request threads each; the worker
+class (:class:`~evawkg.web.worker.BufferingThreadWorker`) reads each request whole in its event
+loop before a thread serves it, so slow clients cannot hold the threads. Each worker builds the
+app (``create_app``), whose query pool loads the graph in the background. Startup prints where
+the server listens and, once loaded, how many triples it serves.
+
+Stopping (SIGTERM, Ctrl-C) is prompt: idle connections close at once, requests in flight get
+``graceful_timeout`` to finish, and the worker closes its query and validation pools (their
+processes exit with it) before it exits.
 """
 
 from __future__ import annotations
@@ -16,6 +22,9 @@ from gunicorn.app.base import BaseApplication
 
 from ..graph.dataset import print_progress
 from ..settings import Settings
+from .worker import BufferingThreadWorker
+
+log = logging.getLogger("evawkg.web")
 
 
 class GunicornServer(BaseApplication):
@@ -31,15 +40,18 @@ class GunicornServer(BaseApplication):
             "bind": f"{settings.host}:{settings.port}",
             "workers": settings.workers,
             "threads": settings.threads,
-            "worker_class": "gthread",
+            "worker_class": BufferingThreadWorker,
             # Loading a large graph happens in the background; this only bounds a stuck worker.
             "timeout": max(120, int(settings.query_timeout * 2)),
+            # Only requests in flight wait for it (an idle worker stops at once): long enough
+            # for a query to finish, short enough that a stuck one does not hold a restart.
             "graceful_timeout": 10,
             "keepalive": 5,
             "accesslog": None,  # our own access log has the query time and result size
             "errorlog": "-",
             "loglevel": settings.log_level,
             "when_ready": _announce_listening,
+            "worker_exit": _close_pools,
             "control_socket_disable": True,
         }
         for key, value in config.items():
@@ -59,6 +71,21 @@ def _announce_listening(server) -> None:
         address = listener.getsockname()
         where = f"{address[0]}:{address[1]}" if isinstance(address, tuple) else str(address)
         print_progress(f"listening on http://{where}/sparql (health: /healthz)")
+
+
+def _close_pools(server, worker) -> None:
+    """gunicorn's ``worker_exit`` hook: stop this worker's query and validation processes now,
+    rather than when they notice their sockets closed."""
+    app = getattr(worker, "wsgi", None)
+    extensions = getattr(app, "extensions", {})
+    for name in ("evawkg", "evawkg.validation"):
+        state = extensions.get(name)
+        closeable = getattr(state, "service", state)
+        try:
+            if closeable is not None:
+                closeable.close()
+        except Exception:  # noqa: BLE001 -- exiting anyway; the processes die with their sockets
+            log.warning("closing %s at exit failed", name, exc_info=True)
 
 
 def _announce_dataset(service) -> None:

@@ -1,0 +1,367 @@
+"""The gunicorn worker of ``evawkg serve``: gthread, but a request reaches a thread only whole.
+
+gunicorn's thread worker gives a connection to a request thread as soon as its first byte
+arrives; the thread then reads the rest with blocking reads. Eight clients that send a byte every
+two seconds (slowloris) hold all eight threads and nobody else is served: gunicorn's own docs say
+sync and thread workers need a buffering front for slow clients. This worker is that front, in the
+worker's own event loop (no proxy, no new dependency; an event-driven worker class would have put
+the query pool's blocking sockets and CPU-bound rendering on one cooperative loop):
+
+* every connection, new or kept alive, is read without blocking into a buffer until the request
+  is whole (:class:`~evawkg.web.framing.RequestFraming`: the head, then a body up to the largest
+  one a route accepts); only then does a thread parse and serve it, from memory;
+* a request must arrive whole within ``request_read_timeout`` seconds of its first byte (of the
+  connection, for a new one): past that it is answered 408 and closed, however the bytes trickle;
+* the bytes of unfinished requests a worker holds are bounded by ``request_buffer_bytes``; past
+  it, reading a large body waits (its deadline still runs) while small requests go on;
+* a body larger than any route accepts is not read: the thread answers 413 from the head and the
+  connection closes; if a thread must read from the socket anyway (a malformed request), the
+  deadline shuts the socket's read side, which frees the thread;
+* closing a connection lingers in the event loop (gunicorn's lingering close blocks the loop up
+  to 2 s per connection), and stopping closes idle connections at once, so an idle server exits
+  promptly after SIGTERM.
+
+Plain HTTP/1.1 only: TLS and HTTP/2 terminate in a proxy in front, if any.
+"""
+
+from __future__ import annotations
+
+import errno
+import selectors
+import socket
+import time
+from functools import partial
+
+from gunicorn import http
+from gunicorn.workers.gthread import TConn, ThreadWorker
+
+from .framing import Framing, RequestFraming
+
+#: Request line and headers together; browsers send a few KiB, gunicorn's own limits allow more
+#: in theory (100 fields of 8 KiB) but nothing this server answers needs it.
+MAX_HEAD_BYTES = 64 * 1024
+#: A connection may always buffer this much, whatever the worker's budget: small requests are
+#: never held up by large bodies in flight.
+SMALL_REQUEST_BYTES = 64 * 1024
+#: Largest single read from a client socket.
+READ_SIZE = 64 * 1024
+#: How long a closed connection's read side is drained (so the kernel sends FIN, not a reset
+#: that could destroy the last answer), and how long a partly sent request may still finish
+#: once the worker is stopping.
+LINGER_SECONDS = 1.0
+
+
+class BufferedConnection(TConn):
+    """A client connection, with the request being read and the deadline it must arrive by."""
+
+    def __init__(self, cfg, sock, client, server):
+        super().__init__(cfg, sock, client, server)
+        self.framing: RequestFraming | None = None
+        self.deadline = 0.0
+        self.buffered = 0          # bytes counted against the worker's budget
+        self.sent_continue = False
+        #: False for a request handed over without its whole body (too large, or malformed).
+        self.whole = True
+        self.drained = 0           # bytes discarded while lingering
+        self.closed = False
+
+
+class BufferingThreadWorker(ThreadWorker):
+    """gunicorn's ``gthread`` worker whose event loop reads whole requests before a thread
+    serves them (see the module docstring)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        settings = self.app.settings
+        self.read_timeout: float = settings.request_read_timeout
+        self.buffer_budget: int = settings.request_buffer_bytes
+        self.max_body_bytes: int = max(settings.max_body_bytes, settings.max_upload_bytes)
+        self.buffered = 0
+        # Insertion order is deadline order: every deadline is "now + the same timeout".
+        self.reading: dict[BufferedConnection, float] = {}
+        self.paused: dict[BufferedConnection, None] = {}  # also in ``reading``
+        # In a thread that may read the socket; handed over in any order, so scanned whole (few:
+        # only requests too large or malformed).
+        self.unframed: dict[BufferedConnection, float] = {}
+        self.lingering: dict[BufferedConnection, float] = {}
+
+    @classmethod
+    def check_config(cls, cfg, log):
+        super().check_config(cfg, log)
+        if cfg.is_ssl:
+            raise RuntimeError("evawkg serve speaks plain HTTP; terminate TLS in a proxy")
+
+    # --- connections arriving and becoming readable ---------------------------------------------
+
+    def accept(self, listener):
+        try:
+            client_sock, client_addr = listener.accept()
+        except OSError as error:
+            if error.errno not in (errno.EAGAIN, errno.ECONNABORTED, errno.EWOULDBLOCK):
+                raise
+            return
+        self.nr_conns += 1
+        conn = BufferedConnection(self.cfg, client_sock, client_addr, listener.getsockname())
+        self._start_reading(conn, b"")
+
+    def on_client_socket_readable(self, conn, client):
+        """A kept-alive connection has its next request coming: read it here, not in a thread."""
+        self.poller.unregister(client)
+        self.keepalived_conns.remove(conn)
+        self._start_reading(conn, b"")
+
+    def _start_reading(self, conn: BufferedConnection, data: bytes) -> None:
+        conn.framing = RequestFraming(MAX_HEAD_BYTES, self.max_body_bytes)
+        conn.sent_continue = False
+        conn.deadline = time.monotonic() + self.read_timeout
+        if not self.alive:
+            conn.deadline = min(conn.deadline, time.monotonic() + LINGER_SECONDS)
+        self.reading[conn] = conn.deadline
+        conn.sock.setblocking(False)
+        if data:
+            self._count(conn, len(data))
+            if self._advance(conn, conn.framing.feed(data)):
+                return
+        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
+
+    def _on_readable(self, conn: BufferedConnection, sock) -> None:
+        try:
+            data = sock.recv(READ_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:  # the client went away before its request was whole
+            self._unregister(conn)
+            self._drop(conn)
+            return
+        self._count(conn, len(data))
+        if self._advance(conn, conn.framing.feed(data)):
+            return
+        if self.buffered > self.buffer_budget and conn.buffered > SMALL_REQUEST_BYTES:
+            self._unregister(conn)
+            self.paused[conn] = None
+
+    def _advance(self, conn: BufferedConnection, framing: Framing) -> bool:
+        """Act on what the framing says; True when the connection leaves the reading state."""
+        if framing is Framing.INCOMPLETE:
+            if conn.framing.expects_continue and not conn.sent_continue:
+                conn.sent_continue = True
+                self._send(conn, b"HTTP/1.1 100 Continue\r\n\r\n")
+            return False
+        self.reading.pop(conn, None)
+        self._unregister(conn)
+        if framing is Framing.HEAD_TOO_LARGE:
+            self._refuse(conn, "431 Request Header Fields Too Large",
+                         f"the request line and headers are larger than {MAX_HEAD_BYTES} bytes; "
+                         "send fewer or shorter headers")
+            return True
+        if framing is Framing.MALFORMED:
+            self._refuse(conn, "400 Bad Request",
+                         "the chunked body is malformed: each chunk is its size in hex, CRLF, "
+                         "that many bytes, CRLF; a chunk of size 0 ends it (RFC 9112 section 7.1)")
+            return True
+        self._hand_over(conn, whole=framing is Framing.COMPLETE and conn.framing.whole)
+        return True
+
+    def _hand_over(self, conn: BufferedConnection, whole: bool) -> None:
+        """Give the buffered request to a thread; its parser reads it from memory."""
+        if conn.parser is None:
+            # Built here rather than by TConn.init(), which may read the socket (HTTP/2 prior
+            # knowledge) and would do so in this loop.
+            conn.parser = http.get_parser(self.cfg, conn.sock, conn.client)
+            conn.initialized = True
+        conn.parser.unreader.unread(conn.framing.request_bytes())
+        conn.data_ready = True
+        conn.framing = None
+        conn.whole = whole
+        if not whole:
+            self.unframed[conn] = conn.deadline
+        self.enqueue_req(conn)
+
+    # --- after a thread has answered ----------------------------------------------------------
+
+    def _keepalive_after(self, conn, keepalive):
+        # A request handed over without its whole body (too large, or malformed) has bytes left
+        # on the socket that no one should wait for: close instead of draining in this thread.
+        if not conn.whole:
+            return False
+        return super()._keepalive_after(conn, keepalive)
+
+    def finish_request(self, conn, fs):
+        """Back on the event loop after a thread served a request (see ThreadWorker)."""
+        self._release(conn)
+        self.unframed.pop(conn, None)
+        try:
+            keepalive = bool(fs.result()) if not fs.cancelled() else False
+        except Exception:  # noqa: BLE001 -- gunicorn's handle() already logged it
+            keepalive = False
+        if not keepalive or not self.alive:
+            self._close(conn)
+            return
+        try:
+            # Pipelined bytes the parser read past this request: the next request has begun.
+            pending = conn.parser.unreader.take_buffered()
+            if pending:
+                self._start_reading(conn, pending)
+                return
+            conn.sock.setblocking(False)
+            conn.set_timeout()
+            self.keepalived_conns.append(conn)
+            self.poller.register(conn.sock, selectors.EVENT_READ,
+                                 partial(self.on_client_socket_readable, conn))
+        except (OSError, ValueError):
+            self._unregister(conn)
+            self._drop(conn)
+
+    # --- deadlines --------------------------------------------------------------------------------
+
+    def wait_for_and_dispatch_events(self, timeout):
+        # Wake up for the next deadline, not only once a second as the base loop does.
+        deadlines = [next(iter(waiting.values())) for waiting in (self.reading, self.lingering)
+                     if waiting]
+        deadlines.extend(self.unframed.values())
+        if deadlines:
+            timeout = min(timeout, max(min(deadlines) - time.monotonic(), 0.0))
+        super().wait_for_and_dispatch_events(timeout)
+
+    def murder_pending(self):
+        """Enforce the deadlines (the base loop calls this after every wait)."""
+        super().murder_pending()
+        now = time.monotonic()
+        while self.reading:
+            conn, deadline = next(iter(self.reading.items()))
+            if deadline > now:
+                break
+            self._time_out(conn)
+        for conn in [conn for conn, deadline in self.unframed.items() if deadline <= now]:
+            del self.unframed[conn]
+            try:  # the thread blocked on this socket reads EOF and lets go of it
+                conn.sock.shutdown(socket.SHUT_RD)
+            except OSError:
+                pass
+        while self.lingering:
+            conn, deadline = next(iter(self.lingering.items()))
+            if deadline > now:
+                break
+            self._unregister(conn)
+            self._drop(conn)
+
+    def _time_out(self, conn: BufferedConnection) -> None:
+        self.reading.pop(conn, None)
+        self.paused.pop(conn, None)
+        self._unregister(conn)
+        started = conn.framing.started
+        self._release(conn)
+        if started:
+            self._refuse(conn, "408 Request Timeout",
+                         f"the request did not arrive whole within {self.read_timeout:g} s; "
+                         "send it at once (the server's request_read_timeout)")
+        else:  # an idle connection: nothing to answer
+            self._drop(conn)
+
+    # --- stopping ---------------------------------------------------------------------------------
+
+    def _cap_keepalive(self, deadline):
+        """Called once when the worker stops: close what is idle now, so an idle server exits at
+        once; a request partly sent gets LINGER_SECONDS more to arrive (its 408 comes sooner)."""
+        now = time.monotonic()
+        super()._cap_keepalive(now)
+        for conn in list(self.reading):
+            if conn.framing.started:
+                conn.deadline = min(conn.deadline, now + LINGER_SECONDS)
+                self.reading[conn] = conn.deadline
+            else:
+                self._unregister(conn)
+                self._drop(conn)
+        for conn in list(self.lingering):
+            self.lingering[conn] = now
+
+    # --- small helpers ----------------------------------------------------------------------------
+
+    def _count(self, conn: BufferedConnection, size: int) -> None:
+        conn.buffered += size
+        self.buffered += size
+
+    def _release(self, conn: BufferedConnection) -> None:
+        """Return a request's bytes to the budget; resume large bodies that were waiting."""
+        self.buffered -= conn.buffered
+        conn.buffered = 0
+        while self.paused and self.buffered <= self.buffer_budget:
+            waiting = next(iter(self.paused))
+            del self.paused[waiting]
+            try:
+                self.poller.register(waiting.sock, selectors.EVENT_READ,
+                                     partial(self._on_readable, waiting))
+            except (OSError, ValueError):
+                self.reading.pop(waiting, None)
+                self._drop(waiting)
+
+    def _send(self, conn: BufferedConnection, data: bytes) -> None:
+        """Best effort and never blocking: a short answer fits the socket's buffer."""
+        try:
+            conn.sock.send(data)
+        except OSError:
+            pass
+
+    def _refuse(self, conn: BufferedConnection, status: str, message: str) -> None:
+        body = (message + "\n").encode()
+        self._send(conn, (
+            f"HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n"
+            "X-Content-Type-Options: nosniff\r\n\r\n").encode() + body)
+        self._release(conn)
+        self._close(conn)
+
+    def _close(self, conn: BufferedConnection) -> None:
+        """Close after the answer: send FIN, then drain what the client still sends for a moment
+        in this loop (a reset could destroy the answer before the client reads it)."""
+        try:
+            conn.sock.setblocking(False)
+            conn.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            self._drop(conn)
+            return
+        deadline = time.monotonic() + LINGER_SECONDS
+        if not self.alive:
+            deadline = time.monotonic()
+        self.lingering[conn] = deadline
+        try:
+            self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_lingering, conn))
+        except (OSError, ValueError, KeyError):
+            self.lingering.pop(conn, None)
+            self._drop(conn)
+
+    def _on_lingering(self, conn: BufferedConnection, sock) -> None:
+        try:
+            data = sock.recv(READ_SIZE)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        conn.drained += len(data)
+        if not data or conn.drained > SMALL_REQUEST_BYTES:
+            self._unregister(conn)
+            self._drop(conn)
+
+    def _unregister(self, conn: BufferedConnection) -> None:
+        try:
+            self.poller.unregister(conn.sock)
+        except (KeyError, ValueError, OSError):
+            pass
+
+    def _drop(self, conn: BufferedConnection) -> None:
+        """Forget the connection and close its socket (once)."""
+        if conn.closed:
+            return
+        conn.closed = True
+        self.reading.pop(conn, None)
+        self.paused.pop(conn, None)
+        self.unframed.pop(conn, None)
+        self.lingering.pop(conn, None)
+        self._release(conn)
+        self.nr_conns -= 1
+        conn.close()
+
+
+__all__ = ["BufferingThreadWorker", "BufferedConnection"]

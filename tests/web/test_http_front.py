@@ -1,0 +1,399 @@
+"""The HTTP front of a real ``evawkg serve`` on loopback: slow clients (slowloris) cannot hold
+the request threads, a request must arrive whole within ``request_read_timeout`` (408 past it),
+the framing cases a buffering front must get right (pipelining, keep-alive, ``Expect:
+100-continue``, chunked bodies, bodies too large), and a prompt stop after SIGTERM."""
+
+from __future__ import annotations
+
+import http.client
+import os
+import select
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+
+import pytest
+
+from ..support import free_port, wait_for
+from .conftest import FIXTURE_FILES
+
+SMALL_QUERY = "/sparql?query=" + urllib.parse.quote("SELECT * WHERE { ?s ?p ?o } LIMIT 3")
+#: The deadline of the ``short_deadline`` server, in seconds.
+READ_TIMEOUT = 2.0
+
+
+def start_server(*flags: str, environment: dict[str, str] | None = None,
+                 ) -> tuple[int, subprocess.Popen]:
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "evawkg.web.command", "--port", str(port), "--log-level", "warning",
+         *[arg for path in FIXTURE_FILES for arg in ("--data", path)], *flags],
+        env=dict(os.environ, **(environment or {})),
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(60):  # up to a minute, but fail at once if the server exits
+        if process.poll() is not None:
+            raise RuntimeError(f"evawkg serve {' '.join(flags)} exited with {process.returncode}")
+        try:
+            wait_for(f"http://127.0.0.1:{port}/healthz", seconds=1.0)
+            return port, process
+        except TimeoutError:
+            continue
+    stop_server(process)
+    raise TimeoutError("evawkg serve did not answer /healthz within a minute")
+
+
+def stop_server(process: subprocess.Popen) -> None:
+    process.terminate()
+    try:
+        process.wait(10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+@pytest.fixture(scope="module")
+def server():
+    """``evawkg serve`` as shipped (8 request threads, the default read deadline)."""
+    port, process = start_server()
+    yield port
+    stop_server(process)
+
+
+@pytest.fixture(scope="module")
+def short_deadline():
+    port, process = start_server("--request-read-timeout", str(READ_TIMEOUT))
+    yield port
+    stop_server(process)
+
+
+def timed_get(port: int, path: str) -> tuple[float, int, bytes]:
+    started = time.monotonic()
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    try:
+        connection.request("GET", path)
+        response = connection.getresponse()
+        body = response.read()
+    finally:
+        connection.close()
+    return time.monotonic() - started, response.status, body
+
+
+def trickle(port: int, payload: bytes, interval: float, until: float, outcome: list) -> None:
+    """Send ``payload`` a byte every ``interval`` s until ``until`` (monotonic) or until the
+    server answers; append ("answered", first line) or ("cut", error)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        try:
+            for position in range(len(payload)):
+                if time.monotonic() >= until:
+                    break
+                sock.sendall(payload[position:position + 1])
+                if select.select([sock], [], [], interval)[0]:
+                    break  # the server answered (or closed)
+            sock.settimeout(1.0)
+            answer = sock.recv(4096)
+            outcome.append(("answered", answer.split(b"\r\n", 1)[0]) if answer else ("cut", "eof"))
+        except OSError as error:
+            outcome.append(("cut", type(error).__name__))
+
+
+def read_answer(sock: socket.socket, seconds: float) -> bytes:
+    """Everything the server sends on ``sock`` until it closes or ``seconds`` pass."""
+    sock.settimeout(0.2)
+    received = b""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            chunk = sock.recv(65536)
+        except TimeoutError:
+            continue
+        except ConnectionResetError:
+            break
+        if not chunk:
+            break
+        received += chunk
+    return received
+
+
+# --- slowloris -------------------------------------------------------------------------------
+
+def test_slowloris_connections_do_not_delay_other_clients(server):
+    """16 connections each sending a header byte a second for ~8 s (twice the request threads)
+    used to hold every thread: a normal client's requests waited until the trickle stopped."""
+    stop_at = time.monotonic() + 8.0
+    payload = b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Padding: " + b"p" * 64
+    outcomes: list = []
+    slow = [threading.Thread(target=trickle, args=(server, payload, 1.0, stop_at, outcomes))
+            for _ in range(16)]
+    for thread in slow:
+        thread.start()
+    try:
+        time.sleep(1.5)  # every slow connection is open and has sent its first bytes
+        latencies = []
+        for _ in range(40):  # bounded in count, and in time by the trickle's end
+            if time.monotonic() > stop_at - 1.0:
+                break
+            for path in ("/healthz", SMALL_QUERY):
+                seconds, status, body = timed_get(server, path)
+                latencies.append((path, round(seconds, 3), status))
+                assert status == 200, (path, status, body[:200])
+            time.sleep(0.1)
+    finally:
+        for thread in slow:
+            thread.join(15)
+    assert len(latencies) >= 10, latencies
+    assert max(seconds for _, seconds, _ in latencies) < 1.0, latencies
+    assert len(outcomes) == 16  # the slow clients were still connected to the end
+
+
+# --- the read deadline -------------------------------------------------------------------------
+
+def test_slow_request_head_gets_408_at_the_read_deadline(short_deadline):
+    outcome: list = []
+    started = time.monotonic()
+    trickle(short_deadline, b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"s" * 100, 0.25,
+            started + READ_TIMEOUT + 3.0, outcome)
+    elapsed = time.monotonic() - started
+    assert outcome == [("answered", b"HTTP/1.1 408 Request Timeout")]
+    assert READ_TIMEOUT - 0.3 < elapsed < READ_TIMEOUT + 1.5
+
+
+def test_slow_body_upload_is_cut_at_the_read_deadline_while_others_are_served(short_deadline):
+    head = (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+            b"Content-Length: 1000\r\n\r\nASK {")
+    outcomes: list = []
+    started = time.monotonic()
+    uploads = [threading.Thread(target=trickle, args=(
+        short_deadline, head + b" " * 900, 0.05 if index else 0.2, started + READ_TIMEOUT + 3.0,
+        outcomes)) for index in range(12)]
+    for thread in uploads:
+        thread.start()
+    try:
+        time.sleep(0.5)
+        seconds, status, body = timed_get(short_deadline, SMALL_QUERY)
+        assert status == 200 and b'"bindings"' in body and seconds < 1.0
+    finally:
+        for thread in uploads:
+            thread.join(15)
+    assert outcomes == [("answered", b"HTTP/1.1 408 Request Timeout")] * 12
+    assert time.monotonic() - started < READ_TIMEOUT + 2.5
+
+
+def test_connection_that_sends_nothing_is_closed_at_the_read_deadline(short_deadline):
+    with socket.create_connection(("127.0.0.1", short_deadline), timeout=5) as sock:
+        started = time.monotonic()
+        assert read_answer(sock, READ_TIMEOUT + 3.0) == b""  # closed without an answer
+        assert READ_TIMEOUT - 0.3 < time.monotonic() - started < READ_TIMEOUT + 1.5
+
+
+def test_408_body_says_how_to_fix_it(short_deadline):
+    with socket.create_connection(("127.0.0.1", short_deadline), timeout=5) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")
+        answer = read_answer(sock, READ_TIMEOUT + 3.0)
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 ") and b"Connection: close" in head
+    assert b"X-Content-Type-Options: nosniff" in head
+    assert b"within 2 s" in body and b"request_read_timeout" in body
+
+
+# --- framing that a buffering front must get right ---------------------------------------------
+
+def test_pipelined_requests_and_a_split_third_are_all_answered(server):
+    first = b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+    post = (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+            b"Accept: application/sparql-results+json\r\nContent-Length: 16\r\n\r\nASK { ?s ?p ?o }")
+    last = b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", server), timeout=5) as sock:
+        sock.sendall(first + post + last[:20])
+        time.sleep(0.3)
+        sock.sendall(last[20:])
+        answer = read_answer(sock, 5.0)
+    assert answer.count(b"HTTP/1.1 200 OK") == 3
+    assert b'"boolean":true' in answer and answer.count(b'"status":"ok"') == 2
+
+
+def test_chunked_body_is_read_whole(server):
+    body = b"ASK { ?s ?p ?o }"
+    chunks = b"".join(b"%x\r\n%s\r\n" % (len(part), part) for part in (body[:5], body[5:]))
+    with socket.create_connection(("127.0.0.1", server), timeout=5) as sock:
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query"
+                     b"\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n" + chunks[:9])
+        time.sleep(0.3)
+        sock.sendall(chunks[9:] + b"0\r\nX-Trailer: t\r\n\r\n")
+        answer = read_answer(sock, 5.0)
+    assert answer.startswith(b"HTTP/1.1 200 OK") and b'"boolean":true' in answer
+
+
+def test_malformed_chunked_body_gets_400_not_a_server_fault(server):
+    """A chunk size that is not hex used to reach the application, which failed reading it
+    (500)."""
+    with socket.create_connection(("127.0.0.1", server), timeout=5) as sock:
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query"
+                     b"\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nASK\r\n")
+        answer = read_answer(sock, 5.0)
+    assert answer.startswith(b"HTTP/1.1 400 Bad Request") and b"chunked body" in answer
+
+
+def test_expect_100_continue_gets_one_interim_answer_then_the_result(server):
+    body = b"ASK { ?s ?p ?o }"
+    with socket.create_connection(("127.0.0.1", server), timeout=5) as sock:
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query"
+                     b"\r\nExpect: 100-continue\r\nConnection: close\r\n"
+                     b"Content-Length: %d\r\n\r\n" % len(body))
+        sock.settimeout(3)
+        interim = sock.recv(4096)
+        assert interim == b"HTTP/1.1 100 Continue\r\n\r\n"
+        sock.sendall(body)
+        answer = read_answer(sock, 5.0)
+    assert answer.startswith(b"HTTP/1.1 200 OK") and b"100 Continue" not in answer
+    assert b'"boolean":true' in answer
+
+
+def test_body_larger_than_any_route_accepts_is_refused_unread(server):
+    """16 MiB + 1 declared: 413 from the head alone, and the connection closes (the body is
+    never read, so no thread waits for it)."""
+    with socket.create_connection(("127.0.0.1", server), timeout=5) as sock:
+        sock.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query"
+                     b"\r\nContent-Length: %d\r\n\r\nASK" % (16 * 1024 * 1024 + 1))
+        started = time.monotonic()
+        answer = read_answer(sock, 5.0)
+    assert answer.startswith(b"HTTP/1.1 413 ")
+    assert time.monotonic() - started < 2.0  # closed by the server, not by our timeout
+
+
+def test_thread_reading_an_oversized_chunked_body_is_freed_at_the_deadline():
+    """A chunked body past the buffer's limit goes to the application unread; if the client
+    then stalls, the deadline shuts the socket's read side, so the one request thread is free
+    again and serves the next client."""
+    port, process = start_server("--threads", "1", "--request-read-timeout", str(READ_TIMEOUT),
+                                 environment={"EVAWKG_MAX_BODY_BYTES": "1000",
+                                              "EVAWKG_MAX_UPLOAD_BYTES": "1000"})
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as stalled:
+            stalled.sendall(b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                            b"application/sparql-query\r\nTransfer-Encoding: chunked\r\n\r\n"
+                            b"7d0\r\nASK { ?s ?p ?o }")  # 2000 bytes announced, 16 sent
+            started = time.monotonic()
+            time.sleep(0.3)
+            seconds, status, _ = timed_get(port, "/healthz")
+            assert status == 200 and seconds < READ_TIMEOUT + 1.5
+            answer = read_answer(stalled, 3.0)
+            assert time.monotonic() - started < READ_TIMEOUT + 2.0
+    finally:
+        stop_server(process)
+    assert not answer.startswith(b"HTTP/1.1 200")
+
+
+def test_oversized_head_gets_431(server):
+    with socket.create_connection(("127.0.0.1", server), timeout=5) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n"
+                     + b"".join(b"X-Filler-%d: %s\r\n" % (i, b"f" * 1000) for i in range(70)))
+        answer = read_answer(sock, 5.0)
+    assert answer.startswith(b"HTTP/1.1 431 ")
+
+
+def test_upload_of_several_megabytes_is_validated(server):
+    triples = "".join(f"<https://example.org/s{i}> <https://example.org/p> \"{i}\" .\n"
+                      for i in range(60_000)).encode()
+    assert len(triples) > 3_000_000
+    connection = http.client.HTTPConnection("127.0.0.1", server, timeout=60)
+    try:
+        connection.request("POST", "/validate", body=triples,
+                           headers={"Content-Type": "application/n-triples",
+                                    "Accept": "text/plain"})
+        response = connection.getresponse()
+        text = response.read().decode()
+    finally:
+        connection.close()
+    assert response.status == 200, text[:300]
+    assert "onforms" in text
+
+
+def test_large_bodies_past_the_buffer_budget_wait_while_small_requests_go_on():
+    """Budget 300 kB, bodies of 200 kB. A first body stalls at 190 kB; a second arrives whole
+    but is not read (the budget is spent) until the first one's deadline frees the budget, then
+    it is served; a small request meanwhile is answered at once."""
+    port, process = start_server("--request-buffer-bytes", "300000", "--request-read-timeout", "3",
+                                 environment={"EVAWKG_MAX_BODY_BYTES": "200000",
+                                              "EVAWKG_MAX_UPLOAD_BYTES": "200000"})
+    body = b"ASK { ?s ?p ?o }" + b" " * (200_000 - 16)
+    head = (b"POST /sparql HTTP/1.1\r\nHost: x\r\nContent-Type: application/sparql-query\r\n"
+            b"Accept: application/sparql-results+json\r\nConnection: close\r\n"
+            b"Content-Length: %d\r\n\r\n" % len(body))
+    try:
+        stalled = socket.create_connection(("127.0.0.1", port), timeout=5)
+        stalled.sendall(head + body[:190_000])
+        time.sleep(1.0)
+        waiting = socket.create_connection(("127.0.0.1", port), timeout=5)
+        with stalled, waiting:
+            waiting.sendall(head + body)
+            sent = time.monotonic()
+            seconds, status, _ = timed_get(port, "/healthz")
+            assert status == 200 and seconds < 1.0
+            served = read_answer(waiting, 6.0)
+            waited = time.monotonic() - sent
+            timed_out = read_answer(stalled, 2.0)
+    finally:
+        stop_server(process)
+    assert served.startswith(b"HTTP/1.1 200 OK") and b'"boolean":true' in served
+    assert 1.2 < waited < 4.0, waited  # served once the stalled body's 408 freed the budget
+    assert timed_out.startswith(b"HTTP/1.1 408 ")
+
+
+# --- stopping ----------------------------------------------------------------------------------
+
+def descendants(pid: int) -> set[int]:
+    """Every process below ``pid`` (from /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stream:
+                    parent = int(stream.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(parent, []).append(int(entry))
+    found: set[int] = set()
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stream:
+            return stream.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_idle_server_exits_within_a_second_of_sigterm_and_leaves_no_process():
+    """An idle server with a kept-alive connection open (a browser tab) used to take 2-3 s."""
+    port, process = start_server()
+    try:
+        keep_alive = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        keep_alive.request("GET", SMALL_QUERY)  # the query processes are up and have worked
+        assert keep_alive.getresponse().read()
+        processes = descendants(process.pid)
+        assert len(processes) >= 3  # worker, loader, query processes
+        started = time.monotonic()
+        process.send_signal(signal.SIGTERM)
+        process.wait(10)
+        elapsed = time.monotonic() - started
+        keep_alive.close()
+    finally:
+        if process.poll() is None:
+            stop_server(process)
+    assert process.returncode == 0
+    assert elapsed < 1.0, f"took {elapsed:.2f} s to stop"
+    deadline = time.monotonic() + 1.0
+    while any(alive(pid) for pid in processes) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not [pid for pid in processes if alive(pid)]
