@@ -220,16 +220,20 @@ def _indent(text: str) -> str:
 @click.option("--inference", default="none", show_default=True,
               type=click.Choice(["none", "rdfs", "owlrl", "both"]),
               help="Inference pySHACL applies to the data before validating.")
+@click.option("--with-graph", "with_graph", is_flag=True,
+              help="Validate FILES as if added to the bundled graph (their references to existing "
+                   "resources resolve) and report only results about what FILES describe.")
 @click.pass_obj
 def validate(bundle: Bundle, files: tuple[Path, ...], input_format: str | None,
              output_format: str, shapes_file: Path | None, shape_names: tuple[str, ...],
-             inference: str) -> None:
+             inference: str, with_graph: bool) -> None:
     """Validate FILES (or - for stdin; default: the bundled data) against the SHACL shapes.
 
     Files are read as the HTTP service reads uploads (evawkg.shacl.uploads): nothing is fetched and
     no XML entity is expanded. Writes the report to stdout; exits 0 if the data conforms
     (warnings allowed), 1 if not, 2 if an input cannot be read or parsed (one line on stderr:
-    file:line:column).
+    file:line:column). With --with-graph, a new record is checked together with the bundle
+    (the bundle's own results are not repeated).
     """
     from .graph import store as stores
     from .shacl import validation
@@ -238,7 +242,14 @@ def validate(bundle: Bundle, files: tuple[Path, ...], input_format: str | None,
     shape_iris = tuple(name.strip() for value in shape_names for name in value.split(",")
                        if name.strip()) or None
     shapes = stores.to_rdflib(_load_inputs([shapes_file], None)) if shapes_file else None
-    if files:
+    if with_graph and not files:
+        raise click.UsageError("--with-graph checks FILES against the bundle; name the file(s)")
+    if with_graph:
+        from .shacl.with_graph import validate_with_graph
+
+        report = validate_with_graph(_uploads(files, input_format), bundle, shapes,
+                                     inference=inference, shape_iris=shape_iris)
+    elif files:
         report = validation.validate_uploads(_uploads(files, input_format), shapes,
                                              inference=inference, shape_iris=shape_iris)
     else:
@@ -274,6 +285,35 @@ def _load_inputs(paths: Iterable[Path], input_format: str | None) -> pyoxigraph.
     if any(str(path) == stores.STDIN for path in paths) and input_format is None:
         input_format = "turtle"
     return stores.load_files(paths, input_format=input_format)
+
+
+# --------------------------------------------------------------------------- new-record
+
+
+@main.command("new-record")
+@click.argument("agency")
+@click.option("--output", "-o", type=click.Path(path_type=Path, dir_okay=False),
+              help="Write the template to this file (it must not exist yet) instead of stdout.")
+def new_record_command(agency: str, output: Path | None) -> None:
+    """Write the template of a new Inventory record for AGENCY (its slug: who, unhcr, un-women).
+
+    docs/adding-a-record.md says how to fill it in; then check it with
+    `evawkg validate FILE --with-graph`. Exits 2 for a bad slug or an existing output file.
+    """
+    from .graph.record_template import new_record
+
+    text = new_record(agency)
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        with output.open("x", encoding="utf-8") as stream:
+            stream.write(text)
+    except FileExistsError:
+        raise ClientError(f"{output} exists already; name a new file or delete it first") from None
+    except OSError as error:
+        raise ClientError(f"{output}: cannot write: {error.strerror or error}") from None
+    click.echo(str(output))
 
 
 # --------------------------------------------------------------------------- query

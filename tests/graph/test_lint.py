@@ -52,3 +52,18 @@ def test_lint_ontology_without_header_is_reported():
     problems = lint_ontology(Graph(), Graph())
     assert problems == [Problem(None, problems[0].message)]
     assert "owl:Ontology" in problems[0].message
+
+
+def test_every_ontology_term_has_an_example_or_mention_in_the_modelling_guide(bundle: Bundle):
+    """docs/modelling.md names every term, most with an example (issue 16: each new term is
+    documented where curators and analysts read)."""
+    import re
+
+    from rdflib.namespace import OWL, RDF
+
+    ontology, _ = bundled(bundle)
+    guide = (bundle.root / "docs" / "modelling.md").read_text(encoding="utf-8")
+    terms = {str(s)[len(str(EVAW)):] for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty)
+             for s in ontology.subjects(RDF.type, kind) if str(s).startswith(str(EVAW))}
+    missing = sorted(t for t in terms if not re.search(r"evaw:" + re.escape(t) + r"(?![A-Za-z0-9_])", guide))
+    assert missing == []

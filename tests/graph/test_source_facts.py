@@ -493,3 +493,78 @@ def test_resources_from_the_record_cite_it(data: Graph) -> None:
                  "activity/unodc-rosaf-2011-law-enforcement-workshop", "publication/toolkit-on-gender",
                  "mandate/unodc-policy-framework-vaw", "period/2013-03_2014-02"):
         assert iri(path) in cited, path
+
+
+# ---- The field vocabulary (issue 16) ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(("narrower", "broader"), [
+    ("topic/female-genital-mutilation", "topic/harmful-practices"),
+    ("topic/child-marriage", "topic/harmful-practices"),
+    ("topic/harmful-practices", "topic/violence-against-women-and-girls"),
+    ("topic/intimate-partner-violence", "topic/violence-against-women-and-girls"),
+    ("topic/sexual-violence", "topic/violence-against-women-and-girls"),
+    ("topic/online-violence", "topic/violence-against-women-and-girls"),
+    ("topic/comprehensive-sexuality-education", "topic/sexual-and-reproductive-health"),
+    ("activity-type/legislative-support", "activity-type/technical-assistance"),
+    ("activity-type/webinar", "activity-type/outreach"),
+    ("target-group/ministries-of-health", "target-group/governments"),
+    ("quantity-kind/survivors-served", "quantity-kind/people-reached"),
+    ("indicator/sdg-5-3-2", "indicator/sdg-5-3"),
+])
+def test_field_vocabulary_is_hierarchical(graph: Graph, narrower: str, broader: str) -> None:
+    assert (iri(narrower), SKOS.broader, iri(broader)) in graph
+
+
+def test_field_vocabulary_covers_the_forms_of_violence_and_the_work_reported(graph: Graph) -> None:
+    for path in ("topic/trafficking-in-persons", "topic/gender-related-killing-of-women-and-girls",
+                 "activity-type/coordination", "activity-type/guidance-development",
+                 "activity-type/monitoring", "activity-type/evaluation", "activity-type/research",
+                 "activity-type/advocacy", "activity-type/service-provision",
+                 "target-group/men-and-boys", "target-group/persons-with-disabilities",
+                 "target-group/refugees", "target-group/health-workers",
+                 "quantity-kind/people-reached", "quantity-kind/countries", "quantity-kind/attendees",
+                 "publication-type/guidance", "publication-type/methodology", "publication-type/tool",
+                 "publication-type/report", "activity-level/global", "activity-level/community"):
+        assert (iri(path), RDF.type, SKOS.Concept) in graph, path
+    assert Literal("femicide", lang="en") in set(graph.objects(iri("topic/gender-related-killing-of-women-and-girls"), SKOS.altLabel))
+
+
+def test_every_concept_with_a_definition_cites_its_source_and_new_schemes_are_fully_defined(data: Graph) -> None:
+    new_schemes = [iri(f"scheme/{s}") for s in ("publication-types", "activity-levels", "measure-types", "indicators")]
+    for concept in data.subjects(RDF.type, SKOS.Concept):
+        in_new = any((concept, SKOS.inScheme, s) in data for s in new_schemes)
+        if in_new or (concept, SKOS.definition, None) in data:
+            assert (concept, SKOS.definition, None) in data, concept
+            assert all(isinstance(s, URIRef) for s in data.objects(concept, DCTERMS.source)), concept
+            assert (concept, DCTERMS.source, None) in data, concept
+    defined = {c for c in data.subjects(SKOS.definition, None)}
+    assert len(defined) > 100
+
+
+def test_sdg_codes_are_notations_and_only_targets_match_the_sdg_kos(graph: Graph) -> None:
+    found = dict(rows(graph, """SELECT ?code ?match WHERE {
+        ?c a evaw:Indicator ; skos:notation ?code . OPTIONAL { ?c skos:exactMatch ?match } }"""))
+    assert set(map(str, found)) == {"5.2", "5.2.1", "5.2.2", "5.3", "5.3.1", "5.3.2"}
+    assert {str(k): v for k, v in found.items() if v is not None} == {
+        "5.2": URIRef("http://metadata.un.org/sdg/5.2"), "5.3": URIRef("http://metadata.un.org/sdg/5.3")}
+    framework = URIRef("https://undocs.org/en/A/RES/71/313")
+    assert (iri("indicator/sdg-5-2-1"), DCTERMS.source, framework) in graph
+
+
+def test_no_unverified_external_match_on_the_field_vocabulary(data: Graph) -> None:
+    for concept in data.subjects(SKOS.definition, None):
+        for match in (*data.objects(concept, SKOS.exactMatch), *data.objects(concept, SKOS.closeMatch)):
+            assert str(match).startswith("http://metadata.un.org/sdg/"), (concept, match)
+
+
+def test_inventory_measure_types_are_the_verified_facets(graph: Graph) -> None:
+    notations = {str(n) for n in values(graph, "SELECT ?n WHERE { ?c a evaw:MeasureType ; skos:notation ?n }")}
+    assert notations == {"measures:66", "measures:68", "measures:69"}
+
+
+def test_org_class_tree_is_restated_so_every_organisation_is_an_organisation(ontology: Graph) -> None:
+    org = Namespace(PREFIXES["org"])
+    for cls in (org.FormalOrganization, org.OrganizationalUnit, org.OrganizationalCollaboration):
+        assert (cls, RDFS.subClassOf, org.Organization) in ontology
+    assert (None, OWL.hasKey, None) not in ontology

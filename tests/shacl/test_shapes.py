@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from pyshacl.entrypoints import meta_validate
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 from evawkg.graph.bundle import Bundle
@@ -129,3 +129,42 @@ def test_every_constraint_has_a_failing_fixture(shapes: Graph):
             if (shape, parameter, None) in shapes and (name, component) not in covered:
                 missing.append(f"{name} {component}")
     assert not missing, "constraints without a failing fixture: " + ", ".join(sorted(missing))
+
+
+# --- resolution symbols: one accepted form per body, malformed ones still rejected ------------
+
+RESOLUTION = URIRef("https://evawkg.example.org/id/instrument/a-res-48-104")
+
+
+def _symbol_results(base_graph: Graph, shapes: Graph, ontology: Graph, symbol: str) -> set[str]:
+    """The shapes reporting on the base resolution once its symbol is ``symbol``."""
+    data = Graph()
+    for triple in base_graph:
+        data.add(triple)
+    symbol_property = URIRef("https://evawkg.example.org/ontology#symbol")
+    data.remove((RESOLUTION, symbol_property, None))
+    data.add((RESOLUTION, symbol_property, Literal(symbol)))
+    report = validate(data, shapes, ontology)
+    return {str(r.shape).removeprefix(str(SHAPES)) for r in report.results if r.focus == RESOLUTION}
+
+
+@pytest.mark.parametrize("symbol", [
+    "A/RES/48/104", "A/RES/S-23/3", "E/RES/2005/20", "S/RES/1325(2000)", "S/RES/1820 (2008)",
+    "A/HRC/RES/32/19", "E/CN.15/2009/20", "WHA49.25", "WHA67.15", "EB138.R1", "AFR/RC54/R6",
+    "EUR/RC55/10", "EUR/RC55/R9", "EM/RC57/R.3", "SEA/RC66/R2", "WPR/RC68.R3", "CD54.R12",
+])
+def test_resolution_symbol_of_any_body_is_accepted(symbol, base_graph, shapes, ontology):
+    assert _symbol_results(base_graph, shapes, ontology, symbol) == set()
+
+
+@pytest.mark.parametrize("symbol", ["663 C (XXIV)", "A/RES/217 (III)"])
+def test_historic_resolution_symbol_is_accepted_and_reported_for_information(symbol, base_graph, shapes, ontology):
+    assert _symbol_results(base_graph, shapes, ontology, symbol) == {"Resolution-symbol-modern"}
+
+
+@pytest.mark.parametrize("symbol", [
+    "A/Res/68/191", "WHA 69.5", "wha49.25", "AFR/RC54 /R6", "S/RES/1325", "A/RES/48/104/", "E/RES/05/20",
+    "AFR-RC54-R6", "resolution 18/1", "E/CN.15/RES/18/1",
+])
+def test_malformed_resolution_symbol_is_a_violation(symbol, base_graph, shapes, ontology):
+    assert "Resolution-symbol" in _symbol_results(base_graph, shapes, ontology, symbol)

@@ -360,12 +360,20 @@ def test_activities_per_region_within_africa_counting_every_activity(answer):
 
 def test_activities_in_period_overlap(answer):
     rows = answer("activities-in-period")
-    assert {row["period"] for row in rows} == {"Oct 2009 - Feb 2010", "Mar 2010 - Sept 2010"}
+    assert {row.get("period") for row in rows} == {"Oct 2009 - Feb 2010", "Mar 2010 - Sept 2010", None}
     launch = next(r for r in rows if r["activity"] == iri("activity/unodc-2010-06-launch-needs-assessment-toolkit"))
     assert launch["when"] == "June 2010"
+    assert set(launch["matchedBy"].split(" and ")) == {"activity dates", "reporting period"}
+    # The earlier workshop is dated by its text only ("like in November 2010"): found by its own dates.
+    earlier = next(r for r in rows if r["activity"] == iri("activity/southern-africa-law-enforcement-workshop-2010-11"))
+    assert (earlier["begin"], earlier["end"], earlier["matchedBy"]) == ("2010-11", "2010-11", "activity dates")
+    assert "period" not in earlier
     assert {row["period"] for row in answer("activities-in-period", **{"from": "2008-01", "to": "2008-01"})} == {
         "Jul 2007 - Jan 2008"}
     assert answer("activities-in-period", **{"from": "2015-01", "to": "2016-12"}) == []
+    # A year-precision period (the Spotlight Initiative's first phase, 2017-2023) matches by year.
+    assert [r["activity"] for r in answer("activities-in-period", **{"from": "2019-05", "to": "2019-05"})] == [
+        iri("activity/spotlight-initiative-phase-1")]
 
 
 def test_people_trained_138_law_enforcement_officers_in_six_countries(answer):
@@ -480,3 +488,196 @@ def test_curation_gaps_lists_what_curators_should_add(answer):
 def test_curation_gaps_language_must_be_a_un_language(named):
     with pytest.raises(ParameterError, match="'language' must be one of ar, en, es, fr, ru, zh"):
         named["curation-gaps"].bind({"language": "de"})
+
+
+# --- a record in the newer layout: no reporting period, no Item ID, places at regions or none ---
+
+NEWER_LAYOUT = Path(__file__).parents[1] / "fixtures" / "records" / "unfpa-newer-layout.ttl"
+
+
+@pytest.fixture(scope="module")
+def newer_store(bundle):
+    """The bundle with the newer-layout UNFPA record added in its own graph, closure recomputed."""
+    from evawkg.graph.formats import format_for_path
+    from evawkg.graph.inference import infer
+    from evawkg.graph.store import load_bundle, load_path
+
+    store = load_bundle(bundle, infer=False)
+    load_path(store, NEWER_LAYOUT, format_for_path(NEWER_LAYOUT),
+              graph="https://evawkg.example.org/graph/test-unfpa-newer-layout")
+    infer(store)
+    return store
+
+
+@pytest.fixture(scope="module")
+def newer(named, newer_store):
+    def answer(name: str, **values: str) -> list[dict[str, str]]:
+        return [{variable.value: solution[variable].value for variable in solutions.variables
+                 if solution[variable] is not None}
+                for solutions in [named[name].run(newer_store, values)] for solution in solutions]
+    return answer
+
+
+UNFPA = {"agency": "id:organization/unfpa"}
+
+
+def test_newer_layout_record_validates_without_violations(bundle):
+    from evawkg.graph.store import load_bundle, to_rdflib
+    from evawkg.shacl.validation import validate
+
+    data = to_rdflib(load_bundle(bundle, infer=False))
+    data.parse(NEWER_LAYOUT)
+    report = validate(data)
+    assert report.conforms, [(str(r.focus), r.message) for r in report.violations]
+    warned = {(str(r.focus).rsplit("/", 1)[1], r.path_text) for r in report.results if r.severity_name == "Warning"}
+    assert ("unfpa", "evaw:itemId") in warned and ("unfpa-cse-webinar", "evaw:reportingPeriod") in warned
+
+
+def test_agency_activities_newer_layout_uses_the_texts_dates_and_lists_undated_last(newer):
+    rows = newer("agency-activities", **UNFPA)
+    order = [row["activity"].rsplit("/", 1)[1] for row in rows]
+    assert order[:4] == ["unfpa-unicef-joint-programme-fgm", "unfpa-unicef-fgm-legislation-2015",
+                         "unfpa-unicef-global-programme-child-marriage", "unfpa-cse-guidance-pacific"]
+    assert set(order[5:]) == {"unfpa-gbv-area-of-responsibility", "unfpa-humanitarian-gbv-services"}
+    by = {row["activity"].rsplit("/", 1)[1]: row for row in rows}
+    assert (by["unfpa-unicef-joint-programme-fgm"]["begin"], by["unfpa-unicef-joint-programme-fgm"].get("end")) == ("2008", None)
+    assert (by["unfpa-cse-webinar"]["begin"], by["unfpa-cse-webinar"]["end"]) == ("2021-06", "2021-06")
+    assert "begin" not in by["unfpa-gbv-area-of-responsibility"]
+    assert by["unfpa-cse-webinar"]["partners"] == "Joint Learning Initiative on Faith and Local Communities"
+    assert by["unfpa-unicef-global-programme-child-marriage"]["places"].split(", ") == ["Africa", "South Asia", "the Middle East"] or \
+        set(by["unfpa-unicef-global-programme-child-marriage"]["places"].split(", ")) == {"Africa", "South Asia", "the Middle East"}
+
+
+def test_agency_activities_newer_layout_range_keeps_open_ended_and_can_drop_undated(newer):
+    rows = newer("agency-activities", **UNFPA, **{"from": "2021-01", "to": "2021-12", "undated": "omit"})
+    assert {row["activity"].rsplit("/", 1)[1] for row in rows} == {
+        "unfpa-unicef-joint-programme-fgm", "unfpa-unicef-global-programme-child-marriage", "unfpa-cse-webinar"}
+    # A joint programme is the activity of each of its leads.
+    unicef = {row["activity"].rsplit("/", 1)[1] for row in newer("agency-activities", agency="id:organization/unicef")}
+    assert unicef == {"unfpa-unicef-joint-programme-fgm", "unfpa-unicef-global-programme-child-marriage",
+                      "unfpa-unicef-fgm-legislation-2015"}
+
+
+def test_activities_in_period_newer_layout_matches_activity_dates(newer):
+    rows = newer("activities-in-period", **{"from": "2015-01", "to": "2016-12"})
+    found = {row["activity"].rsplit("/", 1)[1]: row for row in rows}
+    assert set(found) == {"unfpa-unicef-joint-programme-fgm", "unfpa-unicef-fgm-legislation-2015",
+                          "unfpa-unicef-global-programme-child-marriage"}
+    assert all(row["matchedBy"] == "activity dates" and "period" not in row for row in rows)
+    assert found["unfpa-unicef-joint-programme-fgm"]["when"] == "since 2008"
+
+
+def test_policy_framework_newer_layout_takes_the_year_from_dcterms_date(newer):
+    [row] = newer("policy-framework", **UNFPA)
+    assert (row["instrument"], row["date"], row["jurisdiction"]) == (
+        iri("instrument/icpd-programme-of-action"), "1994", "World")
+    assert "body" not in row and "bodyLabel" not in row
+
+
+def test_agency_mandate_newer_layout(newer):
+    rows = newer("agency-mandate", **UNFPA)
+    assert rows[0]["statement"].startswith("UNFPA presents itself")
+    assert {(row["via"], row["instrument"], row["date"]) for row in rows if "instrument" in row} == {
+        ("policy framework", iri("instrument/icpd-programme-of-action"), "1994")}
+
+
+def test_people_trained_keeps_activities_without_a_place_for_the_world_only(newer):
+    [reached] = newer("people-trained", kind="id:quantity-kind/people-reached")
+    assert (reached["count"], reached["activity"]) == ("1200000", iri("activity/unfpa-humanitarian-gbv-services"))
+    assert "countries" not in reached or reached["countries"] == ""
+    [attendees] = newer("people-trained", kind="id:quantity-kind/attendees")
+    assert (attendees["count"], attendees["qualifier"]) == ("300", "nearly")
+    assert newer("people-trained", kind="id:quantity-kind/attendees", place="id:region/africa") == []
+    # The bundle's own answers are unchanged.
+    [trained] = newer("people-trained")
+    assert trained["count"] == "138"
+
+
+def test_activities_per_region_counts_activities_placed_at_a_region(newer):
+    rows = {row["regionLabel"]: row for row in newer("activities-per-region")}
+    # UNODC's three measures in Africa, the child-marriage programme placed at Africa itself, and
+    # the FGM joint programme through its 2015 sub-activity in Nigeria and the Gambia.
+    assert rows["Africa"]["activities"] == "5"
+    assert rows["World"]["activities"] == "8"
+    assert set(rows["Western Africa"]["countries"].split()) == {"NG", "GM"}
+    # Placed at the region, not in one of its countries: no country is added.
+    assert "NG" in rows["Africa"]["countries"].split() and "" not in rows["Africa"]["countries"].split(" ")
+
+
+def test_activities_per_region_and_curation_gaps_read_the_closure(named):
+    for name in ("activities-per-region", "curation-gaps", "activities-in-place", "people-trained"):
+        text = named[name].text
+        assert "rdfs:subClassOf*" not in text and "locatedIn*" not in text and "locatedIn+" not in text, name
+
+
+def test_activities_in_place_at_a_grouping_and_through_its_members(newer, newer_store, named):
+    pacific = {row["activity"].rsplit("/", 1)[1] for row in newer("activities-in-place", place="id:place/the-pacific")}
+    assert pacific == {"unfpa-cse-guidance-pacific", "spotlight-pacific-programme"}
+    middle_east = newer("activities-in-place", place="id:place/middle-east")
+    assert [row["activity"].rsplit("/", 1)[1] for row in middle_east] == ["unfpa-unicef-global-programme-child-marriage"]
+    # Once a member is known, activities in that country are in the grouping too (a test-only
+    # triple: the fixture's source names no member).
+    member = pyoxigraph.Quad(pyoxigraph.NamedNode(iri("place/middle-east")),
+                             pyoxigraph.NamedNode(PREFIXES["evaw"] + "hasMemberPlace"),
+                             pyoxigraph.NamedNode(iri("country/JO")),
+                             pyoxigraph.NamedNode("https://evawkg.example.org/graph/test-member"))
+    newer_store.add(member)
+    try:
+        rows = newer("activities-in-place", place="id:place/middle-east")
+        assert iri("activity/unodc-juvenile-justice-projects-2007") in {row["activity"] for row in rows}
+        assert next(r for r in rows if r["activity"] == iri("activity/unodc-juvenile-justice-projects-2007"))["countries"] == "JO"
+    finally:
+        newer_store.remove(member)
+
+
+def test_curation_gaps_reaches_every_organisation(bundle, newer):
+    from rdflib import Graph, URIRef
+
+    organisations = set()
+    for source in bundle.data_sources():
+        graph = Graph().parse(source.path)
+        organisations |= {str(s) for s in graph.subjects() if isinstance(s, URIRef)
+                          and str(s).startswith(iri("organization/")) and "#" not in str(s)}
+    assert len(organisations) >= 26
+    reached = {row["resource"] for row in newer("curation-gaps", language="ar")}
+    assert organisations <= reached
+    assert {iri("organization/unfpa"), iri("organization/gbv-area-of-responsibility")} <= reached
+
+
+def test_agency_partners_publications_and_keywords_newer_layout(newer):
+    partners = {(row["partnerLabel"], row["role"], row.get("period")) for row in newer("agency-partners", **UNFPA)}
+    assert ("Joint Learning Initiative on Faith and Local Communities", "co-organiser", "June 2021") in partners
+    assert ("United Nations Children's Fund", "co-lead", "since 2008") in partners
+    [publication] = newer("agency-publications", **UNFPA)
+    assert (publication["kinds"], publication["issued"], publication["period"]) == ("guidance", "2020", "December 2020")
+    [webinar] = newer("keyword-search", keyword="webinar")
+    assert (webinar["activity"], webinar["period"]) == (iri("activity/unfpa-cse-webinar"), "June 2021")
+
+
+def test_instrument_activities_finds_support_to_a_national_law(newer):
+    [row] = newer("instrument-activities", instrument="id:instrument/ng-vapp-act-2015")
+    assert (row["activity"], row["how"], row["period"]) == (
+        iri("activity/unfpa-unicef-fgm-legislation-2015"), "contributed to adoption", "2015")
+
+
+def test_topic_activities_answers_who_works_on_child_marriage_where_with_whom(newer):
+    [row] = newer("topic-activities", topic="id:topic/child-marriage", place="id:region/africa")
+    assert row["activity"] == iri("activity/unfpa-unicef-global-programme-child-marriage")
+    assert set(row["leads"].split(", ")) == {"UNFPA", "UNICEF"}
+    # Harmful practices takes in FGM; Western Africa takes in Nigeria and the Gambia.
+    [fgm] = newer("topic-activities", topic="id:topic/harmful-practices", place="id:region/western-africa")
+    assert fgm["activity"] == iri("activity/unfpa-unicef-fgm-legislation-2015")
+    assert fgm["topics"] == "female genital mutilation"
+    # The world takes in the activity at a grouping (the Pacific) and the webinar placed nowhere.
+    cse = newer("topic-activities", topic="id:topic/comprehensive-sexuality-education")
+    assert {row["activity"].rsplit("/", 1)[1] for row in cse} == {"unfpa-cse-guidance-pacific", "unfpa-cse-webinar"}
+    webinar = next(row for row in cse if row["activity"].endswith("unfpa-cse-webinar"))
+    assert webinar["partners"] == "Joint Learning Initiative on Faith and Local Communities (co-organiser)"
+    assert [r["activity"] for r in newer("topic-activities", topic="id:topic/comprehensive-sexuality-education",
+                                         place="id:place/the-pacific")] == [iri("activity/unfpa-cse-guidance-pacific")]
+
+
+def test_unchanged_queries_still_answer_with_the_newer_record_loaded(newer):
+    assert {row["currency"] for row in newer("initiative-funding")} == {"USD", "EUR"}
+    assert newer("instrument-relations", relation="supplements")
+    assert newer("civil-society-funds")
