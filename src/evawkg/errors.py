@@ -160,3 +160,9 @@ class ServiceFailed(EvawError):
 
     status = 502
     code = "service-failed"
+
+
+class QueryTooDeep(QuerySyntaxError):
+    """A query nested deeper than the server reads: refused before any parser recurses into it."""
+
+    code = "query-too-deep"
