@@ -105,7 +105,9 @@ def execute(store: ox.Store, job: QueryJob) -> Answer:
         raise syntax_error(error) from None
     except (OSError, RuntimeError, ValueError) as error:
         if prepared.services:
-            raise ServiceFailed(f"a SERVICE endpoint failed: {_said(error)}") from None
+            endpoints = ", ".join(f"<{endpoint}>" for endpoint in prepared.services)
+            raise ServiceFailed(f"the SERVICE endpoint {endpoints} failed: {_said(error)}; "
+                                "try again later, or ask without SERVICE") from None
         raise EvawError(f"the query engine failed: {_said(error)}") from None
 
 

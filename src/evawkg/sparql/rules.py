@@ -34,7 +34,8 @@ from __future__ import annotations
 
 import re
 import sys
-from itertools import accumulate
+from itertools import accumulate, islice
+from operator import sub
 
 import pyoxigraph as ox
 
@@ -69,7 +70,13 @@ def nesting_depth(text: str) -> int:
     at :data:`MAX_NESTING`), and closing brackets there may understate it; the parsers' own
     limits (a RecursionError, or a crash of one killable query process) remain behind it."""
     brackets = _NOT_BRACKET.sub("", text)
-    return max(accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0)
+    if not brackets:
+        return 0
+    # The depth never goes below zero (a stray closer does not hide the openers after it):
+    # depth_i = sum_i - min(0, sum_1..sum_i), computed by C loops, not a Python one.
+    sums = list(accumulate(map(_BRACKET_STEP.__getitem__, brackets)))
+    floors = islice(accumulate(sums, min, initial=0), 1, None)
+    return max(map(sub, sums, floors))
 
 
 def check_nesting(text: str, limit: int = MAX_NESTING) -> None:
@@ -230,12 +237,17 @@ def _service_endpoints(query, tree) -> list[str]:
             continue
         term = node.get("term")
         if isinstance(term, URIRef):
-            found.append(str(term))
+            # An IRI holds no backslash: any here is rdflib keeping a prefixed name's escape
+            # (e:a\.b); pyoxigraph drops it, so drop it too before comparing.
+            found.append(_PN_LOCAL_ESCAPE.sub(r"\1", str(term)))
         else:
             shown = f"?{term}" if isinstance(term, Variable) else repr(term)
             raise ServiceRefused(f"SERVICE {shown} is refused: a SERVICE endpoint must be an "
                                  "IRI on the operator's allow-list (a variable cannot be checked)")
     return found
+
+
+_PN_LOCAL_ESCAPE = re.compile(r"\\(.)")
 
 
 def _walk(root):
