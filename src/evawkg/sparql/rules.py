@@ -38,6 +38,12 @@ from itertools import accumulate, islice
 from operator import sub
 
 import pyoxigraph as ox
+# Imported with this module, so the query loader holds rdflib's SPARQL grammar before it forks:
+# a fresh query process (one replaces each killed one) does not build it again (~70 ms).
+from pyparsing import ParseResults
+from rdflib.plugins.sparql.algebra import translateQuery
+from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.term import URIRef, Variable
 
 from ..errors import ClientError, QuerySyntaxError, QueryTooDeep, ReadOnly, ServiceRefused
 from .service import PreparedQuery
@@ -197,16 +203,11 @@ _UPDATE_NAMES = {"InsertData": "INSERT", "DeleteData": "DELETE", "DeleteWhere": 
 def _parse_query(text: str, base_iri: str | None, prefixes: dict[str, str] | None):
     """rdflib's translated query and its parse tree (prefixed names and relative IRIs resolved
     in place by the translation)."""
-    from rdflib.plugins.sparql.algebra import translateQuery
-    from rdflib.plugins.sparql.parser import parseQuery
-
     tree = parseQuery(text)
     return translateQuery(tree, base=base_iri, initNs=dict(prefixes or {})), tree
 
 
 def _parse_update(text: str):
-    from rdflib.plugins.sparql.parser import parseUpdate
-
     return parseUpdate(text)
 
 
@@ -229,8 +230,6 @@ def _reason(error: Exception) -> str:
 def _service_endpoints(query, tree) -> list[str]:
     """Every SERVICE endpoint of ``query`` (rdflib's translated query): its algebra, and the
     resolved parse tree it was built from, so that no translation step can hide one."""
-    from rdflib.term import URIRef, Variable
-
     found: list[str] = []
     for node in _walk((query.algebra, tree)):
         if getattr(node, "name", None) != "ServiceGraphPattern":
@@ -253,8 +252,6 @@ _PN_LOCAL_ESCAPE = re.compile(r"\\(.)")
 def _walk(root):
     """Every node under ``root`` (dicts, lists, rdflib's CompValues and ParseResults), without
     recursion: the trees of deep queries are deep."""
-    from pyparsing import ParseResults
-
     stack, seen = [root], set()
     while stack:
         node = stack.pop()

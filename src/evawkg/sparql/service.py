@@ -142,6 +142,14 @@ class QueryRequest:
     named_graphs: tuple[str, ...] | None = None  # protocol's named-graph-uri, if any
     substitutions: tuple = ()  # (variable name, pyoxigraph term) pairs of a named query
 
+    def __post_init__(self) -> None:
+        # Callers written for the earlier shape, QueryRequest(prepared_query, answer_format, …),
+        # keep working: the text of the prepared query, the one format for its kind.
+        if isinstance(self.text, PreparedQuery):
+            object.__setattr__(self, "text", self.text.text)
+        if isinstance(self.formats, AnswerFormat):
+            object.__setattr__(self, "formats", AnswerFormats.only(self.formats))
+
 
 @dataclass(frozen=True)
 class Answer:

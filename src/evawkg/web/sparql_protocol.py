@@ -7,10 +7,16 @@ the answer becomes a response. Accepted requests (section 2.1):
 * ``POST`` with ``application/x-www-form-urlencoded`` (``query=…``);
 * ``POST`` with ``application/sparql-query`` (the query is the body).
 
-``default-graph-uri`` / ``named-graph-uri`` (repeatable) set the dataset; ``timeout`` (seconds)
-lowers the server's limit; ``format`` overrides ``Accept``. ``update=`` and
+``default-graph-uri`` / ``named-graph-uri`` (repeatable, absolute IRIs) set the dataset;
+``timeout`` (seconds) lowers the server's limit; ``format`` overrides ``Accept``. ``update=`` and
 ``application/sparql-update`` are refused (403: read-only). Without a query, ``GET`` answers
 the SPARQL Service Description (RDF), or a plain query page to a browser.
+
+The request thread does only linear work on a body, so that no body buys CPU before a limit
+applies: a body past ``max_body_bytes`` is 413 however it is sent (``Content-Length`` or
+chunked), an ``application/sparql-query`` body is strict UTF-8 (another declared charset is
+415), and both kinds of answer are negotiated up front, since the query's form is learnt only
+where it is parsed: in its query process, under its timeout.
 """
 
 from __future__ import annotations
