@@ -194,3 +194,9 @@ class ClientLimitReached(QueryLimitReached):
     """This client already holds its share of the slots; others may still get one."""
 
     code = "too-many-queries-from-client"
+
+
+class QueryTooDeep(QuerySyntaxError):
+    """A query nested deeper than the server reads: refused before any parser recurses into it."""
+
+    code = "query-too-deep"
