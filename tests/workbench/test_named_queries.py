@@ -722,3 +722,113 @@ def test_unchanged_queries_still_answer_with_the_newer_record_loaded(newer):
     assert {row["currency"] for row in newer("initiative-funding")} == {"USD", "EUR"}
     assert newer("instrument-relations", relation="supplements")
     assert newer("civil-society-funds")
+
+
+# --- the bundled records of UNFPA, WHO and UNICEF (issue 16): every named query answers for them ---
+
+#: The named queries with an agency parameter, and what each must give for the three new agencies.
+AGENCY_QUERIES = ("agency-activities", "agency-mandate", "agency-partners", "agency-publications", "policy-framework")
+NEW_AGENCIES = ("unfpa", "who", "unicef")
+
+
+@pytest.mark.parametrize("agency", NEW_AGENCIES)
+@pytest.mark.parametrize("name", AGENCY_QUERIES)
+def test_agency_queries_answer_for_each_new_agency(answer, name, agency):
+    rows = answer(name, agency=f"id:organization/{agency}")
+    assert rows, f"{name} gave no rows for {agency}"
+    assert {row["agency"] for row in rows} == {iri(f"organization/{agency}")}
+
+
+def test_agency_activities_of_the_new_agencies_dated_first_then_undated(answer):
+    counts = {}
+    for agency in NEW_AGENCIES:
+        rows = answer("agency-activities", agency=f"id:organization/{agency}")
+        dated = [row for row in rows if "begin" in row]
+        assert rows[:len(dated)] == dated and [row["begin"] for row in dated] == sorted(row["begin"] for row in dated)
+        counts[agency] = (len(rows), len(dated))
+    # UNFPA: its 40 activities and programmes less those it does not lead (the Spotlight programme in
+    # the Pacific); WHO: 17 less the Ministry's and the country activities it supports; UNICEF: its
+    # 6 and the 4 it leads with UNFPA.
+    assert counts == {"unfpa": (39, 9), "who": (13, 4), "unicef": (10, 7)}
+    who = answer("agency-activities", agency="id:organization/who", **{"from": "2015-01", "to": "2015-12", "undated": "omit"})
+    assert {row["activity"].rsplit("/", 1)[1] for row in who} == {
+        "who-bangladesh-child-marriage-legislation-2015", "who-unodc-medico-legal-toolkit-2015"}
+
+
+def test_policy_framework_of_who_in_citation_order_with_bodies_of_any_level(answer):
+    rows = answer("policy-framework", agency="id:organization/who")
+    assert [row.get("symbol") for row in rows] == ["WHA49.25", "WHA50.19", "WHA56.24", "AFR/RC54/R6", "EUR/RC55/10",
+                                                   "WHA61.16", "WHA67.15", None, "WHA69.5"]
+    assert [row.get("date") for row in rows] == ["1996", "1997", "2003", "2004", None, "2008-05", "2014", "2015", "2016"]
+    assert (rows[3]["bodyLabel"], rows[3]["jurisdiction"]) == ("WHO Regional Committee for Africa", "WHO African Region")
+    assert rows[7]["bodyLabel"] == "Pan American Health Organization"
+    [unicef] = answer("policy-framework", agency="id:organization/unicef")
+    assert (unicef["title"], unicef["body"]) == ("Mid-Term Strategic Plan 2006-2009", iri("organization/unicef"))
+
+
+def test_agency_mandate_partners_and_publications_of_the_new_agencies(answer):
+    unicef = answer("agency-mandate", agency="id:organization/unicef")
+    assert unicef[0]["statement"].startswith("UNICEF's mandate is to advocate")
+    assert ("mandate", iri("instrument/crc")) in {(row["via"], row.get("instrument")) for row in unicef}
+    unfpa = {(row["via"], row.get("instrument")) for row in answer("agency-mandate", agency="id:organization/unfpa")}
+    assert {("policy framework", iri("instrument/icpd-programme-of-action")), ("area of work", iri("instrument/cedaw")),
+            ("area of work", iri("instrument/beijing-platform-for-action"))} <= unfpa
+    partners = {(row["partnerLabel"], row["role"]) for row in answer("agency-partners", agency="id:organization/who")}
+    assert {("Interparliamentary Union", "partner"), ("Parliament of Bangladesh", "partner"),
+            ("Ministry of Public Health (Afghanistan)", "implementer"),
+            ("United Nations Office on Drugs and Crime", "partner")} <= partners
+    unicef_partners = {(row["partnerLabel"], row["role"]) for row in answer("agency-partners", agency="id:organization/unicef")}
+    assert {("United Nations Population Fund", "co-lead"), ("University of Cape Town", "implementer")} <= unicef_partners
+    publications = {row["publication"].rsplit("/", 1)[1]: row for row in answer("agency-publications", agency="id:organization/unicef")}
+    assert (publications["hidden-in-plain-sight-2014"]["issued"], publications["hidden-in-plain-sight-2014"]["kinds"]) == ("2014", "report")
+    toolkit = next(row for row in answer("agency-publications", agency="id:organization/who")
+                   if row["publication"].endswith("medico-legal-response-toolkit-2015"))
+    assert (toolkit["kinds"], toolkit["issued"]) == ("toolkit", "2015")
+
+
+def test_place_time_and_people_queries_answer_from_the_new_records(answer):
+    afghanistan = {row["activity"].rsplit("/", 1)[1] for row in answer("activities-in-place", place="id:country/AF")}
+    assert "afghanistan-gbv-health-services" in afghanistan
+    pacific = {row["activity"].rsplit("/", 1)[1] for row in answer("activities-in-place", place="id:place/the-pacific")}
+    assert pacific == {"spotlight-pacific-programme", "unfpa-cse-guidance-pacific"}
+    [western] = answer("activities-per-region", within="id:region/western-africa", **{"class": "evaw:Activity"})
+    assert set(western["countries"].split()) == {"GM", "NG", "LR", "SL"}
+    year_2014 = {row["activity"].rsplit("/", 1)[1] for row in answer("activities-in-period", **{"from": "2014-01", "to": "2014-12"})}
+    assert {"who-sdg-5-2-indicators-2014", "unicef-statistical-reports-2014", "unfpa-unicef-joint-programme-fgm"} <= year_2014
+    reached = {row["count"]: row for row in answer("people-trained", kind="id:quantity-kind/people-reached")}
+    assert set(reached) == {"69600000", "1200000", "76651"}
+    assert reached["76651"]["targetGroupLabel"] == "women and girls"
+    targeted = {row["count"]: row for row in answer("people-trained", kind="id:quantity-kind/people-targeted", place="id:country/AF")}
+    assert (targeted["7000"]["qualifier"], targeted["7000"]["targetGroupLabel"]) == ("nearly", "health workers")
+    # The default (people trained in the world) is still UNODC's 138 officers: no new record states one.
+    assert [row["count"] for row in answer("people-trained")] == ["138"]
+
+
+def test_instrument_keyword_topic_and_curation_queries_answer_from_the_new_records(answer):
+    [protocol] = answer("instrument-activities", instrument="id:instrument/af-gbv-treatment-protocol")
+    assert (protocol["activity"], protocol["how"]) == (iri("activity/afghanistan-gbv-health-services"), "implements")
+    adopts = {(row["instrument"].rsplit("/", 1)[1], row["other"].rsplit("/", 1)[1])
+              for row in answer("instrument-relations", relation="adoptsInstrument")}
+    assert ("a-res-44-25", "crc") in adopts
+    revises = {(row["instrument"].rsplit("/", 1)[1], row["other"].rsplit("/", 1)[1])
+               for row in answer("instrument-relations", relation="revises")}
+    assert ("gm-womens-amendment-act-2015", "gm-womens-act-2010") in revises
+    for keyword, activity in (("webinar", "unfpa-cse-webinar"), ("medico-legal", "who-unodc-medico-legal-toolkit-2015"),
+                              ("Hidden in Plain Sight", "unicef-statistical-reports-2014")):
+        assert iri(f"activity/{activity}") in {row["activity"] for row in answer("keyword-search", keyword=keyword)}, keyword
+    leads = {lead for row in answer("topic-activities") for lead in row.get("leads", "").split(", ")}
+    assert {"UNFPA", "WHO", "UNICEF", "UNODC"} <= leads
+    gaps = {row["resource"].rsplit("/", 1)[1] for row in answer("curation-gaps", **{"class": "org:Organization", "language": "en"})}
+    assert {"who", "world-health-assembly", "un-action", "un-action-knowledge-pillar", "gbv-area-of-responsibility",
+            "university-of-cape-town"} <= gaps
+    # UNFPA and UNICEF have a verified Wikidata match, so they lack none.
+    assert not {"unfpa", "unicef"} & gaps
+
+
+def test_funding_queries_are_unchanged_by_the_new_records(answer):
+    # The pages read state no evaw:Funding (UNFPA's investments are stated quantities of its areas of
+    # work) and no fund for civil society: these answers stay the bundle's own.
+    assert {row["currency"] for row in answer("initiative-funding")} == {"USD", "EUR"}
+    assert answer("initiative-funding", initiative="id:organization/unfpa") == []
+    funds = {row["fund"].rsplit("/", 1)[1] for row in answer("civil-society-funds")}
+    assert not any(fund.startswith(("unfpa", "who", "unicef")) for fund in funds)
