@@ -325,6 +325,8 @@ class _LookedUpKnown:
                 continue
             self.seen.add(triple)
             s, p, o = triple
+            if isinstance(s, ox.Literal):
+                continue  # never kept (see _drops_subject)
             if next(iter(self.store.quads_for_pattern(s, p, o, None)), None) is None:
                 fresh.append(triple)
         return fresh
