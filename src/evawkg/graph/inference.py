@@ -45,6 +45,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from ..namespaces import GRAPH
 from .owl_rules import VOCABULARY_NAMESPACES, Triple, is_vocabulary
+from .progress import Reporter, Task, rate
 from .reasoner import Derived, Reasoner
 from .vocabulary import Vocabulary
 
@@ -54,19 +55,22 @@ INFERRED_GRAPH = ox.NamedNode(str(GRAPH["inferred"]))
 #: Working graphs of earlier versions, dropped if a store on disk still has them.
 _LEGACY_GRAPHS = (ox.NamedNode(str(GRAPH["inferred-delta"])), ox.NamedNode(str(GRAPH["inferred-new"])))
 
-Progress = Callable[[str], None]
+Progress = Reporter | Callable[[str], None]
 
 
 def infer(store: ox.Store, *, progress: Progress | None = None) -> int:
     """Recompute the OWL 2 RL closure of every graph of ``store`` into :data:`INFERRED_GRAPH`.
 
     Returns how many triples the inferred graph holds. Triples already asserted in some graph
-    are never copied into it. ``progress`` is told each round's size."""
+    are never copied into it. When it takes long, ``progress`` is told how far each round got
+    and, at the end, how many triples were inferred how fast."""
+    task = Task(progress, "inferring the OWL 2 RL closure") if progress is not None else None
     for graph in (INFERRED_GRAPH, *_LEGACY_GRAPHS):
         if store.contains_named_graph(graph):
             store.remove_graph(graph)
     vocabulary = Vocabulary.from_store(store)
-    reasoner = Reasoner(store, INFERRED_GRAPH, vocabulary, bulk=True, progress=progress)
+    reasoner = Reasoner(store, INFERRED_GRAPH, vocabulary, bulk=True,
+                        progress=task.update if task is not None else None)
     collecting = gc.isenabled()
     # Millions of short-lived tuples and sets: the cyclic collector would rescan them all
     # again and again (a third of the time at 1M triples) and finds no cycle among them.
@@ -78,6 +82,9 @@ def infer(store: ox.Store, *, progress: Progress | None = None) -> int:
         if collecting:
             gc.enable()
     _remember(vocabulary)
+    if task is not None:
+        task.finish(f"inferred the OWL 2 RL closure: {rate(reasoner.count, task.elapsed, 'triples')} "
+                    f"({reasoner.rounds} rounds)")
     return reasoner.count
 
 

@@ -696,7 +696,8 @@ class Reasoner:
         while len(batch) or batch.schema or self._pending_rules or self._pending_members:
             self.rounds += 1
             if self.progress is not None:
-                self.progress(f"round {self.rounds}: joining {len(batch):,} new triples")
+                self.progress(f"round {self.rounds}, {self.count:,} triples inferred so far, "
+                              f"joining the last {len(batch):,}")
             out = Derived()
             self.derive(batch, out)
             batch = self.commit(out)
