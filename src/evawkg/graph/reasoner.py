@@ -53,7 +53,7 @@ Key = tuple  # ("p", predicate) | ("t", class) | ("s", subject) | ("o", object) 
 def _unify(atom: Atom, triple: Triple, bindings: dict) -> dict | None:
     result = dict(bindings)
     for slot, value in zip(atom, triple):
-        if is_variable(slot):
+        if isinstance(slot, str):  # a variable (inlined: the hottest loop of the joins)
             bound = result.get(slot)
             if bound is None:
                 result[slot] = value
@@ -76,13 +76,30 @@ def _ground(atom: Atom, bindings: dict) -> Triple | None:
 
 
 def _pattern(atom: Atom, bindings: dict) -> tuple:
-    return tuple(None if is_variable(slot) and slot not in bindings else
-                 bindings[slot] if is_variable(slot) else slot for slot in atom)
+    """The atom as a store pattern: bound variables replaced, unbound ones ``None``."""
+    return tuple(bindings.get(slot) if isinstance(slot, str) else slot for slot in atom)
 
 
 def _bound(atom: Atom, bindings: dict) -> float:
     score = sum(1 for slot in atom if not is_variable(slot) or slot in bindings)
     return score + (0.5 if is_vocabulary_atom(atom) else 0)
+
+
+def _join_order(atoms: Iterable[Atom], bound: Iterable[str]) -> tuple[tuple[Atom, bool], ...]:
+    """A join order for ``atoms`` once ``bound`` variables are known: the most bound atom next,
+    the schema (in memory) before the data on a tie; each with whether it is schema."""
+    left, known, order = list(atoms), set(bound), []
+    while left:
+        best = max(left, key=lambda atom: sum(1 for slot in atom if not is_variable(slot) or slot in known)
+                   + (0.5 if is_vocabulary_atom(atom) else 0))
+        left.remove(best)
+        order.append((best, is_vocabulary_atom(best)))
+        known.update(slot for slot in best if is_variable(slot))
+    return tuple(order)
+
+
+def _variables(*atoms: Atom) -> set[str]:
+    return {slot for atom in atoms for slot in atom if is_variable(slot)}
 
 
 def _decided(conditions: tuple[Condition, ...], bindings: dict) -> tuple[bool, tuple[Condition, ...]]:
@@ -127,6 +144,9 @@ class Entry:
     rest: tuple[Atom, ...]
     conditions: tuple[Condition, ...]
     heads: tuple[Atom, ...]
+
+    def __post_init__(self) -> None:
+        self.order = _join_order(self.rest, _variables(self.atom) | self.bindings.keys())
 
 
 @dataclass
@@ -178,6 +198,25 @@ class Tables:
     member_pairs: set[Triple]
     #: Classes and predicates some entry concludes (whose known triples full closure indexes).
     targets: set[Term]
+    #: Every rule head by what it can conclude: ("p", predicate), ("t", class), ("p", None) for
+    #: a variable predicate, ("t", None) for ``?x a ?c``.
+    heads: dict[tuple, list[tuple[Rule, Atom]]] = field(default_factory=dict)
+    #: Join orders of rule bodies by (rule, the atom or head already bound), made on first use.
+    orders: dict[tuple[int, int], tuple] = field(default_factory=dict)
+
+    def order(self, rule: Rule, bound: Atom, rest: Iterable[Atom]) -> tuple:
+        key = (id(rule), id(bound))
+        found = self.orders.get(key)
+        if found is None:
+            found = self.orders[key] = _join_order(rest, _variables(bound))
+        return found
+
+    def heads_for(self, triple: Triple) -> list[tuple[Rule, Atom]]:
+        s, p, o = triple
+        found = self.heads.get(("p", p), []) + self.heads.get(("p", None), [])
+        if p == TYPE:
+            found += self.heads.get(("t", o), []) + self.heads.get(("t", None), [])
+        return found
 
     @property
     def keyed_by_node(self) -> bool:
@@ -380,7 +419,15 @@ class Reasoner:
             for entry in plan.one_by_one:
                 for _, p, o in entry.heads:
                     targets.add(o if p == TYPE else p)
-        tables = Tables(vocabulary.version, dict(plans), rules, members, targets)
+        heads: dict[tuple, list[tuple[Rule, Atom]]] = defaultdict(list)
+        for rule in (*RULES, *rules.values()):
+            for head in rule.head:
+                p, o = head[1], head[2]
+                if p == TYPE:
+                    heads[("t", None if is_variable(o) else o)].append((rule, head))
+                else:
+                    heads[("p", None if is_variable(p) else p)].append((rule, head))
+        tables = Tables(vocabulary.version, dict(plans), rules, members, targets, dict(heads))
         if previous is not None:
             self._pending_rules += [rule for key, rule in rules.items() if key not in previous.list_rules]
             self._pending_members += list(members - previous.member_pairs)
@@ -436,11 +483,28 @@ class Reasoner:
             if extended is not None:
                 yield from self._solve(rest, extended, conditions)
 
+    def _run(self, order: tuple, index: int, bindings: dict,
+             conditions: tuple[Condition, ...]) -> Iterator[dict]:
+        """Every extension of ``bindings`` through the atoms of a join ``order`` from ``index``."""
+        passed, conditions = _decided(conditions, bindings)
+        if not passed:
+            return
+        if index == len(order):
+            yield bindings
+            return
+        atom, schema = order[index]
+        pattern = _pattern(atom, bindings)
+        matches = self.vocabulary.match(*pattern) if schema else self._match(pattern, atom)
+        for triple in matches:
+            extended = _unify(atom, triple, bindings)
+            if extended is not None:
+                yield from self._run(order, index + 1, extended, conditions)
+
     def _fire(self, entry: Entry, triple: Triple, out: Derived) -> None:
         bindings = _unify(entry.atom, triple, entry.bindings)
         if bindings is None:
             return
-        for solution in self._solve(entry.rest, bindings, entry.conditions):
+        for solution in self._run(entry.order, 0, bindings, entry.conditions):
             for head in entry.heads:
                 ground = _ground(head, solution)
                 if ground is not None and _valid_predicate(ground[1]):
@@ -453,7 +517,8 @@ class Reasoner:
             return
         rest = list(rule.body)
         rest.remove(atom)
-        for solution in self._solve(rest, bindings, rule.conditions):
+        order = self.tables().order(rule, atom, rest)
+        for solution in self._run(order, 0, bindings, rule.conditions):
             for head in rule.head:
                 ground = _ground(head, solution)
                 if ground is None or not _valid_predicate(ground[1]):
@@ -764,16 +829,21 @@ class Reasoner:
     def derivable(self, triple: Triple) -> bool:
         """Whether one rule derives ``triple`` from what the store and vocabulary hold now."""
         trivial = is_trivial_triple(*triple)
-        for rule in (*RULES, *self.tables().list_rules.values()):
+        tables = self.tables()
+        for rule, head in tables.heads_for(triple):
             if trivial and not rule.vocabulary_only:
                 continue
-            for head in rule.head:
-                bindings = _unify(head, triple, {})
-                if bindings is None:
-                    continue
-                for _ in self._solve(rule.body, bindings, rule.conditions):
-                    return True
+            bindings = _unify(head, triple, {})
+            if bindings is None:
+                continue
+            for _ in self._run(tables.order(rule, head, rule.body), 0, bindings, rule.conditions):
+                return True
         return False
+
+    def adopt(self, tables: Tables) -> None:
+        """Use tables compiled earlier for the same vocabulary (a cache across changes)."""
+        tables.version = self.vocabulary.version
+        self._tables = tables
 
 
 _ALL, _SCHEMA = "all", "schema"
