@@ -162,7 +162,8 @@ def test_apply_ignores_a_removed_triple_another_graph_still_asserts():
 EVAW = "https://evawkg.example.org/ontology#"
 #: Predicates whose triples a removal prefers: the schema, containment, typing.
 INTERESTING = {term(c) for c in ("rdfs:subClassOf", "rdfs:subPropertyOf", "rdfs:domain", "rdfs:range",
-                                 "owl:inverseOf", "owl:equivalentClass", "rdf:type")} | {ox.NamedNode(EVAW + "locatedIn")}
+                                 "owl:inverseOf", "owl:equivalentClass", "rdf:type")}
+INTERESTING.add(ox.NamedNode(EVAW + "locatedIn"))
 EXTRA = ox.NamedNode("https://evawkg.example.org/graph/changes")
 
 
@@ -232,7 +233,8 @@ class World:
             if operation == 0:  # remove an asserted triple, most often a schema or containment one
                 current = self.asserted()
                 preferred = [q for q in current if q.predicate in INTERESTING]
-                quad = (preferred if preferred and b % 5 else current)[a % len(preferred if preferred and b % 5 else current)]
+                pool = preferred if preferred and b % 5 else current
+                quad = pool[a % len(pool)]
                 gone(quad)
                 self.removed.append(quad)
             elif operation == 1 and self.removed:  # put a removed triple back

@@ -5,7 +5,6 @@ wired into loading files and inference."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 

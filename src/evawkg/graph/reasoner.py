@@ -1,14 +1,12 @@
 """Evaluating the OWL 2 RL rules (``owl_rules``) over a pyoxigraph store, forward and backward.
 
-The schema (:class:`~evawkg.graph.vocabulary.Vocabulary`) is joined first, in memory: each rule's
-vocabulary atoms are solved once, leaving per data key (a predicate, a class, a subject) the
-*entries* a data triple with that key fires, e.g. prp-dom with ``evaw:reportedBy rdfs:domain
-evaw:Activity`` becomes "a triple with predicate ``evaw:reportedBy`` types its subject
-``evaw:Activity``". Entries with no other data atom (domain, range, subclass, subproperty,
-inverse, symmetry, equivalence: nearly all the work) run set-at-a-time on whole index reads of
-the store; the rest (transitivity, sameAs, functional properties, restrictions, chains, keys)
-join tuple by tuple through ``quads_for_pattern``. When the schema changes, the entries are
-recompiled and the new schema triples are joined against the data (semi-naive on both sides).
+The schema (:class:`~evawkg.graph.vocabulary.Vocabulary`) is joined first, in memory, into
+entries per data key (``rule_tables``). Entries with no other data atom (domain, range,
+subclass, subproperty, inverse, symmetry, equivalence: nearly all the work) run set-at-a-time
+on whole index reads of the store; the rest (transitivity, sameAs, functional properties,
+restrictions, chains, keys) join tuple by tuple through ``quads_for_pattern``. When the schema
+changes, the entries are recompiled and the new schema triples are joined against the data
+(semi-naive on both sides).
 
 :class:`Reasoner` is used three ways by ``inference``: the whole closure (:meth:`close_vocabulary`
 then :meth:`propagate_all`), insertion from a change (:meth:`propagate`), and the two halves of
@@ -28,356 +26,22 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from .owl_rules import (CHAIN, FIRST, HAS_KEY, INTERSECTION_OF, MEMBER, REST, RULES, SUB_CLASS_OF, THING,
-                        NOTHING, TYPE, VOCABULARY_CLASSES, VOCABULARY_NAMESPACES,
-                        VOCABULARY_PREDICATES, Atom, Condition, Rule, Term, Triple, is_trivial_triple,
-                        is_variable, is_vocabulary, is_vocabulary_atom, list_rules, term)
+from .derivations import DISJOINT_WITH, Batch, Derived, IndexedKnown, LookedUpKnown, drops_subject
+from .owl_rules import (CHAIN, FIRST, HAS_KEY, INTERSECTION_OF, REST, RULES, THING, TYPE,
+                        VOCABULARY_CLASSES, VOCABULARY_NAMESPACES, VOCABULARY_PREDICATES, Atom,
+                        Condition, Rule, Term, Triple, is_trivial_triple, is_vocabulary,
+                        is_vocabulary_atom, list_rules, term)
+from .rule_tables import (Entry, Key, Plan, Tables, compile_rule, compile_tables, decided, ground, pattern,
+                          rule_key, unify, valid_predicate)
 from .vocabulary import Vocabulary
 
 _LIST_STRUCTURE = frozenset((FIRST, REST, CHAIN, HAS_KEY, INTERSECTION_OF, term("owl:unionOf"),
                              term("owl:oneOf")))
-_DISJOINT_WITH = term("owl:disjointWith")
-_THING_OBJECT = frozenset((TYPE, SUB_CLASS_OF, term("rdfs:domain"), term("rdfs:range")))
-_STATIC = tuple(rule for rule in RULES if not rule.vocabulary_only)
 _SCHEMA_RULES = tuple(rule for rule in RULES if rule.vocabulary_only)
 
-Key = tuple  # ("p", predicate) | ("t", class) | ("s", subject) | ("o", object) | ("any",)
-
-
-# Matching and substituting atoms -----------------------------------------------------------------
-
-def _unify(atom: Atom, triple: Triple, bindings: dict) -> dict | None:
-    result = dict(bindings)
-    for slot, value in zip(atom, triple):
-        if isinstance(slot, str):  # a variable (inlined: the hottest loop of the joins)
-            bound = result.get(slot)
-            if bound is None:
-                result[slot] = value
-            elif bound != value:
-                return None
-        elif slot != value:
-            return None
-    return result
-
-
-def _substitute(atom: Atom, bindings: dict) -> Atom:
-    return tuple(bindings.get(slot, slot) if is_variable(slot) else slot for slot in atom)  # type: ignore
-
-
-def _ground(atom: Atom, bindings: dict) -> Triple | None:
-    triple = _substitute(atom, bindings)
-    if any(is_variable(slot) for slot in triple):
-        return None
-    return triple  # type: ignore[return-value]
-
-
-def _pattern(atom: Atom, bindings: dict) -> tuple:
-    """The atom as a store pattern: bound variables replaced, unbound ones ``None``."""
-    return tuple(bindings.get(slot) if isinstance(slot, str) else slot for slot in atom)
-
-
-def _bound(atom: Atom, bindings: dict) -> float:
-    score = sum(1 for slot in atom if not is_variable(slot) or slot in bindings)
-    return score + (0.5 if is_vocabulary_atom(atom) else 0)
-
-
-def _join_order(atoms: Iterable[Atom], bound: Iterable[str]) -> tuple[tuple[Atom, bool], ...]:
-    """A join order for ``atoms`` once ``bound`` variables are known: the most bound atom next,
-    the schema (in memory) before the data on a tie; each with whether it is schema."""
-    left, known, order = list(atoms), set(bound), []
-    while left:
-        best = max(left, key=lambda atom: sum(1 for slot in atom if not is_variable(slot) or slot in known)
-                   + (0.5 if is_vocabulary_atom(atom) else 0))
-        left.remove(best)
-        order.append((best, is_vocabulary_atom(best)))
-        known.update(slot for slot in best if is_variable(slot))
-    return tuple(order)
-
-
-def _variables(*atoms: Atom) -> set[str]:
-    return {slot for atom in atoms for slot in atom if is_variable(slot)}
-
-
-def _decided(conditions: tuple[Condition, ...], bindings: dict) -> tuple[bool, tuple[Condition, ...]]:
-    """Apply the conditions whose variables are all bound: (all passed, those left)."""
-    left = []
-    for condition in conditions:
-        if condition.variables <= bindings.keys():
-            if not condition.test(bindings):
-                return False, ()
-        else:
-            left.append(condition)
-    return True, tuple(left)
-
-
-def _always_trivial(head: Atom) -> bool:
-    """Heads trivial whatever the variables (``?x a owl:Thing``), skipped when compiling."""
-    s, p, o = head
-    return (o == THING and p in _THING_OBJECT) or (s == NOTHING and p == SUB_CLASS_OF)
-
-
-def _drops_subject(subject: Term, predicate: Term) -> bool:
-    """A derived data triple never kept: a literal subject, or typing an RDF/OWL term."""
-    if isinstance(subject, ox.Literal):
-        return True
-    return (predicate in (TYPE, _DISJOINT_WITH) and isinstance(subject, ox.NamedNode)
-            and subject.value.startswith(VOCABULARY_NAMESPACES))
-
-
-def _rule_key(rule: Rule) -> tuple:
-    return rule.name, rule.head, rule.body
-
-
-# Compiled entries ---------------------------------------------------------------------------------
-
-@dataclass
-class Entry:
-    """A rule with its vocabulary atoms solved: what a data triple matching ``atom`` yields."""
-
-    rule: Rule
-    atom: Atom
-    bindings: dict
-    rest: tuple[Atom, ...]
-    conditions: tuple[Condition, ...]
-    heads: tuple[Atom, ...]
-
-    def __post_init__(self) -> None:
-        self.order = _join_order(self.rest, _variables(self.atom) | self.bindings.keys())
-
-
-@dataclass
-class Plan:
-    """The entries of one data key, the linear ones sorted by the shape of their conclusion
-    so that a whole index read fires them as set operations."""
-
-    subject_types: set = field(default_factory=set)   # (s p o) => s a C
-    object_types: set = field(default_factory=set)    # (s p o) => o a C
-    forward: set = field(default_factory=set)         # (s p o) => s P2 o
-    backward: set = field(default_factory=set)        # (s p o) => o P2 s
-    one_by_one: list = field(default_factory=list)    # everything else, tuple at a time
-
-    def add(self, entry: Entry) -> None:
-        s, p, o = entry.atom
-        # Set-at-a-time needs the key to say all there is to check: a variable subject, and an
-        # object that is the class of a type key or a second, distinct variable.
-        vectorised = (not entry.rest and not entry.conditions and is_variable(s) and not is_variable(p)
-                      and ((p == TYPE and not is_variable(o)) or (is_variable(o) and o != s)))
-        for head in entry.heads:
-            shape = None
-            if vectorised:
-                hs, hp, ho = head
-                if hp == TYPE and not is_variable(ho) and hs == s:
-                    shape = self.subject_types
-                elif p != TYPE and is_variable(o):
-                    if hp == TYPE and not is_variable(ho) and hs == o:
-                        shape = self.object_types
-                    elif not is_variable(hp) and hs == s and ho == o:
-                        shape = self.forward
-                    elif not is_variable(hp) and hs == o and ho == s:
-                        shape = self.backward
-            if shape is None:
-                self.one_by_one.append(Entry(entry.rule, entry.atom, entry.bindings, entry.rest,
-                                             entry.conditions, (head,)))
-            elif shape is self.subject_types or shape is self.object_types:
-                shape.add(head[2])
-            else:
-                shape.add(head[1])
-
-
-@dataclass
-class Tables:
-    """Every entry by data key, for one version of the vocabulary."""
-
-    version: int
-    plans: dict[Key, Plan]
-    list_rules: dict[tuple, Rule]
-    member_pairs: set[Triple]
-    #: Classes and predicates some entry concludes (whose known triples full closure indexes).
-    targets: set[Term]
-    #: Every rule head by what it can conclude: ("p", predicate), ("t", class), ("p", None) for
-    #: a variable predicate, ("t", None) for ``?x a ?c``.
-    heads: dict[tuple, list[tuple[Rule, Atom]]] = field(default_factory=dict)
-    #: Join orders of rule bodies by (rule, the atom or head already bound), made on first use.
-    orders: dict[tuple[int, int], tuple] = field(default_factory=dict)
-
-    def order(self, rule: Rule, bound: Atom, rest: Iterable[Atom]) -> tuple:
-        key = (id(rule), id(bound))
-        found = self.orders.get(key)
-        if found is None:
-            found = self.orders[key] = _join_order(rest, _variables(bound))
-        return found
-
-    def heads_for(self, triple: Triple) -> list[tuple[Rule, Atom]]:
-        s, p, o = triple
-        found = self.heads.get(("p", p), []) + self.heads.get(("p", None), [])
-        if p == TYPE:
-            found += self.heads.get(("t", o), []) + self.heads.get(("t", None), [])
-        return found
-
-    @property
-    def keyed_by_node(self) -> bool:
-        return any(key[0] in ("s", "o", "any") for key in self.plans)
-
-
-def _key(atom: Atom) -> Key:
-    s, p, o = atom
-    if not is_variable(p) and p != TYPE:
-        return ("p", p)
-    if p == TYPE:
-        return ("p", TYPE) if is_variable(o) else ("t", o)
-    if not is_variable(s):
-        return ("s", s)
-    if not is_variable(o):
-        return ("o", o)
-    return ("any",)
-
-
-# Candidate conclusions of a round -----------------------------------------------------------------
-
-class Derived:
-    """What a round derived, grouped by class and predicate (sets, merged when committed)."""
-
-    def __init__(self) -> None:
-        self.types: dict[Term, list[set]] = defaultdict(list)
-        self.props: dict[Term, list[set]] = defaultdict(list)
-        self.single_types: dict[Term, set] = defaultdict(set)
-        self.single_props: dict[Term, set] = defaultdict(set)
-        #: Conclusions of schema-only rules, which may keep trivial schema triples.
-        self.schema: list[Triple] = []
-
-    def add(self, triple: Triple) -> None:
-        s, p, o = triple
-        if p == TYPE:
-            self.single_types[o].add(s)
-        else:
-            self.single_props[p].add((s, o))
-
-    def type_groups(self) -> Iterator[tuple[Term, list[set]]]:
-        for klass in set(self.types) | set(self.single_types):
-            yield klass, self.types.get(klass, []) + ([self.single_types[klass]] if klass in self.single_types else [])
-
-    def property_groups(self) -> Iterator[tuple[Term, list[set]]]:
-        for predicate in set(self.props) | set(self.single_props):
-            yield predicate, (self.props.get(predicate, [])
-                              + ([self.single_props[predicate]] if predicate in self.single_props else []))
-
-    def triples(self) -> Iterator[Triple]:
-        seen = set()
-        for klass, groups in self.type_groups():
-            for group in groups:
-                for subject in group:
-                    if (subject, klass) not in seen:
-                        seen.add((subject, klass))
-                        yield subject, TYPE, klass
-        for predicate, groups in self.property_groups():
-            for group in groups:
-                for subject, obj in group:
-                    yield subject, predicate, obj
-        yield from self.schema
-
-
-@dataclass
-class Batch:
-    """New triples of one round: the delta the next round joins."""
-
-    types: dict[Term, set] = field(default_factory=lambda: defaultdict(set))
-    props: dict[Term, set] = field(default_factory=lambda: defaultdict(set))
-    schema: list[Triple] = field(default_factory=list)
-
-    def add(self, triple: Triple) -> None:
-        s, p, o = triple
-        if p == TYPE:
-            self.types[o].add(s)
-        else:
-            self.props[p].add((s, o))
-        if is_vocabulary(triple):
-            self.schema.append(triple)
-
-    def __len__(self) -> int:
-        return sum(map(len, self.types.values())) + sum(map(len, self.props.values()))
-
-    def triples(self) -> Iterator[Triple]:
-        for klass, subjects in self.types.items():
-            for subject in subjects:
-                yield subject, TYPE, klass
-        for predicate, pairs in self.props.items():
-            for subject, obj in pairs:
-                yield subject, predicate, obj
-
-
-# What is already known ----------------------------------------------------------------------------
-
-class _IndexedKnown:
-    """Full closure: per class and predicate, the set of what the store holds, read once."""
-
-    def __init__(self, store: ox.Store) -> None:
-        self.store = store
-        self.types: dict[Term, set] = {}
-        self.props: dict[Term, set] = {}
-
-    def seed_types(self, klass: Term, subjects: set) -> None:
-        """What an index read for round zero found, so that it is not read again."""
-        self.types.setdefault(klass, set(subjects))
-
-    def seed_props(self, predicate: Term, pairs: set) -> None:
-        self.props.setdefault(predicate, set(pairs))
-
-    def new_types(self, klass: Term, groups: list[set]) -> set:
-        known = self.types.get(klass)
-        if known is None:
-            known = self.types[klass] = {q.subject for q in self.store.quads_for_pattern(None, TYPE, klass, None)}
-        new: set = set()
-        for group in groups:
-            fresh = group - known
-            known |= fresh
-            new |= fresh
-        return new
-
-    def new_props(self, predicate: Term, groups: list[set]) -> set:
-        known = self.props.get(predicate)
-        if known is None:
-            known = self.props[predicate] = {(q.subject, q.object) for q in
-                                             self.store.quads_for_pattern(None, predicate, None, None)}
-        new: set = set()
-        for group in groups:
-            fresh = group - known
-            known |= fresh
-            new |= fresh
-        return new
-
-
-class _LookedUpKnown:
-    """A change: each candidate looked up in the store (what this change added is remembered)."""
-
-    def __init__(self, store: ox.Store) -> None:
-        self.store = store
-        self.seen: set[Triple] = set()
-
-    def _new(self, triples: Iterable[Triple]) -> list[Triple]:
-        fresh = []
-        for triple in triples:
-            if triple in self.seen:
-                continue
-            self.seen.add(triple)
-            s, p, o = triple
-            if isinstance(s, ox.Literal):
-                continue  # never kept (see _drops_subject)
-            if next(iter(self.store.quads_for_pattern(s, p, o, None)), None) is None:
-                fresh.append(triple)
-        return fresh
-
-    def new_types(self, klass: Term, groups: list[set]) -> set:
-        return {s for s, _, _ in self._new((s, TYPE, klass) for group in groups for s in group)}
-
-    def new_props(self, predicate: Term, groups: list[set]) -> set:
-        return {(s, o) for s, _, o in self._new((s, predicate, o) for group in groups for s, o in group)}
-
-
-# The reasoner -------------------------------------------------------------------------------------
 
 class Reasoner:
     """The OWL 2 RL rules over one store, with its vocabulary in memory (see the module text)."""
@@ -388,7 +52,7 @@ class Reasoner:
         self.graph = graph
         self.vocabulary = vocabulary
         self.bulk = bulk
-        self.known = _IndexedKnown(store) if bulk else _LookedUpKnown(store)
+        self.known = IndexedKnown(store) if bulk else LookedUpKnown(store)
         self.progress = progress
         self._tables: Tables | None = None
         #: List rules and list memberships not yet joined with the data (the schema grew).
@@ -404,50 +68,18 @@ class Reasoner:
     # Tables -----------------------------------------------------------------------------------
 
     def tables(self) -> Tables:
-        vocabulary = self.vocabulary
+        """The entries for the vocabulary as it is now (recompiled when it changed; list rules
+        and memberships it gained wait to be joined with everything)."""
         previous = self._tables
-        if previous is not None and previous.version == vocabulary.version:
+        if previous is not None and previous.version == self.vocabulary.version:
             return previous
-        rules = {_rule_key(rule): rule for rule in list_rules(vocabulary.lists())}
-        members = vocabulary.member_pairs()
-        plans: dict[Key, Plan] = defaultdict(Plan)
-        for rule in (*_STATIC, *rules.values()):
-            self._compile(rule, plans)
-        targets: set[Term] = set()
-        for plan in plans.values():
-            targets |= plan.subject_types | plan.object_types | plan.forward | plan.backward
-            for entry in plan.one_by_one:
-                for _, p, o in entry.heads:
-                    targets.add(o if p == TYPE else p)
-        heads: dict[tuple, list[tuple[Rule, Atom]]] = defaultdict(list)
-        for rule in (*RULES, *rules.values()):
-            for head in rule.head:
-                p, o = head[1], head[2]
-                if p == TYPE:
-                    heads[("t", None if is_variable(o) else o)].append((rule, head))
-                else:
-                    heads[("p", None if is_variable(p) else p)].append((rule, head))
-        tables = Tables(vocabulary.version, dict(plans), rules, members, targets, dict(heads))
+        tables = compile_tables(self.vocabulary)
         if previous is not None:
-            self._pending_rules += [rule for key, rule in rules.items() if key not in previous.list_rules]
-            self._pending_members += list(members - previous.member_pairs)
+            self._pending_rules += [rule for key, rule in tables.list_rules.items()
+                                    if key not in previous.list_rules]
+            self._pending_members += list(tables.member_pairs - previous.member_pairs)
         self._tables = tables
         return tables
-
-    def _compile(self, rule: Rule, plans: dict[Key, Plan]) -> None:
-        schema = [atom for atom in rule.body if is_vocabulary_atom(atom)]
-        data = [atom for atom in rule.body if not is_vocabulary_atom(atom)]
-        for solution in self._solve(schema, {}, rule.conditions):
-            _, conditions = _decided(rule.conditions, solution)
-            heads = tuple(h for h in (_substitute(h, solution) for h in rule.head)
-                          if not _always_trivial(h) and _valid_predicate(h[1]))
-            for index, atom in enumerate(data):
-                atom = _substitute(atom, solution)
-                kept = tuple(h for h in heads if h != atom)
-                if not kept:
-                    continue
-                rest = tuple(_substitute(a, solution) for i, a in enumerate(data) if i != index)
-                plans[_key(atom)].add(Entry(rule, atom, solution, rest, conditions, kept))
 
     # Joins ------------------------------------------------------------------------------------
 
@@ -466,53 +98,36 @@ class Reasoner:
                     and (o is None or triple[2] == o)):
                 yield triple
 
-    def _solve(self, atoms: list[Atom] | tuple[Atom, ...], bindings: dict,
-               conditions: tuple[Condition, ...]) -> Iterator[dict]:
-        """Every extension of ``bindings`` satisfying ``atoms`` and ``conditions`` (greedy join
-        order: the most bound atom next, the schema first)."""
-        passed, conditions = _decided(conditions, bindings)
-        if not passed:
-            return
-        if not atoms:
-            yield bindings
-            return
-        best = max(range(len(atoms)), key=lambda i: _bound(atoms[i], bindings))
-        atom, rest = atoms[best], [a for i, a in enumerate(atoms) if i != best]
-        for triple in self._match(_pattern(atom, bindings), atom):
-            extended = _unify(atom, triple, bindings)
-            if extended is not None:
-                yield from self._solve(rest, extended, conditions)
-
     def _run(self, order: tuple, index: int, bindings: dict,
              conditions: tuple[Condition, ...]) -> Iterator[dict]:
         """Every extension of ``bindings`` through the atoms of a join ``order`` from ``index``."""
-        passed, conditions = _decided(conditions, bindings)
+        passed, conditions = decided(conditions, bindings)
         if not passed:
             return
         if index == len(order):
             yield bindings
             return
         atom, schema = order[index]
-        pattern = _pattern(atom, bindings)
-        matches = self.vocabulary.match(*pattern) if schema else self._match(pattern, atom)
+        wanted = pattern(atom, bindings)
+        matches = self.vocabulary.match(*wanted) if schema else self._match(wanted, atom)
         for triple in matches:
-            extended = _unify(atom, triple, bindings)
+            extended = unify(atom, triple, bindings)
             if extended is not None:
                 yield from self._run(order, index + 1, extended, conditions)
 
     def _fire(self, entry: Entry, triple: Triple, out: Derived) -> None:
-        bindings = _unify(entry.atom, triple, entry.bindings)
+        bindings = unify(entry.atom, triple, entry.bindings)
         if bindings is None:
             return
         for solution in self._run(entry.order, 0, bindings, entry.conditions):
             for head in entry.heads:
-                ground = _ground(head, solution)
-                if ground is not None and _valid_predicate(ground[1]):
-                    out.add(ground)
+                triple = ground(head, solution)
+                if triple is not None and valid_predicate(triple[1]):
+                    out.add(triple)
 
     def _fire_rule(self, rule: Rule, atom: Atom, triple: Triple, out: Derived) -> None:
         """Join one triple standing for one atom of a rule with everything else (schema deltas)."""
-        bindings = _unify(atom, triple, {})
+        bindings = unify(atom, triple, {})
         if bindings is None:
             return
         rest = list(rule.body)
@@ -520,13 +135,13 @@ class Reasoner:
         order = self.tables().order(rule, atom, rest)
         for solution in self._run(order, 0, bindings, rule.conditions):
             for head in rule.head:
-                ground = _ground(head, solution)
-                if ground is None or not _valid_predicate(ground[1]):
+                concluded = ground(head, solution)
+                if concluded is None or not valid_predicate(concluded[1]):
                     continue
                 if rule.vocabulary_only:
-                    out.schema.append(ground)
+                    out.schema.append(concluded)
                 else:
-                    out.add(ground)
+                    out.add(concluded)
 
     # Set-at-a-time firing ---------------------------------------------------------------------
 
@@ -615,7 +230,7 @@ class Reasoner:
             members, self._pending_members = self._pending_members, []
             for rule in rules:
                 plans: dict[Key, Plan] = defaultdict(Plan)
-                self._compile(rule, plans)
+                compile_rule(rule, plans, self.vocabulary)
                 self._fire_everything(plans, out)
             for triple in members:
                 self._schema_delta(triple, out, _ALL)
@@ -694,8 +309,8 @@ class Reasoner:
                         self._commit_schema((s, predicate, o), False, batch, quads)
                 continue
             new = self.known.new_props(predicate, groups)
-            if predicate == _DISJOINT_WITH:
-                kept = {(s, o) for s, o in new if not _drops_subject(s, predicate)}
+            if predicate == DISJOINT_WITH:
+                kept = {(s, o) for s, o in new if not drops_subject(s, predicate)}
             else:
                 kept = {(s, o) for s, o in new if not isinstance(s, ox.Literal)}
             if kept:
@@ -797,19 +412,19 @@ class Reasoner:
         if not structural:
             return
         vocabulary = self.vocabulary
-        before_rules = {_rule_key(r): r for r in list_rules(vocabulary.lists())}
+        before_rules = {rule_key(r): r for r in list_rules(vocabulary.lists())}
         before_members = vocabulary.member_pairs()
         unstored = {t for t in structural if t in vocabulary.unstored}
         for triple in structural:
             vocabulary.discard(triple)
-        after_rules = {_rule_key(r) for r in list_rules(vocabulary.lists())}
+        after_rules = {rule_key(r) for r in list_rules(vocabulary.lists())}
         after_members = vocabulary.member_pairs()
         for triple in structural:
             vocabulary.add(triple, stored=triple not in unstored)
         for key, rule in before_rules.items():
             if key not in after_rules:
                 plans: dict[Key, Plan] = defaultdict(Plan)
-                self._compile(rule, plans)
+                compile_rule(rule, plans, self.vocabulary)
                 self._fire_everything(plans, out)
         for triple in before_members - after_members:
             self._schema_delta(triple, out, _ALL)
@@ -833,7 +448,7 @@ class Reasoner:
         for rule, head in tables.heads_for(triple):
             if trivial and not rule.vocabulary_only:
                 continue
-            bindings = _unify(head, triple, {})
+            bindings = unify(head, triple, {})
             if bindings is None:
                 continue
             for _ in self._run(tables.order(rule, head, rule.body), 0, bindings, rule.conditions):
@@ -847,10 +462,6 @@ class Reasoner:
 
 
 _ALL, _SCHEMA = "all", "schema"
-
-
-def _valid_predicate(predicate) -> bool:
-    return isinstance(predicate, ox.NamedNode) or (is_variable(predicate))
 
 
 __all__ = ["Reasoner", "Batch", "Derived"]
