@@ -12,6 +12,10 @@ Two ways files become a dataset:
   in ``{BASE}graph/<file-stem>``, so ``GRAPH`` tells a triple's origin; inferred triples go to
   ``graph/inferred`` (``inference.py``) and queries run with ``use_default_graph_as_union=True``.
 
+Files are streamed to the parser, never read whole into memory; given a ``progress`` reporter
+(``graph/progress.py``), a load that takes more than a couple of seconds says how far it is and,
+at the end, how many quads it read how fast.
+
 Parsing never touches the network: pyoxigraph fetches no remote JSON-LD ``@context`` (it has no
 document loader unless one is given, and we give none) and resolves no external XML entity in
 RDF/XML (``<!ENTITY x SYSTEM "…">`` is a syntax error). A file that does not parse raises
