@@ -88,11 +88,6 @@ def infer(store: ox.Store, *, progress: Progress | None = None) -> int:
     return reasoner.count
 
 
-def count_inferred(store: ox.Store) -> int:
-    """How many triples :data:`INFERRED_GRAPH` holds."""
-    return sum(1 for _ in store.quads_for_pattern(None, None, None, INFERRED_GRAPH))
-
-
 @dataclass(frozen=True)
 class InferenceChange:
     """What a change did to :data:`INFERRED_GRAPH`: triples it gained and lost."""
