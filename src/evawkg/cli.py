@@ -93,6 +93,7 @@ def check(bundle: Bundle) -> None:
     2 if the bundle cannot be loaded.
     """
     from .graph import lint, store as stores
+    from .graph.progress import print_progress
     from .shacl import validation
     from .shacl.report import render_text
     from .workbench.named_queries import load_named_queries
@@ -101,7 +102,7 @@ def check(bundle: Bundle) -> None:
     started = time.perf_counter()
 
     with _step("parse") as step:
-        store = stores.load_bundle(bundle)
+        store = stores.load_bundle(bundle, progress=print_progress)
         asserted_graphs = [source.graph for source in bundle.sources()]
         data_graphs = [source.graph for source in bundle.data_sources()]
         ontology_graphs = [source.graph for source in bundle.ontology_sources()]
@@ -460,11 +461,12 @@ def export(bundle: Bundle, directory: Path | None) -> None:
     """Write dumps of the whole graph (Turtle, N-Triples gz, JSON-LD; the inferred part
     separate) with checksums to DIRECTORY (default: dumps/)."""
     from .graph import store as stores
+    from .graph.progress import print_progress
     from .linked_data.dumps import export_dumps
 
     target = directory or bundle.root / "dumps"
     try:
-        written = export_dumps(stores.load_bundle(bundle), target,
+        written = export_dumps(stores.load_bundle(bundle, progress=print_progress), target,
                                version=stores.bundle_version(bundle))
     except OSError as error:
         raise ClientError(f"{target}: cannot write the dumps: {error.strerror or error}") from None
