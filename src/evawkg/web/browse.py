@@ -15,9 +15,15 @@ from ..namespaces import PREFIXES
 from ..linked_data.description import as_iri, compact_iri
 from .linked_data import (RESOURCE, content_type, etag_for, finish, href, linked_data,
                           not_modified)
-from .pages import LANGUAGE_NAMES, languages
+from .pages import LANGUAGE_NAMES, language_links, languages
 
 blueprint = Blueprint("browse", __name__)
+
+
+@blueprint.app_context_processor
+def _site_header() -> dict:
+    """The one navigation bar (``_site_header.html``) offers every page in the six languages."""
+    return {"language_links": language_links}
 
 PAGE_SIZE = 500
 
