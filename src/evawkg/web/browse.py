@@ -68,9 +68,12 @@ def classes() -> Response:
         return cached
     describer = linked_data().describer
     rows = describer.classes()
+    # Counted as each class's own index counts them (inferred types too), as /ontology does.
+    sizes = describer.class_sizes(cls for cls, _ in rows)
     labels = describer.labels_of(cls for cls, _ in rows)
-    entries = [{"label": labels.label(cls, langs), "curie": compact_iri(cls.value),
-                "href": "/index/" + compact_iri(cls.value), "count": n} for cls, n in rows]
+    entries = sorted(({"label": labels.label(cls, langs), "curie": compact_iri(cls.value),
+                       "href": "/index/" + compact_iri(cls.value), "count": sizes[cls]}
+                      for cls, _ in rows), key=lambda e: (-e["count"], e["curie"]))
     body = render_template("classes.html", entries=entries, langs=langs,
                            language_names=LANGUAGE_NAMES)
     return finish(Response(body, content_type=content_type("html")), etag, languages=True)

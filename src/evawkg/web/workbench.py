@@ -54,7 +54,7 @@ def _install(state) -> None:
 #: Where the home page sends people; a destination is shown once a Blueprint has a rule for it
 #: (the ontology is a resource of the graph, served by the linked-data catch-all).
 DESTINATIONS = (("query editor", "/sparql"), ("named queries", "/queries"), ("API", "/api"),
-                ("dumps", "/dumps/"), ("ontology", None), ("validation", "/validation"))
+                ("dumps", "/dumps/"), ("ontology", None), ("validation", "/validate"))
 
 
 @blueprint.app_context_processor
