@@ -168,7 +168,7 @@ def bar_chart(bars: list[Bar], title: str, *, width: int = 640, row_height: int 
     height = top + row_height * len(bars) + 6
     plot_width = width - label_width - value_width
     peak = max(bar.value for bar in bars) or 1
-    parts = [_open(width, height, title)]
+    parts = [_open(width, height, title, linked=any(bar.href for bar in bars))]
     for index, bar in enumerate(bars):
         y = top + index * row_height
         length = round(plot_width * bar.value / peak, 1)
@@ -185,8 +185,11 @@ def bar_chart(bars: list[Bar], title: str, *, width: int = 640, row_height: int 
     return "".join(parts)
 
 
-def _open(width: int, height: int, title: str) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+def _open(width: int, height: int, title: str, *, linked: bool = False) -> str:
+    # A chart whose categories are links is a group (its links stay reachable by keyboard and
+    # screen readers); one without is a single image described by its title.
+    role = f'role="group" aria-label="{escape(title)}"' if linked else 'role="img"'
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" {role} '
             f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet">'
             f'<title>{escape(title)}</title>'
             f'<text class="chart-title" x="8" y="16">{escape(title)}</text>')
