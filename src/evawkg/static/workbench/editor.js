@@ -93,6 +93,14 @@
 
   function makeAccessible() {
     var root = document.getElementById("yasgui");
+    // Tab and Shift+Tab leave the editor as they leave a text field (no keyboard trap, WCAG
+    // 2.1.2); Ctrl+Enter runs the query, and indentation follows Enter by itself.
+    var tab = yasgui.getTab();
+    var yasqe = tab && tab.getYasqe();
+    if (yasqe && !yasqe.evawkgKeys) {
+      yasqe.addKeyMap({ "Tab": false, "Shift-Tab": false });
+      yasqe.evawkgKeys = true;
+    }
     root.querySelectorAll(".CodeMirror [contenteditable], .CodeMirror textarea").forEach(function (input) {
       label(input, "SPARQL query");
     });
