@@ -110,12 +110,14 @@
     root.querySelectorAll(".tabsList input[type=text]").forEach(function (input) {
       label(input, "Tab name");
     });
+    // Only the button moves: YASGUI inserts new tabs before its (now empty) holder in the list.
     var list = root.querySelector(".tabsList");
     var add = list && list.querySelector(".addTab");
     if (add && list.parentNode) {
-      var holder = add.parentNode;
+      var holder = document.createElement("span");
+      holder.className = "addTabHolder";
+      holder.appendChild(add);
       list.parentNode.insertBefore(holder, list.nextSibling);
-      holder.classList.add("addTabHolder");
     }
   }
 
