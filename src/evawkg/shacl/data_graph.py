@@ -1,0 +1,168 @@
+"""The data graph the engine validates: some graphs of a pyoxigraph store, read in place.
+
+Nothing is copied out of the store. Value nodes are found through the store's own indexes
+(``quads_for_pattern``), targets and SHACL-SPARQL constraints by SPARQL queries on the store;
+a triple held in two named graphs counts once (SHACL's data graph is a set of triples).
+
+The store keeps *values*, not lexical forms, for the XSD datatypes it knows: ``"01"^^xsd:integer``
+reads back as ``"1"``, and ``"300"^^xsd:byte`` as ``"300"^^xsd:integer``, which would hide an
+ill-typed literal from ``sh:datatype``. Data read by :mod:`evawkg.shacl.loading` therefore carries
+:class:`Originals`, the literals as written for the few triples the store changed, and every
+value read here is given back as written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import pyoxigraph as ox
+
+from .terms import RDF_TYPE, RDFS_SUBCLASS_OF, Term
+
+
+@dataclass
+class Originals:
+    """Literals as written, for the triples whose object the store holds in another form:
+    ``(subject, predicate, stored object) -> objects as written``."""
+
+    by_triple: dict[tuple, tuple[ox.Literal, ...]] = field(default_factory=dict)
+    subjects: set = field(default_factory=set)
+    #: stored literal -> the forms written for it anywhere (for SPARQL results, which carry no triple)
+    by_term: dict[ox.Literal, set] = field(default_factory=dict)
+
+    def add(self, subject, predicate, stored: ox.Literal, written: tuple[ox.Literal, ...]) -> None:
+        self.by_triple[(subject, predicate, stored)] = written
+        self.subjects.add(subject)
+        self.by_term.setdefault(stored, set()).update(written)
+
+    def __bool__(self) -> bool:
+        return bool(self.by_triple)
+
+    def written(self, term: Term) -> Term:
+        """``term`` as written when the data wrote exactly one form of it, else unchanged."""
+        forms = self.by_term.get(term) if isinstance(term, ox.Literal) else None
+        if forms and len(forms) == 1:
+            return next(iter(forms))
+        return term
+
+
+class DataGraph:
+    """``graphs`` of ``store`` (all of its graphs, the default graph included, when ``None``)."""
+
+    def __init__(self, store: ox.Store, graphs: Iterable[ox.NamedNode | str] | None = None,
+                 originals: Originals | None = None):
+        self.store = store
+        self.graphs = None if graphs is None else [
+            g if isinstance(g, (ox.NamedNode, ox.DefaultGraph)) else ox.NamedNode(str(g)) for g in graphs]
+        self.originals = originals or Originals()
+        self._patterns = [None] if self.graphs is None else self.graphs
+        self._subclasses: dict[Term, frozenset] = {}
+        self._instances: dict[tuple[Term, Term], bool] = {}
+
+    # -------------------------------------------------------------- triples
+
+    def _quads(self, subject, predicate, obj):
+        for graph in self._patterns:
+            yield from self.store.quads_for_pattern(subject, predicate, obj, graph)
+
+    def objects(self, subject: Term, predicate: ox.NamedNode) -> list[Term]:
+        if isinstance(subject, ox.Literal):
+            return []
+        values = list(dict.fromkeys(q.object for q in self._quads(subject, predicate, None)))
+        if self.originals and subject in self.originals.subjects:
+            by_triple = self.originals.by_triple
+            values = list(dict.fromkeys(
+                written for value in values
+                for written in by_triple.get((subject, predicate, value), (value,))))
+        return values
+
+    def subjects(self, predicate: ox.NamedNode, obj: Term) -> list[Term]:
+        return list(dict.fromkeys(q.subject for q in self._quads(None, predicate, obj)))
+
+    def predicate_objects(self, subject: Term) -> list[tuple[ox.NamedNode, Term]]:
+        if isinstance(subject, ox.Literal):
+            return []
+        pairs = dict.fromkeys((q.predicate, q.object) for q in self._quads(subject, None, None))
+        if self.originals and subject in self.originals.subjects:
+            by_triple = self.originals.by_triple
+            pairs = dict.fromkeys(
+                (p, written) for p, o in pairs for written in by_triple.get((subject, p, o), (o,)))
+        return list(pairs)
+
+    def has_subject(self, subject: Term, predicate: ox.NamedNode) -> bool:
+        if isinstance(subject, ox.Literal):
+            return False
+        return any(True for _ in self._quads(subject, predicate, None))
+
+    def has_object(self, predicate: ox.NamedNode, obj: Term) -> bool:
+        return any(True for _ in self._quads(None, predicate, obj))
+
+    def subjects_of(self, predicate: ox.NamedNode) -> set[Term]:
+        return {q.subject for q in self._quads(None, predicate, None)}
+
+    def objects_of(self, predicate: ox.NamedNode) -> set[Term]:
+        objects = set()
+        written = self.originals.by_triple if self.originals else None
+        for q in self._quads(None, predicate, None):
+            if written and isinstance(q.object, ox.Literal):
+                objects.update(written.get((q.subject, predicate, q.object), (q.object,)))
+            else:
+                objects.add(q.object)
+        return objects
+
+    # -------------------------------------------------------------- classes
+
+    def subclasses(self, cls: Term) -> frozenset:
+        """``cls`` and every class ``rdfs:subClassOf*`` it in the data graph."""
+        found = self._subclasses.get(cls)
+        if found is None:
+            found = {cls}
+            frontier = [cls]
+            while frontier:
+                following = []
+                for current in frontier:
+                    for sub in self.subjects(RDFS_SUBCLASS_OF, current):
+                        if sub not in found:
+                            found.add(sub)
+                            following.append(sub)
+                frontier = following
+            found = self._subclasses[cls] = frozenset(found)
+        return found
+
+    def is_instance(self, node: Term, cls: Term) -> bool:
+        """Whether ``node`` is a SHACL instance of ``cls``: typed with it or a subclass."""
+        if isinstance(node, ox.Literal):
+            return False
+        key = (node, cls)
+        answer = self._instances.get(key)
+        if answer is None:
+            classes = self.subclasses(cls)
+            answer = any(q.object in classes for q in self._quads(node, RDF_TYPE, None))
+            if len(self._instances) > 500_000:
+                self._instances.clear()
+            self._instances[key] = answer
+        return answer
+
+    def instances(self, cls: Term) -> set[Term]:
+        """Every SHACL instance of ``cls``, by one SPARQL query on the store."""
+        if not isinstance(cls, ox.NamedNode):
+            return {s for c in self.subclasses(cls) for s in self.subjects(RDF_TYPE, c)}
+        rows = self.query(f"SELECT DISTINCT ?this WHERE {{ ?class <{RDFS_SUBCLASS_OF.value}>* "
+                          f"<{cls.value}> . ?this <{RDF_TYPE.value}> ?class }}")
+        return {row[0] for row in rows}
+
+    # -------------------------------------------------------------- SPARQL
+
+    def query(self, text: str, substitutions: dict | None = None):
+        """Run SPARQL on the data graph (the union of its graphs as the default graph)."""
+        options = {"substitutions": substitutions} if substitutions else {}
+        if self.graphs is None:
+            return self.store.query(text, use_default_graph_as_union=True, **options)
+        return self.store.query(text, default_graph=self.graphs, **options)
+
+    def written(self, term: Term) -> Term:
+        return self.originals.written(term) if self.originals else term
+
+
+__all__ = ["DataGraph", "Originals"]
