@@ -21,6 +21,11 @@ import pyoxigraph as ox
 from .terms import RDF_TYPE, RDFS_SUBCLASS_OF, Term
 
 
+#: How many nodes' descriptions :meth:`DataGraph.describe` keeps (about 25 triples each).
+DESCRIBED_NODES = 200_000
+_NONE: list = []
+
+
 @dataclass
 class Originals:
     """Literals as written, for the triples whose object the store holds in another form:
@@ -57,6 +62,10 @@ class DataGraph:
             g if isinstance(g, (ox.NamedNode, ox.DefaultGraph)) else ox.NamedNode(str(g)) for g in graphs]
         self.originals = originals or Originals()
         self._patterns = [None] if self.graphs is None else self.graphs
+        self._single = len(self._patterns) == 1
+        self._single_graph = self._patterns[0] if self._single else None
+        self._has_originals = bool(self.originals)
+        self._described: dict[Term, dict] = {}
         self._subclasses: dict[Term, frozenset] = {}
         self._instances: dict[tuple[Term, Term], bool] = {}
 
@@ -66,11 +75,41 @@ class DataGraph:
         for graph in self._patterns:
             yield from self.store.quads_for_pattern(subject, predicate, obj, graph)
 
+    def describe(self, nodes: Iterable[Term]) -> None:
+        """Read every triple of ``nodes`` in one store lookup each, for the many property shapes
+        that will each ask for one of their properties (one lookup per node instead of one per
+        node and property). Remembered until :data:`DESCRIBED_NODES` nodes are."""
+        described = self._described
+        if len(described) > DESCRIBED_NODES:
+            described.clear()
+        store, skip = self.store, self.originals.subjects if self._has_originals else ()
+        for node in nodes:
+            if node in described or node.__class__ is ox.Literal or node in skip:
+                continue
+            by_predicate: dict = {}
+            for graph in self._patterns:
+                for quad in store.quads_for_pattern(node, None, None, graph):
+                    values = by_predicate.get(quad.predicate)
+                    if values is None:
+                        by_predicate[quad.predicate] = {quad.object: None}
+                    else:
+                        values[quad.object] = None
+            described[node] = {p: list(values) for p, values in by_predicate.items()}
+
     def objects(self, subject: Term, predicate: ox.NamedNode) -> list[Term]:
-        if isinstance(subject, ox.Literal):
+        # The hottest call of a validation (once per focus node and path step): kept lean.
+        description = self._described.get(subject)
+        if description is not None:
+            return description.get(predicate, _NONE)
+        if subject.__class__ is ox.Literal:
             return []
-        values = list(dict.fromkeys(q.object for q in self._quads(subject, predicate, None)))
-        if self.originals and subject in self.originals.subjects:
+        if self._single:
+            values = [q.object for q in self.store.quads_for_pattern(subject, predicate, None, self._single_graph)]
+        else:
+            values = [q.object for q in self._quads(subject, predicate, None)]
+        if len(values) > 1:
+            values = list(dict.fromkeys(values))
+        if self._has_originals and subject in self.originals.subjects:
             by_triple = self.originals.by_triple
             values = list(dict.fromkeys(
                 written for value in values
@@ -78,7 +117,11 @@ class DataGraph:
         return values
 
     def subjects(self, predicate: ox.NamedNode, obj: Term) -> list[Term]:
-        return list(dict.fromkeys(q.subject for q in self._quads(None, predicate, obj)))
+        if self._single:
+            values = [q.subject for q in self.store.quads_for_pattern(None, predicate, obj, self._single_graph)]
+        else:
+            values = [q.subject for q in self._quads(None, predicate, obj)]
+        return list(dict.fromkeys(values)) if len(values) > 1 else values
 
     def predicate_objects(self, subject: Term) -> list[tuple[ox.NamedNode, Term]]:
         if isinstance(subject, ox.Literal):

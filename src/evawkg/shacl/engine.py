@@ -51,6 +51,8 @@ class Run:
         """Validate ``nodes`` against ``shape``: the results, by the focus node that caused them."""
         if shape.deactivated or not nodes:
             return {}
+        if len(nodes) > 1 and shape.reads_many_properties:
+            self.data.describe(nodes)
         focus_values = self.values(shape, nodes)
         found: dict[Term, list] = {}
         for component in shape.components:

@@ -74,6 +74,7 @@ class Shape:
     deactivated: bool
     targets: Targets
     components: list = field(default_factory=list)
+    reads_many_properties: bool = False
 
     def __repr__(self) -> str:
         return f"<Shape {self.name}>"
@@ -164,7 +165,22 @@ class ShapesModel:
                       deactivated=is_deactivated, targets=self._targets(node))
         if not is_deactivated:
             shape.components = compile_components(self, shape)
+            shape.reads_many_properties = self._reads_many_properties(shape)
         return shape
+
+    def _reads_many_properties(self, shape: Shape) -> bool:
+        """Whether validating a focus node reads several of its properties (property shapes
+        whose paths start with a predicate): then its triples are read in one lookup."""
+        from .paths import Predicate, Sequence
+
+        firsts = set()
+        for node in self.graph.objects(shape.node, SH_PROPERTY):
+            path = self.shape(node).path
+            if isinstance(path, Sequence):
+                path = path.steps[0]
+            if isinstance(path, Predicate):
+                firsts.add(path.iri)
+        return len(firsts) >= 3
 
     def _targets(self, node: Term) -> Targets:
         graph = self.graph

@@ -266,8 +266,8 @@ def batchable(text: str) -> bool:
         elif token.text == ")":
             parens -= 1
         elif token.variable() == "this":
-            if exists_depths:
-                continue
+            if exists_depths or braces == 0:
+                continue  # in EXISTS (substituted per solution) or the projection / modifiers
             if braces != 1:
                 return False
             if parens == 0:
