@@ -56,14 +56,27 @@ def load_uploads(uploads: Iterable[Upload], store: ox.Store | None = None, *,
     return loaded
 
 
+def load_shapes_upload(upload: Upload):
+    """Shapes someone sent, read as untrusted as any upload, literals as written."""
+    from .shapes_graph import ShapesGraph
+
+    fmt, data = checked(upload)
+    parser_prefixes: dict[str, str] = {}
+    quads = _parse(upload, fmt, data, True, ox.NamedNode("urn:x-evawkg:shapes"), parser_prefixes)
+    return ShapesGraph.from_quads(quads, parser_prefixes)
+
+
 def parse_quads(upload: Upload, fmt, data, rename: bool, target: ox.NamedNode) -> list[ox.Quad]:
     return _parse(upload, fmt, data, rename, target)
 
 
-def _parse(upload: Upload, fmt, data, rename: bool, target: ox.NamedNode) -> list[ox.Quad]:
+def _parse(upload: Upload, fmt, data, rename: bool, target: ox.NamedNode,
+           prefixes: dict | None = None) -> list[ox.Quad]:
     try:
-        quads = list(ox.parse(data, fmt.oxigraph, base_iri=upload.base_iri,
-                              rename_blank_nodes=rename))
+        parser = ox.parse(data, fmt.oxigraph, base_iri=upload.base_iri, rename_blank_nodes=rename)
+        quads = list(parser)
+        if prefixes is not None:
+            prefixes.update(getattr(parser, "prefixes", {}) or {})
     except SyntaxError:
         # The store's loader words the error (file:line:column) as every other load does.
         from ..graph.store import load_data
@@ -101,4 +114,4 @@ def _keep_originals(store: ox.Store, quads: list[ox.Quad], originals: Originals)
         originals.add(subject, predicate_, form, tuple(forms))
 
 
-__all__ = ["LoadedData", "load_uploads", "LINE_FORMATS"]
+__all__ = ["LoadedData", "load_uploads", "load_shapes_upload", "LINE_FORMATS"]

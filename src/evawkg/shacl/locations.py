@@ -28,6 +28,7 @@ class Locator:
         self.store = store
         self._lines: dict = {}
         self._first: dict = {}
+        self._mentioned: dict = {}
 
     def prepare(self, raws) -> None:
         """Find the lines of every result's triple in one pass over the line-based uploads."""
@@ -59,15 +60,16 @@ class Locator:
                 key = (quad.subject, quad.predicate, quad.object)
                 if key in wanted and key not in self._lines:
                     self._lines[key] = f"{prefix}{number}"
-                for node in (quad.subject, quad.object):
-                    if node in subjects and node not in self._first:
-                        self._first[node] = f"{prefix}{number}"
+                if quad.subject in subjects and quad.subject not in self._first:
+                    self._first[quad.subject] = f"{prefix}{number}"
+                if quad.object in subjects and quad.object not in self._mentioned:
+                    self._mentioned[quad.object] = f"{prefix}{number}"
 
     def __call__(self, raw, result) -> str | None:
         parts = []
         triple = _triple(raw)
         line = self._lines.get(triple) if triple is not None else None
-        line = line or self._first.get(raw.focus)
+        line = line or self._first.get(raw.focus) or self._mentioned.get(raw.focus)
         if line:
             parts.append(f"line {line}")
         if isinstance(raw.focus, ox.BlankNode):

@@ -76,7 +76,7 @@ def parse_path(graph: ShapesGraph, node: Term, _depth: int = 0) -> Path:
     kinds = [(p, v) for p, v in graph.predicate_objects(node)
              if p in _REPEATS or p in (_SH_ALTERNATIVE, _SH_INVERSE)]
     if len(kinds) != 1:
-        found = ", ".join(sorted({str(to_rdflib(p)) for p, _ in kinds})) or "none"
+        found = ", ".join(sorted({"sh:" + p.value.rsplit("#", 1)[-1] for p, _ in kinds})) or "none"
         raise PathError("a blank-node path needs exactly one of sh:alternativePath, "
                         "sh:inversePath, sh:zeroOrMorePath, sh:oneOrMorePath, sh:zeroOrOnePath "
                         f"(found: {found})")
@@ -105,21 +105,24 @@ def to_sparql(path: Path) -> str:
     return f"({to_sparql(path.path)}){path.operator}"
 
 
-def path_text(path: Path | None) -> str:
-    """``path`` as :func:`evawkg.shacl.report.path_text` writes it (``time:hasEnd/time:inXSDDate``)."""
-    from .report import short_term
-
+def path_text(path: Path | None, short=None) -> str:
+    """``path`` as :func:`evawkg.shacl.report.path_text` writes it (``time:hasEnd/time:inXSDDate``);
+    ``short(iri)`` may name IRIs instead of the project's prefixes."""
     if path is None:
         return "-"
     if isinstance(path, Predicate):
+        if short is not None:
+            return short(path.iri)
+        from .report import short_term
+
         return short_term(to_rdflib(path.iri))
     if isinstance(path, Sequence):
-        return "/".join(path_text(step) for step in path.steps)
+        return "/".join(path_text(step, short) for step in path.steps)
     if isinstance(path, Alternative):
-        return "(" + "|".join(path_text(option) for option in path.options) + ")"
+        return "(" + "|".join(path_text(option, short) for option in path.options) + ")"
     if isinstance(path, Inverse):
-        return "^" + path_text(path.path)
-    return path_text(path.path) + path.operator
+        return "^" + path_text(path.path, short)
+    return path_text(path.path, short) + path.operator
 
 
 def predicates(path: Path) -> set[ox.NamedNode]:

@@ -62,6 +62,8 @@ class ValidationJob:
     format: str = "json"
     engine: str = "store"
     with_graph: bool = False
+    #: shapes sent with the upload, used instead of the bundled shapes
+    shapes: Upload | None = None
 
 
 @dataclass(frozen=True)
@@ -99,8 +101,10 @@ def run_job(job: ValidationJob, served=None) -> ValidationAnswer:
 
 def _on_store(job: ValidationJob, store):
     from . import store_validation
+    from .loading import load_shapes_upload
 
-    options = {"inference": job.inference, "shape_iris": job.shape_iris}
+    shapes = load_shapes_upload(job.shapes) if job.shapes is not None else None
+    options = {"inference": job.inference, "shape_iris": job.shape_iris, "shapes": shapes}
     if job.with_graph:
         return store_validation.validate_with_graph(job.uploads, store, **options)
     if job.uploads:
@@ -110,16 +114,20 @@ def _on_store(job: ValidationJob, store):
 
 def _on_pyshacl(job: ValidationJob, store):
     from . import validation
+    from .uploads import read_upload
     from .with_graph import validate_with_graph
 
+    shapes = read_upload(job.shapes) if job.shapes is not None else None
     options = {"inference": job.inference, "shape_iris": job.shape_iris}
     if job.with_graph:
-        return validate_with_graph(job.uploads, base=store, engine="pyshacl", **options)
+        return validate_with_graph(job.uploads, base=store, shapes=shapes, engine="pyshacl",
+                                   **options)
+    strict = {"allow_warnings": shapes is None}
     if job.uploads:
-        return validation.validate_uploads(job.uploads, **options)
+        return validation.validate_uploads(job.uploads, shapes, **options, **strict)
     from ..graph.store import to_rdflib
 
-    return validation.validate(to_rdflib(store), **options)
+    return validation.validate(to_rdflib(store), shapes, **options, **strict)
 
 
 def warm_up(dataset: DatasetSource | None = None):

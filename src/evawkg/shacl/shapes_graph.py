@@ -70,11 +70,14 @@ class ShapesGraph:
         from ..graph.formats import format_for_path
 
         quads: list[ox.Quad] = []
+        namespaces: dict[str, str] = {}
         for path in paths:
             fmt = format_for_path(Path(path))
-            quads.extend(ox.parse(path=str(path), format=fmt.oxigraph,
-                                  base_iri=Path(path).resolve().as_uri(), rename_blank_nodes=True))
-        return cls.from_quads(quads)
+            parser = ox.parse(path=str(path), format=fmt.oxigraph,
+                              base_iri=Path(path).resolve().as_uri(), rename_blank_nodes=True)
+            quads.extend(parser)
+            namespaces.update(getattr(parser, "prefixes", {}) or {})
+        return cls.from_quads(quads, namespaces)
 
     # -------------------------------------------------------------- reading
 
@@ -121,6 +124,23 @@ class ShapesGraph:
             members.append(first[0])
             node = rest[0]
         return members
+
+    def short(self, term: Term) -> str:
+        """``term`` with the shapes' own prefixes, else the project's (``ex:S``, ``shapes:X``)."""
+        from .report import short_term
+        from .terms import to_rdflib
+
+        if isinstance(term, ox.NamedNode):
+            best = max((ns for ns in self.namespaces.values() if ns and term.value.startswith(ns)),
+                       key=len, default=None)
+            local = term.value[len(best):] if best else ""
+            if best and local and all(c.isalnum() or c in "_-." for c in local):
+                prefix = next(p for p, ns in self.namespaces.items() if ns == best)
+                from .report import REPORT_PREFIXES
+
+                if prefix not in REPORT_PREFIXES or REPORT_PREFIXES[prefix] == best:
+                    return f"{prefix}:{local}"
+        return short_term(to_rdflib(term))
 
     def rdflib_graph(self) -> rdflib.Graph:
         """The same triples as an rdflib graph (built once), to copy paths and blank-node shapes

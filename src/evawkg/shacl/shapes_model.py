@@ -129,7 +129,7 @@ class ShapesModel:
         if node in self._compiling:
             cycle = self._compiling[self._compiling.index(node):] + [node]
             raise ShapesError(f"shape {self.describe(node)} refers back to itself ("
-                              + " → ".join(self.describe(n) for n in cycle)
+                              + " → ".join(self.describe(n, bare=True) for n in cycle)
                               + "); SHACL leaves recursive shapes undefined, so they cannot be "
                               "evaluated: break the cycle")
         if isinstance(node, ox.Literal):
@@ -200,22 +200,22 @@ class ShapesModel:
 
     # -------------------------------------------------------------- naming
 
-    def describe(self, node: Term) -> str:
+    def describe(self, node: Term, *, bare: bool = False) -> str:
         """How an error or report names a shape: its prefixed IRI, or for a blank node the
-        shape that declares it and its path (``shapes:ActivityShape → [sh:path evaw:topic]``)."""
-        from .report import short_term
-
+        shape that declares it and its path (``shapes:ActivityShape → [sh:path evaw:topic]``;
+        with ``bare``, only the blank node's part)."""
         if not isinstance(node, ox.BlankNode):
-            return short_term(to_rdflib(node))
+            return self.graph.short(node)
         path_node = self.graph.value(node, SH_PATH)
         inner = "[ ]"
         if path_node is not None:
             try:
-                inner = f"[ sh:path {path_text(parse_path(self.graph, path_node))} ]"
+                inner = (f"[ sh:path {path_text(parse_path(self.graph, path_node), self.graph.short)}"
+                         " ]")
             except PathError:
                 inner = "[ sh:path (malformed) ]"
         parents = [s for s, p, o in self.graph.triples if o == node and p != SH_PATH]
-        if parents and len(self._compiling) < 50:
+        if parents and not bare and len(self._compiling) < 50:
             return f"{self.describe(parents[0])} → {inner}"
         return inner
 

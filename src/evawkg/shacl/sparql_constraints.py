@@ -13,6 +13,7 @@ another construct SHACL forbids is an error naming its shape, never a silent pas
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pyoxigraph as ox
@@ -127,9 +128,22 @@ def _check_parses(model, shape, query: PreparedSparql) -> None:
                 list(answer)
         except SyntaxError as problem:
             raise model.error(shape.node, "has a SPARQL query that does not parse: "
-                              f"{str(problem).strip()}") from None
+                              + _parse_error(str(problem), query.prologue)) from None
         except (RuntimeError, ValueError, TypeError) as problem:
             raise model.error(shape.node, f"has a SPARQL query that cannot run: {problem}") from None
+
+
+def _parse_error(message: str, prologue: str) -> str:
+    """pyoxigraph's parse error, its position counted in the query as written (without the
+    PREFIX lines added for sh:prefixes) and its long list of expected characters cut."""
+    first = message.strip().splitlines()[0] if message.strip() else "syntax error"
+    added = prologue.count("\n")
+
+    def shift(match: re.Match) -> str:
+        return f"line {max(int(match.group(1)) - added, 1)}, column {match.group(2)}"
+
+    first = re.sub(r"at (\d+):(\d+)", lambda m: "at " + shift(m), first, count=1)
+    return first if len(first) <= 160 else first[:157] + "..."
 
 
 def run_select(run, query: PreparedSparql, focus_nodes: list[Term],

@@ -7,7 +7,9 @@ and ``/shapes`` (the shapes' documentation).
   fields: ``shapes`` (node shapes to use, repeated or comma-separated; default all),
   ``inference`` (``none``, the default, ``rdfs``, ``owlrl`` or ``both``), ``with_graph``
   (``true``: check the upload as if added to the served graph and report only about what it
-  describes; the form's default) and ``engine`` (``store``, the default, or ``pyshacl``).
+  describes; the form's default) and ``engine`` (``store``, the default, or ``pyshacl``). A form
+  may send its own shapes as the file ``shapes_file`` (then any result fails the data, as SHACL
+  says); shapes that cannot be evaluated get 400 naming the shape.
 * The answer by ``Accept`` or ``format=``: the JSON summary, SHACL's ``sh:ValidationReport`` as
   Turtle or JSON-LD, an HTML page grouping results by shape, or text. It is 200 whether or not
   the data conforms; ``X-Validation-Conforms`` says which.
@@ -204,6 +206,25 @@ def _upload() -> Upload:
     return Upload(data, fmt.name, source=source)
 
 
+def _shapes_upload() -> Upload | None:
+    """Shapes a form sent as the file ``shapes_file`` (Turtle, or what its name says)."""
+    if request.mimetype != "multipart/form-data":
+        return None
+    file = request.files.get("shapes_file")
+    if file is None or not file.filename:
+        return None
+    try:
+        fmt = format_for_path(file.filename)
+    except UnknownFormat:
+        from ..graph.formats import format_by_name
+
+        fmt = format_by_name("turtle")
+    data = file.read()
+    if not data.strip():
+        raise ClientError("the shapes file is empty; send SHACL shapes or leave the field out")
+    return Upload(data, fmt.name, source=file.filename)
+
+
 def _read_body(limit: int) -> bytes:
     """The body, refused past ``limit`` bytes even when it comes chunked: werkzeug checks a
     declared Content-Length, but hands a chunked body over unlimited."""
@@ -237,11 +258,12 @@ def validate() -> Response:
         _, format = REPORTS.choose(request.headers.get("Accept"), request.values.get("format"))
         inference, shapes = _options()
         engine, with_graph = _engine(), _with_graph()
-        upload = _upload()
+        upload, shapes_upload = _upload(), _shapes_upload()
         service = _service()
         job = ValidationJob(uploads=(upload,), inference=inference, shape_iris=shapes,
                             format=format, engine=engine, with_graph=with_graph,
-                            dataset=service.dataset() if with_graph else None)
+                            dataset=service.dataset() if with_graph else None,
+                            shapes=shapes_upload)
         return _answer(service.run(job))
     _, format = SERVED_REPORTS.choose(request.headers.get("Accept"), request.args.get("format"))
     if format == "form":
