@@ -67,7 +67,7 @@ class DataGraph:
         self._has_originals = bool(self.originals)
         self._described: dict[Term, dict] = {}
         self._subclasses: dict[Term, frozenset] = {}
-        self._instances: dict[tuple[Term, Term], bool] = {}
+        self._types: dict[Term, frozenset] = {}
 
     # -------------------------------------------------------------- triples
 
@@ -175,17 +175,17 @@ class DataGraph:
 
     def is_instance(self, node: Term, cls: Term) -> bool:
         """Whether ``node`` is a SHACL instance of ``cls``: typed with it or a subclass."""
-        if isinstance(node, ox.Literal):
+        if node.__class__ is ox.Literal:
             return False
-        key = (node, cls)
-        answer = self._instances.get(key)
-        if answer is None:
-            classes = self.subclasses(cls)
-            answer = any(q.object in classes for q in self._quads(node, RDF_TYPE, None))
-            if len(self._instances) > 500_000:
-                self._instances.clear()
-            self._instances[key] = answer
-        return answer
+        types = self._types.get(node)
+        if types is None:
+            if len(self._types) > 500_000:
+                self._types.clear()
+            types = self._types[node] = frozenset(self.objects(node, RDF_TYPE))
+        if not types:
+            return False
+        classes = self._subclasses.get(cls) or self.subclasses(cls)
+        return not types.isdisjoint(classes)
 
     def instances(self, cls: Term) -> set[Term]:
         """Every SHACL instance of ``cls``, by one SPARQL query on the store."""

@@ -1,13 +1,17 @@
 """Validation jobs, and the killable processes the HTTP service runs them in.
 
-pySHACL can take minutes on a modest graph and offers no cancellation, and a parser bug or a
-hostile document could exhaust memory; none of that may touch the HTTP worker or another
-request. So every validation (parse, validate, render) runs in a *validation process* of its
-own, forked from a warm *validator* process and killed (SIGKILL) when it passes its time limit::
+A validation can take long (pySHACL needs minutes on a modest graph; shapes someone sends may
+hold any SPARQL) and offers no cancellation, and a parser bug or a hostile document could
+exhaust memory; none of that may touch the HTTP worker or another request. So every validation
+(parse, validate, render) runs in a *validation process* of its own, forked from a warm
+*validator* process and killed (SIGKILL) when it passes its time limit::
 
-    HTTP worker --control socket--> validator: rdflib, pySHACL, shapes and ontology loaded,
-         |                              |      one warm-up validation done; os.fork() on demand
+    HTTP worker --control socket--> validator: shapes compiled, the served graph in a store,
+         |                              |      both engines warmed up; os.fork() on demand
          +---- one socket per job ----> validation process: runs one job, answers, exits
+
+A job "against the served graph" (``with_graph``) adds the upload to the validation process's
+copy of the served store (copy-on-write after the fork), never to the validator's.
 
 A fork takes milliseconds and inherits the warm caches; each job gets a fresh process, so
 nothing one upload does (memory, caches, a crash) outlives it. Like the SPARQL query processes

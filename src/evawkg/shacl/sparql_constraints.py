@@ -27,6 +27,8 @@ from .terms import OWL_IMPORTS, OWL_NS, RDF_NS, RDF_TYPE, RDFS_NS, RDFS_SUBCLASS
 
 #: Focus nodes from which a batchable query runs once with $this free instead of once each.
 BATCH_FROM = 32
+#: Focus nodes per VALUES block when only some nodes are validated.
+VALUES_CHUNK = 500
 
 _EMPTY = ox.Store()
 _SH_DECLARE, _SH_PREFIX, _SH_NAMESPACE = sh("declare"), sh("prefix"), sh("namespace")
@@ -77,9 +79,11 @@ class PreparedSparql:
     batchable: bool
     is_ask: bool
 
-    def text(self, values: dict) -> tuple[str, dict]:
-        """The query with ``values`` pre-bound, and pyoxigraph substitutions for blank nodes."""
-        body, blank = self.template.render(values)
+    def text(self, values: dict, focus_table: list[str] | None = None) -> tuple[str, dict]:
+        """The query with ``values`` pre-bound, and pyoxigraph substitutions for blank nodes;
+        ``focus_table`` (focus nodes in SPARQL) restricts ``$this`` to them with VALUES."""
+        table = ("this", focus_table) if focus_table is not None else None
+        body, blank = self.template.render(values, table)
         return self.prologue + body, {ox.Variable(n): v for n, v in blank.items()}
 
 
@@ -150,15 +154,30 @@ def run_select(run, query: PreparedSparql, focus_nodes: list[Term],
                bindings: dict[str, Term]) -> dict[Term, list[dict[str, Term]]]:
     """Rows per focus node (distinct rows; literals as written)."""
     rows: dict[Term, dict[tuple, dict]] = {}
-    if query.batchable and len(focus_nodes) >= BATCH_FROM:
+    one_by_one = focus_nodes
+    if query.batchable and len(focus_nodes) >= BATCH_FROM and not run.focused:
+        # Validating every target: one run with $this free costs what the store matches.
         wanted = set(focus_nodes)
         text, substitutions = query.text(bindings)
         for row in _solutions(run, text, substitutions):
             focus = row.get("this")
             if focus in wanted:
                 rows.setdefault(focus, {})[tuple(sorted(row.items(), key=lambda i: i[0]))] = row
-    else:
-        for focus in focus_nodes:
+        one_by_one = []
+    elif query.batchable and len(focus_nodes) > 1:
+        # Validating some nodes: $this restricted to them (VALUES), so the cost follows them.
+        written = [(focus, sparql_text.sparql_term(focus)) for focus in focus_nodes]
+        one_by_one = [focus for focus, text in written if text is None]  # blank nodes
+        named = [(focus, text) for focus, text in written if text is not None]
+        wanted = {focus for focus, _ in named}
+        for start in range(0, len(named), VALUES_CHUNK):
+            text, substitutions = query.text(bindings, [t for _, t in named[start:start + VALUES_CHUNK]])
+            for row in _solutions(run, text, substitutions):
+                focus = row.get("this")
+                if focus in wanted:
+                    rows.setdefault(focus, {})[tuple(sorted(row.items(), key=lambda i: i[0]))] = row
+    if one_by_one:
+        for focus in one_by_one:
             text, substitutions = query.text({**bindings, "this": focus})
             for row in _solutions(run, text, substitutions):
                 rows.setdefault(focus, {})[tuple(sorted(row.items(), key=lambda i: i[0]))] = row

@@ -166,10 +166,14 @@ class Template:
         #: pre-bound variables the outermost SELECT projects
         self.projected: set[str] = set()
         code = [i for i, t in enumerate(self.tokens) if t.kind not in ("comment", "space")]
+        #: the token opening the outermost group pattern (where a VALUES block may go)
+        self.where: int | None = None
         region, depth, previous, selects = "body", 0, [], 0
         for position, index in enumerate(code):
             token = self.tokens[index]
             keyword = token.keyword()
+            if token.text == "{" and self.where is None:
+                self.where = index
             if keyword == "SELECT":
                 selects += 1
                 region, depth = ("projection" if selects == 1 else "subprojection"), 0
@@ -202,13 +206,17 @@ class Template:
                     self.slots[index] = (name, "expression")
             previous.append(keyword)
 
-    def render(self, values: dict) -> tuple[str, dict]:
+    def render(self, values: dict, table: tuple[str, list[str]] | None = None) -> tuple[str, dict]:
         """The query text with ``values`` (name -> term) in place, and the blank-node values left
-        for pyoxigraph's substitutions (name -> term)."""
+        for pyoxigraph's substitutions (name -> term). ``table`` (a variable and the SPARQL
+        terms it takes) opens the outermost group with a VALUES block."""
         written = {name: sparql_term(term) for name, term in values.items() if name in self.names}
         substitutions = {name: values[name] for name, text in written.items() if text is None}
         parts = []
         for index, token in enumerate(self.tokens):
+            if table is not None and index == self.where:
+                parts.append("{ VALUES ?" + table[0] + " { " + " ".join(table[1]) + " } ")
+                continue
             if index in self.skipped and written.get(self.skipped[index]) is not None:
                 continue
             slot = self.slots.get(index)

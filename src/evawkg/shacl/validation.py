@@ -20,7 +20,6 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-import pyshacl
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, SH
 from rdflib.plugins.sparql import prepareQuery
@@ -179,6 +178,8 @@ def validate(data: Graph, shapes: Graph | None = None, ontology: Graph | None = 
     # One working copy holds data and ontology, so pySHACL can run in place: no second clone.
     working = _without_imports(data, _PreparedQueryGraph())
     working.addN((s, p, o, working) for s, p, o in _triples(ontology))
+
+    import pyshacl  # imported here: the store engine's paths never need it
 
     try:
         _, report_graph, _ = pyshacl.validate(
