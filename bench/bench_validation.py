@@ -158,7 +158,8 @@ def _serve():
     from evawkg.settings import Settings
     from evawkg.web import create_app
 
-    app = create_app(Settings(port=0, validation_timeout=900.0, max_upload_bytes=256 << 20))
+    app = create_app(Settings(port=0, validation_timeout=900.0, max_upload_bytes=256 << 20,
+                              request_buffer_bytes=256 << 20))
     app.extensions["evawkg"].service.wait_ready(300)
     app.extensions["evawkg.validation"].pool.wait_ready(300)
     httpd = make_server("127.0.0.1", 0, app, threaded=True)

@@ -66,10 +66,6 @@ def load_shapes_upload(upload: Upload):
     return ShapesGraph.from_quads(quads, parser_prefixes)
 
 
-def parse_quads(upload: Upload, fmt, data, rename: bool, target: ox.NamedNode) -> list[ox.Quad]:
-    return _parse(upload, fmt, data, rename, target)
-
-
 def _parse(upload: Upload, fmt, data, rename: bool, target: ox.NamedNode,
            prefixes: dict | None = None) -> list[ox.Quad]:
     try:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 
-from .loading import LINE_FORMATS, LoadedData, parse_quads
+from .loading import LINE_FORMATS, LoadedData
 from .paths import Inverse, Predicate
 from .terms import to_rdflib
 
@@ -45,14 +45,13 @@ class Locator:
             subjects.add(raw.focus)
         if not subjects:
             return
-        target = ox.NamedNode("urn:x-evawkg:lines")
         for upload, fmt, renamed in sources:
             if renamed:
                 continue  # renamed blank nodes cannot be matched to the file's labels
             text = upload.data.decode("utf-8", errors="replace")
             line_numbers = [n for n, line in enumerate(text.split("\n"), start=1)
                             if line.strip() and not line.lstrip().startswith("#")]
-            quads = parse_quads(upload, fmt, upload.data, False, target)
+            quads = list(ox.parse(upload.data, fmt.oxigraph, base_iri=upload.base_iri))
             if len(quads) != len(line_numbers):
                 continue
             prefix = f"{upload.source}:" if len(sources) > 1 else ""
