@@ -74,3 +74,17 @@ def test_focus_on_blank_nodes_and_unknown_nodes(tmp_path):
     by_focus = engine.validate(store, focus=focus)
     assert len(by_focus.results) >= 2
     assert sorted(_key(r) for r in by_focus.results) == _restricted(full, focus)
+
+
+def test_an_excluded_graph_is_not_part_of_the_data():
+    store = ox.Store()
+    activity = ox.NamedNode("https://evawkg.example.org/id/activity/only-inferred")
+    typed = ox.Quad(activity, ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                    ox.NamedNode("https://evawkg.example.org/ontology#Activity"),
+                    ox.NamedNode("urn:x-test:inferred"))
+    store.add(typed)
+    assert engine.validate(store).results, "typed as an activity, it lacks everything"
+    report = engine.validate(store, exclude_graphs=[ox.NamedNode("urn:x-test:inferred")])
+    assert report.results == []
+    assert engine.validate(store, exclude_graphs=[ox.NamedNode("urn:x-test:inferred")],
+                           focus=[activity]).results == []

@@ -131,12 +131,12 @@ def compile_shapes(shapes) -> ShapesModel:
 
 
 def validate(store: ox.Store, shapes=None, *, graphs: Iterable | None = None,
-             focus: Iterable[Term] | None = None, originals: Originals | None = None,
-             shape_iris: Iterable | None = None, allow_warnings: bool = True,
-             locate=None) -> Report:
-    """Validate the data in ``store`` (the union of ``graphs``, all graphs when ``None``) against
-    ``shapes`` (default: the bundled shapes; a :class:`ShapesModel`, :class:`ShapesGraph` or
-    rdflib graph).
+             exclude_graphs: Iterable = (), focus: Iterable[Term] | None = None,
+             originals: Originals | None = None, shape_iris: Iterable | None = None,
+             allow_warnings: bool = True, locate=None) -> Report:
+    """Validate the data in ``store`` (the union of ``graphs``, all graphs when ``None``, less
+    ``exclude_graphs``) against ``shapes`` (default: the bundled shapes; a :class:`ShapesModel`,
+    :class:`ShapesGraph` or rdflib graph).
 
     ``focus`` restricts validation to those nodes; ``shape_iris`` to some node shapes.
     ``originals`` gives literals as written where the store changed them
@@ -147,7 +147,7 @@ def validate(store: ox.Store, shapes=None, *, graphs: Iterable | None = None,
     Raises :class:`~evawkg.shacl.shapes_model.ShapesError` (400) for shapes it cannot evaluate.
     """
     model = compile_shapes(shapes if shapes is not None else bundled_model())
-    data = DataGraph(store, graphs, originals)
+    data = DataGraph(store, graphs, originals, exclude=exclude_graphs)
     run = Run(data, model, focused=focus is not None)
     selected = model.targeted
     if shape_iris is not None:

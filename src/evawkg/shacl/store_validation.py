@@ -43,7 +43,6 @@ def _shape_nodes(model, shape_iris):
     unknown = [node.value for node in selected if node not in known]
     if unknown:
         from .report import short_term
-        from .terms import to_rdflib
 
         names = sorted(short_term(to_rdflib(n)) for n in known)[:8]
         raise ClientError(f"unknown shape(s) {', '.join(unknown)}; use node shapes such as "
@@ -106,14 +105,11 @@ def validate_with_graph(uploads: Iterable, base: ox.Store | None = None, shapes=
     store = base if base is not None else load_bundle(bundle, infer=False)
     _add_ontology(store, bundle)
     loaded = load_uploads(uploads, store)
-    graphs = None
-    inferred = _inferred_graph()
-    if inferred in set(store.named_graphs()):
-        graphs = [g for g in store.named_graphs() if g != inferred] + [ox.DefaultGraph()]
+    exclude = [_inferred_graph()]
     if inference != "none":
         _infer(store, inference)
-        graphs = None
-    report = validate(store, model, graphs=graphs, focus=loaded.described,
+        exclude = []
+    report = validate(store, model, exclude_graphs=exclude, focus=loaded.described,
                       originals=loaded.originals, shape_iris=selected,
                       allow_warnings=allow_warnings, locate=Locator(loaded, store))
     return only_about(report, {to_rdflib(node) for node in loaded.described},
