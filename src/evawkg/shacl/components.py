@@ -1,8 +1,9 @@
 """SHACL Core constraint components that judge value nodes one by one or by count
-(https://www.w3.org/TR/shacl/#core-components): value type, cardinality, value range, string,
-property pair and other constraints. The shape-based ones (``sh:not``, ``sh:and``, ``sh:or``,
-``sh:xone``, ``sh:node``, ``sh:property``, ``sh:qualifiedValueShape``) are in
-:mod:`evawkg.shacl.logical`, SHACL-SPARQL in :mod:`evawkg.shacl.sparql_constraints`.
+(https://www.w3.org/TR/shacl/#core-components): value type, cardinality, value range, string
+and other constraints. Property pairs are in :mod:`evawkg.shacl.property_pairs`, the
+shape-based ones (``sh:not``, ``sh:and``, ``sh:or``, ``sh:xone``, ``sh:node``, ``sh:property``,
+``sh:qualifiedValueShape``) in :mod:`evawkg.shacl.logical`, SHACL-SPARQL in
+:mod:`evawkg.shacl.sparql_constraints`.
 
 Each component reads its parameters once, refusing ill-formed ones with an error naming the
 shape, and evaluates all focus nodes of a shape in one call over values the engine already read
@@ -295,74 +296,6 @@ class UniqueLangComponent(Component):
                     "More than one String shares the same Language"))
 
 
-# ----------------------------------------------------------------------------- property pairs
-
-
-class _PairComponent(Component):
-    parameter: str
-    property_only = False
-
-    def __init__(self, model, shape):
-        if self.property_only:
-            parameters.property_only(model, shape, self.parameter)
-        self.properties = model.graph.objects(shape.node, sh(self.parameter))
-        for prop in self.properties:
-            if not isinstance(prop, ox.NamedNode):
-                raise model.error(shape.node, f"has sh:{self.parameter} {show(prop)}; it must be "
-                                  "the IRI of a property")
-
-    def _message(self, focus, prop, value, operator: str):
-        return lambda: f"Value of {show(focus)}->{show(prop)} {operator} {show(value)}"
-
-
-class EqualsComponent(_PairComponent):
-    iri, parameter = sh("EqualsConstraintComponent"), "equals"
-
-    def evaluate(self, run, shape, focus_values):
-        for prop in self.properties:
-            for focus, values in focus_values.items():
-                others = run.data.objects(focus, prop)
-                other_set, value_set = set(others), set(values)
-                for value in [v for v in values if v not in other_set] + [o for o in others if o not in value_set]:
-                    yield focus, self.result(shape, focus, value,
-                                             generic=self._message(focus, prop, value, "!="))
-
-
-class DisjointComponent(_PairComponent):
-    iri, parameter = sh("DisjointConstraintComponent"), "disjoint"
-
-    def evaluate(self, run, shape, focus_values):
-        for prop in self.properties:
-            for focus, values in focus_values.items():
-                others = set(run.data.objects(focus, prop))
-                for value in values:
-                    if value in others:
-                        yield focus, self.result(shape, focus, value,
-                                                 generic=self._message(focus, prop, value, "=="))
-
-
-class LessThanComponent(_PairComponent):
-    iri, parameter, property_only = sh("LessThanConstraintComponent"), "lessThan", True
-    allows_equal = False
-
-    def evaluate(self, run, shape, focus_values):
-        operator = "<" if self.allows_equal else "<="
-        for prop in self.properties:
-            for focus, values in focus_values.items():
-                others = run.data.objects(focus, prop) if values else ()
-                for value in values:
-                    for other in others:
-                        order = compare(value, other)
-                        if order is None or order > 0 or (order == 0 and not self.allows_equal):
-                            yield focus, self.result(shape, focus, value, generic=self._message(
-                                focus, prop, value, operator))
-
-
-class LessThanOrEqualsComponent(LessThanComponent):
-    iri, parameter = sh("LessThanOrEqualsConstraintComponent"), "lessThanOrEquals"
-    allows_equal = True
-
-
 # ----------------------------------------------------------------------------- other
 
 
@@ -435,7 +368,8 @@ class InComponent(Component):
                     f"Value {show(value)} not in list {[show(m) for m in self.members]}"))
 
 
-#: The parameter announcing each Core component (the shape-based ones are in ``logical``).
+#: The parameter announcing each Core component (property pairs are in ``property_pairs``,
+#: the shape-based ones in ``logical``).
 CORE = {
     sh("class"): ClassComponent, sh("datatype"): DatatypeComponent,
     sh("nodeKind"): NodeKindComponent, sh("minCount"): MinCountComponent,
@@ -444,8 +378,6 @@ CORE = {
     sh("maxInclusive"): MaxInclusiveComponent, sh("minLength"): MinLengthComponent,
     sh("maxLength"): MaxLengthComponent, sh("pattern"): PatternComponent,
     sh("languageIn"): LanguageInComponent, sh("uniqueLang"): UniqueLangComponent,
-    sh("equals"): EqualsComponent, sh("disjoint"): DisjointComponent,
-    sh("lessThan"): LessThanComponent, sh("lessThanOrEquals"): LessThanOrEqualsComponent,
     sh("closed"): ClosedComponent, sh("hasValue"): HasValueComponent, sh("in"): InComponent,
 }
 

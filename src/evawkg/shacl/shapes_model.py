@@ -20,6 +20,7 @@ import pyoxigraph as ox
 from ..errors import ClientError
 from .components import CORE
 from .logical import LOGICAL
+from .property_pairs import PAIRS
 from .paths import Path, PathError, parse_path, path_text
 from .shapes_graph import ShapesGraph
 from .sparql_constraints import SparqlConstraintComponent, applicable_custom_components, custom_components
@@ -230,7 +231,7 @@ class ShapesModel:
 
 def compile_components(model, shape) -> list:
     """The constraint components ``shape`` declares, in the order its parameters appear."""
-    table = {**CORE, **LOGICAL, sh("sparql"): SparqlConstraintComponent}
+    table = {**CORE, **PAIRS, **LOGICAL, sh("sparql"): SparqlConstraintComponent}
     components: list = []
     seen = set()
     for predicate in model.graph.predicates(shape.node):
