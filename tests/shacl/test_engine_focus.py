@@ -88,3 +88,24 @@ def test_an_excluded_graph_is_not_part_of_the_data():
     assert report.results == []
     assert engine.validate(store, exclude_graphs=[ox.NamedNode("urn:x-test:inferred")],
                            focus=[activity]).results == []
+
+
+def test_shapes_graph_joins_the_dataset_only_while_validating():
+    """$shapesGraph (W3C sparql/pre-binding/shapesGraph-001): the shapes are a named graph of the
+    dataset during the validation, never part of the data graph, and gone afterwards."""
+    from evawkg.shacl.shapes_graph import ShapesGraph
+
+    text = b"""@prefix sh: <http://www.w3.org/ns/shacl#> .
+    @prefix ex: <http://example.org/> .
+    ex:S a sh:NodeShape ; ex:limit 1 ; sh:targetClass sh:NodeShape, ex:Thing ;
+        sh:sparql [ sh:select "SELECT $this WHERE { GRAPH $shapesGraph { $currentShape <http://example.org/limit> 1 } }" ] ."""
+    parser = ox.parse(text, ox.RdfFormat.TURTLE)
+    shapes = ShapesGraph.from_quads(list(parser), parser.prefixes)
+    store = ox.Store()
+    store.add(ox.Quad(ox.NamedNode("http://example.org/a"),
+                      ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                      ox.NamedNode("http://example.org/Thing"), ox.NamedNode("urn:x-test:data")))
+    report = engine.validate(store, shapes)
+    # ex:a is reported; ex:S (a sh:NodeShape in the shapes graph) is not data, so not a focus.
+    assert [str(r.focus) for r in report.results] == ["http://example.org/a"]
+    assert list(store.named_graphs()) == [ox.NamedNode("urn:x-test:data")]

@@ -17,6 +17,7 @@ tests hold both engines to the same results.
 from __future__ import annotations
 
 import gc
+import uuid
 from collections.abc import Iterable
 from contextlib import contextmanager
 
@@ -39,6 +40,8 @@ class Run:
         self.model = model
         #: validating some focus nodes only: queries must cost what they cost, not the graph
         self.focused = focused
+        #: ``{"shapesGraph": <graph>}`` when the shapes graph is in the dataset, else empty
+        self.shapes_graph_binding: dict = {}
         self._nested: dict[Shape, dict[Term, list]] = {}
 
     def values(self, shape: Shape, nodes: list[Term]) -> dict[Term, list[Term]]:
@@ -147,8 +150,18 @@ def validate(store: ox.Store, shapes=None, *, graphs: Iterable | None = None,
     Raises :class:`~evawkg.shacl.shapes_model.ShapesError` (400) for shapes it cannot evaluate.
     """
     model = compile_shapes(shapes if shapes is not None else bundled_model())
-    data = DataGraph(store, graphs, originals, exclude=exclude_graphs)
-    run = Run(data, model, focused=focus is not None)
+    with _shapes_graph_in(store, model) as shapes_graph:
+        exclude = [*exclude_graphs, *([shapes_graph] if shapes_graph is not None else [])]
+        data = DataGraph(store, graphs, originals, exclude=exclude)
+        run = Run(data, model, focused=focus is not None)
+        if shapes_graph is not None:
+            run.shapes_graph_binding = {"shapesGraph": shapes_graph}
+        raws = _evaluate(run, model, focus, shape_iris)
+        return ReportBuilder(model, data, locate=locate).build(raws, allow_warnings=allow_warnings)
+
+
+def _evaluate(run: Run, model: ShapesModel, focus, shape_iris) -> list:
+    data = run.data
     selected = model.targeted
     if shape_iris is not None:
         selected = model.select(shape_iris)
@@ -164,7 +177,23 @@ def validate(store: ox.Store, shapes=None, *, graphs: Iterable | None = None,
                 chosen = [node for node in nodes if is_target(data, shape, node)]
                 for results in run.evaluate(shape, chosen).values():
                     raws.extend(results)
-    return ReportBuilder(model, data, locate=locate).build(raws, allow_warnings=allow_warnings)
+    return raws
+
+
+@contextmanager
+def _shapes_graph_in(store: ox.Store, model: ShapesModel):
+    """The shapes graph as a named graph of ``store`` while validating, when a SHACL-SPARQL
+    query asks for it with ``$shapesGraph`` (https://www.w3.org/TR/shacl/#shapesGraph);
+    the data graph leaves it out, and it is removed again afterwards."""
+    if not model.uses_shapes_graph:
+        yield None
+        return
+    graph = ox.NamedNode(f"urn:x-evawkg:shapes-graph:{uuid.uuid4()}")
+    store.extend(ox.Quad(s, p, o, graph) for s, p, o in model.graph.triples)
+    try:
+        yield graph
+    finally:
+        store.remove_graph(graph)
 
 
 @contextmanager

@@ -86,6 +86,8 @@ class ShapesModel:
 
     def __init__(self, graph: ShapesGraph):
         self.graph = graph
+        #: whether some SPARQL query names $shapesGraph (set while compiling)
+        self.uses_shapes_graph = False
         self.shapes: dict[Term, Shape] = {}
         self._compiling: list[Term] = []
         self.custom_components = custom_components(self)

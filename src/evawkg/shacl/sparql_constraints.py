@@ -4,11 +4,11 @@
 
 Queries run on the store as written, with ``sh:prefixes`` declared (``sh:declare`` of the named
 node and of what it ``owl:imports`` inside the shapes graph), ``$PATH`` replaced by the shape's
-path, and ``$this``, ``$value``, ``$currentShape`` and parameters pre-bound by pyoxigraph
-substitutions. A query that may run once for all focus nodes does (:mod:`.sparql_text`). Every
-query is parsed when the shapes are compiled, so one that does not parse, uses ``SERVICE`` or
-another construct SHACL forbids is an error naming its shape, never a silent pass.
-``$shapesGraph`` is not supported (nor is it by pySHACL): such a query is refused.
+path, and ``$this``, ``$value``, ``$currentShape``, ``$shapesGraph`` and parameters pre-bound
+(:mod:`.sparql_text`). A query that may run once for all focus nodes does. Every query is
+parsed when the shapes are compiled, so one that does not parse, uses ``SERVICE`` or another
+construct SHACL forbids is an error naming its shape, never a silent pass. When a query names
+``$shapesGraph``, the shapes graph is a named graph of the dataset while the validation runs.
 """
 
 from __future__ import annotations
@@ -97,9 +97,9 @@ def prepare(model, shape, owner: Term, text: str, *, extra_prebound: tuple[str, 
             raise model.error(shape.node, "has a SPARQL query using $PATH but no sh:path")
         text = sparql_text.replace_path(text, to_sparql(shape.path))
     if sparql_text.mentions(text, "shapesGraph"):
-        raise model.error(shape.node, "has a SPARQL query using $shapesGraph, which this engine "
-                          "does not support (the shapes graph is not part of the data)")
-    candidates = ("this", "currentShape", *extra_prebound)
+        # The shapes graph then joins the dataset as a named graph while validating.
+        model.uses_shapes_graph = True
+    candidates = ("this", "currentShape", "shapesGraph", *extra_prebound)
     prebound = frozenset(n for n in candidates if sparql_text.mentions(text, n))
     try:
         sparql_text.check(text, {"this", "currentShape", "shapesGraph", *extra_prebound})
@@ -221,7 +221,8 @@ class SparqlConstraintComponent(Component):
     def evaluate(self, run, shape, focus_values):
         focus_nodes = list(focus_values)
         for node, query, messages in self.constraints:
-            rows = run_select(run, query, focus_nodes, {"currentShape": shape.node})
+            rows = run_select(run, query, focus_nodes, {"currentShape": shape.node,
+                                                        **run.shapes_graph_binding})
             for focus in focus_nodes:
                 for row in rows.get(focus, ()):
                     if "failure" in row and row["failure"].value in ("true", "1"):
@@ -323,7 +324,7 @@ class BoundComponent(Component):
                               if isinstance(m, ox.Literal))
 
     def evaluate(self, run, shape, focus_values):
-        base = {**self.values, "currentShape": shape.node}
+        base = {**self.values, "currentShape": shape.node, **run.shapes_graph_binding}
         path_term = shape.path_node
         for focus, values in focus_values.items():
             for value in values:
