@@ -51,7 +51,13 @@ class ProcessPool:
     slots one :data:`current_client` holds at once (None: no cap).
 
     Subclasses give the errors their words by overriding the ``*_error`` hooks and
-    :meth:`require_ready`."""
+    :meth:`require_ready`.
+
+    Generations: :meth:`advance` names a newer state of the parent's data (a spec with a
+    ``refresh``); from then on every child is forked after the parent refreshed to it, and the
+    children of older generations are no longer given jobs (a running job finishes on the
+    state it started with). ``run(job, timeout, fresh=True)`` runs a job in a child of its
+    own, killed after it: a job that changes its copy of the parent's state."""
 
     #: Names the parent process in ``ps`` and ``/proc/PID/cmdline``.
     name = "jobs"
@@ -77,6 +83,7 @@ class ProcessPool:
         self._restart_at = 0.0
         self._stopping = threading.Event()
         self._closed = False
+        self._generation: Any = None
 
     # --- The words of errors (subclasses override) ---------------------------------------------
 
@@ -179,8 +186,8 @@ class ProcessPool:
         else:
             self.resident_limit = self.resident_limit_setting
         try:
-            children = [parent.fork(True, self._address_extra()) for _ in range(self.size)
-                        ] if self.reuse else []
+            children = [parent.fork(True, self._address_extra(), self._generation)
+                        for _ in range(self.size)] if self.reuse else []
         except (EOFError, OSError):
             return False
         with self._lock:
@@ -211,11 +218,27 @@ class ProcessPool:
     def limit_mb(self) -> int | None:
         return self.resident_limit // 1024 ** 2 if self.resident_limit else None
 
+    @property
+    def generation(self) -> Any:
+        return self._generation
+
+    def advance(self, generation: Any) -> None:
+        """From now on, jobs run in children forked at ``generation`` (see the class notes);
+        idle children of an older one are killed."""
+        with self._lock:
+            if generation == self._generation:
+                return
+            self._generation = generation
+            stale = [child for child in self._idle if child.generation != generation]
+            self._idle = [child for child in self._idle if child.generation == generation]
+        for child in stale:
+            self._kill(child)
+
     # --- Running a job ----------------------------------------------------------------------------
 
-    def run(self, job: Any, timeout: float) -> Any:
+    def run(self, job: Any, timeout: float, *, fresh: bool = False) -> Any:
         """Run ``job`` in a child; kill that child if it passes ``timeout`` seconds or its
-        memory limit."""
+        memory limit. ``fresh``: in a child forked for this job alone."""
         self._require_running(timeout)
         client = current_client.get()
         refused = self._slots.acquire(client, self.queue_wait)
@@ -224,7 +247,7 @@ class ProcessPool:
         if refused == "all":
             raise self.busy_error()
         try:
-            kind, value = self._run_in_child(job, timeout)
+            kind, value = self._run_in_child(job, timeout, fresh)
         finally:
             self._slots.release(client)
         if kind == "ok":
@@ -251,11 +274,11 @@ class ProcessPool:
     def _retry_after(restart_at: float) -> int:
         return max(1, math.ceil(restart_at - time.monotonic()) + 1)
 
-    def _run_in_child(self, job: Any, timeout: float) -> tuple[str, Any]:
+    def _run_in_child(self, job: Any, timeout: float, fresh: bool = False) -> tuple[str, Any]:
         child, answered = None, False
         try:
             for attempt in range(2):
-                child = self._take_child()
+                child = self._take_child(fresh)
                 try:
                     child.connection.send(job)
                     break
@@ -274,15 +297,17 @@ class ProcessPool:
             raise self._death_error(child, str(error) or "no answer") from error
         finally:
             if child is not None:  # timed out, too big, died or interrupted: never reused
-                self._release(child, keep=answered)
+                self._release(child, keep=answered and not fresh)
         return reply
 
-    def _take_child(self) -> Child:
-        """An idle child known alive, else a fresh fork; dead idle ones are dropped on the way."""
+    def _take_child(self, fresh: bool = False) -> Child:
+        """An idle child known alive, else a fresh fork; dead idle ones are dropped on the way.
+        ``fresh``: always a fork, for one job."""
         while True:
             with self._lock:
-                state, parent = self._state, self._parent
-                child = self._idle.pop() if self._idle and state == READY else None
+                state, parent, generation = self._state, self._parent, self._generation
+                child = (self._idle.pop() if self._idle and state == READY and not fresh
+                         else None)
                 if child is not None:
                     self._busy.add(child)
             # Only a ready parent forks: a starting one's socket still awaits its setup.
@@ -290,11 +315,12 @@ class ProcessPool:
                 raise self._death_error(None, f"the {self.name} processes are {state}")
             if child is None:
                 break
-            if child.parent is parent and child.idle_and_alive():
+            if (child.parent is parent and child.generation == generation
+                    and child.idle_and_alive()):
                 return child
             self._release(child, keep=False)
         try:
-            child = parent.fork(self.reuse, self._address_extra())
+            child = parent.fork(self.reuse and not fresh, self._address_extra(), generation)
         except (EOFError, OSError) as error:
             raise self._death_error(None, f"could not fork: {error}") from error
         with self._lock:
@@ -342,7 +368,8 @@ class ProcessPool:
             keep = resident_bytes(child.pid) - child.parent.resident <= self.resident_limit // 2
         with self._lock:
             self._busy.discard(child)
-            if keep and self.reuse and child.parent is self._parent and self._state == READY:
+            if (keep and self.reuse and child.parent is self._parent and self._state == READY
+                    and child.generation == self._generation):
                 self._idle.append(child)
                 return
         self._kill(child)

@@ -128,10 +128,13 @@ def slots_per_client(settings) -> int:
 class EmbeddedSparqlService:
     """The :class:`~evawkg.sparql.SparqlService` of an in-memory pyoxigraph store."""
 
+    #: The query pool's class (a writable store's service gives its own: ``evawkg.writes``).
+    pool_class: type[QueryPool] = QueryPool
+
     def __init__(self, source: DatasetSource, settings):
         self.settings = settings
         self._version = source.version() + ("-union" if settings.default_graph_as_union else "")
-        self.pool = QueryPool(source, size=settings.max_concurrent_queries,
+        self.pool = self.pool_class(source, size=settings.max_concurrent_queries,
                               queue_wait=settings.queue_wait,
                               sandbox=settings.sandbox_network and not settings.allow_service,
                               union=settings.default_graph_as_union,
