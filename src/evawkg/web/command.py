@@ -38,6 +38,11 @@ _HELP = {setting.name: setting.help for setting in SETTINGS}
 @click.option("--gzip-level", type=int, help=_HELP["gzip_level"])
 @click.option("--request-read-timeout", type=float, help=_HELP["request_read_timeout"])
 @click.option("--request-buffer-bytes", type=int, help=_HELP["request_buffer_bytes"])
+@click.option("--write-tokens", help=_HELP["write_tokens"])
+@click.option("--allow-load", multiple=True, help=_HELP["allow_load"] + " Repeatable.")
+@click.option("--write-timeout", type=float, help=_HELP["write_timeout"])
+@click.option("--write-lock-wait", type=float, help=_HELP["write_lock_wait"])
+@click.option("--max-write-bytes", type=int, help=_HELP["max_write_bytes"])
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]),
               help=_HELP["log_level"])
 def serve_command(**flags) -> None:
