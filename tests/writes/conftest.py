@@ -201,3 +201,21 @@ def select(base: str, query: str, timeout: float = 30) -> list[dict]:
                             "Accept": "application/sparql-results+json"}, timeout)
     assert status == 200, body
     return json.loads(body)["results"]["bindings"]
+
+
+# --- The store, byte for byte ------------------------------------------------------------------
+
+def dump_store(store) -> bytes:
+    """In a query process: every quad, sorted, as N-Quads (a dump to compare byte for byte)."""
+    import pyoxigraph as ox
+
+    lines = ox.serialize(list(store), format=ox.RdfFormat.N_QUADS).splitlines()
+    return b"\n".join(sorted(lines))
+
+
+def snapshot(state: Writable) -> tuple[str, bytes, bytes]:
+    """The data version, a dump of the served store and the journal's bytes."""
+    service = state.service
+    journal = state.store / "journal.log"
+    return (service.data_version, service.call(dump_store, timeout=30),
+            journal.read_bytes() if journal.exists() else b"")

@@ -157,14 +157,15 @@ def violations_of(report: Report) -> frozenset:
 
 
 def touched_nodes(delta: Delta) -> set:
-    """The subjects and node objects of the asserted quads a change adds or removes (rdflib)."""
+    """The subjects of the asserted quads a change adds or removes (rdflib terms). A node only
+    referred to is not touched: what a change does to it shows as a new violation."""
     nodes = set()
     for quad in (*delta.added, *delta.removed):
-        for term in (quad.subject, quad.object):
-            if isinstance(term, ox.NamedNode):
-                nodes.add(URIRef(term.value))
-            elif isinstance(term, ox.BlankNode):
-                nodes.add(BNode(term.value))
+        term = quad.subject
+        if isinstance(term, ox.NamedNode):
+            nodes.add(URIRef(term.value))
+        elif isinstance(term, ox.BlankNode):
+            nodes.add(BNode(term.value))
     return nodes
 
 

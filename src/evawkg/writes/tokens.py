@@ -15,7 +15,7 @@ compared with every digest in constant time (:func:`hmac.compare_digest`, no ear
 neither secrets nor digests are ever logged or put in an error message.
 
 Graphs a token may write (:func:`refusal`): an IRI, ``default`` (the default graph), ``*`` (any
-graph but the guarded ones) or a prefix ending in ``*``. Two kinds of graph are special:
+named graph but the guarded ones) or a prefix ending in ``*``. Two kinds of graph are special:
 
 * computed graphs (``graph/inferred``, the OWL 2 RL closure, and ``graph/changes``, the
   provenance of commits) are written by the server alone: no token may write them;
@@ -87,8 +87,7 @@ def refusal(token: WriteToken, graph: str | None) -> str | None:
         return (f"<{graph}> holds the ontology or shapes, which only a token naming that graph "
                 f"exactly may write; token {token.name!r} does not")
     for allowed in token.graphs:
-        if allowed == "*" or (allowed.endswith("*") and graph is not None
-                              and graph.startswith(allowed[:-1])):
+        if graph is not None and allowed.endswith("*") and graph.startswith(allowed[:-1]):
             return None
     shown = "the default graph" if graph is None else f"<{graph}>"
     return (f"token {token.name!r} may not write {shown}; it may write: "

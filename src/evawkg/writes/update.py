@@ -75,6 +75,8 @@ class Segment:
     tokens: tuple[Token, ...]
     text: str  # the operation's text, from its first keyword to before its ';'
     start: int
+    #: Its own declarations (start, end, keyword, prefix, IRI), after those of earlier operations.
+    declarations: tuple[tuple[int, int, str, str, str], ...] = ()
 
     @property
     def kind(self) -> str:
@@ -119,20 +121,25 @@ def tokenize(text: str) -> list[Token]:
 def split(text: str) -> list[Segment]:
     """The operations of a request, in order, each with the prologue (``PREFIX``, ``BASE``)
     declared before it (a request's declarations hold for every later operation)."""
-    segments, prologue, current, index = [], [], [], 0
+    segments, prologue, current, own, index = [], [], [], [], 0
     tokens = tokenize(text)
 
     def close() -> None:
         if current:
             start, end = current[0].start, current[-1].end
-            segments.append(Segment(" ".join(prologue), tuple(current), text[start:end], start))
+            segments.append(Segment(" ".join(prologue), tuple(current), text[start:end], start,
+                                    tuple(own)))
             current.clear()
+            own.clear()
 
     while index < len(tokens):
         token = tokens[index]
         if token.depth == 0 and not current and token.keyword in ("PREFIX", "BASE"):
             width = 3 if token.keyword == "PREFIX" else 2
-            prologue.append(text[token.start:tokens[min(index + width, len(tokens)) - 1].end])
+            parts = tokens[index:index + width]
+            prologue.append(text[token.start:parts[-1].end])
+            own.append((token.start, parts[-1].end, token.keyword,
+                        parts[1].text[:-1] if width == 3 else "", parts[-1].text[1:-1]))
             index += width
             continue
         if token.kind == "semicolon" and token.depth == 0:
@@ -233,8 +240,17 @@ def _check_services(text: str, segments: list[Segment], allow_service: tuple[str
 
 
 def _check_syntax(text: str, segments: list[Segment], base_iri: str) -> None:
-    """pyoxigraph's verdict on the whole request, run on an empty store with LOADs blanked."""
-    checked = text
+    """pyoxigraph's verdict on the whole request, run on an empty store with LOADs blanked.
+
+    pyoxigraph refuses ``PREFIX`` or ``BASE`` after a ``;``, which SPARQL 1.1 allows (the
+    ``Update`` after ``;`` has its own prologue): those are blanked too, their prefixes given
+    to pyoxigraph aside."""
+    checked, prefixes = text, dict(PREFIXES)
+    for segment in segments[1:]:
+        for start, end, keyword, prefix, iri in segment.declarations:
+            checked = checked[:start] + re.sub(r"[^\n]", " ", checked[start:end]) + checked[end:]
+            if keyword == "PREFIX":
+                prefixes[prefix] = iri
     for segment in segments:
         if segment.kind == "LOAD":
             blank = re.sub(r"[^\n]", " ", segment.text)
@@ -242,7 +258,7 @@ def _check_syntax(text: str, segments: list[Segment], base_iri: str) -> None:
             checked = (checked[:segment.start] + replacement + blank[len(replacement):]
                        + checked[segment.start + len(segment.text):])
     try:
-        ox.Store().update(checked, base_iri=base_iri, prefixes=PREFIXES)
+        ox.Store().update(checked, base_iri=base_iri, prefixes=prefixes)
     except SyntaxError as error:
         message = str(error.args[0]) if error.args else str(error)
         found = _POSITION.match(message)

@@ -170,6 +170,8 @@ class Writer:
                 data = response.read(limit + 1)
                 media_type = response.headers.get_content_type()
         except (urllib.error.URLError, OSError, ValueError) as error:
+            if isinstance(error, urllib.error.HTTPError):
+                error.close()
             return replace(load, failure=f"it could not be fetched ({error})")
         if len(data) > limit:
             return replace(load, failure=f"the document is larger than {limit} bytes")
