@@ -23,6 +23,7 @@ import errno
 import fcntl
 import json
 import os
+import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -197,6 +198,39 @@ def prepare_for_serving(settings, progress=None) -> StoreInfo:
     return read_info(info.directory)
 
 
+def backup(directory: Path | str, target: Path | str) -> Head:
+    """Copy the store to ``target`` (a new directory) while a server may be writing to it: the
+    base (no compaction can run meanwhile), then the journal up to its published head, so the
+    copy is the store as of that commit. Restoring is copying it back while no server runs."""
+    directory, target = Path(directory), Path(target)
+    if target.exists():
+        raise SettingsError(f"{target} exists; back up into a new directory")
+    read_info(directory)
+    journal = Journal(directory)
+    skipped = {journal.path.name, journal.head_path.name, journal.lock_path.name, BASE_LOCK,
+               SERVER_LOCK}
+    with base_lock(directory, exclusive=False):
+        head = journal.head()
+        building = target.with_name(target.name + ".partial")
+        shutil.rmtree(building, ignore_errors=True)
+        shutil.copytree(directory, building, ignore=lambda folder, names: [
+            name for name in names if Path(folder) == directory and name in skipped])
+    if head.offset:
+        with open(journal.path, "rb") as source, open(building / journal.path.name, "wb") as copy:
+            remaining = head.offset
+            while remaining:
+                chunk = source.read(min(remaining, 1 << 20))
+                if not chunk:
+                    raise BundleError(f"{journal.path} ended before its head; the store is damaged")
+                copy.write(chunk)
+                remaining -= len(chunk)
+            copy.flush()
+            os.fsync(copy.fileno())
+        Journal(building)._publish(head)
+    building.rename(target)
+    return head
+
+
 def _read_marker(path: Path) -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
@@ -212,5 +246,5 @@ def _write_marker(path: Path, marker: dict) -> None:
     os.replace(temporary, path)
 
 
-__all__ = ["StoreInfo", "seed", "prepare_for_serving", "read_info", "open_in_memory", "catch_up", "compact",
+__all__ = ["StoreInfo", "seed", "prepare_for_serving", "backup", "read_info", "open_in_memory", "catch_up", "compact",
            "hold_server_lock", "base_lock", "source_for"]

@@ -225,14 +225,8 @@ class Writer:
                     self._baseline = (head.seq, outcome.violations)
                 return Committed(None, (), outcome.report)
             delta = outcome.delta
-            meta = {"time": _now(), "started": started, "token": token.name,
-                    "operation": operation, "graphs": delta.graphs(),
-                    "added": len(delta.added), "removed": len(delta.removed),
-                    "inferred_added": len(delta.inferred_added),
-                    "inferred_removed": len(delta.inferred_removed),
-                    "created": delta.created, "dropped": delta.dropped,
-                    "request_sha256": hashlib.sha256(request).hexdigest()}
-            record = self.journal.append(meta, delta, head)
+            record = self.journal.append(commit_meta(delta, token, operation, request, started),
+                                         delta, head)
             if outcome.violations is not None:
                 self._baseline = (record.seq, outcome.violations)
         self.service.pool.advance(record.seq)
@@ -259,6 +253,41 @@ class Writer:
         return tuple(extra)
 
 
+def commit_meta(delta, token: WriteToken, operation: str, request: bytes, started: str) -> dict:
+    """What the journal (and the change feed, and the changes graph) says of a commit."""
+    return {"time": _now(), "started": started, "token": token.name, "operation": operation,
+            "graphs": delta.graphs(), "added": len(delta.added), "removed": len(delta.removed),
+            "inferred_added": len(delta.inferred_added),
+            "inferred_removed": len(delta.inferred_removed),
+            "created": delta.created, "dropped": delta.dropped,
+            "request_sha256": hashlib.sha256(request).hexdigest()}
+
+
+def commit_in_process(directory, operations: tuple[Operation, ...], token: WriteToken, *,
+                      operation: str, request: bytes, validate: bool = True,
+                      lock_wait: float = 60, base_iri: str | None = None,
+                      union: bool = True) -> Committed:
+    """The same transaction without a server (``evawkg load``): the store loaded here, the guard
+    run on it, the commit journaled under the same lock, so a running server picks it up."""
+    from .store import open_in_memory, read_info
+
+    started = _now()
+    journal = Journal(directory)
+    with journal.lock(lock_wait):
+        head = journal.recover()
+        store, _ = open_in_memory(directory)
+        job = WriteJob(operations, token, Context(union, base_iri),
+                       infer=read_info(directory).infer, validate=validate)
+        outcome = run_guard(store, job)
+        if not outcome.conforms:
+            raise ShapesViolated(_violations(outcome.report), report=outcome.report)
+        if outcome.delta.empty:
+            return Committed(None, (), outcome.report)
+        record = journal.append(commit_meta(outcome.delta, token, operation, request, started),
+                                outcome.delta, head)
+    return Committed(record, tuple(outcome.delta.created), outcome.report)
+
+
 def tag_version(tag: str) -> str:
     """The version part of a graph's entity tag ``<version>.<format>``."""
     return tag.rsplit(".", 1)[0]
@@ -282,4 +311,5 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-__all__ = ["Writer", "Committed", "Preconditions", "CommitIndex", "tag_version"]
+__all__ = ["Writer", "Committed", "Preconditions", "CommitIndex", "tag_version", "commit_meta",
+           "commit_in_process"]
