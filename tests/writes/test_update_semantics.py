@@ -189,3 +189,26 @@ def test_splitter_ignores_braces_and_semicolons_in_strings_comments_and_iris():
     assert [s.kind for s in segments] == ["INSERT DATA", "DELETE WHERE"]
     assert segments[1].where_group() == '{ ?s <http://e/p;q> """a } \n ;""" }'
     assert segments[1].prologue == "PREFIX ex: <http://e/>"
+
+
+def test_syntax_error_inside_a_where_group_names_its_place_in_the_request():
+    text = ("PREFIX ex: <http://e/>\nINSERT DATA { ex:a ex:b 1 } ;\n"
+            "DELETE { ?s ex:b ?o }\nWHERE {\n  ?s ex:b ?o FILTER(?o > ) }")
+    with pytest.raises(UpdateSyntaxError) as caught:
+        compile_update(None, text, BASE, (), ())
+    # pyoxigraph places this error at the end of the group: line 5, after its "}"
+    assert (caught.value.line, caught.value.column) == (5, 29)
+    assert "error at 5:29" in caught.value.message
+
+
+def test_compiling_never_evaluates_a_where_group():
+    """A WHERE of VALUES alone makes work even on an empty store: compiling must not run it."""
+    import time
+
+    values = " ".join(str(i) for i in range(300))
+    text = (PROLOGUE + f"INSERT {{ ex:a ex:n ?n }} WHERE {{ VALUES ?a {{ {values} }} "
+            f"VALUES ?b {{ {values} }} VALUES ?c {{ {values} }} BIND(?a * ?b * ?c AS ?n) }}")
+    started = time.perf_counter()
+    (operation,) = compile_update(None, text, BASE, (), ())
+    assert time.perf_counter() - started < 2
+    assert "VALUES ?c" in operation.where

@@ -240,31 +240,66 @@ def _check_services(text: str, segments: list[Segment], allow_service: tuple[str
 
 
 def _check_syntax(text: str, segments: list[Segment], base_iri: str) -> None:
-    """pyoxigraph's verdict on the whole request, run on an empty store with LOADs blanked.
+    """pyoxigraph's verdict on the request, without running anything that could take long.
 
-    pyoxigraph refuses ``PREFIX`` or ``BASE`` after a ``;``, which SPARQL 1.1 allows (the
-    ``Update`` after ``;`` has its own prologue): those are blanked too, their prefixes given
-    to pyoxigraph aside."""
-    checked, prefixes = text, dict(PREFIXES)
-    for segment in segments[1:]:
-        for start, end, keyword, prefix, iri in segment.declarations:
-            checked = checked[:start] + re.sub(r"[^\n]", " ", checked[start:end]) + checked[end:]
-            if keyword == "PREFIX":
-                prefixes[prefix] = iri
-    for segment in segments:
-        if segment.kind == "LOAD":
-            blank = re.sub(r"[^\n]", " ", segment.text)
-            replacement = "CLEAR SILENT DEFAULT"
-            checked = (checked[:segment.start] + replacement + blank[len(replacement):]
-                       + checked[segment.start + len(segment.text):])
+    The whole request runs on an empty store with every ``WHERE`` group emptied and every
+    ``LOAD`` blanked (a group of ``VALUES`` alone can make work for hours even there); each
+    ``WHERE`` group is then parsed as a query that is never iterated (pyoxigraph evaluates
+    lazily), its error mapped back to the request's line and column. pyoxigraph also refuses
+    ``PREFIX`` or ``BASE`` after a ``;``, which SPARQL 1.1 allows (the ``Update`` after ``;``
+    has its own prologue): those are blanked, their prefixes given to pyoxigraph aside."""
+    checked, prefixes, groups = text, dict(PREFIXES), []
     try:
-        ox.Store().update(checked, base_iri=base_iri, prefixes=prefixes)
+        for segment in segments[1:]:
+            for start, end, keyword, prefix, iri in segment.declarations:
+                checked = _blank(checked, start, end)
+                if keyword == "PREFIX":
+                    prefixes[prefix] = iri
+        for segment in segments:
+            if segment.kind == "LOAD":
+                replacement = "CLEAR SILENT DEFAULT"
+                end = segment.start + len(segment.text)
+                blank = _blank(checked, segment.start, end)[segment.start:end]
+                checked = (checked[:segment.start] + replacement + blank[len(replacement):]
+                           + checked[end:])
+            elif segment.kind in ("MODIFY", "DELETE WHERE"):
+                group = segment.where_group()
+                start = text.index(group, segment.start)
+                groups.append((segment, group, start))
+                checked = checked[:start] + "{}" + _blank(checked, start + 2,
+                                                          start + len(group))[start + 2:]
+    except (StopIteration, ClientError, ValueError):
+        checked, groups = text, []  # the lexer lost its way: pyoxigraph will say where
+    _parse_or_raise(lambda: ox.Store().update(checked, base_iri=base_iri, prefixes=prefixes),
+                    text, 0, 0)
+    for segment, group, start in groups:
+        header = f"{segment.prologue}\nSELECT * WHERE "
+        _parse_or_raise(lambda: ox.Store().query(header + group, base_iri=base_iri,
+                                                 prefixes=prefixes),
+                        header + group, len(header), start, text)
+
+
+def _blank(text: str, start: int, end: int) -> str:
+    """``text`` with ``[start, end)`` turned to spaces (line breaks kept: positions hold)."""
+    return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+
+
+def _parse_or_raise(run, checked: str, skip: int, offset: int, original: str | None = None) -> None:
+    """Run ``run``; a syntax error in ``checked`` is raised at its place in the request (the
+    part of ``checked`` after ``skip`` characters lies at ``offset`` of ``original``)."""
+    try:
+        run()
     except SyntaxError as error:
         message = str(error.args[0]) if error.args else str(error)
         found = _POSITION.match(message)
         line = column = None
         if found:
             line, column = int(found.group(1)), int(found.group(2))
+            if original is not None:
+                lines = checked.split("\n")
+                position = sum(len(text) + 1 for text in lines[:line - 1]) + column - 1
+                line, column = _line_column(original, offset + max(0, position - skip))
+                message = _POSITION.sub(f"error at {line}:{column}: ", message, count=1)
         raise UpdateSyntaxError(f"the update does not parse: {_short(message)}", line=line,
                                 column=column) from None
     except Exception:  # noqa: BLE001 -- it parsed; what failed on an empty store was running it
