@@ -135,10 +135,23 @@ class LiveServer:
             start_new_session=True)
         try:
             wait_for(self.base + "/healthz", timeout)
+            self._wait_for_every_worker(timeout)
         except TimeoutError:
             self.kill()
             raise
         return self
+
+    def _wait_for_every_worker(self, timeout: float) -> None:
+        """Each worker loads its own copy: ready when health answers 200 many times running
+        (connections are not kept, so every worker answers some)."""
+        deadline, streak = time.monotonic() + timeout, 0
+        while streak < 4 * self.workers:
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"{self.base} did not get every worker ready")
+            status = http("GET", self.base + "/healthz", timeout=5)[0]
+            streak = streak + 1 if status == 200 else 0
+            if status != 200:
+                time.sleep(0.1)
 
     def kill(self) -> None:
         """SIGKILL the whole server: gunicorn, its workers, their query processes."""

@@ -22,6 +22,7 @@ write holds the store too long.
 from __future__ import annotations
 
 import re
+import time
 import uuid
 
 import pyoxigraph as ox
@@ -99,9 +100,12 @@ def _route_update() -> Response | None:
         return None
     using = tuple(parameters.getlist("using-graph-uri")) or None
     using_named = tuple(parameters.getlist("using-named-graph-uri")) or None
+    started = time.perf_counter()
     operations = writer.compile(text, using, using_named)
+    compiled = time.perf_counter() - started
     committed = writer.commit(operations, token, operation="update",
                               request=text.encode("utf-8"))
+    committed.timings["compile"] = compiled
     return _acknowledge(committed)
 
 
@@ -142,6 +146,9 @@ def _acknowledge(committed: Committed, *, status: int | None = None,
                                     'rel="related"; title="this commit"')
     if location:
         response.headers["Location"] = location
+    if committed.timings:  # https://www.w3.org/TR/server-timing/
+        response.headers["Server-Timing"] = ", ".join(
+            f"{name};dur={seconds * 1000:.1f}" for name, seconds in committed.timings.items())
     return response
 
 

@@ -22,7 +22,8 @@ validation standing in, "before" is the set of violations of the state the write
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 from rdflib import BNode, URIRef
@@ -60,6 +61,7 @@ class Outcome:
     delta: Delta
     report: Report | None
     violations: frozenset | None = None  # of the state after the write, when validated
+    timings: dict = field(default_factory=dict)  # seconds per step
 
     @property
     def conforms(self) -> bool:
@@ -68,25 +70,43 @@ class Outcome:
 
 def run_guard(store: ox.Store, job: WriteJob) -> Outcome:
     """Apply ``job`` to ``store`` (a copy: it is changed) and judge the result."""
+    clock = _Clock()
     view = WorkingView(store)
     baseline = job.baseline
     for operation in job.operations:
         if baseline is None and job.validate and not isinstance(operation, RequireGraph):
             baseline = violations_of(validate_all(store))
+            clock.lap("baseline")
         operation.apply(view, job.context)
     delta = view.delta()
+    clock.lap("apply")
     for name in delta.graphs():
         reason = refusal(job.token, name)
         if reason is not None:
             raise GraphForbidden(reason)
     if delta.empty:
-        return Outcome(delta, None, baseline)
+        return Outcome(delta, None, baseline, clock.laps)
     if job.infer:
         delta.inferred_removed, delta.inferred_added = update_closure(store, delta)
+        clock.lap("closure")
     if not job.validate:
-        return Outcome(delta, None)
+        return Outcome(delta, None, None, clock.laps)
     report, after = validate_change(store, delta, baseline)
-    return Outcome(delta, report, after)
+    clock.lap("validate")
+    return Outcome(delta, report, after, clock.laps)
+
+
+class _Clock:
+    """Seconds spent in each step (answered as ``Server-Timing``, read by the benchmark)."""
+
+    def __init__(self):
+        self.laps: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def lap(self, name: str) -> None:
+        now = time.perf_counter()
+        self.laps[name] = self.laps.get(name, 0.0) + now - self._last
+        self._last = now
 
 
 def update_closure(store: ox.Store, delta: Delta) -> tuple[list[ox.Quad], list[ox.Quad]]:

@@ -40,9 +40,23 @@ class LoadedStore:
 
 
 def open_writable(directory: str, union: bool) -> tuple[LoadedStore, DatasetDescription]:
-    """The loader's setup: the store's current state in memory, and its description."""
+    """The loader's setup: the store's current state in memory, and its description; and the
+    write path warmed up here once (parsers imported, shapes parsed), so that every process
+    forked for a write starts with them instead of paying for them on each commit."""
     store, head = open_in_memory(directory)
+    warm_up()
     return LoadedStore(store, directory, head), describe_dataset(store, union=union)
+
+
+def warm_up() -> None:
+    import rdflib
+
+    from ..shacl.validation import validate
+    from .update import compile_update
+
+    compile_update(None, "PREFIX ex: <http://example.org/>\nDELETE { ?s ex:p ?o } "
+                   "WHERE { ?s ex:p ?o }", "http://example.org/", (), ())
+    validate(rdflib.Graph())
 
 
 def refresh_writable(state: LoadedStore, generation: int) -> LoadedStore:

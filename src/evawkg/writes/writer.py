@@ -43,6 +43,7 @@ class Committed:
     record: Record | None
     created: tuple[str | None, ...] = ()
     report: Report | None = None
+    timings: dict = field(default_factory=dict)  # seconds per step of the transaction
 
     @property
     def seq(self) -> int | None:
@@ -200,7 +201,9 @@ class Writer:
         job = WriteJob(operations, token, Context(settings.default_graph_as_union,
                                                   settings.base_iri),
                        infer=self.service.info.infer, validate=validate)
+        clock = time.perf_counter()
         with self.journal.lock(settings.write_lock_wait):
+            locked = time.perf_counter()
             head = self.journal.recover()
             self.service.pool.advance(head.seq)
             if self._baseline is not None and self._baseline[0] == head.seq:
@@ -218,19 +221,23 @@ class Writer:
                                    "(applying it, inferring, validating); nothing was written. "
                                    "Split it into smaller writes, or ask the operator for a "
                                    "longer write_timeout") from None
+            guarded = time.perf_counter()
+            timings = {"lock": locked - clock, **outcome.timings,
+                       "guard": guarded - locked}
             if not outcome.conforms:
                 raise ShapesViolated(_violations(outcome.report), report=outcome.report)
             if outcome.delta.empty:
                 if outcome.violations is not None:
                     self._baseline = (head.seq, outcome.violations)
-                return Committed(None, (), outcome.report)
+                return Committed(None, (), outcome.report, timings)
             delta = outcome.delta
             record = self.journal.append(commit_meta(delta, token, operation, request, started),
                                          delta, head)
+            timings["journal"] = time.perf_counter() - guarded
             if outcome.violations is not None:
                 self._baseline = (record.seq, outcome.violations)
         self.service.pool.advance(record.seq)
-        return Committed(record, tuple(delta.created), outcome.report)
+        return Committed(record, tuple(delta.created), outcome.report, timings)
 
     def _check(self, conditions: Preconditions) -> tuple[Operation, ...]:
         """Compare entity tags now (under the lock); existence conditions become operations."""
