@@ -100,3 +100,11 @@ def test_export_of_a_store_dumps_its_state_now(store, tmp_path):
     assert result.exit_code == 0, result.output
     assert (target / "VERSION").read_text().strip().endswith("-c1")
     assert b"shelf" in (target / "evawkg.ttl").read_bytes()
+
+
+def test_serve_with_write_tokens_but_no_store_is_a_usage_error(tmp_path):
+    tokens = tmp_path / "tokens.json"
+    run("token", "add", "x", "--graph", "*", "--file", str(tokens))
+    result = run("serve", "--write-tokens", str(tokens), "--port", "0")
+    assert result.exit_code == 2
+    assert "--store" in result.stderr

@@ -5,7 +5,6 @@ over a writable store: every way of sending an update, the dataset parameters, a
 from __future__ import annotations
 
 import http.server
-import json
 import logging
 import threading
 
@@ -54,6 +53,8 @@ def test_direct_update_commits_and_the_next_query_sees_it(writable):
     assert response.status_code == 204, response.data
     assert response.data == b"" and "Content-Type" not in response.headers
     assert "/changes/" in response.headers["Link"]
+    steps = {part.split(";")[0].strip() for part in response.headers["Server-Timing"].split(",")}
+    assert {"compile", "apply", "closure", "validate", "journal"} <= steps
     assert writable.service.data_version != version
     assert ask(writable, "ASK { ex:direct a ex:Widget }")
     # the closure followed: a Widget is a Thing, and partOf is transitive

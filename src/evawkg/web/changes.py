@@ -112,7 +112,7 @@ def _graph_names(graphs: list) -> str:
 
 def _atom(entries: list[dict]) -> str:
     updated = entries[0]["time"] if entries else "1970-01-01T00:00:00Z"
-    rows = [f'<?xml version="1.0" encoding="utf-8"?>',
+    rows = ['<?xml version="1.0" encoding="utf-8"?>',
             '<feed xmlns="http://www.w3.org/2005/Atom">',
             "<title>evawkg changes</title>",
             f"<id>{escape(request.host_url)}changes</id>",

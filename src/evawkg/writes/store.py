@@ -246,5 +246,5 @@ def _write_marker(path: Path, marker: dict) -> None:
     os.replace(temporary, path)
 
 
-__all__ = ["StoreInfo", "seed", "prepare_for_serving", "backup", "read_info", "open_in_memory", "catch_up", "compact",
-           "hold_server_lock", "base_lock", "source_for"]
+__all__ = ["StoreInfo", "seed", "prepare_for_serving", "backup", "read_info", "open_in_memory",
+           "catch_up", "compact", "hold_server_lock", "base_lock"]
