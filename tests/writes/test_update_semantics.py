@@ -41,7 +41,7 @@ def state(store: ox.Store) -> tuple[set, set]:
 
 def apply(store: ox.Store, text: str) -> WorkingView:
     view = WorkingView(store)
-    for operation in compile_update(None, PROLOGUE + text, BASE, (), ()):
+    for operation in compile_update(PROLOGUE + text, BASE, (), ()):
         operation.apply(view, Context(union=False, base_iri=BASE))
     return view
 
@@ -143,7 +143,7 @@ def test_graph_management_of_a_missing_graph_fails_unless_silent(text: str):
 def test_union_default_graph_feeds_the_where_when_the_server_uses_it():
     store = seeded()
     view = WorkingView(store)
-    for operation in compile_update(None, PROLOGUE + "INSERT { GRAPH ex:g3 { ?s ex:seen 1 } } "
+    for operation in compile_update(PROLOGUE + "INSERT { GRAPH ex:g3 { ?s ex:seen 1 } } "
                                     "WHERE { ?s ex:q ?o }", BASE, (), ()):
         operation.apply(view, Context(union=True, base_iri=BASE))
     assert [q.subject.value for q in view.delta().added] == [EX + "c"]
@@ -151,33 +151,33 @@ def test_union_default_graph_feeds_the_where_when_the_server_uses_it():
 
 def test_syntax_error_names_line_and_column():
     with pytest.raises(UpdateSyntaxError) as caught:
-        compile_update(None, "PREFIX ex: <http://e/>\nINSERT DATA {\n  ex:a ex:b }", BASE, (), ())
+        compile_update("PREFIX ex: <http://e/>\nINSERT DATA {\n  ex:a ex:b }", BASE, (), ())
     assert (caught.value.line, caught.value.column) == (3, 13)  # the "}" where an object belongs
     assert "3:13" in caught.value.message
 
 
 def test_a_query_is_not_an_update():
     with pytest.raises(UpdateSyntaxError):
-        compile_update(None, "SELECT * WHERE { ?s ?p ?o }", BASE, (), ())
+        compile_update("SELECT * WHERE { ?s ?p ?o }", BASE, (), ())
 
 
 def test_empty_update_is_refused():
     with pytest.raises(UpdateSyntaxError):
-        compile_update(None, "# nothing\n", BASE, (), ())
+        compile_update("# nothing\n", BASE, (), ())
 
 
 def test_service_not_allowed_is_refused_and_allowed_one_compiles():
     text = "INSERT { ?s ex:p 1 } WHERE { SERVICE <http://remote.example/sparql> { ?s ?p ?o } }"
     with pytest.raises(ServiceRefused):
-        compile_update(None, PROLOGUE + text, BASE, (), ())
-    operations = compile_update(None, PROLOGUE + text, BASE, ("http://remote.example/sparql",), ())
+        compile_update(PROLOGUE + text, BASE, (), ())
+    operations = compile_update(PROLOGUE + text, BASE, ("http://remote.example/sparql",), ())
     assert len(operations) == 1
 
 
 def test_load_not_allowed_is_refused_before_anything_is_fetched():
     with pytest.raises(LoadRefused, match="allow_load"):
-        compile_update(None, "LOAD <http://remote.example/data.ttl>", BASE, (), ())
-    (load,) = compile_update(None, "LOAD <http://remote.example/data.ttl> INTO GRAPH <http://g>",
+        compile_update("LOAD <http://remote.example/data.ttl>", BASE, (), ())
+    (load,) = compile_update("LOAD <http://remote.example/data.ttl> INTO GRAPH <http://g>",
                              BASE, (), ("http://remote.example/data.ttl",))
     assert (load.iri, load.into, load.data) == ("http://remote.example/data.ttl", "http://g", None)
 
@@ -195,7 +195,7 @@ def test_syntax_error_inside_a_where_group_names_its_place_in_the_request():
     text = ("PREFIX ex: <http://e/>\nINSERT DATA { ex:a ex:b 1 } ;\n"
             "DELETE { ?s ex:b ?o }\nWHERE {\n  ?s ex:b ?o FILTER(?o > ) }")
     with pytest.raises(UpdateSyntaxError) as caught:
-        compile_update(None, text, BASE, (), ())
+        compile_update(text, BASE, (), ())
     # pyoxigraph places this error at the end of the group: line 5, after its "}"
     assert (caught.value.line, caught.value.column) == (5, 29)
     assert "error at 5:29" in caught.value.message
@@ -209,6 +209,6 @@ def test_compiling_never_evaluates_a_where_group():
     text = (PROLOGUE + f"INSERT {{ ex:a ex:n ?n }} WHERE {{ VALUES ?a {{ {values} }} "
             f"VALUES ?b {{ {values} }} VALUES ?c {{ {values} }} BIND(?a * ?b * ?c AS ?n) }}")
     started = time.perf_counter()
-    (operation,) = compile_update(None, text, BASE, (), ())
+    (operation,) = compile_update(text, BASE, (), ())
     assert time.perf_counter() - started < 2
     assert "VALUES ?c" in operation.where

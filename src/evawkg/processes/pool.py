@@ -61,6 +61,10 @@ class ProcessPool:
 
     #: Names the parent process in ``ps`` and ``/proc/PID/cmdline``.
     name = "jobs"
+    #: Whether :meth:`advance` retires the children of older generations. A pool whose handler
+    #: brings its child's state up to date itself before each job keeps them (a fork costs more
+    #: than catching up when the parent holds a large state); only new forks then follow.
+    retire_stale = True
 
     def __init__(self, spec: ProcessSpec, *, size: int, queue_wait: float, reuse: bool,
                  resident_limit: int | None = None, max_per_client: int | None = None):
@@ -229,10 +233,15 @@ class ProcessPool:
             if generation == self._generation:
                 return
             self._generation = generation
+            if not self.retire_stale:
+                return
             stale = [child for child in self._idle if child.generation != generation]
             self._idle = [child for child in self._idle if child.generation == generation]
         for child in stale:
             self._kill(child)
+
+    def _current(self, child: Child, generation: Any) -> bool:
+        return not self.retire_stale or child.generation == generation
 
     # --- Running a job ----------------------------------------------------------------------------
 
@@ -315,7 +324,7 @@ class ProcessPool:
                 raise self._death_error(None, f"the {self.name} processes are {state}")
             if child is None:
                 break
-            if (child.parent is parent and child.generation == generation
+            if (child.parent is parent and self._current(child, generation)
                     and child.idle_and_alive()):
                 return child
             self._release(child, keep=False)
@@ -369,7 +378,7 @@ class ProcessPool:
         with self._lock:
             self._busy.discard(child)
             if (keep and self.reuse and child.parent is self._parent and self._state == READY
-                    and child.generation == self._generation):
+                    and self._current(child, self._generation)):
                 self._idle.append(child)
                 return
         self._kill(child)

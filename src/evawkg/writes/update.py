@@ -14,10 +14,12 @@ effect the working view records, each evaluated by pyoxigraph where it is fast:
 4. every other operation is parsed by rdflib (templates, ``WITH``, ``USING``, graph names; small
    texts), while its ``WHERE`` group is kept as text for pyoxigraph to evaluate on the store.
 
-Compiling runs in a query process (:func:`compile_update` is a store call): a request that
-would make pyoxigraph work hard even on an empty store is stopped by the query time limit.
-``SERVICE`` must name an allow-listed endpoint, as in queries; ``LOAD`` an allow-listed
-document (the web process fetches it, the query processes having no network).
+Compiling evaluates nothing (a ``WHERE`` group is parsed, never run: :func:`_check_syntax`),
+so its cost follows the text's length, which ``max_write_bytes`` caps, and it runs in the web
+process: a process forked for it would cost more than the work at 1M triples (a fork copies the
+page tables of the graph). Only authenticated writers reach it. ``SERVICE`` must name an
+allow-listed endpoint, as in queries; ``LOAD`` an allow-listed document (the web process
+fetches it, the query processes having no network).
 """
 
 from __future__ import annotations
@@ -90,17 +92,26 @@ class Segment:
 
     def group_after(self, index: int) -> str:
         """The text of the ``{…}`` group opening at or after token ``index``."""
+        start, end = self.span_after(index)
+        return self.text[start - self.start:end - self.start]
+
+    def span_after(self, index: int) -> tuple[int, int]:
+        """Where in the request the ``{…}`` group opening at or after token ``index`` lies."""
         opening = next(t for t in self.tokens[index:] if t.kind == "open")
         closing = next(t for t in self.tokens[self.tokens.index(opening) + 1:]
                        if t.kind == "close" and t.depth == opening.depth)
-        return self.text[opening.start - self.start:closing.end - self.start]
+        return opening.start, closing.end
 
-    def where_group(self) -> str:
-        """A Modify's ``WHERE`` group (``DELETE WHERE``: its quad pattern)."""
+    def where_span(self) -> tuple[int, int]:
+        """Where a Modify's ``WHERE`` group lies (``DELETE WHERE``: its quad pattern)."""
         for index, token in enumerate(self.tokens):
             if token.keyword == "WHERE" and token.depth == self.tokens[0].depth:
-                return self.group_after(index)
+                return self.span_after(index)
         raise ClientError("the operation has no WHERE group")
+
+    def where_group(self) -> str:
+        start, end = self.where_span()
+        return self.text[start - self.start:end - self.start]
 
 
 def tokenize(text: str) -> list[Token]:
@@ -153,11 +164,10 @@ def split(text: str) -> list[Segment]:
 
 # --- Compiling ----------------------------------------------------------------------------------
 
-def compile_update(_store, text: str, base_iri: str, allow_service: tuple[str, ...],
+def compile_update(text: str, base_iri: str, allow_service: tuple[str, ...],
                    allow_load: tuple[str, ...]) -> tuple[Operation, ...]:
-    """The operations of the update ``text`` (a store call: the first argument, the query
-    process's store, is not read). Raises :class:`UpdateSyntaxError` (400, with line and
-    column), :class:`ServiceRefused` or :class:`LoadRefused` (403)."""
+    """The operations of the update ``text``. Raises :class:`UpdateSyntaxError` (400, with line
+    and column), :class:`ServiceRefused` or :class:`LoadRefused` (403)."""
     segments = split(text)
     if not segments:
         raise UpdateSyntaxError("the update holds no operation; send at least one, such as "
@@ -263,11 +273,9 @@ def _check_syntax(text: str, segments: list[Segment], base_iri: str) -> None:
                 checked = (checked[:segment.start] + replacement + blank[len(replacement):]
                            + checked[end:])
             elif segment.kind in ("MODIFY", "DELETE WHERE"):
-                group = segment.where_group()
-                start = text.index(group, segment.start)
-                groups.append((segment, group, start))
-                checked = checked[:start] + "{}" + _blank(checked, start + 2,
-                                                          start + len(group))[start + 2:]
+                start, end = segment.where_span()
+                groups.append((segment, text[start:end], start))
+                checked = checked[:start] + "{}" + _blank(checked, start + 2, end)[start + 2:]
     except (StopIteration, ClientError, ValueError):
         checked, groups = text, []  # the lexer lost its way: pyoxigraph will say where
     _parse_or_raise(lambda: ox.Store().update(checked, base_iri=base_iri, prefixes=prefixes),
@@ -326,8 +334,14 @@ def _data_quads(segment: Segment, base_iri: str) -> tuple[ox.Quad, ...]:
 
 
 def _rdflib_operation(segment: Segment, base_iri: str):
+    """rdflib's parse of one operation (its templates, dataset clauses, graph names); a
+    Modify's WHERE group, kept as text for pyoxigraph, is left out (rdflib parses slowly)."""
+    text = segment.text
+    if segment.kind == "MODIFY":
+        start, end = (offset - segment.start for offset in segment.where_span())
+        text = text[:start] + "{}" + text[end:]
     try:
-        update = translateUpdate(parseUpdate(f"{segment.prologue}\n{segment.text}"),
+        update = translateUpdate(parseUpdate(f"{segment.prologue}\n{text}"),
                                  base=base_iri, initNs=PREFIXES)
     except Exception as error:  # noqa: BLE001 -- pyoxigraph accepted it; rdflib's grammar lags
         raise UpdateSyntaxError(f"this form of update is not supported here: {error}") from None

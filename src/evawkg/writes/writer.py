@@ -4,7 +4,7 @@
 ``evawkg load``) goes through::
 
     take the store's write lock (one writer across all processes; 503 after write_lock_wait)
-      recover the journal's tail, advance the query pool to its head
+      recover the journal's tail (a torn record of a crashed writer is cut)
       check If-Match / If-None-Match against the graphs' versions
       run the guard in a query process forked for it (apply, closure, SHACL; write_timeout)
       violation-level results: 422 with the report, nothing written
@@ -141,12 +141,11 @@ class Writer:
 
     def compile(self, text: str, using: tuple[str, ...] | None = None,
                 using_named: tuple[str, ...] | None = None) -> tuple[Operation, ...]:
-        """The operations of a SPARQL Update (compiled in a query process, under the query time
-        limit), with the protocol's ``using-graph-uri`` / ``using-named-graph-uri``."""
+        """The operations of a SPARQL Update, with the protocol's ``using-graph-uri`` /
+        ``using-named-graph-uri``."""
         settings = self.settings
-        operations = self.service.call(compile_update, text, settings.base_iri,
-                                       tuple(settings.allow_service), tuple(settings.allow_load),
-                                       timeout=settings.query_timeout)
+        operations = compile_update(text, settings.base_iri, tuple(settings.allow_service),
+                                    tuple(settings.allow_load))
         if using is not None or using_named is not None:
             if any(isinstance(op, Modify) and (op.using is not None or op.using_named is not None
                                                or op.with_graph is not None)
@@ -205,7 +204,6 @@ class Writer:
         with self.journal.lock(settings.write_lock_wait):
             locked = time.perf_counter()
             head = self.journal.recover()
-            self.service.pool.advance(head.seq)
             if self._baseline is not None and self._baseline[0] == head.seq:
                 job = replace(job, baseline=self._baseline[1])
             if preconditions is not None:
@@ -236,7 +234,6 @@ class Writer:
             timings["journal"] = time.perf_counter() - guarded
             if outcome.violations is not None:
                 self._baseline = (record.seq, outcome.violations)
-        self.service.pool.advance(record.seq)
         return Committed(record, tuple(delta.created), outcome.report, timings)
 
     def _check(self, conditions: Preconditions) -> tuple[Operation, ...]:
