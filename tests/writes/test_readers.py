@@ -49,3 +49,24 @@ def test_a_restarted_loader_serves_every_commit(fresh):
     assert ask(fresh, "ASK { ex:kept ex:p 1 }")
     insert(fresh, "after")
     assert ask(fresh, "ASK { ex:kept ex:p 1 . ex:after ex:p 1 }")
+
+
+def test_linked_data_pages_see_what_a_commit_adds_to_a_resource(fresh):
+    """The query processes keep a resource index per store (hash IRIs, graphs); one that applied
+    a commit in place must not answer from the index it built before."""
+    base = "https://evawkg.example.org/"
+    client = fresh.client()
+    lamp = base + "id/thing/lamp"
+    text = (f'INSERT DATA {{ GRAPH <{SCRATCH}> {{ <{lamp}> <http://www.w3.org/2000/01/rdf-schema#label> '
+            f'"Lamp"@en }} }}')
+    assert fresh.client().post("/sparql", data=text, content_type="application/sparql-update",
+                               headers=fresh.auth()).status_code == 204
+    for _ in range(3):  # every query process builds its index now
+        assert client.get("/id/thing/lamp", headers={"Accept": "text/turtle"}).status_code == 200
+    text = (f'INSERT DATA {{ GRAPH <{SCRATCH}> {{ <{lamp}#bulb> '
+            f'<http://www.w3.org/2000/01/rdf-schema#label> "Bulb"@en }} }}')
+    assert fresh.client().post("/sparql", data=text, content_type="application/sparql-update",
+                               headers=fresh.auth()).status_code == 204
+    for _ in range(3):
+        page = client.get("/id/thing/lamp", headers={"Accept": "text/turtle"})
+        assert b"Bulb" in page.data, "the page answered from an index built before the commit"

@@ -57,6 +57,16 @@ def open_dataset(source: DatasetSource, union: bool) -> tuple[ox.Store, DatasetD
     return store, describe_dataset(store, union=union)
 
 
+#: Called with a store something changed in place (a writable store's query process applying a
+#: commit): what a reader keeps per store (an index of its IRIs) is dropped.
+STORE_CHANGED: list[Callable[[ox.Store], None]] = []
+
+
+def store_changed(store: ox.Store) -> None:
+    for forget in STORE_CHANGED:
+        forget(store)
+
+
 def run_in_store(store: ox.Store, job: QueryJob | StoreCall) -> Any:
     """A query process's handler: answer a query or run a store call."""
     if isinstance(job, StoreCall):

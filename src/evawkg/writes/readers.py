@@ -25,7 +25,8 @@ import pyoxigraph as ox
 
 from ..graph.dataset import DatasetSource
 from ..sparql.answers import describe_dataset
-from ..sparql.embedded import EmbeddedSparqlService, QueryPool, StoreCall, run_in_store
+from ..sparql.embedded import (EmbeddedSparqlService, QueryPool, StoreCall, run_in_store,
+                               store_changed)
 from ..sparql.service import DatasetDescription
 from .journal import Head, Journal
 from .store import StoreInfo, catch_up, open_in_memory
@@ -68,7 +69,10 @@ def run_writable(state: LoadedStore, job: Any) -> Any:
     """In a query process: catch up with the journal, then run the job. A process kept from
     before a commit applies it here (a millisecond for a small commit) instead of being
     replaced by a fresh fork (tens of milliseconds at a million triples)."""
-    state.position = catch_up(state.store, state.directory, state.position)
+    position = catch_up(state.store, state.directory, state.position)
+    if position != state.position:
+        state.position = position
+        store_changed(state.store)
     return run_in_store(state.store, job)
 
 
