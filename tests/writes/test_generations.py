@@ -68,3 +68,20 @@ def test_fresh_job_changes_only_its_own_copy():
                        if pid not in pool.child_pids()), "a fresh child outlived its job"
     finally:
         pool.close()
+
+
+def test_a_fresh_child_forked_ahead_runs_the_next_fresh_job_and_a_stale_one_is_not_used():
+    pool = make_pool()
+    try:
+        pool.prepare_fresh()
+        spare = pool._spare.pid
+        generation, _, _, pid = pool.run("read", 10, fresh=True)
+        assert pid == spare and pool._spare is None
+        pool.prepare_fresh()
+        stale = pool._spare.pid
+        pool.advance(7)
+        assert pool._spare is None
+        generation, size, _, pid = pool.run("read", 10, fresh=True)
+        assert (generation, size) == (7, 8) and pid != stale
+    finally:
+        pool.close()

@@ -54,6 +54,9 @@ class WarmParent:
                 self.connection.send(("fork", reuse, address_extra, generation))
                 socket.send_fds(self.control, [b"F"], [theirs.fileno()])
                 pid = self.connection.recv()
+        except BaseException:
+            ours.close()  # no child will ever use it
+            raise
         finally:
             theirs.close()
         return Child(pid, Connection(ours.detach()), self, generation)

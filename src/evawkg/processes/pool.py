@@ -88,6 +88,7 @@ class ProcessPool:
         self._stopping = threading.Event()
         self._closed = False
         self._generation: Any = None
+        self._spare: Child | None = None  # forked ahead for the next fresh job
 
     # --- The words of errors (subclasses override) ---------------------------------------------
 
@@ -233,12 +234,39 @@ class ProcessPool:
             if generation == self._generation:
                 return
             self._generation = generation
-            if not self.retire_stale:
-                return
+            spare, self._spare = self._spare, None
             stale = [child for child in self._idle if child.generation != generation]
-            self._idle = [child for child in self._idle if child.generation == generation]
-        for child in stale:
+            if self.retire_stale:
+                self._idle = [child for child in self._idle if child.generation == generation]
+            else:
+                stale = []
+        for child in stale + ([spare] if spare is not None else []):
             self._kill(child)
+
+    def prepare_fresh(self) -> None:
+        """Fork now, at the current generation, the child the next ``run(job, fresh=True)``
+        takes: the fork (tens of milliseconds when the parent holds a large state) leaves that
+        job's path."""
+        with self._lock:
+            if self._state != READY or self._closed:
+                return
+            parent, generation, old = self._parent, self._generation, self._spare
+            if old is not None and old.parent is parent and old.generation == generation:
+                return
+            self._spare = None
+        if old is not None:
+            self._kill(old)
+        try:
+            child = parent.fork(False, self._address_extra(), generation)
+        except Exception:  # noqa: BLE001 -- ahead of need: the job will fork for itself
+            log.debug("forking a child ahead failed", exc_info=True)
+            return
+        with self._lock:
+            if (self._spare is None and not self._closed and parent is self._parent
+                    and generation == self._generation):
+                self._spare = child
+                return
+        self._kill(child)
 
     def _current(self, child: Child, generation: Any) -> bool:
         return not self.retire_stale or child.generation == generation
@@ -312,6 +340,17 @@ class ProcessPool:
     def _take_child(self, fresh: bool = False) -> Child:
         """An idle child known alive, else a fresh fork; dead idle ones are dropped on the way.
         ``fresh``: always a fork, for one job."""
+        if fresh:
+            with self._lock:
+                spare, self._spare = self._spare, None
+                usable = (spare is not None and spare.parent is self._parent
+                          and spare.generation == self._generation and self._state == READY)
+                if usable:
+                    self._busy.add(spare)
+            if usable and spare.idle_and_alive():
+                return spare
+            if spare is not None:
+                self._release(spare, keep=False)
         while True:
             with self._lock:
                 state, parent, generation = self._state, self._parent, self._generation
@@ -433,6 +472,9 @@ class ProcessPool:
             self._closed = True
             self._state = CLOSED
             idle, self._idle = self._idle, []
+            if self._spare is not None:
+                idle.append(self._spare)
+                self._spare = None
             busy = list(self._busy)
             parent = self._parent
         self._stopping.set()

@@ -201,6 +201,14 @@ class Writer:
                                                   settings.base_iri),
                        infer=self.service.info.infer, validate=validate)
         clock = time.perf_counter()
+        try:
+            return self._commit(job, token, operation, request, preconditions, started, clock)
+        finally:
+            self.service.prepare_copy()  # the next write's process, forked off its path
+
+    def _commit(self, job: WriteJob, token: WriteToken, operation: str, request: bytes,
+                preconditions: Preconditions | None, started: str, clock: float) -> Committed:
+        settings = self.settings
         with self.journal.lock(settings.write_lock_wait):
             locked = time.perf_counter()
             head = self.journal.recover()
