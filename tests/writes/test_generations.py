@@ -1,12 +1,13 @@
 """Generations of a process pool (what a writable store relies on): after ``advance``, every job
 runs in a child forked once the warm parent refreshed its state; children of an older
-generation take no new job; a ``fresh`` job changes only its own copy of the state."""
+generation take no new job, unless the pool's children catch up themselves (``retire_stale``)."""
 
 from __future__ import annotations
 
 import os
+import time
 
-from evawkg.processes import ProcessPool, ProcessSpec
+from evawkg.processes import ProcessPool, ProcessSpec, alive
 
 
 # --- Jobs (module level: the warm parent imports them by reference) ---------------------------
@@ -26,9 +27,6 @@ def handle(state: dict, job):
     kind = job
     if kind == "read":
         return state["generation"], len(state["items"]), state["refreshes"], os.getpid()
-    if kind == "mutate":  # a job that changes its copy: only a fresh child may run it
-        state["items"].append(-1)
-        return len(state["items"])
     raise ValueError(kind)
 
 
@@ -58,30 +56,25 @@ def test_advance_refreshes_the_parent_before_the_next_child_and_retires_old_chil
         pool.close()
 
 
-def test_fresh_job_changes_only_its_own_copy():
-    pool = make_pool()
-    try:
-        assert pool.run("mutate", 10, fresh=True) == 2
-        assert pool.run("mutate", 10, fresh=True) == 2, "the parent's state was changed"
-        assert pool.run("read", 10)[1] == 1
-        assert not any(pid for pid in pool.health()["children"]
-                       if pid not in pool.child_pids()), "a fresh child outlived its job"
-    finally:
-        pool.close()
+class KeepingPool(ProcessPool):
+    retire_stale = False
 
 
-def test_a_fresh_child_forked_ahead_runs_the_next_fresh_job_and_a_stale_one_is_not_used():
-    pool = make_pool()
+def test_a_pool_whose_children_catch_up_keeps_them_and_only_new_forks_refresh():
+    pool = KeepingPool(ProcessSpec(setup_state, handle, refresh=refresh_state), size=1,
+                       queue_wait=2, reuse=True, resident_limit=None)
+    pool.start()
+    pool.wait_ready(30)
     try:
-        pool.prepare_fresh()
-        spare = pool._spare.pid
-        generation, _, _, pid = pool.run("read", 10, fresh=True)
-        assert pid == spare and pool._spare is None
-        pool.prepare_fresh()
-        stale = pool._spare.pid
-        pool.advance(7)
-        assert pool._spare is None
-        generation, size, _, pid = pool.run("read", 10, fresh=True)
-        assert (generation, size) == (7, 8) and pid != stale
+        _, _, _, pid = pool.run("read", 10)
+        pool.advance(4)
+        generation, _, refreshes, same = pool.run("read", 10)
+        assert same == pid and (generation, refreshes) == (0, 0)
+        os.kill(pid, 9)
+        deadline = time.monotonic() + 10
+        while alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.01)
+        generation, _, refreshes, other = pool.run("read", 10)
+        assert other != pid and (generation, refreshes) == (4, 1)
     finally:
         pool.close()

@@ -56,8 +56,7 @@ class ProcessPool:
     Generations: :meth:`advance` names a newer state of the parent's data (a spec with a
     ``refresh``); from then on every child is forked after the parent refreshed to it, and the
     children of older generations are no longer given jobs (a running job finishes on the
-    state it started with). ``run(job, timeout, fresh=True)`` runs a job in a child of its
-    own, killed after it: a job that changes its copy of the parent's state."""
+    state it started with)."""
 
     #: Names the parent process in ``ps`` and ``/proc/PID/cmdline``.
     name = "jobs"
@@ -88,7 +87,6 @@ class ProcessPool:
         self._stopping = threading.Event()
         self._closed = False
         self._generation: Any = None
-        self._spare: Child | None = None  # forked ahead for the next fresh job
 
     # --- The words of errors (subclasses override) ---------------------------------------------
 
@@ -234,48 +232,22 @@ class ProcessPool:
             if generation == self._generation:
                 return
             self._generation = generation
-            spare, self._spare = self._spare, None
             stale = [child for child in self._idle if child.generation != generation]
             if self.retire_stale:
                 self._idle = [child for child in self._idle if child.generation == generation]
             else:
                 stale = []
-        for child in stale + ([spare] if spare is not None else []):
+        for child in stale:
             self._kill(child)
-
-    def prepare_fresh(self) -> None:
-        """Fork now, at the current generation, the child the next ``run(job, fresh=True)``
-        takes: the fork (tens of milliseconds when the parent holds a large state) leaves that
-        job's path."""
-        with self._lock:
-            if self._state != READY or self._closed:
-                return
-            parent, generation, old = self._parent, self._generation, self._spare
-            if old is not None and old.parent is parent and old.generation == generation:
-                return
-            self._spare = None
-        if old is not None:
-            self._kill(old)
-        try:
-            child = parent.fork(False, self._address_extra(), generation)
-        except Exception:  # noqa: BLE001 -- ahead of need: the job will fork for itself
-            log.debug("forking a child ahead failed", exc_info=True)
-            return
-        with self._lock:
-            if (self._spare is None and not self._closed and parent is self._parent
-                    and generation == self._generation):
-                self._spare = child
-                return
-        self._kill(child)
 
     def _current(self, child: Child, generation: Any) -> bool:
         return not self.retire_stale or child.generation == generation
 
     # --- Running a job ----------------------------------------------------------------------------
 
-    def run(self, job: Any, timeout: float, *, fresh: bool = False) -> Any:
+    def run(self, job: Any, timeout: float) -> Any:
         """Run ``job`` in a child; kill that child if it passes ``timeout`` seconds or its
-        memory limit. ``fresh``: in a child forked for this job alone."""
+        memory limit."""
         self._require_running(timeout)
         client = current_client.get()
         refused = self._slots.acquire(client, self.queue_wait)
@@ -284,7 +256,7 @@ class ProcessPool:
         if refused == "all":
             raise self.busy_error()
         try:
-            kind, value = self._run_in_child(job, timeout, fresh)
+            kind, value = self._run_in_child(job, timeout)
         finally:
             self._slots.release(client)
         if kind == "ok":
@@ -311,11 +283,11 @@ class ProcessPool:
     def _retry_after(restart_at: float) -> int:
         return max(1, math.ceil(restart_at - time.monotonic()) + 1)
 
-    def _run_in_child(self, job: Any, timeout: float, fresh: bool = False) -> tuple[str, Any]:
+    def _run_in_child(self, job: Any, timeout: float) -> tuple[str, Any]:
         child, answered = None, False
         try:
             for attempt in range(2):
-                child = self._take_child(fresh)
+                child = self._take_child()
                 try:
                     child.connection.send(job)
                     break
@@ -334,28 +306,15 @@ class ProcessPool:
             raise self._death_error(child, str(error) or "no answer") from error
         finally:
             if child is not None:  # timed out, too big, died or interrupted: never reused
-                self._release(child, keep=answered and not fresh)
+                self._release(child, keep=answered)
         return reply
 
-    def _take_child(self, fresh: bool = False) -> Child:
-        """An idle child known alive, else a fresh fork; dead idle ones are dropped on the way.
-        ``fresh``: always a fork, for one job."""
-        if fresh:
-            with self._lock:
-                spare, self._spare = self._spare, None
-                usable = (spare is not None and spare.parent is self._parent
-                          and spare.generation == self._generation and self._state == READY)
-                if usable:
-                    self._busy.add(spare)
-            if usable and spare.idle_and_alive():
-                return spare
-            if spare is not None:
-                self._release(spare, keep=False)
+    def _take_child(self) -> Child:
+        """An idle child known alive, else a fresh fork; dead idle ones are dropped on the way."""
         while True:
             with self._lock:
                 state, parent, generation = self._state, self._parent, self._generation
-                child = (self._idle.pop() if self._idle and state == READY and not fresh
-                         else None)
+                child = self._idle.pop() if self._idle and state == READY else None
                 if child is not None:
                     self._busy.add(child)
             # Only a ready parent forks: a starting one's socket still awaits its setup.
@@ -368,7 +327,7 @@ class ProcessPool:
                 return child
             self._release(child, keep=False)
         try:
-            child = parent.fork(self.reuse and not fresh, self._address_extra(), generation)
+            child = parent.fork(self.reuse, self._address_extra(), generation)
         except (EOFError, OSError) as error:
             raise self._death_error(None, f"could not fork: {error}") from error
         with self._lock:
@@ -472,9 +431,6 @@ class ProcessPool:
             self._closed = True
             self._state = CLOSED
             idle, self._idle = self._idle, []
-            if self._spare is not None:
-                idle.append(self._spare)
-                self._spare = None
             busy = list(self._busy)
             parent = self._parent
         self._stopping.set()

@@ -65,8 +65,8 @@ class Delta:
 
 
 class WorkingView:
-    """A store a write is applied to (a copy the commit may throw away), recording the net
-    :class:`Delta` of everything done to it."""
+    """A store a write is applied to, recording the net :class:`Delta` of everything done to
+    it, and able to undo it all (:meth:`revert`)."""
 
     def __init__(self, store: ox.Store):
         self.store = store
@@ -127,6 +127,19 @@ class WorkingView:
 
     def named_graphs(self) -> list[str]:
         return sorted(g.value for g in self.store.named_graphs() if isinstance(g, ox.NamedNode))
+
+    def revert(self) -> None:
+        """Put the store back as it was before anything was done through this view."""
+        store = self.store
+        for quad in self._added:
+            store.remove(quad)
+        for name in self._created:
+            if name is not None and store.contains_named_graph(ox.NamedNode(name)):
+                store.remove_graph(ox.NamedNode(name))
+        for name in self._dropped:
+            if name is not None:
+                store.add_graph(ox.NamedNode(name))
+        store.extend(self._removed)
 
     def delta(self) -> Delta:
         return Delta(removed=list(self._removed), added=list(self._added),

@@ -1,10 +1,14 @@
 """The guard: a write applied to a working copy, the OWL 2 RL closure updated for it, the result
 validated, and the change handed back only if no violation-level result remains.
 
-:func:`run_guard` runs where a copy of the store may be changed and thrown away: in a query
-process forked for this write alone (the server), or on a store the command line loaded. It
-never commits: it returns an :class:`Outcome` (the delta, closure change included, and the
-SHACL report) or raises, and the caller journals the delta (:mod:`evawkg.writes.service`).
+:func:`run_guard` runs where the store lives: in a query process of the server, or on a store
+the command line loaded. It never commits: it applies the write to the store, judges it, returns
+an :class:`Outcome` (the delta, closure change included, and the SHACL report) or raises, and in
+every case puts the store back as it found it (the working view records what it did; the
+closure's change is known exactly), so the query process goes on serving. A process that
+cannot put it back (a fault in the undo itself) exits at once rather than serve a changed
+store: the write then fails with 503, nothing committed. The caller journals the delta
+(:mod:`evawkg.writes.writer`).
 
 Two steps stand in for engines other work is replacing, each behind one function so the swap is
 one edit: :func:`update_closure` recomputes the whole closure (until ``inference.apply(store,
@@ -22,7 +26,9 @@ validation standing in, "before" is the set of violations of the state the write
 
 from __future__ import annotations
 
+import os
 import time
+import traceback
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -69,31 +75,48 @@ class Outcome:
 
 
 def run_guard(store: ox.Store, job: WriteJob) -> Outcome:
-    """Apply ``job`` to ``store`` (a copy: it is changed) and judge the result."""
+    """Apply ``job`` to ``store``, judge the result, and undo it (see the module notes)."""
     clock = _Clock()
     view = WorkingView(store)
-    baseline = job.baseline
-    for operation in job.operations:
-        if baseline is None and job.validate and not isinstance(operation, RequireGraph):
-            baseline = violations_of(validate_all(store))
-            clock.lap("baseline")
-        operation.apply(view, job.context)
-    delta = view.delta()
-    clock.lap("apply")
-    for name in delta.graphs():
-        reason = refusal(job.token, name)
-        if reason is not None:
-            raise GraphForbidden(reason)
-    if delta.empty:
-        return Outcome(delta, None, baseline, clock.laps)
-    if job.infer:
-        delta.inferred_removed, delta.inferred_added = update_closure(store, delta)
-        clock.lap("closure")
-    if not job.validate:
-        return Outcome(delta, None, None, clock.laps)
-    report, after = validate_change(store, delta, baseline)
-    clock.lap("validate")
-    return Outcome(delta, report, after, clock.laps)
+    closure: tuple[list[ox.Quad], list[ox.Quad]] = ([], [])
+    try:
+        baseline = job.baseline
+        for operation in job.operations:
+            if baseline is None and job.validate and not isinstance(operation, RequireGraph):
+                baseline = violations_of(validate_all(store))
+                clock.lap("baseline")
+            operation.apply(view, job.context)
+        delta = view.delta()
+        clock.lap("apply")
+        for name in delta.graphs():
+            reason = refusal(job.token, name)
+            if reason is not None:
+                raise GraphForbidden(reason)
+        if delta.empty:
+            return Outcome(delta, None, baseline, clock.laps)
+        if job.infer:
+            closure = update_closure(store, delta)
+            delta.inferred_removed, delta.inferred_added = closure
+            clock.lap("closure")
+        if not job.validate:
+            return Outcome(delta, None, None, clock.laps)
+        report, after = validate_change(store, delta, baseline)
+        clock.lap("validate")
+        return Outcome(delta, report, after, clock.laps)
+    finally:
+        _undo(store, view, closure)
+
+
+def _undo(store: ox.Store, view: WorkingView, closure) -> None:
+    try:
+        removed, added = closure
+        for quad in added:
+            store.remove(quad)
+        store.extend(removed)
+        view.revert()
+    except BaseException:  # noqa: BLE001 -- a store left changed must never answer a query
+        traceback.print_exc()
+        os._exit(70)
 
 
 class _Clock:
@@ -128,6 +151,11 @@ def update_closure(store: ox.Store, delta: Delta) -> tuple[list[ox.Quad], list[o
         store.remove_graph(_CHANGES)
     try:
         infer(store)
+    except BaseException:
+        if store.contains_named_graph(INFERRED_GRAPH):  # as it was: the caller undoes the rest
+            store.remove_graph(INFERRED_GRAPH)
+        store.extend(before)
+        raise
     finally:
         store.extend(parked_default)
         if changes_existed:

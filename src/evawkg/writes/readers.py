@@ -8,9 +8,10 @@ published since (:func:`run_writable`; a millisecond for a small commit); the lo
 same before it forks (:func:`refresh_writable`). A process applies a commit whole before it runs
 anything, so no query sees half of one; a query running finishes on the state it started with;
 a query started after a commit's acknowledgement finds the new head, so it runs on a state
-holding the commit. Writes never block this path: the write itself runs in a process forked
-for it alone (``call_on_copy``), from a loader brought up to the head first (the pool's
-generation, :meth:`evawkg.processes.ProcessPool.advance`).
+holding the commit. Writes never block this path: a write takes one query process for the time
+of its guard (``call_writing``), which undoes its change before answering, like a query would
+take it; the other processes go on answering. The loader follows the journal too, before each
+fork (the pool's generation, :meth:`evawkg.processes.ProcessPool.advance`).
 
 ``docs/writes.md`` compares this with the other designs considered.
 """
@@ -25,8 +26,7 @@ import pyoxigraph as ox
 
 from ..graph.dataset import DatasetSource
 from ..sparql.answers import describe_dataset
-from ..sparql.embedded import (EmbeddedSparqlService, QueryPool, StoreCall, run_in_store,
-                               store_changed)
+from ..sparql.embedded import EmbeddedSparqlService, QueryPool, run_in_store, store_changed
 from ..sparql.service import DatasetDescription
 from .journal import Head, Journal
 from .store import StoreInfo, catch_up, open_in_memory
@@ -123,20 +123,19 @@ class WritableSparqlService(EmbeddedSparqlService):
         union = "-union" if self.settings.default_graph_as_union else ""
         return f"{self.info.seed}-c{self.journal.head().seq}{union}"
 
-    def call_on_copy(self, function, *args, timeout: float):
-        """``function(store, *args)`` in a query process forked for it alone, after the loader
-        caught up with the journal's head: the function may change its copy of the store."""
+    def query(self, request):
+        self.pool.advance(self.journal.head().seq)  # the loader catches up before its next fork
+        return super().query(request)
+
+    def call(self, function, *args, timeout: float):
         self.pool.advance(self.journal.head().seq)
-        return self.pool.run(StoreCall(function, args), timeout, fresh=True)
+        return super().call(function, *args, timeout=timeout)
 
-    def prepare_copy(self) -> None:
-        """Fork the next write's process in the background, once the journal's head is known
-        (after a commit): at a million triples a fork takes tens of milliseconds."""
-        def prepare() -> None:
-            self.pool.advance(self.journal.head().seq)
-            self.pool.prepare_fresh()
-
-        threading.Thread(target=prepare, name="evawkg-prepare-write", daemon=True).start()
+    def call_writing(self, function, *args, timeout: float):
+        """``function(store, *args)`` in a query process at the journal's head (it catches up
+        first): a function that changes the store and puts it back (the guard), so no process
+        is forked for a write."""
+        return self.call(function, *args, timeout=timeout)
 
     def describe(self) -> DatasetDescription:
         version = self.data_version

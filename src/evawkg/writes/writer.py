@@ -6,7 +6,7 @@
     take the store's write lock (one writer across all processes; 503 after write_lock_wait)
       recover the journal's tail (a torn record of a crashed writer is cut)
       check If-Match / If-None-Match against the graphs' versions
-      run the guard in a query process forked for it (apply, closure, SHACL; write_timeout)
+      run the guard in a query process (apply, closure, SHACL, undo; write_timeout)
       violation-level results: 422 with the report, nothing written
       append the commit to the journal and fsync it; publish the head
     release the lock; acknowledge (200/201/204 with any warnings)
@@ -201,14 +201,6 @@ class Writer:
                                                   settings.base_iri),
                        infer=self.service.info.infer, validate=validate)
         clock = time.perf_counter()
-        try:
-            return self._commit(job, token, operation, request, preconditions, started, clock)
-        finally:
-            self.service.prepare_copy()  # the next write's process, forked off its path
-
-    def _commit(self, job: WriteJob, token: WriteToken, operation: str, request: bytes,
-                preconditions: Preconditions | None, started: str, clock: float) -> Committed:
-        settings = self.settings
         with self.journal.lock(settings.write_lock_wait):
             locked = time.perf_counter()
             head = self.journal.recover()
@@ -220,7 +212,7 @@ class Writer:
                 if operations_check:
                     job = replace(job, operations=(*operations_check, *job.operations))
             try:
-                outcome: Outcome = self.service.call_on_copy(run_guard, job,
+                outcome: Outcome = self.service.call_writing(run_guard, job,
                                                              timeout=settings.write_timeout)
             except QueryTimeout:
                 raise QueryTimeout(f"the write was stopped after {settings.write_timeout:g} s "
