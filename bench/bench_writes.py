@@ -38,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_http import bound_text, free_port, percentile, write_section  # noqa: E402
+from bench_http import bound_text, free_port, percentile  # noqa: E402
 
 from evawkg.graph.bundle import default_bundle  # noqa: E402
 from evawkg.namespaces import BASE  # noqa: E402
@@ -219,6 +219,18 @@ def bench(name: str, data: Path | None, texts: list[str], args,
     return latency_row, read_row
 
 
+def write_section(path: Path, section: str) -> None:
+    """Replace this benchmark's section of ``path`` (or append it), leaving the others."""
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
+    start = text.find(SECTION)
+    if start == -1:
+        text = text.rstrip("\n") + "\n\n" + section
+    else:
+        following = text.find("\n## ", start + len(SECTION))
+        text = text[:start] + section + (text[following + 1:] if following != -1 else "")
+    path.write_text(text, encoding="utf-8")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000000", help="synthetic graph sizes ('' for none)")
@@ -266,7 +278,7 @@ def main() -> None:
         "Write latency of a 100-triple INSERT DATA over HTTP (ms; median and p95 of the client's "
         "wall time over the runs after a first, warming write), and the server's own steps "
         "(medians, from `Server-Timing`): compile / lock wait / baseline validation (the first "
-        "write after a commit by another worker only) / apply to the forked copy / OWL 2 RL "
+        "write after a commit by another worker only) / apply (and undo) in the query process / OWL 2 RL "
         "closure / SHACL validation / journal append and fsync.", "",
         "| graph | guard | median | p95 | compile / lock / baseline / apply / closure / validate / journal |",
         "|---|---|---:|---:|---|",
