@@ -171,8 +171,10 @@ def workbench_overview() -> Overview | None:
         known = cache.get(version)
         if isinstance(known, Overview):
             return known
-        cache[version] = overview(state.service, named_queries(),
-                                  timeout=state.settings.query_timeout, href=local_href)
+        computed = overview(state.service, named_queries(),
+                            timeout=state.settings.query_timeout, href=local_href)
+        cache.clear()  # a writable store makes a version per commit: keep the current one only
+        cache[version] = computed
         return cache[version]
     except (NotReady, TooManyRequests) as error:
         log.info("home page figures wait: %s", error.message)  # cheap to retry: not remembered
