@@ -254,7 +254,8 @@ def validate(bundle: Bundle, files: tuple[Path, ...], input_format: str | None,
 
         shapes = _shapes_graph(shapes_file) if shapes_file else None
         if with_graph:
-            report = store_validation.validate_with_graph(_uploads(files, input_format), None,
+            report = store_validation.validate_with_graph(_uploads(files, input_format),
+                                                          _graph_without(bundle, files),
                                                           shapes, bundle=bundle, **options)
         elif files:
             report = store_validation.validate_uploads(_uploads(files, input_format), shapes,
@@ -271,7 +272,8 @@ def validate(bundle: Bundle, files: tuple[Path, ...], input_format: str | None,
             from .shacl.with_graph import validate_with_graph
 
             report = validate_with_graph(_uploads(files, input_format), bundle, shapes,
-                                         engine="pyshacl", **options)
+                                         engine="pyshacl", base=_graph_without(bundle, files),
+                                         **options)
         elif files:
             report = validation.validate_uploads(_uploads(files, input_format), shapes,
                                                  **options, **strict)
@@ -282,6 +284,16 @@ def validate(bundle: Bundle, files: tuple[Path, ...], input_format: str | None,
     click.echo(render_report(report, output_format), nl=False)
     if not report.conforms:
         raise SystemExit(1)
+
+
+def _graph_without(bundle: Bundle, files: Iterable[Path]):
+    """The bundle's asserted graph less any of ``files`` that is itself a bundled file: checking
+    an edited ``data/unfpa.ttl`` against the graph replaces its old version rather than adding
+    to it (else each blank node, a period's beginning say, would be there twice)."""
+    from .graph import store as stores
+
+    return stores.load_bundle(bundle, infer=False,
+                              leave_out=[path for path in files if str(path) != "-"])
 
 
 def _shapes_graph(path: Path):

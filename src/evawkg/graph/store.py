@@ -58,13 +58,19 @@ _XSD_STRING = str(XSD.string)
 _POSITION = re.compile(r"^Parser error (?:at|between) line [^:]*: ")
 
 
-def load_bundle(bundle: Bundle | None = None, *, infer: bool = True, progress: Report = None) -> ox.Store:
+def load_bundle(bundle: Bundle | None = None, *, infer: bool = True, progress: Report = None,
+                leave_out: Iterable[Path | str] = ()) -> ox.Store:
     """A store holding the bundle's ontology and data, each file in its own named graph, and
     (with ``infer``) their OWL 2 RL closure in ``graph/inferred``. Long loads and inference
-    tell ``progress`` how far they are."""
+    tell ``progress`` how far they are. Files named in ``leave_out`` (any path that resolves to
+    a bundled file) are not loaded: a curator checking an edited bundled file against the rest
+    of the graph must not see its old version beside the new one."""
     bundle = bundle or default_bundle()
+    skipped = {Path(path).resolve() for path in leave_out}
     store = ox.Store()
     for source in bundle.sources():
+        if source.path.resolve() in skipped:
+            continue
         load_path(store, source.path, format_for_path(source.path), graph=source.graph, progress=progress)
     if infer:
         from .inference import infer as run_inference
