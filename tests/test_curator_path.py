@@ -11,7 +11,9 @@ import rdflib
 from click.testing import CliRunner
 
 from evawkg.cli import main
-from evawkg.graph.record_template import ID_KINDS, new_record, prefix_block
+from evawkg.graph.bundle import default_bundle
+from evawkg.graph.record_template import ID_KINDS, new_record
+from evawkg.graph.shared_prefixes import declared, predeclared
 from evawkg.namespaces import ID, PREFIXES
 
 RECORDS = Path(__file__).parent / "fixtures" / "records"
@@ -37,21 +39,21 @@ def bundle_without(tmp_path: Path, *stems: str) -> dict[str, str]:
     return {"EVAWKG_HOME": str(home)}
 
 
-def test_new_record_writes_a_template_that_parses_with_every_prefix_declared_once(runner):
+def test_new_record_writes_a_template_without_declarations_that_parses_with_the_shared_ones(runner):
     result = runner.invoke(main, ["new-record", "who"])
     assert result.exit_code == 0, result.output
     text = result.stdout
-    assert text.count("@prefix evaw:") == 1 and text.count("@prefix organization:") == 1
-    graph = rdflib.Graph().parse(data=text, format="turtle")
+    assert "@prefix" not in text
+    graph = rdflib.Graph().parse(data=predeclared() + text, format="turtle")
     record = rdflib.URIRef(f"{ID}record/who")
     assert (record, rdflib.RDF.type, rdflib.URIRef(PREFIXES["evaw"] + "InventoryRecord")) in graph
     assert "__AGENCY__" not in text and "evawkg validate data/who.ttl --with-graph" in text
 
 
-def test_prefix_block_covers_the_project_prefixes_and_every_kind_of_resource():
-    block = prefix_block()
-    for name in [*PREFIXES, *ID_KINDS]:
-        assert f"@prefix {name}:" in block, name
+def test_the_shared_prefixes_cover_every_kind_of_resource_and_the_vocabularies():
+    shared = declared(default_bundle().prefix_file)
+    for name in [*ID_KINDS, "evaw", "rdfs", "dcterms", "prov", "skos", "time", "org", "schema"]:
+        assert shared[name] == (f"{ID}{name}/" if name in ID_KINDS else PREFIXES[name]), name
 
 
 @pytest.mark.parametrize("slug", ["Bad Slug", "WHO", "who/../x", "who-", "who--x", "", "a" * 61])
