@@ -30,6 +30,20 @@ PAGE_LANGUAGES = {
     "https://huggingface.co/datasets/Helsinki-NLP/multiun/viewer/ar-de/train?p=1650": {"ar"},
     "https://stop-violence.md/mezhdunarodnoe-zakonodatelstvo-o-borbe-s-nasiliem": {"ru"},
     "http://todolegislacion.blogspot.com/p/chinese-human-rights-instruments_61.html": {"zh"},
+    # The UN's English–Russian alignment of ECOSOC resolution 2002/13, English–Chinese of A/S-30/4.
+    "https://conferences2.unite.un.org/documentrepositoryindexer/MultiLanguageAlignment.bitext"
+    "?DocumentID=dbebeeea-4019-4555-9ae4-080a2f1ab20c&DocumentID=32442c8d-d506-4edb-bdab-822021b07ba7":
+        {"ru"},
+    "https://conferences2.unite.un.org/documentrepositoryindexer/MultiLanguageAlignment.bitext"
+    "?DocumentID=63ef8041-c138-4ff9-9d41-0d987cb8958b&DocumentID=6b7d76de-3a4e-4d9a-aac5-b02b268fd770":
+        {"zh"},
+    # UNODC's multilingual trafficking feed (a Russian item), UNFPA's Russian "about" page (archived),
+    # UNFPA China's Chinese page under /en/, and the UN's Arabic CEDAW text copied on a wiki.
+    "http://www.unodc.org/unodc/en/human-trafficking/human-trafficking-feed.html?page=1": {"ru"},
+    "https://web.archive.org/all/20050203041551/http:/www.unfpa.org/russian/about/index.htm": {"ru"},
+    "https://china.unfpa.org/en/node/35024": {"zh"},
+    "https://genderiyya.xyz/wiki/%D8%AE%D8%A7%D8%B5:%D9%81%D8%B1%D9%82_%D8%A7%D9%84%D9%85%D8%AD"
+    "%D9%85%D9%88%D9%84/7787": {"ar"},
 }
 
 #: (resource, name, language) for names added from UN pages in Arabic, Chinese and Russian.
@@ -52,6 +66,17 @@ NEW_NAMES = [
     ("instrument/declaration-evaw", "Декларация об искоренении насилия в отношении женщин", "ru"),
     ("instrument/declaration-evaw", "消除对妇女的暴力行为宣言", "zh"),
     ("instrument/cedaw", "消除对妇女一切形式歧视公约", "zh"),
+    ("instrument/cedaw", "اتفاقية القضاء على جميع أشكال التمييز ضد المرأة", "ar"),
+    ("organization/unodc", "联合国毒品和犯罪问题办公室", "zh"),
+    ("organization/unfpa", "Фонд Организации Объединенных Наций в области народонаселения", "ru"),
+    ("organization/unfpa", "联合国人口基金", "zh"),
+    ("organization/unfpa", "Fonds des Nations unies pour la population", "fr"),
+    ("organization/who", "Всемирная организация здравоохранения", "ru"),
+    ("organization/general-assembly", "Assemblée générale", "fr"),
+    ("organization/ecosoc", "Экономический и Социальный Совет", "ru"),
+    ("organization/ecosoc", "المجلس الاقتصادي والاجتماعي", "ar"),
+    ("organization/ecosoc", "Conseil économique et social des Nations Unies", "fr"),
+    ("organization/ccpcj", "联合国预防犯罪和刑事司法委员会", "zh"),
 ]
 
 
@@ -116,8 +141,11 @@ def test_unodc_has_its_official_french_and_spanish_names_and_no_guessed_ones():
     assert Literal("مكتب الأمم المتحدة المعني بالمخدرات والجريمة", lang="ar") in set(
         graph.objects(UNODC, SKOS.prefLabel))
     languages = {o.language for p in NAME_PROPERTIES for o in graph.objects(UNODC, p)}
-    # Chinese and Russian were not found on a UN page: left out, never translated.
-    assert languages == {"fr", "es", "ar"}
+    assert languages == {"fr", "es", "ar", "zh", "ru"}
+    # Russian: only the acronym was read in the nominative, so there is no Russian label.
+    assert {o.language for p in (RDFS.label, SKOS.prefLabel) for o in graph.objects(UNODC, p)} == {
+        "fr", "es", "ar", "zh"}
+    assert Literal("УНП ООН", lang="ru") in set(graph.objects(UNODC, SKOS.altLabel))
 
 
 def test_countries_use_the_un_names_where_a_un_source_gives_them():

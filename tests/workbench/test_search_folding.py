@@ -74,6 +74,9 @@ INSTRUMENT = "https://evawkg.example.org/id/instrument/"
     # Chinese.
     ("联合国儿童基金会", ORG + "unicef"), ("儿基会", ORG + "unicef"),
     ("消除对妇女的暴力行为宣言", INSTRUMENT + "declaration-evaw"),
+    ("联合国毒品和犯罪问题办公室", ORG + "unodc"), ("унп оон", ORG + "unodc"),
+    ("всемирная организация здравоохранения", ORG + "who"),
+    ("ЭКОНОМИЧЕСКИЙ И СОЦИАЛЬНЫЙ СОВЕТ", ORG + "ecosoc"),
 ])
 def test_get_search_finds_the_un_name_in_arabic_chinese_and_russian(client, q, iri):
     hits = client.get("/search", query_string={"q": q, "limit": 100}).get_json()["hits"]
