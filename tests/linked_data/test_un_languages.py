@@ -189,6 +189,8 @@ def test_countries_use_the_un_arabic_and_russian_names_and_cite_them():
     assert {o for o in graph.objects(usa, SKOS.prefLabel) if o.language == "ru"} == {
         Literal("Соединенные Штаты Америки", lang="ru")}
     assert URIRef("https://uncitral.un.org/ru/node/3299") in set(graph.objects(usa, DCTERMS.source))
+    assert {o for o in graph.objects(usa, SKOS.prefLabel) if o.language == "zh"} == {
+        Literal("美利坚合众国", lang="zh")}  # pycountry's: "美国"
     assert URIRef("https://uncitral.un.org/ar/about/faq/mandate_composition/memberhistory") in set(
         graph.objects(china, DCTERMS.source))
 
