@@ -119,11 +119,12 @@ def _validate(settings: Any) -> None:
             raise SettingsError(f"{name} cannot be negative, not {getattr(settings, name)}")
     if settings.request_read_timeout <= 0:
         raise SettingsError(f"request_read_timeout must be positive, not {settings.request_read_timeout}")
+    writes = settings.max_write_bytes if settings.write_tokens else 0
     if settings.request_buffer_bytes < max(settings.max_body_bytes, settings.max_upload_bytes,
-                                           settings.max_write_bytes):
+                                           writes):
         raise SettingsError("request_buffer_bytes must hold the largest body accepted "
-                            "(max_body_bytes, max_upload_bytes, max_write_bytes), not "
-                            f"{settings.request_buffer_bytes}")
+                            "(max_body_bytes, max_upload_bytes, and max_write_bytes with writes "
+                            f"on), not {settings.request_buffer_bytes}")
     for name in ("write_timeout", "write_lock_wait", "max_write_bytes"):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"{name} must be positive, not {getattr(settings, name)}")
