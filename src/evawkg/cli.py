@@ -93,6 +93,7 @@ def check(bundle: Bundle) -> None:
     2 if the bundle cannot be loaded.
     """
     from .graph import lint, store as stores
+    from .graph.progress import print_progress
     from .shacl import validation
     from .shacl.report import render_text
     from .workbench.named_queries import load_named_queries
@@ -101,7 +102,7 @@ def check(bundle: Bundle) -> None:
     started = time.perf_counter()
 
     with _step("parse") as step:
-        store = stores.load_bundle(bundle)
+        store = stores.load_bundle(bundle, progress=print_progress)
         asserted_graphs = [source.graph for source in bundle.sources()]
         data_graphs = [source.graph for source in bundle.data_sources()]
         ontology_graphs = [source.graph for source in bundle.ontology_sources()]
@@ -213,52 +214,85 @@ def _indent(text: str) -> str:
               help="text: a readable report; turtle/json-ld: SHACL's report graph; "
                    "json: a summary with every result; html: the page the HTTP service shows.")
 @click.option("--shapes", "-s", "shapes_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Validate against the shapes in this file instead of the bundled shapes.")
+              help="Validate against the shapes in this file instead of the bundled shapes "
+                   "(then any result, warnings too, means the data does not conform, as SHACL says).")
 @click.option("--shape", "shape_names", multiple=True, metavar="NAME",
               help="Use only this node shape (ActivityShape, shapes:ActivityShape or its IRI); "
                    "repeatable or comma-separated. Default: every shape.")
 @click.option("--inference", default="none", show_default=True,
               type=click.Choice(["none", "rdfs", "owlrl", "both"]),
-              help="Inference pySHACL applies to the data before validating.")
+              help="Inference applied to the data before validating (the store engine adds the "
+                   "OWL 2 RL closure for any option but none).")
 @click.option("--with-graph", "with_graph", is_flag=True,
               help="Validate FILES as if added to the bundled graph (their references to existing "
                    "resources resolve) and report only results about what FILES describe.")
+@click.option("--engine", default="store", show_default=True, type=click.Choice(["store", "pyshacl"]),
+              help="store: SHACL evaluated on the pyoxigraph store; pyshacl: pySHACL on an rdflib "
+                   "copy (the reference; much slower).")
 @click.pass_obj
 def validate(bundle: Bundle, files: tuple[Path, ...], input_format: str | None,
              output_format: str, shapes_file: Path | None, shape_names: tuple[str, ...],
-             inference: str, with_graph: bool) -> None:
+             inference: str, with_graph: bool, engine: str) -> None:
     """Validate FILES (or - for stdin; default: the bundled data) against the SHACL shapes.
 
     Files are read as the HTTP service reads uploads (evawkg.shacl.uploads): nothing is fetched and
     no XML entity is expanded. Writes the report to stdout; exits 0 if the data conforms
-    (warnings allowed), 1 if not, 2 if an input cannot be read or parsed (one line on stderr:
-    file:line:column). With --with-graph, a new record is checked together with the bundle
-    (the bundle's own results are not repeated).
+    (warnings allowed with the bundled shapes), 1 if not, 2 if an input cannot be read or parsed
+    (one line on stderr: file:line:column) or a shape cannot be evaluated. With --with-graph, a
+    new record is checked together with the bundle (the bundle's own results are not repeated).
     """
     from .graph import store as stores
-    from .shacl import validation
     from .shacl.rendering import render_report
 
     shape_iris = tuple(name.strip() for value in shape_names for name in value.split(",")
                        if name.strip()) or None
-    shapes = stores.to_rdflib(_load_inputs([shapes_file], None)) if shapes_file else None
     if with_graph and not files:
         raise click.UsageError("--with-graph checks FILES against the bundle; name the file(s)")
-    if with_graph:
-        from .shacl.with_graph import validate_with_graph
+    options = {"inference": inference, "shape_iris": shape_iris}
+    if engine == "store":
+        from .shacl import store_validation
 
-        report = validate_with_graph(_uploads(files, input_format), bundle, shapes,
-                                     inference=inference, shape_iris=shape_iris)
-    elif files:
-        report = validation.validate_uploads(_uploads(files, input_format), shapes,
-                                             inference=inference, shape_iris=shape_iris)
+        shapes = _shapes_graph(shapes_file) if shapes_file else None
+        if with_graph:
+            report = store_validation.validate_with_graph(_uploads(files, input_format), None,
+                                                          shapes, bundle=bundle, **options)
+        elif files:
+            report = store_validation.validate_uploads(_uploads(files, input_format), shapes,
+                                                       bundle=bundle, **options)
+        else:
+            report = store_validation.validate_dataset(stores.load_bundle(bundle, infer=False),
+                                                       shapes, bundle=bundle, **options)
     else:
-        data = stores.to_rdflib(stores.load_bundle(bundle, infer=False),
-                                [source.graph for source in bundle.data_sources()])
-        report = validation.validate(data, shapes, inference=inference, shape_iris=shape_iris)
+        from .shacl import validation
+
+        shapes = stores.to_rdflib(_load_inputs([shapes_file], None)) if shapes_file else None
+        strict = {"allow_warnings": shapes_file is None}
+        if with_graph:
+            from .shacl.with_graph import validate_with_graph
+
+            report = validate_with_graph(_uploads(files, input_format), bundle, shapes,
+                                         engine="pyshacl", **options)
+        elif files:
+            report = validation.validate_uploads(_uploads(files, input_format), shapes,
+                                                 **options, **strict)
+        else:
+            data = stores.to_rdflib(stores.load_bundle(bundle, infer=False),
+                                    [source.graph for source in bundle.data_sources()])
+            report = validation.validate(data, shapes, **options, **strict)
     click.echo(render_report(report, output_format), nl=False)
     if not report.conforms:
         raise SystemExit(1)
+
+
+def _shapes_graph(path: Path):
+    """A shapes file parsed with its literals as written (``"1"^^xsd:boolean`` stays ``"1"``)."""
+    from .shacl.shapes_graph import ShapesGraph
+
+    try:
+        return ShapesGraph.from_files([path])
+    except (SyntaxError, OSError):
+        _load_inputs([path], None)  # words the error (file:line:column) as every load does
+        raise
 
 
 def _uploads(paths: Iterable[Path], input_format: str | None) -> list:
@@ -463,6 +497,7 @@ def export(bundle: Bundle, directory: Path | None, store_dir: Path | None) -> No
     separate) with checksums to DIRECTORY (default: dumps/). With --store, of a writable
     store as it is now (a server may be running on it)."""
     from .graph import store as stores
+    from .graph.progress import print_progress
     from .linked_data.dumps import export_dumps
 
     target = directory or bundle.root / "dumps"
@@ -472,7 +507,8 @@ def export(bundle: Bundle, directory: Path | None, store_dir: Path | None) -> No
         graph, head = open_in_memory(store_dir)
         version = f"{read_info(store_dir).seed}-c{head.seq}"
     else:
-        graph, version = stores.load_bundle(bundle), stores.bundle_version(bundle)
+        graph = stores.load_bundle(bundle, progress=print_progress)
+        version = stores.bundle_version(bundle)
     try:
         written = export_dumps(graph, target, version=version)
     except OSError as error:

@@ -196,6 +196,12 @@ class ClientLimitReached(QueryLimitReached):
     code = "too-many-queries-from-client"
 
 
+class QueryTooDeep(QuerySyntaxError):
+    """A query nested deeper than the server reads: refused before any parser recurses into it."""
+
+    code = "query-too-deep"
+
+
 # --- Writes (evawkg.writes) ------------------------------------------------------------------
 
 

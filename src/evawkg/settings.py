@@ -47,7 +47,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("data", (), "RDF files to serve instead of the bundled graph, as the dataset they write: quad files (TriG, N-Quads, JSON-LD) keep their named graphs and default graph; triple files fill the default graph.", tuple),
     Setting("graph", (), "The graph --data files' triples go into (a quad file's default-graph triples; its named graphs stay): an IRI or 'default'; one for all files or one per --data file, in order. Unset: the default graph.", tuple),
     Setting("store", "", "Directory of an on-disk store reused across restarts while the sources are unchanged.", str),
-    Setting("infer", True, "Add the OWL 2 RL closure of the bundled graph (graph/inferred).", bool),
+    Setting("infer", True, "Add the OWL 2 RL closure of what is served, the bundle or the --data files (give the ontology among them), as the named graph graph/inferred.", bool),
     Setting("base_iri", BASE, "Base IRI relative IRIs in queries resolve against.", str),
     Setting("default_graph_as_union", True, "Queries see the default graph as the union of every graph (the bundle needs it: each file is a named graph); off: the dataset's own default graph, exactly as --data wrote it.", bool),
     Setting("query_timeout", 30.0, "Seconds a query may run before its process is killed (a request's timeout= may lower it).", float),

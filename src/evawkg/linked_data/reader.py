@@ -81,6 +81,9 @@ class GraphReader:
     def class_sizes(self, classes) -> dict[ox.NamedNode, int]:
         return self._describe("class_sizes", tuple(classes))
 
+    def broader_terms(self, terms) -> dict[str, frozenset[str]]:
+        return self._describe("broader_terms", tuple(terms))
+
     def region_path(self, place: ox.NamedNode) -> list[ox.NamedNode]:
         return self._describe("region_path", place)
 

@@ -183,6 +183,12 @@ class ProcessPool:
         """A parent reported ready: fork the reusable children, open the slots. False when it
         died on the way."""
         self.info, self.sandboxed = info, sandboxed
+        if self.spec.sandbox and not sandboxed:
+            # Said at every start, not silently: the rules still refuse every SERVICE that is not
+            # allow-listed, but the processes could reach the network if a rule ever failed.
+            log.warning("%s processes: the network sandbox could not start (no user namespaces "
+                        "here?); SERVICE stays refused by the query rules, and /healthz says "
+                        "network_sandbox: unavailable", self.name)
         parent.resident = resident_bytes(parent.pid)
         if self.resident_limit_setting == 0:
             self.resident_limit = max(AUTOMATIC_MEMORY_MINIMUM, parent.resident)

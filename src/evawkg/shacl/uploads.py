@@ -61,14 +61,20 @@ def read_upload(upload: Upload) -> rdflib.Graph:
     are not UTF-8, do not parse, or are refused by the checks above, and
     :class:`~evawkg.errors.UnknownFormat` (415) for an unknown format name.
     """
-    fmt = format_by_name(upload.format)
-    data = checked_data(upload)
+    fmt, data = checked(upload)
     from ..graph.store import load_data, to_rdflib
 
     store = ox.Store()
     load_data(store, data, fmt, source=upload.source, graph=str(GRAPH["upload"]),
               base_iri=upload.base_iri)
     return to_rdflib(store)
+
+
+def checked(upload: Upload):
+    """The format of ``upload`` and its data, ready for pyoxigraph's parser once the checks above
+    pass (the project's own JSON-LD context put inline); raises as :func:`read_upload` does."""
+    fmt = format_by_name(upload.format)
+    return fmt, checked_data(upload)
 
 
 def checked_data(upload: Upload) -> bytes | str:
@@ -232,4 +238,5 @@ def _context_value(context, source: str, changed: list[bool]):
     return context
 
 
-__all__ = ["Upload", "read_upload", "checked_data", "MAX_JSON_DEPTH", "MAX_XML_DEPTH", "MAX_ENTITY_EXPANSION"]
+__all__ = ["Upload", "read_upload", "checked", "checked_data", "MAX_JSON_DEPTH", "MAX_XML_DEPTH",
+           "MAX_ENTITY_EXPANSION"]

@@ -38,6 +38,7 @@ from ..graph.dataset import DatasetSource, print_progress
 from ..namespaces import PREFIXES
 from ..processes import ProcessPool, ProcessSpec
 from .answers import QueryJob, describe_dataset, execute
+from .rules import check_nesting
 from .service import Answer, DatasetDescription, QueryRequest
 
 
@@ -170,12 +171,14 @@ class EmbeddedSparqlService:
         return {"query": self.pool.health()}
 
     def query(self, request: QueryRequest) -> Answer:
-        job = QueryJob(request.query.text, request.format.name, PREFIXES,
+        """Run ``request`` in a query process. Here, in the caller's thread, only linear work
+        (the nesting bound); the rules and the parse run in the process, under the timeout."""
+        check_nesting(request.text)
+        job = QueryJob(request.text, request.formats, PREFIXES,
                        max_rows=self.settings.max_rows, base_iri=self.settings.base_iri,
                        union=self.settings.default_graph_as_union,
-                       has_dataset=request.query.has_dataset,
                        default_graphs=request.default_graphs, named_graphs=request.named_graphs,
-                       calls_services=bool(request.query.services),
+                       allow_service=tuple(self.settings.allow_service),
                        substitutions=request.substitutions)
         return self.pool.run(job, request.timeout)
 
