@@ -43,19 +43,18 @@ class LoadedStore:
 
 def open_writable(directory: str, union: bool) -> tuple[LoadedStore, DatasetDescription]:
     """The loader's setup: the store's current state in memory, and its description; and the
-    guard warmed up here once (pySHACL imported, shapes parsed), so that every process
-    forked for a write starts with them instead of paying for them on each commit."""
+    guard warmed up here once (shapes compiled, what they read analysed), so that every query
+    process forked from here starts with them instead of paying for them on its first write."""
     store, head = open_in_memory(directory)
     warm_up()
     return LoadedStore(store, directory, head), describe_dataset(store, union=union)
 
 
 def warm_up() -> None:
-    import rdflib
+    from ..shacl.engine import bundled_model
+    from ..shacl.reach import reach_of
 
-    from ..shacl.validation import validate
-
-    validate(rdflib.Graph())
+    reach_of(bundled_model())
 
 
 def refresh_writable(state: LoadedStore, generation: int) -> LoadedStore:
