@@ -9,8 +9,8 @@ same before it forks (:func:`refresh_writable`). A process applies a commit whol
 anything, so no query sees half of one; a query running finishes on the state it started with;
 a query started after a commit's acknowledgement finds the new head, so it runs on a state
 holding the commit. Writes never block this path: a write takes one query process for the time
-of its guard (``call_writing``), which undoes its change before answering, like a query would
-take it; the other processes go on answering. The loader follows the journal too, before each
+of its guard (``call_writing``), which undoes its change before answering, in a slot of its own
+(the readers keep all of theirs); the other processes go on answering. The loader follows the journal too, before each
 fork (the pool's generation, :meth:`evawkg.processes.ProcessPool.advance`).
 
 ``docs/writes.md`` compares this with the other designs considered.
@@ -26,7 +26,9 @@ import pyoxigraph as ox
 
 from ..graph.dataset import DatasetSource
 from ..sparql.answers import describe_dataset
-from ..sparql.embedded import EmbeddedSparqlService, QueryPool, run_in_store, store_changed
+from ..processes.slots import Slots
+from ..sparql.embedded import (EmbeddedSparqlService, QueryPool, StoreCall, run_in_store,
+                               store_changed)
 from ..sparql.service import DatasetDescription
 from .journal import Head, Journal
 from .store import StoreInfo, catch_up, open_in_memory
@@ -93,7 +95,14 @@ def graph_triples(store: ox.Store, graph: str | None) -> list[ox.Triple] | None:
 
 class WritablePool(QueryPool):
     """The query pool of a writable store: its loader and its query processes follow the
-    journal (the loader before each fork, a query process before each job)."""
+    journal (the loader before each fork, a query process before each job).
+
+    A write's guard runs in a query process but takes its slot from :attr:`writer_slots`, one
+    slot of its own, not from the readers' ``max_concurrent_queries``: writes are serialised
+    anyway (the journal's lock), so one is all they can use, and a write in progress then
+    never leaves readers a slot short (with one slot, a write of several seconds would turn
+    every query away with 429), nor waits behind readers, nor counts against its client's share
+    of the readers' slots. The cost is one query process more while a write runs."""
 
     retire_stale = False
 
@@ -103,6 +112,7 @@ class WritablePool(QueryPool):
                             setup_args=(source.store_dir, options["union"]),
                             refresh=refresh_writable)
         self._generation = Journal(source.store_dir).head().seq
+        self.writer_slots = Slots(1, None)
 
 
 class WritableSparqlService(EmbeddedSparqlService):
@@ -133,8 +143,12 @@ class WritableSparqlService(EmbeddedSparqlService):
     def call_writing(self, function, *args, timeout: float):
         """``function(store, *args)`` in a query process at the journal's head (it catches up
         first): a function that changes the store and puts it back (the guard), so no process
-        is forked for a write."""
-        return self.call(function, *args, timeout=timeout)
+        is forked for a write. It takes the writers' slot, not a reader's (:class:`WritablePool`);
+        the caller holds the write lock, so the slot is free but for a write of another
+        thread that has just released the lock."""
+        self.pool.advance(self.journal.head().seq)
+        return self.pool.run(StoreCall(function, args), timeout, slots=self.pool.writer_slots,
+                             wait=self.settings.write_lock_wait)
 
     def describe(self) -> DatasetDescription:
         version = self.data_version
