@@ -179,10 +179,20 @@ def bench(name: str, home: Path | None, texts: list[str], args) -> tuple[str, st
                       flush=True)
             for text in texts:
                 server.query(text)
-            alone, _ = throughput(server, texts, args.clients, args.seconds, writer=False)
-            beside, writes = throughput(server, texts, args.clients, args.seconds, writer=True)
-            paced, paced_writes = throughput(server, texts, args.clients, args.seconds,
-                                             writer=True, interval=args.interval)
+            # Rounds of the three, interleaved, so that a change in the machine's other load
+            # (it is shared) falls on all three alike; reads per second over all rounds.
+            totals = {mode: [0.0, 0] for mode in ("alone", "beside", "paced")}
+            for _ in range(args.rounds):
+                for mode, writer, interval in (("alone", False, 0.0), ("beside", True, 0.0),
+                                               ("paced", True, args.interval)):
+                    rate, committed = throughput(server, texts, args.clients, args.seconds,
+                                                 writer=writer, interval=interval)
+                    totals[mode][0] += rate / args.rounds
+                    totals[mode][1] += committed
+                print(f"[{name}] reads/s so far: {totals}", file=sys.stderr, flush=True)
+            alone = totals["alone"][0]
+            beside, writes = totals["beside"]
+            paced, paced_writes = totals["paced"]
         finally:
             server.stop()
     median = statistics.median(latencies) * 1000
@@ -229,6 +239,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="interleaved rounds of reads alone / beside a writer / beside a paced one")
     parser.add_argument("--interval", type=float, default=1.0,
                         help="seconds the paced writer waits between writes")
     parser.add_argument("--no-bundle", action="store_true")
@@ -274,7 +286,8 @@ def main() -> None:
         *latency_rows, "",
         f"Reads per second, named queries round-robin ({args.mix}), alone, with one writer "
         "committing 100-triple writes back to back, and with one writer pausing "
-        f"{args.interval:g} s between writes (writes committed meanwhile in brackets):", "",
+        f"{args.interval:g} s between writes (writes committed meanwhile in brackets); "
+        f"{args.rounds} interleaved rounds of {args.seconds:g} s each:", "",
         "| graph | clients | reads/s alone | with a writer back to back | ratio | "
         "with a paced writer | ratio |",
         "|---|---:|---:|---:|---:|---:|---:|",
