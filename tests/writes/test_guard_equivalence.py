@@ -179,3 +179,20 @@ def test_harm_reached_through_paths_is_judged_as_full_validation_would(reach_hom
         assert not accepted
         assert any(r.focus not in touched for r in outcome.report.violations), \
             "the refusal is about a node the write did not touch"
+
+
+def test_provenance_adds_nothing_to_the_bundled_closure(home):
+    """The guard updates the closure for the asserted change only, while the changes graph (the
+    commits' provenance) joins the store after it: that is the closure recomputed from scratch
+    only if provenance entails nothing with the ontology. The real bundle's ontology is used."""
+    from evawkg.graph.bundle import Bundle
+    from evawkg.writes.provenance import activity_quads
+
+    real = Bundle(Path(__file__).resolve().parents[2])
+    store = load_bundle(real)
+    before = inferred(store)
+    for seq in (1, 2):
+        store.extend(activity_quads({"seq": seq, "time": "2026-01-01T00:00:00Z", "token": "t",
+                                     "graphs": [BASE + "graph/places", None]}))
+    infer(store)
+    assert inferred(store) == before
