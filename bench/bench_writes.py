@@ -45,20 +45,23 @@ SECTION = "## Writes: latency and reads beside them"
 BENCH_GRAPH = BASE + "graph/bench"
 #: Heavy at 1M (tens of seconds): left out of the read mix.
 HEAVY = {"activities-per-region", "keyword-search"}
-STEPS = ("compile", "lock", "apply", "closure", "validate", "judge", "journal")
+STEPS = ("compile", "lock", "apply", "closure", "validate", "judge", "journal", "cpu")
 #: Countries the benchmark's cities are in (real ones: the bundle and synthetic graphs have them).
 COUNTRIES = ("TH", "KE", "BR", "IN", "FR", "MX", "NG", "PH", "EG", "PE")
 
 class WritableServer:
     """``evawkg serve`` with writes on, over a store in a temporary directory."""
 
-    def __init__(self, directory: Path, home: Path | None, *, clients: int):
+    def __init__(self, directory: Path, home: Path | None, *, clients: int,
+                 write_nice: int | None = None):
         tokens = directory / "tokens.json"
         self.secret = add_token(tokens, "bench", (BENCH_GRAPH,))
         self.port = free_port()
         environment = dict(os.environ)
         if home is not None:
             environment["EVAWKG_HOME"] = str(home)
+        if write_nice is not None:
+            environment["EVAWKG_WRITE_NICE"] = str(write_nice)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "evawkg.web.command", "--port", str(self.port), "--threads", "16",
              "--max-concurrent-queries", str(clients + 1), "--max-slots-per-client", str(clients + 1),
@@ -165,7 +168,8 @@ def bench(name: str, home: Path | None, texts: list[str], args) -> tuple[str, st
     with tempfile.TemporaryDirectory(prefix="evawkg-bench-writes-") as folder:
         print(f"[{name}] seeding the store and starting the server", file=sys.stderr, flush=True)
         started = time.monotonic()
-        server = WritableServer(Path(folder), home, clients=args.clients)
+        server = WritableServer(Path(folder), home, clients=args.clients,
+                                write_nice=args.write_nice)
         print(f"[{name}] ready after {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
         try:
             server.write("warm")  # the first write in a process compiles the shapes' reads
@@ -239,6 +243,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--write-nice", type=int, default=None,
+                        help="the server's write_nice (default: its own default)")
     parser.add_argument("--rounds", type=int, default=3,
                         help="interleaved rounds of reads alone / beside a writer / beside a paced one")
     parser.add_argument("--interval", type=float, default=1.0,
@@ -280,8 +286,9 @@ def main() -> None:
         "(medians, from `Server-Timing`): compile / lock wait / apply in the query process / "
         "OWL 2 RL closure update (`inference.apply`) / SHACL validation of the nodes the write can "
         "affect / judging (violations about untouched nodes checked against the state before) "
-        "/ journal append and fsync.", "",
-        "| graph | median | p95 | compile / lock / apply / closure / validate / judge / journal |",
+        "/ journal append and fsync; and the CPU time of the guard's steps (apply to judge: what "
+        "the write costs the machine, whatever else runs on it).", "",
+        "| graph | median | p95 | compile / lock / apply / closure / validate / judge / journal / guard CPU |",
         "|---|---:|---:|---|",
         *latency_rows, "",
         f"Reads per second, named queries round-robin ({args.mix}), alone, with one writer "
