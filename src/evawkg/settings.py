@@ -71,6 +71,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("allow_load", (), "Documents SPARQL Update LOAD may fetch (exact IRIs); empty: LOAD is refused.", tuple),
     Setting("write_timeout", 300.0, "Seconds a write (apply, OWL 2 RL closure, SHACL validation) may run before it is stopped; nothing is written then.", float),
     Setting("write_lock_wait", 60.0, "Seconds a write waits for the one before it (writes are serialised); 503 past it.", float),
+    Setting("write_nice", 5, "Niceness of the query process that runs writes (their guard: closure, SHACL), 0-19: under CPU contention readers go first. 0: as readers.", int),
     Setting("max_write_bytes", 16_777_216, "Largest body a write accepts (update text, Graph Store Protocol RDF); 413 past it.", int),
 )
 
@@ -119,11 +120,14 @@ def _validate(settings: Any) -> None:
             raise SettingsError(f"{name} cannot be negative, not {getattr(settings, name)}")
     if settings.request_read_timeout <= 0:
         raise SettingsError(f"request_read_timeout must be positive, not {settings.request_read_timeout}")
+    writes = settings.max_write_bytes if settings.write_tokens else 0
     if settings.request_buffer_bytes < max(settings.max_body_bytes, settings.max_upload_bytes,
-                                           settings.max_write_bytes):
+                                           writes):
         raise SettingsError("request_buffer_bytes must hold the largest body accepted "
-                            "(max_body_bytes, max_upload_bytes, max_write_bytes), not "
-                            f"{settings.request_buffer_bytes}")
+                            "(max_body_bytes, max_upload_bytes, and max_write_bytes with writes "
+                            f"on), not {settings.request_buffer_bytes}")
+    if not 0 <= settings.write_nice <= 19:
+        raise SettingsError(f"write_nice must be 0-19 (a niceness), not {settings.write_nice}")
     for name in ("write_timeout", "write_lock_wait", "max_write_bytes"):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"{name} must be positive, not {getattr(settings, name)}")
