@@ -152,8 +152,8 @@ def _load_files(files: list[tuple[Path, str | None]], progress: Progress) -> ox.
 
 
 #: Beside a read-only store's RocksDB files: the same quads as N-Quads, written when the store is
-#: built. pyoxigraph's parser reads them into memory 3-4x faster (in CPU time) than copying the
-#: quads out of RocksDB one Python object at a time, so a second start does not pay for that.
+#: built. pyoxigraph's parser reads them into memory with a third of the CPU time of copying the
+#: quads out of RocksDB one Python object at a time (1.6M quads: 4.3 s against 13.4 s).
 SNAPSHOT = "dataset.nq"
 
 
@@ -164,7 +164,7 @@ def _copy_into_memory(directory: Path, progress: Progress) -> ox.Store:
     snapshot = directory / SNAPSHOT
     if snapshot.exists() and not read_marker(directory).get("writable"):
         # A writable store's base changes with compaction; its snapshot would lag: never read.
-        memory.bulk_load(path=str(snapshot), format=ox.RdfFormat.N_QUADS)
+        memory.load(path=str(snapshot), format=ox.RdfFormat.N_QUADS)  # less CPU than bulk_load here
     else:
         disk = ox.Store.read_only(str(directory))
         memory.bulk_extend(disk.quads_for_pattern(None, None, None, None))
