@@ -30,8 +30,11 @@ PARAMETERS = {
     "activities-per-region": [{}, {"within": "id:region/africa", "class": "evaw:Activity"},
                               {"within": "id:region/western-africa", "class": "evaw:Activity"},
                               {"within": "id:region/asia"}, {"within": "id:region/southern-africa"}],
+    "agency-publications": [{}, {"agency": "id:organization/who"}, {"agency": "id:organization/unfpa"},
+                            {"agency": "id:organization/agency-0"}],
 }
-LIST_COLUMNS = {"countries"}
+#: GROUP_CONCAT columns and their separators.
+LIST_COLUMNS = {"countries": " ", "kinds": ", "}
 EVAW = PREFIXES["evaw"]
 
 
@@ -46,7 +49,7 @@ def answers(store: ox.Store, path: Path, values: dict[str, str]) -> list[tuple]:
             if term is None:
                 row.append(None)
             elif variable.value in LIST_COLUMNS:
-                row.append(tuple(sorted(set(term.value.split()))))
+                row.append(tuple(sorted(set(term.value.split(LIST_COLUMNS[variable.value])))))
             else:
                 row.append(str(term))
         rows.append(tuple(row))
@@ -90,7 +93,8 @@ def synthetic_100k(bundle, tmp_path_factory):
 @pytest.mark.parametrize(("name", "values"), [(name, values) for name in REWRITTEN
                                               for values in PARAMETERS[name]])
 def test_same_answers_on_the_bundle(bundle_store, name, values):
-    assert same_answers(bundle_store, name, values)
+    rows = same_answers(bundle_store, name, values)
+    assert rows or "agency-0" in str(values)  # the synthetic agency, for the 10k graph
 
 
 @pytest.mark.parametrize(("name", "values"), [(name, values) for name in REWRITTEN
