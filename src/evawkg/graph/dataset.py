@@ -15,6 +15,10 @@ A :class:`DatasetSource` is a small picklable recipe; the query process (``query
 it to build its in-memory pyoxigraph store. ``--store DIR`` turns the recipe into "copy this
 on-disk store": :func:`ensure_store_directory` loads the sources into ``DIR`` once and reuses it
 while a hash of the source files (:func:`evawkg.graph.store.data_version`) stays the same.
+A second start repeats none of the first one's work: sources of the size and modification time
+recorded with the store are not hashed again, the quads are read from the N-Quads snapshot
+written beside the store (:data:`SNAPSHOT`), and the query processes' loader reads the dataset's
+counts from the marker (:func:`remember`) instead of counting a million triples again.
 """
 
 from __future__ import annotations
