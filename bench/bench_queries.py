@@ -88,9 +88,16 @@ class Server:
         own = connection is None
         connection = connection or http.client.HTTPConnection("127.0.0.1", self.port, timeout=600)
         try:
-            connection.request("GET", path, headers={"Accept": "application/sparql-results+json"})
-            response = connection.getresponse()
-            return response.status, response.read()
+            for attempt in range(2):
+                try:
+                    connection.request("GET", path, headers={"Accept": "application/sparql-results+json"})
+                    response = connection.getresponse()
+                    return response.status, response.read()
+                except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                    connection.close()  # the server closed the idle keep-alive connection
+                    if attempt:
+                        raise
+            raise AssertionError("unreachable")
         finally:
             if own:
                 connection.close()
