@@ -62,14 +62,14 @@ def open_dataset(source: DatasetSource, union: bool) -> tuple[ox.Store, DatasetD
     if source.store_dir:
         recorded = read_marker(source.store_dir)
         known = recorded.get(key)
-        if known and recorded.get("version") == source.version():
+        if known and known.get("version") == recorded.get("version") == source.version():
             return store, DatasetDescription(
                 known["triples"], known["quads"],
                 tuple(GraphCount(name, count) for name, count in known["graphs"]), union)
     description = describe_dataset(store, union=union)
     if source.store_dir:
         remember(source.store_dir, key, {
-            "triples": description.triples, "quads": description.quads,
+            "version": source.version(), "triples": description.triples, "quads": description.quads,
             "graphs": [[graph.name, graph.triples] for graph in description.graphs]})
     return store, description
 
