@@ -88,6 +88,11 @@ class DataGraph:
             else:
                 yield from self.store.quads_for_pattern(subject, predicate, obj, graph)
 
+    def forget(self) -> None:
+        """Drop what was read ahead (:meth:`describe`) and the class memberships remembered."""
+        self._described.clear()
+        self._types.clear()
+
     def describe(self, nodes: Iterable[Term]) -> None:
         """Read every triple of ``nodes`` in one store lookup each, for the many property shapes
         that will each ask for one of their properties (one lookup per node instead of one per
