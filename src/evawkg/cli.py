@@ -93,6 +93,7 @@ def check(bundle: Bundle) -> None:
     2 if the bundle cannot be loaded.
     """
     from .graph import lint, store as stores
+    from .graph.progress import print_progress
     from .shacl import validation
     from .shacl.report import render_text
     from .workbench.named_queries import load_named_queries
@@ -101,7 +102,7 @@ def check(bundle: Bundle) -> None:
     started = time.perf_counter()
 
     with _step("parse") as step:
-        store = stores.load_bundle(bundle)
+        store = stores.load_bundle(bundle, progress=print_progress)
         asserted_graphs = [source.graph for source in bundle.sources()]
         data_graphs = [source.graph for source in bundle.data_sources()]
         ontology_graphs = [source.graph for source in bundle.ontology_sources()]
@@ -488,21 +489,182 @@ def shorten(iri: str) -> str:
 
 @main.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Dump this writable store (its base and every commit) instead of the bundle.")
 @click.pass_obj
-def export(bundle: Bundle, directory: Path | None) -> None:
+def export(bundle: Bundle, directory: Path | None, store_dir: Path | None) -> None:
     """Write dumps of the whole graph (Turtle, N-Triples gz, JSON-LD; the inferred part
-    separate) with checksums to DIRECTORY (default: dumps/)."""
+    separate) with checksums to DIRECTORY (default: dumps/). With --store, of a writable
+    store as it is now (a server may be running on it)."""
     from .graph import store as stores
+    from .graph.progress import print_progress
     from .linked_data.dumps import export_dumps
 
     target = directory or bundle.root / "dumps"
+    if store_dir is not None:
+        from .writes.store import open_in_memory, read_info
+
+        graph, head = open_in_memory(store_dir)
+        version = f"{read_info(store_dir).seed}-c{head.seq}"
+    else:
+        graph = stores.load_bundle(bundle, progress=print_progress)
+        version = stores.bundle_version(bundle)
     try:
-        written = export_dumps(stores.load_bundle(bundle), target,
-                               version=stores.bundle_version(bundle))
+        written = export_dumps(graph, target, version=version)
     except OSError as error:
         raise ClientError(f"{target}: cannot write the dumps: {error.strerror or error}") from None
     for path in written:
         click.echo(str(path))
+
+
+# --------------------------------------------------------------------------- writes
+
+_STORE_OPTION = click.option(
+    "--store", "store_dir", required=True, envvar="EVAWKG_STORE",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The writable store's directory (default: $EVAWKG_STORE).")
+
+
+@main.group()
+def token() -> None:
+    """Manage the bearer tokens allowed to write (the file the write_tokens setting names)."""
+
+
+_TOKEN_FILE = click.option(
+    "--file", "token_file", required=True, envvar="EVAWKG_WRITE_TOKENS",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The token file (default: $EVAWKG_WRITE_TOKENS).")
+
+
+@token.command("add")
+@click.argument("name")
+@click.option("--graph", "graphs", multiple=True, metavar="IRI",
+              help="A graph the token may write: an IRI, 'default', '*' (any named graph but the "
+                   "ontology's and shapes') or a prefix ending in '*'. Repeatable.")
+@click.option("--replace", is_flag=True, help="Renew an existing token (its old secret stops working).")
+@_TOKEN_FILE
+def token_add(name: str, graphs: tuple[str, ...], replace: bool, token_file: Path) -> None:
+    """Add token NAME and print its secret, once: only its SHA-256 is stored."""
+    from .writes.tokens import add_token
+
+    if not graphs:
+        raise click.UsageError("name the graphs the token may write with --graph (repeatable)")
+    secret = add_token(token_file, name, graphs, replace=replace)
+    click.echo(secret)
+    click.echo(f"evawkg: token {name!r} saved in {token_file}; the secret above is shown once "
+               "(send it as Authorization: Bearer <secret>)", err=True)
+
+
+@token.command("list")
+@_TOKEN_FILE
+def token_list(token_file: Path) -> None:
+    """List the tokens and the graphs each may write (never their secrets)."""
+    from .writes.tokens import TokenTable
+
+    for entry in TokenTable(str(token_file)).tokens:
+        click.echo(f"{entry.name}\t{' '.join(entry.graphs)}")
+
+
+@token.command("remove")
+@click.argument("name")
+@_TOKEN_FILE
+def token_remove(name: str, token_file: Path) -> None:
+    """Remove token NAME (a running server stops accepting it at once)."""
+    from .writes.tokens import remove_token
+
+    remove_token(token_file, name)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path, allow_dash=True))
+@click.option("--graph", "graph", required=True, metavar="IRI",
+              help="The graph the file's triples go into (an IRI, or 'default').")
+@_STORE_OPTION
+@click.option("--input-format", "-i", metavar="FORMAT",
+              help="RDF format of FILE (default: from its extension; turtle for stdin).")
+@click.option("--replace", is_flag=True, help="Replace the graph's triples (default: add to them).")
+@click.option("--no-validate", "no_validate", is_flag=True,
+              help="Skip SHACL validation (the closure is still kept); for bulk loads you have "
+                   "validated already.")
+@click.option("--as", "author", metavar="NAME", help="Who the change feed names (default: cli:$USER).")
+def load(file: Path, graph: str, store_dir: Path, input_format: str | None, replace: bool,
+         no_validate: bool, author: str | None) -> None:
+    """Load FILE into GRAPH of a writable store, through the same guard as HTTP writes.
+
+    A running server sees the commit at once. Exits 0 when committed, 1 when the shapes refuse
+    it (the report on stdout), 2 when the file or the store cannot be read."""
+    import getpass
+
+    from .graph import store as stores
+    from .graph.formats import format_by_name, format_for_path
+    from .shacl.rendering import render_report
+    from .writes.bodies import read_graph
+    from .writes.operations import InsertQuads, ReplaceGraph
+    from .writes.tokens import WriteToken
+    from .writes.writer import commit_in_process
+    from .errors import ShapesViolated
+
+    fmt = (format_by_name(input_format) if input_format
+           else format_by_name("turtle") if str(file) == stores.STDIN else format_for_path(file))
+    data, base_iri = stores.read_source(file)
+    name = None if graph == "default" else graph
+    quads = read_graph(data, fmt.media_type, name, base_iri=base_iri)
+    operation = (ReplaceGraph(name, quads) if replace
+                 else InsertQuads(quads, create=(name,) if name else ()))
+    writer = WriteToken(author or f"cli:{getpass.getuser()}", "", (graph,))
+    started = time.perf_counter()
+    try:
+        committed = commit_in_process(store_dir, (operation,), writer, operation="load",
+                                      request=data, validate=not no_validate)
+    except ShapesViolated as error:
+        click.echo(render_report(error.report, "text"), nl=False)
+        click.echo(f"evawkg: {error.message}", err=True)
+        raise SystemExit(1) from None
+    if committed.record is None:
+        click.echo("evawkg: nothing changed: the graph holds these triples already", err=True)
+        return
+    meta = committed.record.meta
+    click.echo(f"commit {committed.seq}: +{meta['added']} −{meta['removed']} triples in "
+               f"{graph} ({time.perf_counter() - started:.1f} s)")
+    if committed.warnings:
+        click.echo(render_report(committed.report, "text"), nl=False)
+
+
+@main.command()
+@_STORE_OPTION
+@click.option("--since", type=int, default=0, help="Only commits after this one.")
+@click.option("--limit", type=int, default=50, show_default=True, help="At most this many.")
+@click.option("--format", "-f", "output_format", default="text", show_default=True,
+              type=click.Choice(["text", "json"]))
+def history(store_dir: Path, since: int, limit: int, output_format: str) -> None:
+    """The commits of a writable store, newest first."""
+    import json
+
+    from .writes.journal import Journal
+    from .writes.provenance import summary
+
+    records = [r for r in Journal(store_dir).records(with_delta=False) if r.seq > since]
+    records = list(reversed(records))[:limit]
+    if output_format == "json":
+        click.echo(json.dumps([r.meta for r in records], indent=2, ensure_ascii=False))
+        return
+    for record in records:
+        meta = record.meta
+        graphs = ", ".join("default" if g is None else shorten(g) for g in meta.get("graphs", []))
+        click.echo(f"{meta['time']}  {summary(meta)}  by {meta.get('token')} "
+                   f"({meta.get('operation')}) on {graphs}")
+
+
+@main.command()
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+@_STORE_OPTION
+def backup(target: Path, store_dir: Path) -> None:
+    """Copy a writable store to TARGET, consistent as of its last commit, while a server may be
+    running on it. Restore by copying TARGET back in place of the store while no server runs."""
+    from .writes.store import backup as backup_store
+
+    head = backup_store(store_dir, target)
+    click.echo(f"{target}: the store as of commit {head.seq}")
 
 
 # --------------------------------------------------------------------------- serve

@@ -3,13 +3,17 @@ Settings table. No HTTP here (the core is testable without a socket)."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from rdflib.plugins.sparql import prepareQuery
 
-from evawkg.errors import ReadOnly, ServiceRefused, SettingsError
+from evawkg.errors import (ClientError, QuerySyntaxError, QueryTooDeep, ReadOnly, ServiceRefused,
+                           SettingsError)
 from evawkg.namespaces import PREFIXES
 from evawkg.settings import SETTINGS, Settings
-from evawkg.sparql import prepare_query
+from evawkg.sparql import MAX_NESTING, check_graph_iri, check_nesting, prepare_query
+from evawkg.sparql.rules import nesting_depth, refuse_update, unescape_codepoints
 
 EVIL = "http://127.0.0.1:9/sparql"
 
@@ -97,6 +101,103 @@ def test_prepare_query_update_is_read_only(update):
 def test_prepare_query_reads_form_and_dataset(query, form, kind, dataset):
     prepared = prepare_query(query)
     assert (prepared.form, prepared.kind, prepared.has_dataset) == (form, kind, dataset)
+
+
+#: Texts the old hand-written lexer misread, each hiding a SERVICE call that pyoxigraph runs.
+LEXER_BYPASSES = [
+    # issue 14: "\#" is an escaped "#" in a prefixed name (PN_LOCAL_ESC), not a comment.
+    f"SELECT * WHERE {{ BIND(id:x\\#y AS ?z) SERVICE <{EVIL}> {{ ?a ?b ?c }} }}",
+    # SPARQL ends a comment at a carriage return too; pyparsing's comment runs to the line feed.
+    f"SELECT * WHERE {{ ?s ?p ?o # comment\r SERVICE <{EVIL}> {{ ?a ?b ?c }}\n }}",
+    # A codepoint escape is processed before parsing (SPARQL 1.1 section 19.2).
+    f"SELECT * WHERE {{ \\u0053ERVICE <{EVIL}> {{ ?a ?b ?c }} }}",
+    f"SELECT * WHERE {{ SERVICE \\u003C{EVIL}\\u003E {{ ?a ?b ?c }} }}",
+]
+
+
+@pytest.mark.parametrize("query", LEXER_BYPASSES)
+def test_prepare_query_refuses_service_hidden_from_a_lexer(query):
+    with pytest.raises(ServiceRefused) as caught:
+        prepare_query(query, prefixes=PREFIXES, always_parse=False)
+    assert caught.value.status == 403
+
+
+def test_prepare_query_refuses_service_it_cannot_check():
+    # Syntax beyond rdflib's SPARQL 1.1 (an RDF 1.2 triple term): the call cannot be checked.
+    query = f"SELECT * WHERE {{ BIND(<<( <http://a> <http://b> <http://c> )>> AS ?t) SERVICE <{EVIL}> {{ }} }}"
+    with pytest.raises(ServiceRefused, match="could not be checked"):
+        prepare_query(query, allow_service=(EVIL,))
+
+
+def test_prepare_query_fast_path_skips_the_parse_only_without_service_or_from():
+    fast = prepare_query("SELECT * WHERE { ?s ?p ?o }", always_parse=False)
+    assert (fast.parsed, fast.form, fast.has_dataset, fast.services) == (False, None, False, ())
+    for text in ("SELECT * FROM <http://e/g> WHERE { ?s ?p ?o }",
+                 "SELECT * WHERE { ?s ?p 'from a string' }", "SELECT ?service WHERE { ?service ?p ?o }"):
+        assert prepare_query(text, always_parse=False).parsed
+    assert prepare_query("SELECT * FROM <http://e/g> WHERE { ?s ?p ?o }",
+                         always_parse=False).has_dataset
+
+
+def test_prepare_query_runs_the_unescaped_text():
+    prepared = prepare_query('SELECT ?x WHERE { BIND("caf\\u00E9 \\U0001F600" AS ?x) }')
+    assert prepared.text == 'SELECT ?x WHERE { BIND("café 😀" AS ?x) }'
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ('SELECT * WHERE { BIND("\\u005Cu0041" AS ?x) }', "leaves another one"),
+    ('SELECT * WHERE { BIND("\\u005C\\u0075\\u0030\\u0030\\u0034\\u0031" AS ?x) }', "leaves another one"),
+    ('SELECT * WHERE { BIND("\\uD800" AS ?x) }', "no Unicode character"),
+    ('SELECT * WHERE { BIND("\\U00110000" AS ?x) }', "no Unicode character"),
+])
+def test_unescape_codepoints_refuses_what_two_parsers_would_read_apart(text, message):
+    with pytest.raises(QuerySyntaxError, match=message):
+        unescape_codepoints(text)
+
+
+def test_allow_listed_service_with_escaped_prefixed_name_resolves_like_pyoxigraph():
+    query = "PREFIX h: <http://127.0.0.1:9/> SELECT * WHERE { SERVICE h:a\\.b { ?s ?p ?o } }"
+    assert prepare_query(query, allow_service=("http://127.0.0.1:9/a.b",)).services == (
+        "http://127.0.0.1:9/a.b",)
+
+
+def test_refuse_update_names_the_operation_and_lets_queries_pass():
+    with pytest.raises(ReadOnly, match=r"\(LOAD\)"):
+        refuse_update("LOAD <http://127.0.0.1:9/data.ttl>")
+    refuse_update("SELECT * WHERE { ?s ?p ?o }")
+    refuse_update("SELEC nonsense")
+
+
+@pytest.mark.parametrize(("text", "depth"), [
+    ("SELECT * WHERE { ?s ?p ?o }", 1),
+    ("SELECT * WHERE { FILTER((1)) OPTIONAL { [ <http://p> ?o ] } }", 3),
+    ("}}} {", 1),
+    ("}}} ((( ) (", 3),
+    ("", 0),
+])
+def test_nesting_depth_counts_brackets(text, depth):
+    assert nesting_depth(text) == depth
+
+
+def test_check_nesting_refuses_deep_queries_in_linear_time():
+    deep = "SELECT * WHERE " + "{" * 5000 + "}" * 5000
+    with pytest.raises(QueryTooDeep, match=r"query nested too deeply \(depth 5000; at most 256\)") as caught:
+        check_nesting(deep)
+    assert caught.value.status == 400
+    check_nesting("SELECT * WHERE { FILTER(" + "(" * (MAX_NESTING - 2) + "1" + ")" * (MAX_NESTING - 2) + ") }")
+    huge = "(" * 1_000_000
+    started = time.thread_time()
+    with pytest.raises(QueryTooDeep):
+        check_nesting(huge)
+    check_nesting("()" * 500_000)
+    assert time.thread_time() - started < 0.5
+
+
+@pytest.mark.parametrize("value", ["relative/graph", "", "http://a b/", "http://e/<x>"])
+def test_check_graph_iri_refuses_what_is_not_an_absolute_iri(value):
+    with pytest.raises(ClientError, match="default-graph-uri") as caught:
+        check_graph_iri(value, "default-graph-uri")
+    assert caught.value.status == 400
 
 
 def _rdflib_service_calls(query: str) -> list:

@@ -149,9 +149,7 @@ def test_bad_dataset_parameters_never_leak_a_traceback(client):
             assert not any(marker in response.get_data() for marker in MARKERS), target
 
 
-# The /sparql handler turns these into 400 on the branch that owns web/sparql_protocol.py (issue
-# 14, item 7); until both are merged they are a 500 (without a traceback, as tested above).
-@pytest.mark.xfail(reason="400 for bad dataset IRIs comes with the sparql_protocol branch", strict=False)
+# Graph IRIs of the protocol are checked in the request thread (issue 14, item 7).
 @pytest.mark.parametrize("target", DATASET_PARAMETERS)
 def test_bad_dataset_parameters_are_400(client, target):
     assert client.get(target).status_code == 400

@@ -396,3 +396,87 @@ def test_access_log_has_one_line_with_query_time_and_size(client, caplog):
     assert len(lines) == 1
     assert '"GET /sparql?query=' in lines[0] and " 200 " in lines[0]
     assert "query=" in lines[0] and "rows=2" in lines[0] and " bytes " in lines[0]
+
+
+# --- Issue 14: linear request thread, strict bodies, clean errors --------------------------
+
+@pytest.mark.parametrize("charset", ["iso-8859-1", "UTF-16", "latin1", "utf-7"])
+def test_post_sparql_query_body_in_another_charset_is_refused(client, charset):
+    # SPARQL 1.1 Protocol test bad_query_non_utf8: the body of application/sparql-query is UTF-8.
+    text = "SELECT ?label WHERE { ?a rdfs:label ?label FILTER(?label = 'Namibië') }"
+    response = client.post("/sparql", data=text.encode("utf-16" if "16" in charset else "latin-1"),
+                           content_type=f"application/sparql-query; charset={charset}",
+                           headers={"Accept": "application/json"})
+    assert response.status_code == 415
+    body = response.get_json()
+    assert body["error"] == "unsupported-media-type" and "UTF-8" in body["message"]
+
+
+def test_post_sparql_query_body_utf8_charset_or_none_is_read(client):
+    for content_type in ("application/sparql-query; charset=utf-8",
+                         "application/sparql-query; charset=UTF-8", "application/sparql-query"):
+        response = client.post("/sparql", data=LABELS.encode(), content_type=content_type)
+        assert response.status_code == 200 and labels_of(response) == LABEL_VALUES
+    broken = client.post("/sparql", data=b"SELECT * WHERE { ?s ?p '\xe9' }",
+                         content_type="application/sparql-query", headers={"Accept": "application/json"})
+    assert broken.status_code == 400 and "UTF-8" in broken.get_json()["message"]
+
+
+@pytest.mark.parametrize("parameter", ["default-graph-uri", "named-graph-uri"])
+@pytest.mark.parametrize("value", ["relative/graph", "", "http://a b/", "<http://e/g>"])
+def test_bad_graph_iri_parameters_are_400_naming_them(client, parameter, value):
+    response = client.get("/sparql", query_string=[("query", "SELECT * WHERE { ?s ?p ?o }"),
+                                                   (parameter, value)],
+                          headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    body = response.get_json()
+    assert parameter in body["message"] and "absolute IRI" in body["message"]
+    assert "Traceback" not in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("opening, closing", [("{", "}"), ("(", ")"), ("[ <http://p> ", " ]")])
+def test_query_nested_5000_deep_is_400_not_a_dead_process(client, opening, closing):
+    inner = {"{": "SELECT * WHERE " + "{" * 5000 + "}" * 5000,
+             "(": "SELECT * WHERE { FILTER(" + "(" * 5000 + "1" + ")" * 5000 + ") }"}
+    query = inner.get(opening, "SELECT * WHERE { ?s ?p " + opening * 5000 + "1" + closing * 5000 + " }")
+    response = client.get("/sparql", query_string={"query": query},
+                          headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["error"] == "query-too-deep"
+    assert body["message"].startswith("query nested too deeply (depth 50")
+    assert labels_of(client.get("/sparql", query_string={"query": LABELS})) == LABEL_VALUES
+
+
+def test_nesting_within_the_limit_still_runs(client):
+    query = "SELECT ?n WHERE { BIND(" + "(" * 200 + "1" + ")" * 200 + " AS ?n) }"
+    response = client.get("/sparql", query_string={"query": query})
+    assert response.status_code == 200
+    assert response.get_json(force=True)["results"]["bindings"][0]["n"]["value"] == "1"
+
+
+@pytest.mark.parametrize(("query", "accept", "status", "media_type"), [
+    # The form is learnt in the query process; each kind keeps its own negotiated format.
+    (LABELS, "text/turtle, application/sparql-results+xml;q=0.5", 200, "application/sparql-results+xml"),
+    (DESCRIBE_ORGS, "text/turtle, application/sparql-results+xml;q=0.5", 200, "text/turtle"),
+    ("ASK { ?s ?p ?o }", "text/csv", 200, "text/csv"),
+    ("DESCRIBE <https://evawkg.example.org/id/country/TH>", "application/n-triples", 200,
+     "application/n-triples"),
+    ("ASK { ?s ?p ?o }", "text/turtle", 406, None),
+])
+def test_both_kinds_negotiated_before_the_form_is_known(client, query, accept, status, media_type):
+    response = client.get("/sparql", query_string={"query": query}, headers={"Accept": accept})
+    assert response.status_code == status
+    if media_type:
+        assert response.mimetype == media_type
+    else:
+        assert "available" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT * FROM <http://e/g> WHERE { ?s ?p ?o } # service",
+    "PREFIX ex: <http://e/> SELECT ?from WHERE { ?from ?p ?o } LIMIT 1",
+])
+def test_queries_the_checker_parses_still_answer(client, text):
+    response = client.get("/sparql", query_string={"query": text})
+    assert response.status_code == 200

@@ -74,13 +74,20 @@ def checked(upload: Upload):
     """The format of ``upload`` and its data, ready for pyoxigraph's parser once the checks above
     pass (the project's own JSON-LD context put inline); raises as :func:`read_upload` does."""
     fmt = format_by_name(upload.format)
+    return fmt, checked_data(upload)
+
+
+def checked_data(upload: Upload) -> bytes | str:
+    """What of ``upload`` may be handed to pyoxigraph once the checks above passed (JSON-LD
+    with the project's context put inline); raises like :func:`read_upload`. Writes use it
+    to read request bodies as quads."""
+    fmt = format_by_name(upload.format)
     text = _utf8(upload.data, upload.source)
-    data: bytes | str = upload.data
     if fmt.name == "rdfxml":
         _check_xml(upload.data, upload.source)
     elif fmt.name == "json-ld":
-        data = _inline_own_context(text, upload.source)
-    return fmt, data
+        return _inline_own_context(text, upload.source)
+    return upload.data
 
 
 def _utf8(data: bytes, source: str) -> str:
@@ -231,4 +238,5 @@ def _context_value(context, source: str, changed: list[bool]):
     return context
 
 
-__all__ = ["Upload", "read_upload", "checked", "MAX_JSON_DEPTH", "MAX_XML_DEPTH", "MAX_ENTITY_EXPANSION"]
+__all__ = ["Upload", "read_upload", "checked", "checked_data", "MAX_JSON_DEPTH", "MAX_XML_DEPTH",
+           "MAX_ENTITY_EXPANSION"]

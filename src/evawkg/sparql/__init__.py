@@ -5,10 +5,13 @@ The names below are the package's interface; :mod:`.embedded` (the embedded stor
 imported where a service is built, so importing the seam starts nothing.
 """
 
-from .rules import QUERY_FORMS, UPDATE_OPERATIONS, prepare_query
-from .service import (GRAPH_FORMATS, RESULT_FORMATS, Answer, AnswerFormat, DatasetDescription,
-                      GraphCount, PreparedQuery, QueryRequest, SparqlService, answer_format)
+from .rules import (MAX_NESTING, QUERY_FORMS, UPDATE_OPERATIONS, check_graph_iri, check_nesting,
+                    prepare_query)
+from .service import (GRAPH_FORMATS, RESULT_FORMATS, Answer, AnswerFormat, AnswerFormats,
+                      DatasetDescription, GraphCount, PreparedQuery, QueryRequest, SparqlService,
+                      answer_format, kind_of)
 
-__all__ = ["QUERY_FORMS", "UPDATE_OPERATIONS", "prepare_query", "GRAPH_FORMATS", "RESULT_FORMATS",
-           "Answer", "AnswerFormat", "DatasetDescription", "GraphCount", "PreparedQuery",
-           "QueryRequest", "SparqlService", "answer_format"]
+__all__ = ["QUERY_FORMS", "UPDATE_OPERATIONS", "MAX_NESTING", "check_graph_iri", "check_nesting",
+           "prepare_query", "GRAPH_FORMATS", "RESULT_FORMATS", "Answer", "AnswerFormat",
+           "AnswerFormats", "DatasetDescription", "GraphCount", "PreparedQuery", "QueryRequest",
+           "SparqlService", "answer_format", "kind_of"]

@@ -1,4 +1,6 @@
-"""Running one query on a pyoxigraph store and writing its answer (inside a query process).
+"""Checking and running one query on a pyoxigraph store and writing its answer (inside a query
+process, under the query's time limit: parsing a hostile text costs this process, never a request
+thread).
 
 Answers are serialised by pyoxigraph itself, never through rdflib terms (which would cost
 1.5-5x). The row cap is enforced while writing: the answer is first written as TSV (SELECT) or
@@ -19,9 +21,10 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from ..errors import QuerySyntaxError, ResultTooLarge, ServiceFailed
+from ..errors import ClientError, EvawError, QuerySyntaxError, ResultTooLarge, ServiceFailed
 from ..graph.jsonld import compact, prefix_context
-from .service import Answer, DatasetDescription, GraphCount, answer_format
+from .rules import prepare_query, refuse_update
+from .service import Answer, AnswerFormats, DatasetDescription, GraphCount, PreparedQuery
 
 _RESULTS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
             "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
@@ -33,18 +36,20 @@ _POSITION = re.compile(r"^error at (\d+):(\d+): ")
 
 @dataclass(frozen=True)
 class QueryJob:
-    """One query as a query process receives it (plain values: it crosses a pipe)."""
+    """One query as a query process receives it (plain values: it crosses a pipe).
+
+    ``text`` is the client's text, not yet checked: :func:`execute` applies the rules
+    (:func:`evawkg.sparql.rules.prepare_query`) here, under the query's time limit."""
 
     text: str
-    format: str
+    formats: AnswerFormats
     prefixes: dict[str, str]
     max_rows: int = 0
     base_iri: str | None = None
     union: bool = True
-    has_dataset: bool = False
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
-    calls_services: bool = False
+    allow_service: tuple[str, ...] = ()
     # Named-query parameters (variable name -> RDF term), bound by pyoxigraph, never pasted.
     substitutions: tuple[tuple[str, ox.NamedNode | ox.Literal], ...] = ()
 
@@ -76,39 +81,61 @@ class _LineCountingWriter:
 
 
 def execute(store: ox.Store, job: QueryJob) -> Answer:
-    """Run ``job`` on ``store`` and serialise the answer; raises QuerySyntaxError or
-    ResultTooLarge."""
+    """Check ``job`` against the rules, run it on ``store`` and serialise the answer.
+
+    Raises ReadOnly or ServiceRefused (the rules), QuerySyntaxError, NotAcceptable (no format of
+    the query's kind was acceptable), ResultTooLarge or ServiceFailed; never an engine exception."""
     started = time.perf_counter()
-    fmt = answer_format(job.format)
+    prepared = prepare_query(job.text, allow_service=job.allow_service, base_iri=job.base_iri,
+                             prefixes=job.prefixes, always_parse=False)
     options: dict = {"prefixes": job.prefixes, "base_iri": job.base_iri}
     if job.default_graphs is not None or job.named_graphs is not None:
         # The protocol's graphs replace the query's FROM / FROM NAMED (SPARQL 1.1 Protocol 2.1.4).
-        options["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
-        options["named_graphs"] = [ox.NamedNode(g) for g in job.named_graphs or ()]
-    elif job.union and not job.has_dataset:
+        options["default_graph"] = _graphs(job.default_graphs, "default-graph-uri")
+        options["named_graphs"] = _graphs(job.named_graphs, "named-graph-uri")
+    elif job.union and not prepared.has_dataset:
         # Only without FROM: pyoxigraph's union flag would silently override the query's FROM.
         options["use_default_graph_as_union"] = True
     if job.substitutions:
         options["substitutions"] = {ox.Variable(name): term for name, term in job.substitutions}
     try:
-        return _run(store, job, fmt, options, started)
+        return _run(store, prepared, job, options, started)
     except SyntaxError as error:
+        refuse_update(prepared.text)  # pyoxigraph's Store.query never runs an update
         raise syntax_error(error) from None
-    except (OSError, RuntimeError) as error:
-        if job.calls_services:
-            raise ServiceFailed(f"a SERVICE endpoint failed: {error}") from None
-        raise
+    except (OSError, RuntimeError, ValueError) as error:
+        if prepared.services:
+            endpoints = ", ".join(f"<{endpoint}>" for endpoint in prepared.services)
+            raise ServiceFailed(f"the SERVICE endpoint {endpoints} failed: {_said(error)}; "
+                                "try again later, or ask without SERVICE") from None
+        raise EvawError(f"the query engine failed: {_said(error)}") from None
 
 
-def _run(store: ox.Store, job: QueryJob, fmt, options: dict, started: float) -> Answer:
-    result = store.query(job.text, **options)
-    if isinstance(result, ox.QueryBoolean):
-        payload = result.serialize(format=_RESULTS[fmt.name if fmt.kind == "results" else "json"])
-        rows = 1
-    elif isinstance(result, ox.QuerySolutions):
-        payload, rows = _write_solutions(result, fmt.name, job.max_rows)
-    else:
+def _graphs(iris: tuple[str, ...] | None, parameter: str) -> list[ox.NamedNode]:
+    try:
+        return [ox.NamedNode(iri) for iri in iris or ()]
+    except ValueError as error:
+        raise ClientError(f"{parameter} must be absolute IRIs ({error})") from None
+
+
+def _said(error: Exception) -> str:
+    return " ".join(str(error).split())[:300] or type(error).__name__
+
+
+def _run(store: ox.Store, prepared: PreparedQuery, job: QueryJob, options: dict,
+         started: float) -> Answer:
+    if prepared.form is not None:
+        job.formats.of(prepared.kind)  # 406 before any work
+    result = store.query(prepared.text, **options)
+    if isinstance(result, ox.QueryTriples):
+        fmt = job.formats.of("graph")
         payload, rows = _write_triples(result, fmt.name, job.max_rows, job.prefixes)
+    elif isinstance(result, ox.QueryBoolean):
+        fmt = job.formats.of("results")
+        payload, rows = result.serialize(format=_RESULTS[fmt.name]), 1
+    else:
+        fmt = job.formats.of("results")
+        payload, rows = _write_solutions(result, fmt.name, job.max_rows)
     return Answer(payload, fmt, rows, time.perf_counter() - started)
 
 

@@ -38,6 +38,7 @@ from ..graph.dataset import DatasetSource, print_progress
 from ..namespaces import PREFIXES
 from ..processes import ProcessPool, ProcessSpec
 from .answers import QueryJob, describe_dataset, execute
+from .rules import check_nesting
 from .service import Answer, DatasetDescription, QueryRequest
 
 
@@ -55,6 +56,16 @@ def open_dataset(source: DatasetSource, union: bool) -> tuple[ox.Store, DatasetD
     """The loader's setup: the dataset in memory and its description."""
     store = source.open(print_progress)
     return store, describe_dataset(store, union=union)
+
+
+#: Called with a store something changed in place (a writable store's query process applying a
+#: commit): what a reader keeps per store (an index of its IRIs) is dropped.
+STORE_CHANGED: list[Callable[[ox.Store], None]] = []
+
+
+def store_changed(store: ox.Store) -> None:
+    for forget in STORE_CHANGED:
+        forget(store)
 
 
 def run_in_store(store: ox.Store, job: QueryJob | StoreCall) -> Any:
@@ -128,10 +139,13 @@ def slots_per_client(settings) -> int:
 class EmbeddedSparqlService:
     """The :class:`~evawkg.sparql.SparqlService` of an in-memory pyoxigraph store."""
 
+    #: The query pool's class (a writable store's service gives its own: ``evawkg.writes``).
+    pool_class: type[QueryPool] = QueryPool
+
     def __init__(self, source: DatasetSource, settings):
         self.settings = settings
         self._version = source.version() + ("-union" if settings.default_graph_as_union else "")
-        self.pool = QueryPool(source, size=settings.max_concurrent_queries,
+        self.pool = self.pool_class(source, size=settings.max_concurrent_queries,
                               queue_wait=settings.queue_wait,
                               sandbox=settings.sandbox_network and not settings.allow_service,
                               union=settings.default_graph_as_union,
@@ -157,12 +171,14 @@ class EmbeddedSparqlService:
         return {"query": self.pool.health()}
 
     def query(self, request: QueryRequest) -> Answer:
-        job = QueryJob(request.query.text, request.format.name, PREFIXES,
+        """Run ``request`` in a query process. Here, in the caller's thread, only linear work
+        (the nesting bound); the rules and the parse run in the process, under the timeout."""
+        check_nesting(request.text)
+        job = QueryJob(request.text, request.formats, PREFIXES,
                        max_rows=self.settings.max_rows, base_iri=self.settings.base_iri,
                        union=self.settings.default_graph_as_union,
-                       has_dataset=request.query.has_dataset,
                        default_graphs=request.default_graphs, named_graphs=request.named_graphs,
-                       calls_services=bool(request.query.services),
+                       allow_service=tuple(self.settings.allow_service),
                        substitutions=request.substitutions)
         return self.pool.run(job, request.timeout)
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from ..errors import NotAcceptable
 from ..graph.formats import RDF_FORMATS
 
 _W3C_FORMATS = "http://www.w3.org/ns/formats/"
@@ -77,29 +78,77 @@ def answer_format(name: str) -> AnswerFormat:
 
 @dataclass(frozen=True)
 class PreparedQuery:
-    """A query that passed the read-only and SERVICE rules, and what it asks for."""
+    """A query that passed the read-only and SERVICE rules (:func:`evawkg.sparql.prepare_query`),
+    and what it asks for."""
 
-    text: str
-    form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE; None when the parser will reject it
+    text: str  # the text to run: codepoint escapes already replaced
+    form: str | None  # SELECT, ASK, CONSTRUCT, DESCRIBE; None when not parsed or unreadable
     has_dataset: bool = False  # names its own FROM / FROM NAMED graphs
     services: tuple[str, ...] = ()  # allow-listed endpoints it calls
+    parsed: bool = True  # False: rdflib was not run (the text mentions no SERVICE nor FROM)
 
     @property
     def kind(self) -> str:
         """``graph`` for CONSTRUCT/DESCRIBE, else ``results``."""
-        return "graph" if self.form in ("CONSTRUCT", "DESCRIBE") else "results"
+        return kind_of(self.form)
+
+
+def kind_of(form: str | None) -> str:
+    """The kind of answer of a query form: ``graph`` for CONSTRUCT/DESCRIBE, else ``results``."""
+    return "graph" if form in ("CONSTRUCT", "DESCRIBE") else "results"
+
+
+@dataclass(frozen=True)
+class AnswerFormats:
+    """The format of each kind of answer, chosen before the query's form is known.
+
+    The web layer negotiates both from ``Accept`` in the request thread (no parsing there); the
+    query process learns the form and takes its kind's format. A kind the client accepts in no
+    format has ``None`` and, in ``refusals``, the 406 message saying what is available."""
+
+    results: AnswerFormat | None = RESULT_FORMATS[0]
+    graph: AnswerFormat | None = GRAPH_FORMATS[0]
+    refusals: tuple[tuple[str, str], ...] = ()  # (kind, message) for each kind that is None
+
+    @classmethod
+    def only(cls, fmt: AnswerFormat) -> AnswerFormats:
+        """``fmt`` for its kind; the other kind is refused."""
+        other = "graph" if fmt.kind == "results" else "results"
+        what = "CONSTRUCT/DESCRIBE graphs" if other == "graph" else "SELECT/ASK results"
+        refusal = ((other, f"format {fmt.name!r} cannot answer {what}"),)
+        if fmt.kind == "results":
+            return cls(fmt, None, refusal)
+        return cls(None, fmt, refusal)
+
+    def of(self, kind: str) -> AnswerFormat:
+        """The format for ``kind``; :class:`~evawkg.errors.NotAcceptable` when there is none."""
+        fmt = self.graph if kind == "graph" else self.results
+        if fmt is None:
+            raise NotAcceptable(dict(self.refusals).get(kind) or f"no acceptable format for {kind}")
+        return fmt
 
 
 @dataclass(frozen=True)
 class QueryRequest:
-    """Everything a service needs to answer one query, free of HTTP."""
+    """Everything a service needs to answer one query, free of HTTP.
 
-    query: PreparedQuery
-    format: AnswerFormat
+    ``text`` is the query as the client sent it: the service applies the rules
+    (:func:`evawkg.sparql.prepare_query`) where it runs the query, under ``timeout``."""
+
+    text: str
+    formats: AnswerFormats
     timeout: float
     default_graphs: tuple[str, ...] | None = None  # protocol's default-graph-uri, if any
     named_graphs: tuple[str, ...] | None = None  # protocol's named-graph-uri, if any
     substitutions: tuple = ()  # (variable name, pyoxigraph term) pairs of a named query
+
+    def __post_init__(self) -> None:
+        # Callers written for the earlier shape, QueryRequest(prepared_query, answer_format, …),
+        # keep working: the text of the prepared query, the one format for its kind.
+        if isinstance(self.text, PreparedQuery):
+            object.__setattr__(self, "text", self.text.text)
+        if isinstance(self.formats, AnswerFormat):
+            object.__setattr__(self, "formats", AnswerFormats.only(self.formats))
 
 
 @dataclass(frozen=True)
@@ -142,7 +191,7 @@ class SparqlService(Protocol):
         """The dataset's graphs and sizes; raises ``NotReady`` while loading."""
 
     def query(self, request: QueryRequest) -> Answer:
-        """Run a prepared query within ``request.timeout`` seconds, or raise an EvawError."""
+        """Check and run a query within ``request.timeout`` seconds, or raise an EvawError."""
 
     def call(self, function, *args, timeout: float):
         """``function(store, *args)`` where the data lives, within ``timeout`` seconds: a
@@ -154,4 +203,4 @@ class SparqlService(Protocol):
 
 
 __all__ = ["RESULT_FORMATS", "GRAPH_FORMATS", "AnswerFormat", "answer_format", "PreparedQuery",
-           "QueryRequest", "Answer", "GraphCount", "DatasetDescription", "SparqlService"]
+           "kind_of", "AnswerFormats", "QueryRequest", "Answer", "GraphCount", "DatasetDescription", "SparqlService"]

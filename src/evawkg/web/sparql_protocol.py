@@ -7,10 +7,16 @@ the answer becomes a response. Accepted requests (section 2.1):
 * ``POST`` with ``application/x-www-form-urlencoded`` (``query=…``);
 * ``POST`` with ``application/sparql-query`` (the query is the body).
 
-``default-graph-uri`` / ``named-graph-uri`` (repeatable) set the dataset; ``timeout`` (seconds)
-lowers the server's limit; ``format`` overrides ``Accept``. ``update=`` and
+``default-graph-uri`` / ``named-graph-uri`` (repeatable, absolute IRIs) set the dataset;
+``timeout`` (seconds) lowers the server's limit; ``format`` overrides ``Accept``. ``update=`` and
 ``application/sparql-update`` are refused (403: read-only). Without a query, ``GET`` answers
 the SPARQL Service Description (RDF), or a plain query page to a browser.
+
+The request thread does only linear work on a body, so that no body buys CPU before a limit
+applies: a body past ``max_body_bytes`` is 413 however it is sent (``Content-Length`` or
+chunked), an ``application/sparql-query`` body is strict UTF-8 (another declared charset is
+415), and both kinds of answer are negotiated up front, since the query's form is learnt only
+where it is parsed: in its query process, under its timeout.
 """
 
 from __future__ import annotations
@@ -18,8 +24,10 @@ from __future__ import annotations
 import hashlib
 import html
 from dataclasses import dataclass
+from urllib.parse import parse_qsl
 
 from flask import Blueprint, Response, current_app, g, request
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
 from ..sparql.answers import serialize_graph
 from ..errors import (ClientError, NotAcceptable, PayloadTooLarge, QuerySyntaxError,
@@ -27,7 +35,7 @@ from ..errors import (ClientError, NotAcceptable, PayloadTooLarge, QuerySyntaxEr
 from ..namespaces import PREFIXES
 from ..sparql.service_description import PREFIXES as SD_PREFIXES
 from ..sparql.service_description import describe_service
-from ..sparql import PreparedQuery, QueryRequest, prepare_query
+from ..sparql import AnswerFormats, QueryRequest, check_graph_iri
 from .negotiation import HTML, SERVICE_DESCRIPTION, table_for
 
 blueprint = Blueprint("sparql", __name__)
@@ -49,22 +57,29 @@ class ProtocolRequest:
 
 
 def read_protocol_request(settings) -> ProtocolRequest:
-    """The parameters of the current request; raises 403, 413, 415 or 400 errors."""
-    if request.content_length is not None and request.content_length > settings.max_body_bytes:
-        raise PayloadTooLarge(f"the request body has {request.content_length} bytes, more than "
-                              f"the {settings.max_body_bytes} this server accepts")
+    """The parameters of the current request; raises 403, 413, 415 or 400 errors.
+
+    Linear work only (this is the request thread): the body is read up to the size limit, decoded
+    as strict UTF-8 and the graph IRIs checked; the query itself is read by its query process."""
     parameters = request.args
     body_query: str | None = None
     if request.method == "POST":
         media_type = request.mimetype
         if media_type == FORM:
-            parameters = request.values  # URL and form fields together
-        elif media_type == SPARQL_QUERY:
-            charset = request.mimetype_params.get("charset", "utf-8")
+            form = _decode(_read_body(settings.max_body_bytes), "form body")
             try:
-                body_query = request.get_data(cache=False).decode(charset)
-            except (UnicodeDecodeError, LookupError):
-                raise QuerySyntaxError(f"the query body is not valid {charset} text") from None
+                fields = parse_qsl(form, keep_blank_values=True, errors="strict")
+            except UnicodeDecodeError:
+                raise ClientError("the form body is not valid UTF-8 once percent-decoded; "
+                                  "encode the query as UTF-8") from None
+            parameters = CombinedMultiDict([request.args, MultiDict(fields)])
+        elif media_type == SPARQL_QUERY:
+            charset = request.mimetype_params.get("charset")
+            if charset is not None and charset.strip().lower() != "utf-8":
+                raise UnsupportedMediaType(
+                    f"the query body is declared as charset={charset}; a {SPARQL_QUERY} body must "
+                    "be UTF-8 (say charset=utf-8, or no charset)")
+            body_query = _decode(_read_body(settings.max_body_bytes), "query body")
         elif media_type == SPARQL_UPDATE:
             raise ReadOnly("SPARQL Update is refused: this endpoint is read-only")
         else:
@@ -78,10 +93,51 @@ def read_protocol_request(settings) -> ProtocolRequest:
         raise ClientError("the request carries more than one query; send exactly one")
     return ProtocolRequest(
         query=queries[0] if queries else None,
-        default_graphs=tuple(parameters.getlist("default-graph-uri")) or None,
-        named_graphs=tuple(parameters.getlist("named-graph-uri")) or None,
+        default_graphs=_graph_iris(parameters, "default-graph-uri"),
+        named_graphs=_graph_iris(parameters, "named-graph-uri"),
         timeout=_timeout(parameters.get("timeout"), settings.query_timeout),
         format=parameters.get("format") or None)
+
+
+def _read_body(limit: int) -> bytes:
+    """The request body, refused (413) past ``limit`` bytes whether the client announced its
+    length or streamed it in chunks: a chunked body is read up to ``limit + 1`` bytes, never
+    cut to the limit and run."""
+    length = request.content_length
+    if length is not None:
+        if length > limit:
+            raise _too_large(f"has {length} bytes", limit)
+        return request.get_data(cache=False)
+    environ = request.environ
+    if not environ.get("wsgi.input_terminated"):
+        return b""  # no length and a stream the server does not end: no body (werkzeug's rule)
+    stream, chunks, size = environ["wsgi.input"], [], 0
+    while size <= limit:
+        chunk = stream.read(limit + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    if size > limit:
+        raise _too_large("is longer", limit)
+    return b"".join(chunks)
+
+
+def _too_large(how: str, limit: int) -> PayloadTooLarge:
+    return PayloadTooLarge(f"the request body {how} than the {limit} bytes this server accepts; "
+                           "send a shorter query")
+
+
+def _decode(body: bytes, what: str) -> str:
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise QuerySyntaxError(f"the {what} is not valid UTF-8 (byte {error.start}); send the "
+                               "query as UTF-8") from None
+
+
+def _graph_iris(parameters, name: str) -> tuple[str, ...] | None:
+    return tuple(check_graph_iri(value, name) for value in parameters.getlist(name)) or None
 
 
 def _timeout(value: str | None, limit: float) -> float:
@@ -106,23 +162,15 @@ def endpoint() -> Response:
             raise ClientError("the POST request carries no query; send query=… or a "
                               f"{SPARQL_QUERY} body")
         return _service_description(service, protocol)
-    prepared = prepare_query(protocol.query, allow_service=settings.allow_service,
-                             base_iri=settings.base_iri, prefixes=PREFIXES)
-    table = table_for(prepared.kind)
-    try:
-        media_type, fmt = table.choose(request.headers.get("Accept"), protocol.format)
-    except NotAcceptable:
-        if prepared.form is not None:
-            raise
-        # A query of no known form will not parse: its syntax error matters more than Accept.
-        media_type, fmt = table.rows[0]
-    etag = _etag(service.data_version, prepared, protocol, media_type)
+    # The form is not known here (the query is parsed in its process): negotiate both kinds.
+    media_types, formats = _negotiate(request.headers.get("Accept"), protocol.format)
+    etag = _etag(service.data_version, protocol, media_types)
     if request.method in ("GET", "HEAD") and request.if_none_match.contains_weak(etag):
         return _not_modified(etag)
-    answer = service.query(QueryRequest(prepared, fmt, protocol.timeout,
+    answer = service.query(QueryRequest(protocol.query, formats, protocol.timeout,
                                         protocol.default_graphs, protocol.named_graphs))
     g.query_seconds, g.rows = answer.seconds, answer.rows
-    response = Response(answer.payload, content_type=_content_type(media_type))
+    response = Response(answer.payload, content_type=_content_type(media_types[answer.format.kind]))
     response.headers["X-Result-Rows"] = str(answer.rows)
     if request.method in ("GET", "HEAD"):
         response.set_etag(etag, weak=True)
@@ -130,14 +178,29 @@ def endpoint() -> Response:
     return response
 
 
+def _negotiate(accept: str | None, format_name: str | None) -> tuple[dict, AnswerFormats]:
+    """The media type and format for each kind of answer; a kind the client accepts in no format
+    keeps the 406 message, raised only if the query turns out to be of that kind."""
+    media_types: dict[str, str | None] = {}
+    chosen: dict[str, object] = {}
+    refusals = []
+    for kind in ("results", "graph"):
+        try:
+            media_types[kind], chosen[kind] = table_for(kind).choose(accept, format_name)
+        except NotAcceptable as refused:
+            media_types[kind], chosen[kind] = None, None
+            refusals.append((kind, refused.message))
+    return media_types, AnswerFormats(chosen["results"], chosen["graph"], tuple(refusals))
+
+
 def _content_type(media_type: str) -> str:
     return media_type + "; charset=utf-8" if media_type.startswith("text/") else media_type
 
 
-def _etag(version: str, prepared: PreparedQuery, protocol: ProtocolRequest, media_type: str) -> str:
+def _etag(version: str, protocol: ProtocolRequest, media_types: dict) -> str:
     digest = hashlib.sha256()
-    for part in (prepared.text, repr(protocol.default_graphs), repr(protocol.named_graphs),
-                 media_type):
+    for part in (protocol.query or "", repr(protocol.default_graphs), repr(protocol.named_graphs),
+                 repr(sorted(media_types.items()))):
         digest.update(part.encode() + b"\0")
     return f"{version}-{digest.hexdigest()[:20]}"
 

@@ -164,9 +164,9 @@ def run(store: pyoxigraph.Store, query: NamedQuery | str,
     Raises :class:`QuerySyntaxError` (the parser's message) for text that does not parse, and
     :class:`EvawError` when the engine refuses to evaluate it."""
     text = query.text if isinstance(query, NamedQuery) else query
-    prepare_query(text, prefixes=PREFIXES)
+    prepared = prepare_query(text, prefixes=PREFIXES)
     try:
-        return store.query(text, prefixes=PREFIXES, use_default_graph_as_union=True,
+        return store.query(prepared.text, prefixes=PREFIXES, use_default_graph_as_union=True,
                            substitutions=dict(substitutions) if substitutions else None)
     except SyntaxError as error:
         raise QuerySyntaxError(f"query does not parse: {error}") from None

@@ -14,9 +14,8 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from ..namespaces import PREFIXES
 from .named_queries import NamedQuery
-from ..sparql import Answer, QueryRequest, SparqlService, answer_format, prepare_query
+from ..sparql import Answer, AnswerFormats, QueryRequest, SparqlService, answer_format
 
 
 @dataclass(frozen=True)
@@ -64,10 +63,11 @@ class Table:
 
 def run_select(service: SparqlService, text: str, *, timeout: float, fmt: str = "json",
                substitutions: Mapping | None = None) -> Answer:
-    """Run our own SELECT ``text`` through ``service`` and answer it in format ``fmt``."""
-    prepared = prepare_query(text, prefixes=PREFIXES)
+    """Run our own SELECT ``text`` through ``service`` and answer it in format ``fmt`` (the
+    service applies the query rules in its query process, as for any client's query)."""
     pairs = tuple((variable.value, term) for variable, term in (substitutions or {}).items())
-    return service.query(QueryRequest(prepared, answer_format(fmt), timeout, substitutions=pairs))
+    return service.query(QueryRequest(text, AnswerFormats.only(answer_format(fmt)), timeout,
+                                      substitutions=pairs))
 
 
 def select(service: SparqlService, text: str, *, timeout: float,
