@@ -325,7 +325,29 @@ def test_check_real_bundle_exits_0_with_a_line_per_step(runner):
     lines = result.stdout.splitlines()
     assert [line.split()[:2] for line in lines[:4]] == [
         ["parse", "ok"], ["lint", "ok"], ["validate", "ok"], ["queries", "ok"]]
+    assert "(store engine)" in lines[2]
     assert lines[-1].startswith("check passed in ")
+
+
+def _validate_line(output: str) -> str:
+    """``check``'s validate line without its timing and engine name."""
+    line = next(line for line in output.splitlines() if line.startswith("validate "))
+    return line.rsplit("  (", 1)[0].rsplit(" (", 1)[0]
+
+
+def test_check_engine_pyshacl_finds_what_the_store_engine_finds(runner):
+    by_store = runner.invoke(main, ["check", "--engine", "store"])
+    by_pyshacl = runner.invoke(main, ["check", "--engine", "pyshacl"])
+    assert (by_store.exit_code, by_pyshacl.exit_code) == (0, 0), by_store.output + by_pyshacl.output
+    assert "(pySHACL)" in by_pyshacl.stdout and "(store engine)" in by_store.stdout
+    assert _validate_line(by_store.stdout) == _validate_line(by_pyshacl.stdout)
+    assert "warnings" in _validate_line(by_store.stdout)
+
+
+def test_check_unknown_engine_is_usage_error_2(runner):
+    result = runner.invoke(main, ["check", "--engine", "rdf4j"])
+    assert result.exit_code == 2
+    assert "'rdf4j' is not one of 'store', 'pyshacl'" in result.output
 
 
 @pytest.fixture
@@ -342,6 +364,18 @@ def test_check_malformed_named_query_exits_1(runner, bundle_copy):
     assert result.exit_code == 1
     assert "queries   FAIL" in result.stdout
     assert "broken.rq" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("check FAILED")
+
+
+@pytest.mark.parametrize("engine", ["store", "pyshacl"])
+def test_check_non_conforming_data_fails_validate_naming_the_focus(runner, bundle_copy, engine):
+    (bundle_copy / "data" / "zz-untitled.ttl").write_text(NON_CONFORMING_TTL)
+    result = runner.invoke(main, ["--home", str(bundle_copy), "check", "--engine", engine])
+    assert result.exit_code == 1, result.output
+    validate_line = next(line for line in result.stdout.splitlines() if line.startswith("validate "))
+    assert validate_line.split()[:2] == ["validate", "FAIL"]
+    assert "does not conform" in validate_line
+    assert "id:instrument/test-untitled" in result.stdout
     assert result.stdout.splitlines()[-1].startswith("check FAILED")
 
 
