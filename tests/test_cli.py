@@ -168,6 +168,18 @@ def test_validate_unparsable_shapes_file_exits_2(runner, write):
     assert f"{shapes}:4:" in one_line(result.stderr)
 
 
+@pytest.mark.parametrize("engine", ["store", "pyshacl"])
+def test_validate_shapes_using_service_exit_2_naming_service(runner, write, engine):
+    shapes = write("shapes.ttl", CUSTOM_SHAPES_TTL.replace(
+        "sh:targetSubjectsOf ex:says ;",
+        'sh:targetSubjectsOf ex:says ; sh:sparql [ sh:select """SELECT $this WHERE { '
+        'SERVICE <http://127.0.0.1:9/sparql> { $this ?p ?o } }""" ] ;'))
+    result = runner.invoke(main, ["validate", "--engine", engine, "--shapes", str(shapes),
+                                  str(write("d.ttl", CONFORMING_TTL))])
+    assert result.exit_code == 2, result.output
+    assert "SERVICE" in one_line(result.stderr)
+
+
 def test_validate_bad_option_value_is_usage_error_2(runner, write):
     result = runner.invoke(main, ["validate", "--format", "yaml", str(write("ok.ttl", CONFORMING_TTL))])
     assert result.exit_code == 2
