@@ -391,6 +391,16 @@ def test_check_non_conforming_data_fails_validate_naming_the_focus(runner, bundl
     assert result.stdout.splitlines()[-1].startswith("check FAILED")
 
 
+def test_check_bundle_without_shapes_fails_the_validate_step_and_goes_on(runner, bundle_copy):
+    for path in (bundle_copy / "shapes").glob("*.ttl"):
+        path.unlink()
+    result = runner.invoke(main, ["--home", str(bundle_copy), "check"])
+    assert result.exit_code == 1, result.output
+    validate_line = next(line for line in result.stdout.splitlines() if line.startswith("validate "))
+    assert validate_line.split()[:2] == ["validate", "FAIL"] and "no shapes found" in validate_line
+    assert any(line.startswith("queries ") for line in result.stdout.splitlines())
+
+
 def test_check_unparsable_data_exits_2_with_one_stderr_line(runner, bundle_copy):
     broken = bundle_copy / "data" / "zz-broken.ttl"
     broken.write_text(UNPARSABLE_TTL)

@@ -126,21 +126,27 @@ def check(bundle: Bundle, engine: str) -> None:
         failed |= bool(problems)
 
     with _step("validate") as step:
-        if engine == "store":
-            from .graph.inference import INFERRED_GRAPH
-            from .shacl import store_validation
+        try:
+            if engine == "store":
+                from .graph.inference import INFERRED_GRAPH
+                from .shacl import store_validation
 
-            report = store_validation.validate_dataset(store, bundle=bundle,
-                                                       exclude_graphs=[INFERRED_GRAPH])
+                report = store_validation.validate_dataset(store, bundle=bundle,
+                                                           exclude_graphs=[INFERRED_GRAPH])
+            else:
+                report = validation.validate(data, ontology=ontology)
+        except BundleError as error:  # the bundle's shapes are missing or do not parse
+            step.say(describe_error(error), ok=False)
+            failed = True
         else:
-            report = validation.validate(data, ontology=ontology)
-        counts = report.counts_by_severity()
-        step.say(f"{'conforms' if report.conforms else 'does not conform'}: "
-                 + ", ".join(f"{n} {name.lower()}{'s' if n != 1 else ''}" for name, n in counts.items())
-                 + f" ({ENGINE_NAMES[engine]})", ok=report.conforms)
-        if not report.conforms:
-            step.detail(render_text(report))
-        failed |= not report.conforms
+            counts = report.counts_by_severity()
+            step.say(f"{'conforms' if report.conforms else 'does not conform'}: "
+                     + ", ".join(f"{n} {name.lower()}{'s' if n != 1 else ''}"
+                                 for name, n in counts.items())
+                     + f" ({ENGINE_NAMES[engine]})", ok=report.conforms)
+            if not report.conforms:
+                step.detail(render_text(report))
+            failed |= not report.conforms
 
     with _step("queries") as step:
         try:
