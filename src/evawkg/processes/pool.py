@@ -336,6 +336,10 @@ class ProcessPool:
                     and child.idle_and_alive()):
                 return child
             self._release(child, keep=False)
+        return self._fork_busy(parent, generation)
+
+    def _fork_busy(self, parent, generation) -> Child:
+        """A new reusable child of ``parent``, counted busy (its caller holds the slot)."""
         try:
             child = parent.fork(self.reuse, self._address_extra(), generation)
         except (EOFError, OSError) as error:

@@ -147,13 +147,7 @@ class WritablePool(QueryPool):
             super()._release(child, keep=False)
         if state != READY:
             raise self._death_error(None, f"the {self.name} processes are {state}")
-        try:
-            child = parent.fork(self.reuse, self._address_extra(), generation)
-        except (EOFError, OSError) as error:
-            raise self._death_error(None, f"could not fork: {error}") from error
-        with self._lock:
-            self._busy.add(child)
-        return child
+        return self._fork_busy(parent, generation)
 
     def _release(self, child, *, keep: bool) -> None:
         if not self._for_writer():
