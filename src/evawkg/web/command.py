@@ -21,6 +21,7 @@ _HELP = {setting.name: setting.help for setting in SETTINGS}
 @click.option("--store", type=click.Path(file_okay=False), help=_HELP["store"])
 @click.option("--infer/--no-infer", default=None, help=_HELP["infer"])
 @click.option("--base-iri", help=_HELP["base_iri"])
+@click.option("--public-base", help=_HELP["public_base"])
 @click.option("--union-default-graph/--no-union-default-graph", "default_graph_as_union",
               default=None, help=_HELP["default_graph_as_union"])
 @click.option("--timeout", "query_timeout", type=float, help=_HELP["query_timeout"])

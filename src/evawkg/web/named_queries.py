@@ -23,9 +23,11 @@ from flask import Blueprint, Response, current_app, g, render_template, request
 
 from ..graph.bundle import default_bundle
 from ..errors import EvawError, NotFound, ParameterError
+from ..sparql.query_text import rewrite_iris
 from ..workbench.openapi import openapi_document
 from ..workbench.named_queries import TYPE_HINTS, NamedQuery, load_named_queries
 from ..workbench.tables import Table, run_named_query
+from .linked_data import public_base
 from .negotiation import HTML, MediaTable
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -95,7 +97,7 @@ def run_query(name: str) -> Response:
     if kind == "html":
         return _html_page(query, values, state)
     answer = run_named_query(state.service, query, values, timeout=state.settings.query_timeout,
-                             fmt=_SERVICE_FORMAT[kind])
+                             fmt=_SERVICE_FORMAT[kind], public_base=public_base().public)
     g.query_seconds, g.rows = answer.seconds, answer.rows
     payload = answer.payload
     if kind == "json":
@@ -143,7 +145,8 @@ def _html_page(query: NamedQuery, values: dict[str, str], state) -> Response:
     table, error = None, None
     try:
         table = Table.from_sparql_json(run_named_query(
-            state.service, query, values, timeout=state.settings.query_timeout).payload)
+            state.service, query, values, timeout=state.settings.query_timeout,
+            public_base=public_base().public).payload)
     except EvawError as failure:
         if failure.status >= 500 and failure.status != 503:
             raise
@@ -153,8 +156,9 @@ def _html_page(query: NamedQuery, values: dict[str, str], state) -> Response:
              for kind in ("json", "csv", "tsv", "srj")}
     body = render_template("workbench/query.html", query=query, values=effective,
                            hints=TYPE_HINTS, table=table, error=error, links=links,
-                           editor_link="/sparql#query=" + quote(editor_text(query, effective)),
-                           base_iri=state.settings.base_iri)
+                           editor_link="/sparql#query=" + quote(rewrite_iris(
+                               editor_text(query, effective), public_base().iri_out)),
+                           base_iri=public_base().public)
     response = Response(body, mimetype="text/html", status=error.status if error else 200)
     response.vary.add("Accept")
     return response
@@ -193,13 +197,14 @@ def _outer_where(text: str) -> int | None:
 
 @blueprint.route("/openapi.json")
 def openapi() -> Response:
-    response = current_app.json.response(openapi_document(named_queries().values()))
+    response = current_app.json.response(openapi_document(named_queries().values(),
+                                                          server_url=public_base().public))
     return response
 
 
 @blueprint.route("/api")
 def api_page() -> Response:
-    document = openapi_document(named_queries().values())
+    document = openapi_document(named_queries().values(), server_url=public_base().public)
     return Response(render_template("workbench/api.html", document=document), mimetype="text/html")
 
 
