@@ -109,7 +109,10 @@ def test_resource_representations_publish_every_iri_under_the_public_base(publis
 
 
 def test_resource_jsonld_expands_with_its_served_context_to_public_iris(published):
-    document = json.loads(get(published, f"/{TH}.jsonld").data)
+    response = get(published, f"/{TH}.jsonld")
+    assert f"<{PUBLIC}context/v" in response.headers["Link"]
+    document = json.loads(response.data)
+    assert document["@context"].startswith(PUBLIC + "context/v")
     context = json.loads(get(published, "/context.jsonld").data)
     document["@context"] = context["@context"]
     found = iris_of(json.dumps(document).encode(), ox.RdfFormat.JSON_LD)

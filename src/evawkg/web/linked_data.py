@@ -170,7 +170,8 @@ def is_local(iri: str) -> bool:
 # --- Representations ----------------------------------------------------------------------------
 
 def context_url() -> str:
-    return request.host_url + context_path(linked_data().ontology_version)
+    """The context's URL, under the public base like every IRI the server emits."""
+    return public_base().public + context_path(linked_data().ontology_version)
 
 
 def public_context() -> dict:
