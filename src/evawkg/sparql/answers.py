@@ -65,8 +65,10 @@ class QueryJob:
 
     @property
     def iris(self) -> PublicBase:
-        canonical = self.base_iri or ""
-        return PublicBase(canonical, self.public_base or canonical)
+        """The mapping between the store's base and the published one (none without both)."""
+        if not self.base_iri or not self.public_base:
+            return PublicBase()
+        return PublicBase(self.base_iri, self.public_base)
 
 
 class _RowLimit(Exception):
