@@ -83,11 +83,17 @@ class LinkedData:
 
     def __init__(self, settings, service):
         self.settings = settings
-        self.version = service.data_version
+        self.service = service
         self.reader = GraphReader(service, settings.query_timeout)
         self._dumps_lock = threading.Lock()
-        self._dumps: dict[str, Path] = {}
+        #: (data version, public base) → folder; a write changes the version, so new dumps.
+        self._dumps: dict[tuple[str, str], Path] = {}
         self.ontology_version = ontology_version()
+
+    @property
+    def version(self) -> str:
+        """The data version now (a writable store's changes with every commit)."""
+        return self.service.data_version
 
     @property
     def describer(self) -> GraphReader:
@@ -97,15 +103,17 @@ class LinkedData:
         """The folder of the dumps of this data version published under ``iris.public``, written
         on first use (one at a time: writing them takes a query process for seconds)."""
         with self._dumps_lock:
-            folder = self._dumps.get(iris.public)
+            version = self.version
+            key = (version, iris.public)
+            folder = self._dumps.get(key)
             if folder is None:
                 digest = hashlib.sha256(iris.public.encode()).hexdigest()[:12]
-                safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.version)
+                safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in version)
                 folder = Path(tempfile.gettempdir()) / "evawkg-dumps" / f"{safe}-{digest}"
                 if not (folder / MANIFEST).exists():
                     folder.parent.mkdir(parents=True, exist_ok=True)
                     building = Path(tempfile.mkdtemp(prefix="building-", dir=folder.parent))
-                    self.reader.write_dumps(building, self.version, self.settings.dump_timeout,
+                    self.reader.write_dumps(building, version, self.settings.dump_timeout,
                                             base_iri=iris.canonical, public_base=iris.public)
                     try:
                         building.rename(folder)
@@ -113,7 +121,7 @@ class LinkedData:
                         pass
                 if len(self._dumps) >= DUMP_BASES:
                     self._dumps.pop(next(iter(self._dumps)))
-                self._dumps[iris.public] = folder
+                self._dumps[key] = folder
             return folder
 
 
