@@ -10,7 +10,7 @@ import re
 from pathlib import Path
 
 from ..errors import ClientError
-from ..namespaces import ID, PREFIXES
+from ..namespaces import ID, ID_KINDS, PREFIXES
 
 TEMPLATE = Path(__file__).parent / "templates" / "record.ttl"
 PLACEHOLDER = "__AGENCY__"
@@ -18,16 +18,12 @@ PLACEHOLDER = "__AGENCY__"
 AGENCY_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_SLUG_LENGTH = 60
 
-#: The kinds of resources a record mints or refers to: prefix ``kind:`` is ``{BASE}id/<kind>/``.
-ID_KINDS = ("record", "organization", "activity", "instrument", "publication", "mandate", "period",
-            "place", "country", "region", "subdivision", "citation", "topic", "activity-type",
-            "target-group", "role", "qualifier", "quantity-kind", "status", "publication-type",
-            "activity-level", "measure-type", "indicator", "document-type", "approach", "outcome",
-            "area-of-focus", "funding-type")
 
 
 def prefix_block() -> str:
     """``@prefix`` lines for the project's prefixes and one per kind of resource."""
+    # PREFIXES holds one prefix per kind already (namespaces.ID_KINDS); the kinds are named again
+    # so the block stays whole should a kind ever leave the predeclared prefixes.
     names = {**PREFIXES, **{kind: f"{ID}{kind}/" for kind in ID_KINDS}}
     width = max(len(name) for name in names) + 1
     return "".join(f"@prefix {name + ':':<{width}} <{namespace}> .\n" for name, namespace in names.items())
