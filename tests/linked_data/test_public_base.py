@@ -378,3 +378,44 @@ def test_public_base_comes_from_the_environment_and_the_flag():
 
     result = CliRunner().invoke(serve_command, ["--help"])
     assert "--public-base" in result.output
+
+
+# --- /validate: reports under the public base, uploads in either form -----------------------------
+
+def validate(client, body: str, accept: str, **params):
+    response = client.post("/validate", data=body.encode(), content_type="text/turtle",
+                           headers={"Accept": accept}, query_string=params)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    return response
+
+
+PROBE = f"<{PUBLIC}id/activity/probe> a <{CANONICAL}ontology#Activity> .\n"
+
+
+def test_validate_report_names_public_iris_in_every_format(published):
+    report = validate(published, PROBE, "application/json").json
+    assert report["conforms"] is False
+    foci = {result["focus"]["value"] for result in report["results"]}
+    assert foci == {PUBLIC + "id/activity/probe"}
+    assert all(result["shape"].startswith(PUBLIC + "shapes#") for result in report["results"])
+    for accept, fmt in (("text/turtle", ox.RdfFormat.TURTLE), ("application/ld+json", ox.RdfFormat.JSON_LD)):
+        assert_published(iris_of(validate(published, PROBE, accept).data, fmt), PUBLIC)
+    text = validate(published, PROBE, "text/plain").get_data(as_text=True)
+    assert "activity:probe" in text and CANONICAL not in text
+    page = validate(published, PROBE, "text/html").get_data(as_text=True)
+    assert CANONICAL not in page
+
+
+def test_validate_reads_public_iris_of_an_upload_as_the_served_graph_s(published):
+    # Thailand has one alpha-2 code in the graph; a second, said of its public IRI, breaks
+    # shapes:Country-alpha2 only if the upload's node is the served graph's country:TH.
+    body = f'<{PUBLIC}{TH}> <{CANONICAL}ontology#iso3166Alpha2> "XT" .\n'
+    report = validate(published, body, "application/json", with_graph="true").json
+    shapes = {(result["focus"]["value"], result["shape"]) for result in report["results"]}
+    assert (PUBLIC + TH, PUBLIC + "shapes#Country-alpha2") in shapes, shapes
+
+
+def test_validate_at_the_default_base_names_the_address_the_request_reached(local):
+    report = validate(local, f"<{LOCAL}id/activity/probe> a <{CANONICAL}ontology#Activity> .",
+                      "application/json").json
+    assert {result["focus"]["value"] for result in report["results"]} == {LOCAL + "id/activity/probe"}
