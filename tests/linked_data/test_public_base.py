@@ -416,6 +416,7 @@ def test_validate_reads_public_iris_of_an_upload_as_the_served_graph_s(published
 
 
 def test_validate_at_the_default_base_names_the_address_the_request_reached(local):
-    report = validate(local, f"<{LOCAL}id/activity/probe> a <{CANONICAL}ontology#Activity> .",
+    # written under the canonical base, reported under the address the request reached
+    report = validate(local, f"<{CANONICAL}id/activity/probe> a <{CANONICAL}ontology#Activity> .",
                       "application/json").json
     assert {result["focus"]["value"] for result in report["results"]} == {LOCAL + "id/activity/probe"}
