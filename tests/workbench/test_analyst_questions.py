@@ -102,9 +102,10 @@ ADOPTED = {
     "ecosoc-res-663-c-xxiv": ("1957-07-31", "date"),  # hozir.org copy of the SMR header
     "ecosoc-res-2076-lxii": ("1977-05-13", "date"),
     "nelson-mandela-rules": ("2015-12-17", "date"),
+    "a-res-70-175": ("2015-12-17", "date"),    # UN Digital Library record 816764, action note
     "a-res-45-110": ("1990-12-14", "date"),    # antoniocasella.eu copy, 68th plenary
     "a-res-50-166": ("1995-12-22", "date"),    # UNIFEM report to CSW 51 (SARPN copy)
-    "a-res-64-293": ("2010-07", "gYearMonth"),  # unodc.org UNVTF page
+    "a-res-64-293": ("2010-07-30", "date"),    # UN press release GA/10968; PGA statement
     "smr": ("1955", "gYear"),
     "ecosoc-res-1992-1": ("1992", "gYear"),    # unodc.org CCPCJ mandate page
 }
@@ -119,6 +120,33 @@ def test_a_res_50_166_was_adopted_on_22_december_1995(client):
     assert iri("citation/unifem-report-csw-51") in sources
     [url] = values(client, "SELECT ?u WHERE { citation:unifem-report-csw-51 schema:url ?u }", "u")
     assert url.startswith("https://sarpn.org")
+
+
+def test_the_nelson_mandela_rules_are_the_annex_of_a_res_70_175_of_17_december_2015(client):
+    """Was partly wrong: the graph dated the Nelson Mandela Rules but did not say which resolution
+    adopted them ("not verified"); A/RES/70/175 did, without a vote, on 17 December 2015."""
+    rows = select(client, """SELECT ?symbol ?title ?d ?report WHERE {
+        ?r evaw:adoptsInstrument instrument:nelson-mandela-rules ; evaw:symbol ?symbol ;
+           dcterms:title ?title ; eli:date_document ?d ; evaw:committeeReport ?report ;
+           eli:passed_by organization:general-assembly }""")
+    assert [(r["symbol"]["value"], r["d"]["value"], r["report"]["value"]) for r in rows] == [
+        ("A/RES/70/175", "2015-12-17", "A/70/490")]
+    assert "Nelson Mandela Rules" in rows[0]["title"]["value"]
+    assert not ask(client, "ASK { instrument:nelson-mandela-rules skos:note ?note }")
+    [url] = values(client, """SELECT ?u WHERE { instrument:a-res-70-175 dcterms:source/schema:url ?u }""", "u")
+    assert url == "https://digitallibrary.un.org/record/816764"
+    # 70/176, the next resolution, is the one on gender-related killing, not the rules
+    assert not ask(client, "ASK { instrument:a-res-70-176 evaw:adoptsInstrument ?any }")
+
+
+def test_a_res_64_293_was_adopted_on_30_july_2010(client):
+    """Was partial: dcterms:date "2010-07" (the month, from the Trust Fund's page); the General
+    Assembly adopted the Global Plan of Action on 30 July 2010 (press release GA/10968)."""
+    rows = select(client, "SELECT ?d WHERE { instrument:a-res-64-293 eli:date_document ?d }")
+    assert [(r["d"]["value"], r["d"]["datatype"]) for r in rows] == [("2010-07-30", XSD + "date")]
+    assert not ask(client, "ASK { instrument:a-res-64-293 dcterms:date ?any }")
+    urls = values(client, "SELECT ?u WHERE { instrument:a-res-64-293 dcterms:source/schema:url ?u }", "u")
+    assert "https://www.un.org/press/en/2010/ga10968.doc.htm" in urls
 
 
 def test_every_adoption_date_is_the_one_its_cited_source_gives(client):
