@@ -57,6 +57,9 @@ class Upload:
     #: canonical IRIs they publish (a page's Turtle validates against the served graph), and
     #: the context at the public base is the project's own.
     iris: PublicBase | None = None
+    #: prefix declarations read before ``data``, on its first line (a bundled data file is read
+    #: with data/prefixes.ttl's: :mod:`evawkg.graph.shared_prefixes`); Turtle only
+    prefix_header: str = ""
 
     def stored(self, quads: list) -> list:
         """``quads`` parsed from this upload with their IRIs as the graph stores them."""
@@ -78,7 +81,7 @@ def read_upload(upload: Upload) -> rdflib.Graph:
 
     store = ox.Store()
     load_data(store, data, fmt, source=upload.source, graph=str(GRAPH["upload"]),
-              base_iri=upload.base_iri)
+              base_iri=upload.base_iri, first_line_offset=len(upload.prefix_header))
     if upload.iris is not None and not upload.iris.identity:
         quads = upload.stored(list(store))
         store = ox.Store()
@@ -104,6 +107,8 @@ def checked_data(upload: Upload) -> bytes | str:
     elif fmt.name == "json-ld":
         bases = (BASE,) if upload.iris is None else (upload.iris.canonical, upload.iris.public)
         return _inline_own_context(text, upload.source, bases)
+    if upload.prefix_header and fmt.name == "turtle":
+        return upload.prefix_header.encode() + upload.data
     return upload.data
 
 
