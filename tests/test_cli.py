@@ -93,7 +93,7 @@ def test_validate_non_conforming_file_exits_1_naming_focus_path_and_fix(runner, 
     lines = result.stdout.splitlines()
     # Every resource must cite its source (docs/architecture.md): the report names the focus
     # node and the path, and the next line tells the author how to fix it.
-    at = lines.index("  Violation id:instrument/test-untitled  dcterms:source")
+    at = lines.index("  Violation instrument:test-untitled  dcterms:source")
     assert "dcterms:source" in lines[at + 1] and lines[at + 1].startswith("            ")
 
 
@@ -439,7 +439,7 @@ def test_script_validate_exit_codes_0_1_2(write):
     assert run_script("validate", str(write("ok.ttl", CONFORMING_TTL))).returncode == 0
     bad = run_script("validate", str(write("bad.ttl", NON_CONFORMING_TTL)))
     assert bad.returncode == 1
-    assert "id:instrument/test-untitled" in bad.stdout
+    assert "instrument:test-untitled" in bad.stdout
     path = write("broken.ttl", UNPARSABLE_TTL)
     broken = run_script("validate", str(path))
     assert broken.returncode == 2

@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import SettingsError
 from .namespaces import BASE
@@ -48,7 +49,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("graph", (), "The graph --data files' triples go into (a quad file's default-graph triples; its named graphs stay): an IRI or 'default'; one for all files or one per --data file, in order. Unset: the default graph.", tuple),
     Setting("store", "", "Directory of an on-disk store reused across restarts while the sources are unchanged.", str),
     Setting("infer", True, "Add the OWL 2 RL closure of what is served, the bundle or the --data files (give the ontology among them), as the named graph graph/inferred.", bool),
-    Setting("base_iri", BASE, "Base IRI relative IRIs in queries resolve against.", str),
+    Setting("base_iri", BASE, "Canonical base IRI the data is written under (relative IRIs in queries resolve against it); the server publishes it under public_base.", str),
     Setting("default_graph_as_union", True, "Queries see the default graph as the union of every graph (the bundle needs it: each file is a named graph); off: the dataset's own default graph, exactly as --data wrote it.", bool),
     Setting("query_timeout", 30.0, "Seconds a query may run before its process is killed (a request's timeout= may lower it).", float),
     Setting("max_rows", 100_000, "Most result rows (SELECT) or triples (CONSTRUCT/DESCRIBE); more is an error, never a silent cut. 0: no cap.", int),
@@ -67,6 +68,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_slots_per_client", 0, "Query slots one client (remote address; behind a proxy all share its address) may hold at once; 429 past it while others still get slots. 0: automatic, half of max_concurrent_queries (at least 1).", int),
     Setting("request_read_timeout", 10.0, "Seconds a request (head and body) may take to arrive whole; past it: 408 and the connection closes.", float),
     Setting("request_buffer_bytes", 67_108_864, "Bytes of requests still arriving a worker buffers at once; past it, large bodies wait (small requests never do).", int),
+    Setting("public_base", "", "Base URL the server is reached at (https://kg.example.org/, ending in '/'): every IRI it emits (pages, RDF, SPARQL results, VoID, dumps, OpenAPI) is published under it, and IRIs under it dereference here. Empty: the address each request reached, so a local run's links work.", str),
     Setting("write_tokens", "", "Bearer tokens allowed to write (SPARQL Update, Graph Store Protocol): a token file made by `evawkg token add`, or its JSON inline. Empty: the server is read-only. Writes need --store.", str),
     Setting("allow_load", (), "Documents SPARQL Update LOAD may fetch (exact IRIs); empty: LOAD is refused.", tuple),
     Setting("write_timeout", 300.0, "Seconds a write (apply, OWL 2 RL closure, SHACL validation) may run before it is stopped; nothing is written then.", float),
@@ -133,11 +135,23 @@ def _validate(settings: Any) -> None:
             raise SettingsError(f"{name} must be positive, not {getattr(settings, name)}")
     if not 0 <= settings.gzip_level <= 9:
         raise SettingsError(f"gzip_level must be between 0 and 9, not {settings.gzip_level}")
+    _validate_public_base(settings.public_base)
     _validate_graphs(settings.data, settings.graph)
 
 
 #: An absolute IRI: a scheme, a colon, and no character IRIs exclude (RFC 3987).
 _ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*")
+
+
+def _validate_public_base(base: str) -> None:
+    if not base:
+        return
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment \
+            or not base.endswith("/") or not _ABSOLUTE_IRI.fullmatch(base):
+        raise SettingsError(f"public_base {base!r} must be an http(s) URL ending in '/', with no "
+                            "query or fragment, such as https://kg.example.org/ or "
+                            "https://example.org/evawkg/")
 
 
 def _validate_graphs(data: tuple[str, ...], graph: tuple[str, ...]) -> None:

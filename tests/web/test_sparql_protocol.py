@@ -105,8 +105,10 @@ def test_get_sparql_jsonld_is_compacted_with_project_prefixes(client):
     document = json.loads(response.data)
     assert document["@context"]["rdfs"] == "http://www.w3.org/2000/01/rdf-schema#"
     ids = {node["@id"] for node in document["@graph"]}
-    assert "id:organization/unodc" in ids
+    assert "organization:unodc" in ids  # each kind its own prefix (was id:organization/unodc)
     assert all("rdfs:label" in node for node in document["@graph"])
+    # Only the prefixes the answer uses are in its context.
+    assert "country" not in document["@context"] and "organization" in document["@context"]
 
 
 @pytest.mark.parametrize(("format_name", "media_type"), [

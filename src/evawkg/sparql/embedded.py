@@ -195,7 +195,7 @@ class EmbeddedSparqlService:
                        union=self.settings.default_graph_as_union,
                        default_graphs=request.default_graphs, named_graphs=request.named_graphs,
                        allow_service=tuple(self.settings.allow_service),
-                       substitutions=request.substitutions)
+                       substitutions=request.substitutions, public_base=request.public_base)
         return self.pool.run(job, request.timeout)
 
     def call(self, function: Callable[..., Any], *args: Any, timeout: float) -> Any:

@@ -33,6 +33,7 @@ from ..errors import ClientError, PayloadTooLarge, UnknownFormat, UnsupportedMed
 from ..graph.formats import RDF_FORMATS, format_for_media_type, format_for_path
 from ..shacl.uploads import Upload
 from ..shacl.pool import ValidationAnswer, ValidationJob, ValidationPool
+from .linked_data import public_base
 from .negotiation import HTML, MediaTable
 
 blueprint = Blueprint("validation", __name__)
@@ -59,6 +60,10 @@ SHAPES = MediaTable("the shapes", [(HTML, "html"), ("text/turtle", "turtle"),
 _MEDIA_TYPES = {"json": "application/json", "turtle": "text/turtle; charset=utf-8",
                 "json-ld": "application/ld+json", "html": "text/html; charset=utf-8",
                 "text": "text/plain; charset=utf-8"}
+
+
+#: Reports on the served graph kept at once (options × format × engine × public base).
+SERVED_REPORTS_KEPT = 64
 
 
 class ValidationService:
@@ -96,13 +101,18 @@ class ValidationService:
         return self.pool.run(job, self.settings.validation_timeout)
 
     def served_report(self, inference: str, shapes: tuple[str, ...] | None,
-                      format: str, engine: str = "store") -> ValidationAnswer:
-        """The report on the served graph; it does not change while the server runs."""
-        key = (inference, shapes, format, engine)
+                      format: str, engine: str = "store", iris=None) -> ValidationAnswer:
+        """The report on the served graph, its IRIs under ``iris``'s public base; it does not
+        change while the server runs."""
+        key = (inference, shapes, format, engine, iris)
         if key not in self._served:
             job = ValidationJob(dataset=self.dataset(), inference=inference,
-                                shape_iris=shapes, format=format, engine=engine)
-            self._served[key] = self.run(job)
+                                shape_iris=shapes, format=format, engine=engine, iris=iris)
+            answer = self.run(job)
+            # Bounded: without a public_base setting each Host a client names is a base.
+            while len(self._served) >= SERVED_REPORTS_KEPT:
+                self._served.pop(next(iter(self._served)))
+            self._served[key] = answer
         return self._served[key]
 
     def health(self) -> dict:
@@ -203,7 +213,8 @@ def _upload() -> Upload:
         raise _too_large() from None
     if not data.strip():
         raise ClientError("the upload is empty; send the RDF to validate")
-    return Upload(data, fmt.name, source=source, prefix_header=_predeclared(fmt.name))
+    return Upload(data, fmt.name, source=source, prefix_header=_predeclared(fmt.name),
+                  iris=public_base())
 
 
 def _predeclared(format_name: str) -> str:
@@ -230,7 +241,7 @@ def _shapes_upload() -> Upload | None:
     data = file.read()
     if not data.strip():
         raise ClientError("the shapes file is empty; send SHACL shapes or leave the field out")
-    return Upload(data, fmt.name, source=file.filename)
+    return Upload(data, fmt.name, source=file.filename, iris=public_base())
 
 
 def _read_body(limit: int) -> bytes:
@@ -271,7 +282,7 @@ def validate() -> Response:
         job = ValidationJob(uploads=(upload,), inference=inference, shape_iris=shapes,
                             format=format, engine=engine, with_graph=with_graph,
                             dataset=service.dataset() if with_graph else None,
-                            shapes=shapes_upload)
+                            shapes=shapes_upload, iris=public_base())
         return _answer(service.run(job))
     _, format = SERVED_REPORTS.choose(request.headers.get("Accept"), request.args.get("format"))
     if format == "form":
@@ -279,7 +290,7 @@ def validate() -> Response:
         response.vary.add("Accept")
         return response
     inference, shapes = _options()
-    return _answer(_service().served_report(inference, shapes, format, _engine()))
+    return _answer(_service().served_report(inference, shapes, format, _engine(), public_base()))
 
 
 @blueprint.route("/shapes")
