@@ -13,14 +13,19 @@ evawkg runs from this checkout (the ``evawkg`` command beside this interpreter, 
 fair share of query slots counts as one client (``max_slots_per_client``: half the slots); a
 deployment with N analysts has N addresses. So evawkg runs with ``max_slots_per_client`` = N
 (``--slots-per-client``; 0 keeps the server's default, and that run is worth reading too).
+Every request here repeats one text, which evawkg's answer cache (``answer_cache_mb``) would
+answer from memory: ``evawkg`` runs with it off, so the hop and the query are measured;
+``--cached`` adds ``evawkg-cached``, the default configuration.
 
 Usage::
 
     python bench/bench_peer.py [--triples 100000] [--rounds 3] [--requests 1000] \\
         [--queries Q0_point,Q1_country_date,Q3_partners_concat] [--virtuoso] [--write docs/benchmarks.md]
 
-``--virtuoso`` includes a Virtuoso already running on 127.0.0.1:8890 with the data loaded
-(``bash ../shared/bench/virtuoso_setup.sh DATA_DIR data-100k.ttl https://kg.example.org/graph``).
+``--virtuoso`` includes a Virtuoso already running on 127.0.0.1:8890 with the data loaded::
+
+    bash ../shared/bench/virtuoso_setup.sh /tmp/evawkg-bench-peer data-100k.ttl \
+        https://kg.example.org/graph /tmp/evawkg-bench-peer/virtuoso-kg
 """
 
 from __future__ import annotations
@@ -82,7 +87,8 @@ def cpu_by_role(pids: list[int]) -> dict[int, tuple[str, float]]:
                 command = stream.read().replace(b"\0", b" ").decode(errors="replace")
         except OSError:
             continue
-        role = "query" if "evawkg.processes" in command else "web"
+        role = "query" if "evawkg.processes" in command else (
+            "store" if "virtuoso" in command else "web")
         seen[pid] = (role, (int(fields[11]) + int(fields[12])) / TICKS)
     return seen
 
@@ -94,6 +100,16 @@ def cpu_per_request(before: dict, after: dict, requests: int) -> dict[str, float
         if pid in before:
             spent[role] = spent.get(role, 0.0) + seconds - before[pid][1]
     return {role: seconds * 1000 / max(requests, 1) for role, seconds in spent.items()}
+
+
+def external_pids(name: str, args) -> list[int]:
+    """A server this script did not start (Virtuoso): its pid from its pid file, if readable."""
+    if name != "virtuoso":
+        return []
+    try:
+        return [int(args.virtuoso_pid_file.read_text().split()[0])]
+    except (OSError, ValueError, IndexError):
+        return []
 
 
 def make_data(peer_dir: Path, work: Path, triples: int) -> Path:
@@ -121,7 +137,7 @@ def run_server(name, table, args, peer, results) -> None:
             text = queries.q(query_name)
             loadgen.run(url, text, args.concurrency, args.warmup, 20,
                         "application/sparql-results+json", extra)
-            pids = process_tree(process.pid) if process else []
+            pids = process_tree(process.pid) if process else external_pids(name, args)
             before = cpu_by_role(pids)
             answer = loadgen.run(url, text, args.concurrency, args.requests, args.max_seconds,
                                  "application/sparql-results+json", extra)
@@ -180,7 +196,7 @@ def report(results, servers, queries, args, started_load, ended_load) -> str:
             rps, p50 = median_of(runs, "rps"), median_of(runs, "p50")
             cpu = statistics.median(sum(run["cpu"].values()) for run in runs)
             split = ""
-            if name == "evawkg":
+            if name.startswith("evawkg"):
                 split = (f" (web {median_of(runs, 'cpu', 'web'):.2f} + query "
                          f"{median_of(runs, 'cpu', 'query'):.2f})")
             ratio_rps = ratio_cpu = "-"
@@ -212,7 +228,12 @@ def main() -> None:
     parser.add_argument("--slots-per-client", type=int, default=-1,
                         help="evawkg's max_slots_per_client (default: the client count; 0: its own default)")
     parser.add_argument("--virtuoso", action="store_true", help="also Virtuoso on 127.0.0.1:8890")
+    parser.add_argument("--cached", action="store_true",
+                        help="also evawkg with its answer cache (a repeated query from memory)")
     parser.add_argument("--virtuoso-graph", default="https://kg.example.org/graph")
+    parser.add_argument("--virtuoso-pid-file", type=Path,
+                        default=Path("/tmp/evawkg-bench-peer/virtuoso-kg/virtuoso.pid"),
+                        help="where virtuoso_setup.sh wrote its pid (for its CPU per request)")
     parser.add_argument("--write", type=Path, help="replace this section of a Markdown file")
     args = parser.parse_args()
     if args.slots_per_client < 0:
@@ -227,7 +248,16 @@ def main() -> None:
         os.environ["EVAWKG_MAX_SLOTS_PER_CLIENT"] = str(args.slots_per_client)
     table = peer[0].servers(SimpleNamespace(data=str(data), venv=str(Path(sys.executable).parent.parent),
                                             app_dir=str(args.peer_dir)))
-    servers = ["evawkg", "gunicorn-gthread-1w4t"] + (["virtuoso"] if args.virtuoso else [])
+    # "evawkg" runs every request (the hop and the query: what this benchmark is for);
+    # "evawkg-cached" keeps its default answer cache, which serves a repeated query from memory.
+    command, environment, url, fast = table["evawkg"]
+    table["evawkg"] = (command, dict(environment, EVAWKG_ANSWER_CACHE_MB="0"), url, fast)
+    cached_port = "8208"
+    table["evawkg-cached"] = ([cached_port if part == url.split(":")[-1].split("/")[0] else part
+                               for part in command], environment,
+                              url.replace(url.split(":")[-1].split("/")[0], cached_port), fast)
+    servers = (["evawkg", "gunicorn-gthread-1w4t"] + (["evawkg-cached"] if args.cached else [])
+               + (["virtuoso"] if args.virtuoso else []))
     started_load = load_average()
     results: dict = {}
     for round_number in range(args.rounds):

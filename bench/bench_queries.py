@@ -70,7 +70,7 @@ class Server:
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "evawkg.web.command", "--port", str(self.port), "--store",
                  str(store), "--max-concurrent-queries", str(processes), "--timeout", "300",
-                 "--max-rows", "0", "--gzip-level", "0", "--log-level", "warning", *data],
+                 "--max-rows", "0", "--gzip-level", "0", "--answer-cache-mb", "0", "--log-level", "warning", *data],
                 stdout=output, stderr=output, start_new_session=True)
         deadline = time.monotonic() + 900
         while time.monotonic() < deadline:
