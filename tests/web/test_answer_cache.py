@@ -9,7 +9,7 @@ import pytest
 
 from evawkg.errors import QueryTimeout
 from evawkg.sparql import AnswerFormats, QueryRequest
-from evawkg.sparql.answer_cache import AnswerCache, CachingService, answers_repeat
+from evawkg.sparql.answer_cache import AnswerCache, CachingService, answers_repeat, with_answer_cache
 from evawkg.sparql.service import RESULT_FORMATS, Answer
 
 JSON = {"Accept": "application/sparql-results+json"}
@@ -87,6 +87,15 @@ def test_memory_is_bounded_least_recently_used_first_out():
     assert cache.size == 800 and cache.get(1) is None and cache.get(0) is answer
     cache.put("big", Answer(b"x" * 101, RESULT_FORMATS[0], 1))  # over an eighth: not kept
     assert cache.get("big") is None and cache.size == 800
+
+
+def test_only_a_service_whose_version_follows_every_change_is_cached():
+    measured_now_and_then = CountingService()  # a store other tools write to
+    assert with_answer_cache(measured_now_and_then, 1 << 20) is measured_now_and_then
+    exact = CountingService()
+    exact.exact_data_version = True
+    assert isinstance(with_answer_cache(exact, 1 << 20), CachingService)
+    assert with_answer_cache(exact, 0) is exact
 
 
 def test_the_server_answers_a_repeated_query_from_memory(client, app):

@@ -106,8 +106,12 @@ class CachingService:
 
 
 def with_answer_cache(service: SparqlService, max_bytes: int) -> SparqlService:
-    """``service`` answering repeated queries from memory, or as it is when ``max_bytes`` is 0."""
-    return CachingService(service, max_bytes) if max_bytes > 0 else service
+    """``service`` answering repeated queries from memory; as it is when ``max_bytes`` is 0 or
+    when its ``data_version`` may miss a change (``exact_data_version`` not set: a store other
+    tools write to, whose version is measured now and then), where a kept answer could go stale."""
+    if max_bytes <= 0 or not getattr(service, "exact_data_version", False):
+        return service
+    return CachingService(service, max_bytes)
 
 
 __all__ = ["AnswerCache", "CachingService", "answers_repeat", "with_answer_cache"]
