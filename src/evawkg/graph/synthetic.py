@@ -450,12 +450,14 @@ def _funding_blocks(extra: random.Random, scale: float, agencies: list[str], rec
                  (node, E["topic"], _id(f"topic/{extra.choice(_TOPICS)}")), (node, SOURCE, source),
                  (phase, A, E["InitiativePhase"]), (phase, LABEL, _literal(f"{name}, first phase", lang="en")),
                  (phase, E["phaseOf"], node), (phase, E["phaseNumber"], _literal("1", datatype="integer")),
+                 (phase, E["activityType"], _id("activity-type/project")),
                  (phase, SOURCE, source),
                  (programme, A, E["GrantMakingProgramme"]),
                  (programme, LABEL, _literal(f"{name}'s civil society grant-making programme", lang="en")),
                  (programme, E["partOfActivity"] if index % 2 == 0 else E["programmeOf"],
                   phase if index % 2 == 0 else node),
                  (programme, E["channelsResourcesTo"], _id("target-group/civil-society")),
+                 (programme, E["activityType"], _id("activity-type/project")),
                  (programme, SOURCE, source)]
         block += [(programme, E["establishedInCollaborationWith"], fund) for fund in extra.sample(funds, 2)]
         for number in range(2 + int(scale / 40)):
