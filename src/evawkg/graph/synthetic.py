@@ -7,8 +7,8 @@ reporting period (OWL-Time, month precision), activity type, topics, target grou
 participation counts, legal basis, outputs and sources. Around them, modelled as ``data/`` models
 UNODC's record and the Spotlight Initiative, the parts the named queries read: each agency's
 mandate, an area of work for every other agency, a policy framework for every fifth agency with
-its ordered instrument citations, annexed texts and ECOSOC resolutions linked to the resolutions (adopts, approves,
-supplements, consistent with, recommended by, revises), funds, trust funds and initiatives with
+its ordered instrument citations, annexed texts and ECOSOC resolutions linked to the resolutions
+(adopts, approves, supplements, consistent with, recommended by, revises), funds, trust funds and initiatives with
 their phases, grant-making programmes and qualified fundings, grants to some activities, and
 participation counts with a quantity kind (people trained on training activities), target group,
 qualifier and the source's words. The terms are the ontology's (``ontology/evawkg.ttl``), so
@@ -378,7 +378,8 @@ def _mandate_blocks(extra: random.Random, agencies: list[str], records: list[str
             node = _id(framework)
             chosen = extra.sample(cited, min(len(cited), extra.randint(3, 6)))
             block += [(node, A, E["PolicyFramework"]),
-                      (node, LABEL, _literal(f"{name}'s policy framework for addressing violence against women", lang="en")),
+                      (node, LABEL, _literal(f"{name}'s policy framework for addressing violence against women",
+                                             lang="en")),
                       (node, E["policyFrameworkOf"], agency), (node, E["topic"], _id("topic/domestic-violence")),
                       (node, SOURCE, record)]
             for order, instrument in enumerate(chosen, 1):
@@ -405,7 +406,8 @@ def _funding(extra: random.Random, node: str, recipient: str, funder: str, fundi
     qualifier = extra.choice(_QUALIFIERS)
     words = f"{_QUALIFIER_WORDS[qualifier]} {amount:,} {currency}"
     return [(node, A, E["Funding"]),
-            (node, LABEL, _literal(f"{funding_type.replace('-', ' ').capitalize()} of {amount:,} {currency} ({year})", lang="en")),
+            (node, LABEL, _literal(f"{funding_type.replace('-', ' ').capitalize()} of {amount:,} {currency} ({year})",
+                                   lang="en")),
             (node, E["funder"], funder), (node, E["fundingRecipient"], recipient),
             (node, E["fundingType"], _id(f"funding-type/{funding_type}")),
             (node, E["amount"], _literal(str(amount), datatype="decimal")),
@@ -434,7 +436,7 @@ def _funding_blocks(extra: random.Random, scale: float, agencies: list[str], rec
                  (node, E["channelsResourcesTo"], _id(f"target-group/{group}")),
                  (node, E["topic"], _id(f"topic/{extra.choice(_TOPICS)}")),
                  (node, SOURCE, records[runner_index])]
-        if index % 5 == 0:
+        if index % 3 == 0:
             block += [(node, A, E["TrustFund"]), (node, E["managedBy"], runner),
                       (node, E["establishedBy"], extra.choice(instruments))]
         else:
@@ -443,7 +445,8 @@ def _funding_blocks(extra: random.Random, scale: float, agencies: list[str], rec
         yield block
     for index in range(1 + int(scale / 25)):
         node, name = _id(f"organization/initiative-{index}"), f"Initiative {index}"
-        phase, programme = _id(f"activity/initiative-{index}-phase-1"), _id(f"activity/initiative-{index}-grant-making")
+        phase = _id(f"activity/initiative-{index}-phase-1")
+        programme = _id(f"activity/initiative-{index}-grant-making")
         source = records[index % len(records)]
         label = _literal(name, lang="en")
         block = [(node, A, E["Initiative"]), (node, LABEL, label), (node, SKOS["prefLabel"], label),
