@@ -200,3 +200,19 @@ class QueryTooDeep(QuerySyntaxError):
     """A query nested deeper than the server reads: refused before any parser recurses into it."""
 
     code = "query-too-deep"
+
+
+class StoreUnreachable(EvawError):
+    """The remote SPARQL store could not be reached, refused our credentials or answered with
+    something that is no SPARQL answer: a gateway fault (502), never the client's."""
+
+    status = 502
+    code = "store-unreachable"
+
+
+class StoreTimeout(QueryTimeout):
+    """The remote SPARQL store gave no answer within the time limit; the request was abandoned
+    (504: the gateway waited, the store may still be working on it)."""
+
+    status = 504
+    code = "store-timeout"

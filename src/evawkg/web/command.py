@@ -38,6 +38,14 @@ _HELP = {setting.name: setting.help for setting in SETTINGS}
 @click.option("--gzip-level", type=int, help=_HELP["gzip_level"])
 @click.option("--request-read-timeout", type=float, help=_HELP["request_read_timeout"])
 @click.option("--request-buffer-bytes", type=int, help=_HELP["request_buffer_bytes"])
+@click.option("--sparql-endpoint", help=_HELP["sparql_endpoint"])
+@click.option("--update-endpoint", help=_HELP["update_endpoint"])
+@click.option("--graph-store", help=_HELP["graph_store"])
+@click.option("--store-auth", help=_HELP["store_auth"])
+@click.option("--store-graph", "store_graphs", multiple=True,
+              help=_HELP["store_graphs"] + " Repeatable.")
+@click.option("--store-poll-seconds", type=float, help=_HELP["store_poll_seconds"])
+@click.option("--store-page-rows", type=int, help=_HELP["store_page_rows"])
 @click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]),
               help=_HELP["log_level"])
 def serve_command(**flags) -> None:

@@ -1,0 +1,98 @@
+"""Query text for a remote store: the server's prefixes and base as a prologue, and a named
+query's parameters as a ``VALUES`` block.
+
+The embedded store binds parameters with pyoxigraph's ``substitutions``; a remote store has no
+such thing, so each parameter becomes a one-row ``VALUES`` block at the start of the outermost
+``WHERE`` group (SPARQL 1.1 section 10.2.1): joined first, it is seen by every pattern and filter
+of that group, as a substitution is. The terms are written by pyoxigraph (N-Triples syntax, every
+character escaped that must be), never pasted from the client's text. The same block is what
+the named-query page shows as the query's editor example.
+
+Finding that group takes a scan of the text that knows SPARQL's strings, IRIs and comments (a
+``{`` inside them is not a group), linear in the text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+import pyoxigraph as ox
+
+# One token of the scan: a comment, a string (long forms first), an IRI, a word, or one character.
+_TOKEN = re.compile(r'''
+    (?P<comment>\#[^\n\r]*)
+  | (?P<string>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^'\\]|\\.|'(?!\'\'))*\'\'\'
+               |"(?:[^"\\\n\r]|\\.)*"|'(?:[^'\\\n\r]|\\.)*')
+  | (?P<iri><[^<>"{}|^`\\\x00-\x20]*>)
+  | (?P<variable>[?$][A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)
+  | (?P<word>[A-Za-z_][A-Za-z0-9_\-]*)
+  | (?P<other>[\s\S])
+''', re.VERBOSE)
+
+_FORMS = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+
+
+def where_group(text: str) -> int | None:
+    """The offset just after the ``{`` opening the outermost ``WHERE`` group of a query, or
+    None (no group found: an update, or not a query)."""
+    depth = 0
+    form = None
+    after_where = False
+    opened = 0
+    for match in _TOKEN.finditer(text):
+        kind = match.lastgroup
+        if kind == "word" and depth == 0:
+            word = match.group().upper()
+            if form is None and word in _FORMS:
+                form = word
+            elif word == "WHERE":
+                after_where = True
+        elif kind == "other":
+            character = match.group()
+            if character == "{":
+                if depth == 0:
+                    opened += 1
+                    # CONSTRUCT { template } WHERE { … }: the template is not the group.
+                    if after_where or form != "CONSTRUCT" or opened == 2:
+                        return match.end() if form else None
+                depth += 1
+            elif character == "}":
+                depth = max(depth - 1, 0)
+    return None
+
+
+def values_block(bindings: Iterable[tuple[str, ox.NamedNode | ox.Literal | ox.BlankNode]]) -> str:
+    """``VALUES (?a ?b) { (term term) }`` for (variable name, term) pairs ("" for none)."""
+    pairs = list(bindings)
+    if not pairs:
+        return ""
+    for name, _ in pairs:
+        if not re.fullmatch(r"[A-Za-z0-9_\u00B7\u00C0-\uFFFF]+", name):
+            raise ValueError(f"{name!r} is no SPARQL variable name")
+    names = " ".join(f"?{name}" for name, _ in pairs)
+    terms = " ".join(str(term) for _, term in pairs)
+    return f" VALUES ({names}) {{ ({terms}) }} "
+
+
+def bind(text: str, bindings: Iterable[tuple[str, object]]) -> str:
+    """``text`` with ``bindings`` as a ``VALUES`` block at the start of its ``WHERE`` group."""
+    block = values_block(bindings)  # type: ignore[arg-type]
+    if not block:
+        return text
+    position = where_group(text)
+    if position is None:
+        raise ValueError("the query has no WHERE group to bind parameters in")
+    return text[:position] + block + text[position:]
+
+
+def prologue(prefixes: dict[str, str] | None, base_iri: str | None) -> str:
+    """The server's ``BASE`` and ``PREFIX`` declarations on one line (no line feed, so the
+    store's error positions keep their line numbers); the query's own declarations, coming
+    after them, win."""
+    parts = [f"BASE <{base_iri}>"] if base_iri else []
+    parts += [f"PREFIX {prefix}: <{namespace}>" for prefix, namespace in (prefixes or {}).items()]
+    return " ".join(parts) + " " if parts else ""
+
+
+__all__ = ["where_group", "values_block", "bind", "prologue"]
