@@ -31,8 +31,10 @@ from ..graph.inference import INFERRED_GRAPH
 from .remote_store import RemoteStore
 from .store_client import StoreClient
 
-#: Most triples one request sends (a blank node's triples are never split).
-CHUNK_TRIPLES = 5000
+#: Most triples and bytes one request sends (a blank node's triples are never split). Virtuoso
+#: 7.2 refuses (400, no message) an update of 2000 short triples, or of 3 MB.
+CHUNK_TRIPLES = 1000
+CHUNK_BYTES = 512 * 1024
 
 Progress = Callable[[str], None]
 
@@ -46,9 +48,10 @@ class LoadReport:
     seconds: float
 
 
-def parts(triples: list[ox.Triple], size: int = CHUNK_TRIPLES) -> list[list[ox.Triple]]:
-    """``triples`` in parts of about ``size``, the triples one blank node links (its connected
-    component through blank nodes) always in the same part."""
+def parts(triples: list[ox.Triple], size: int = CHUNK_TRIPLES,
+          max_bytes: int = CHUNK_BYTES) -> list[list[ox.Triple]]:
+    """``triples`` in parts of at most ``size`` triples and about ``max_bytes``, the triples one
+    blank node links (its connected component through blank nodes) always in the same part."""
     parent: dict[ox.BlankNode, ox.BlankNode] = {}
 
     def root(node: ox.BlankNode) -> ox.BlankNode:
@@ -74,11 +77,14 @@ def parts(triples: list[ox.Triple], size: int = CHUNK_TRIPLES) -> list[list[ox.T
             groups.setdefault(root(blank), []).append(triple)
     result: list[list[ox.Triple]] = []
     current: list[ox.Triple] = []
+    current_bytes = 0
     for group in [*groups.values(), *([t] for t in plain)]:
-        if current and len(current) + len(group) > size:
+        group_bytes = sum(len(str(triple)) for triple in group)
+        if current and (len(current) + len(group) > size or current_bytes + group_bytes > max_bytes):
             result.append(current)
-            current = []
+            current, current_bytes = [], 0
         current.extend(group)
+        current_bytes += group_bytes
     if current:
         result.append(current)
     return result
@@ -87,33 +93,40 @@ def parts(triples: list[ox.Triple], size: int = CHUNK_TRIPLES) -> list[list[ox.T
 def write_graph(client: StoreClient, graph: str, triples: list[ox.Triple], *, timeout: float) -> None:
     """Replace ``graph`` on the store by ``triples``."""
     chunks = parts(sorted(triples, key=str))
-    if client.graph_store_url:
-        for number, chunk in enumerate(chunks or [[]]):
-            data = ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES) if chunk else b""
-            client.put_graph(graph, data, "application/n-triples", timeout=timeout,
-                             replace=number == 0)
-        return
-    client.update(f"DROP SILENT GRAPH <{graph}>", timeout=timeout)
-    for chunk in chunks:
-        body = ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES).decode()
-        if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode) for t in chunk):
-            client.update(f"INSERT {{ GRAPH <{graph}> {{ {body} }} }} WHERE {{}}", timeout=timeout)
-        else:
-            client.update(f"INSERT DATA {{ GRAPH <{graph}> {{ {body} }} }}", timeout=timeout)
+    try:
+        if client.graph_store_url:
+            for number, chunk in enumerate(chunks or [[]]):
+                data = ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES) if chunk else b""
+                client.put_graph(graph, data, "application/n-triples", timeout=timeout,
+                                 replace=number == 0)
+            return
+        client.update(f"DROP SILENT GRAPH <{graph}>", timeout=timeout)
+        for chunk in chunks:
+            body = ox.serialize(chunk, format=ox.RdfFormat.N_TRIPLES).decode()
+            if any(isinstance(t.subject, ox.BlankNode) or isinstance(t.object, ox.BlankNode)
+                   for t in chunk):
+                client.update(f"INSERT {{ GRAPH <{graph}> {{ {body} }} }} WHERE {{}}",
+                              timeout=timeout)
+            else:
+                client.update(f"INSERT DATA {{ GRAPH <{graph}> {{ {body} }} }}", timeout=timeout)
+    except EvawError as error:
+        raise type(error)(f"writing graph <{graph}> ({len(triples)} triples in {len(chunks)} "
+                          f"parts) to the store failed: {error.message}") from None
 
 
 def load_into_store(client: StoreClient, dataset: ox.Store, *, infer: bool = True,
                     served: Iterable[str] = (), page_rows: int = 5000, timeout: float = 600.0,
                     progress: Progress = lambda message: None) -> LoadReport:
     """Write every named graph of ``dataset`` to the store (replacing each), then, with
-    ``infer``, the closure of those and of the store's other ``served`` graphs."""
+    ``infer``, the closure of those and of the store's other ``served`` graphs (without, a
+    ``graph/inferred`` the dataset holds is written as it is)."""
     started = time.perf_counter()
     if next(iter(dataset.quads_for_pattern(None, None, None, ox.DefaultGraph())), None) is not None:
         raise EvawError("the files put triples in the default graph, which a remote store does "
                         "not serve; give their graph (--graph IRI) or use quad files")
     written: dict[str, int] = {}
     for graph in sorted(dataset.named_graphs(), key=str):
-        if graph == INFERRED_GRAPH:
+        if graph == INFERRED_GRAPH and infer:
             continue
         triples = [quad.triple for quad in dataset.quads_for_pattern(None, None, None, graph)]
         write_graph(client, graph.value, triples, timeout=timeout)

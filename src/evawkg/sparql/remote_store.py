@@ -9,12 +9,13 @@ iteration with SELECT queries, every read bounded:
   ``?g ?s ?p ?o`` (``LIMIT``/``OFFSET``); the whole dataset (the dumps) is read graph by graph in
   pages, and what was read is checked against the graph's size (a store that moved under the
   reader is an error, never a silently wrong dump);
-* blank nodes cannot be named in a query (a store's labels are only valid in its answer), so a
-  read about an IRI brings the blank nodes below it along in the same answer: what it says
-  about them down to :data:`BLANK_DEPTH` levels (its concise bounded description), and for the
-  links pointing at it from blank nodes, the way up to their owning IRI (:data:`OWNER_DEPTH`).
-  Later reads about those blank nodes are answered from what the job has fetched
-  (:meth:`RemoteStore.begin` starts a job's memory; it lasts one job);
+* blank nodes cannot be named in a standard query (a store's labels are only valid in its
+  answer), so a read about an IRI brings the blank nodes below it along in the same answer: what
+  it says about them down to :data:`BLANK_DEPTH` levels (its concise bounded description), and
+  for the links pointing at it from blank nodes, the way up to their owning IRI
+  (:data:`OWNER_DEPTH`). Later reads about those blank nodes are answered from what the job has
+  fetched (:meth:`RemoteStore.begin` starts a job's memory; it lasts one job). Virtuoso, which
+  can name them (``<nodeID://…>``), has them read when asked for instead;
 * reads of naming statements (labels and types) about many IRIs are batched: the first such
   read fetches them for every IRI the job has seen or was given, a few hundred per query.
 
@@ -74,10 +75,13 @@ class RemoteStore:
 
     # --- One job's memory ------------------------------------------------------------------------
 
-    def begin(self, timeout: float, seeds: Iterable[ox.NamedNode] = ()) -> None:
+    def begin(self, timeout: float, seeds: Iterable[ox.NamedNode] = (), *,
+              each_read: bool = False) -> None:
         """Start a job of at most ``timeout`` seconds; ``seeds`` are IRIs it is likely to read
-        the names of (the job's arguments)."""
+        the names of (the job's arguments). ``each_read``: the limit is per read instead (a
+        store used outside a job: the loader, the command line)."""
         job = self._job
+        job.each_read = each_read
         job.deadline = time.monotonic() + timeout
         job.timeout = timeout
         job.fetched = ox.Store()
@@ -88,11 +92,14 @@ class RemoteStore:
 
     def _state(self):
         if not hasattr(self._job, "deadline"):
-            self.begin(self.timeout)
+            self.begin(self.timeout, each_read=True)
         return self._job
 
     def _left(self) -> float:
-        left = self._state().deadline - time.monotonic()
+        job = self._state()
+        if job.each_read:
+            job.deadline = time.monotonic() + job.timeout
+        left = job.deadline - time.monotonic()
         if left <= 0:
             raise StoreTimeout(f"reading the store took longer than {self._state().timeout:g} s, "
                                "the time limit")
@@ -139,11 +146,15 @@ class RemoteStore:
         if graph_name is not None and not isinstance(graph_name, ox.NamedNode):
             return iter(())  # the store's own default graph is not served
         if isinstance(subject, ox.BlankNode) or isinstance(obj, ox.BlankNode):
+            if self.addressable:
+                self._fetch_blank(subject if isinstance(subject, ox.BlankNode) else obj,
+                                  outgoing=isinstance(subject, ox.BlankNode))
             return iter(list(job.fetched.quads_for_pattern(subject, predicate, obj, graph_name)))
         if isinstance(subject, ox.NamedNode):
             if subject not in job.complete:
                 if predicate in NAMING_PREDICATES and obj is None:
-                    self._fetch_names(subject)
+                    if subject not in job.named:
+                        self._fetch_names(subject)
                 else:
                     self._fetch_about(subject)
             return iter(list(job.fetched.quads_for_pattern(subject, predicate, obj, graph_name)))
@@ -195,6 +206,30 @@ class RemoteStore:
 
     # --- Reads ------------------------------------------------------------------------------------
 
+    @property
+    def addressable(self) -> bool:
+        """Whether the store names its blank nodes in queries as it does in answers: Virtuoso
+        (``<nodeID://b1234>`` as a constant of a pattern). Its blank nodes are then read when
+        asked for, not along with their owner (chains of patterns through its union of many
+        graphs cost it a third of a second)."""
+        return self.client.kind == "virtuoso"
+
+    def _fetch_blank(self, node: ox.BlankNode, *, outgoing: bool) -> None:
+        job = self._state()
+        seen = job.complete if outgoing else job.inbound
+        if node in seen:
+            return
+        named = f"<nodeID://{node.value}>"
+        pattern = f"{named} ?p ?o" if outgoing else f"?s ?p {named}"
+        variables = "?g ?p ?o" if outgoing else "?g ?s ?p"
+        rows = self._select(f"SELECT {variables} WHERE {{ GRAPH ?g {{ {pattern} }} }}", union=True)
+        for row in rows:
+            subject = node if outgoing else row["s"]
+            obj = row["o"] if outgoing else node
+            if None not in (row["g"], subject, row["p"], obj):
+                job.fetched.add(ox.Quad(subject, row["p"], obj, row["g"]))
+        seen.add(node)
+
     def _select(self, text: str, *, union: bool) -> list:
         return list(self.query(text, use_default_graph_as_union=union))
 
@@ -228,7 +263,7 @@ class RemoteStore:
         """Every statement about ``subject`` and about the blank nodes below it."""
         # No BIND of a constant: Virtuoso 7.2's compiler fails on it inside a UNION.
         branches = [f"{{ VALUES ?s {{ {subject} }} GRAPH ?g {{ ?s ?p ?o }} }}"]
-        for depth in range(1, BLANK_DEPTH + 1):
+        for depth in range(1, 0 if self.addressable else BLANK_DEPTH + 1):
             nodes = [str(subject)] + [f"?b{level}" for level in range(1, depth)] + ["?s"]
             branches.append(_chain(nodes, forward=True) + " GRAPH ?g { ?s ?p ?o } }")
         self._read_quads("SELECT DISTINCT ?g ?s ?p ?o WHERE { " + " UNION ".join(branches) + " }")
@@ -240,7 +275,7 @@ class RemoteStore:
         """Every statement pointing at ``obj``; for those from blank nodes, the way up to the IRI
         owning them and what the blank node itself says."""
         branches = [f"{{ VALUES ?o {{ {obj} }} GRAPH ?g {{ ?s ?p ?o }} }}"]
-        if isinstance(obj, ox.NamedNode):
+        if isinstance(obj, ox.NamedNode) and not self.addressable:
             for depth in range(1, OWNER_DEPTH + 1):  # statements pointing at the k-th blank up
                 nodes = [str(obj)] + [f"?b{level}" for level in range(1, depth)] + ["?o"]
                 branches.append(_chain(nodes, forward=False) + " GRAPH ?g { ?s ?p ?o } }")
