@@ -16,6 +16,7 @@ the list is updated. ``docs/deployment.md`` lists the same differences.
 from __future__ import annotations
 
 import threading
+from dataclasses import dataclass
 
 import pytest
 from werkzeug.serving import make_server
@@ -30,29 +31,88 @@ BACKENDS = ("oxigraph", "virtuoso")
 WEB_FILES = (("tests/fixtures/web/organizations.ttl", "https://evawkg.example.org/graph/organizations"),
              ("tests/fixtures/web/activities.trig", None))
 
-#: (test name, backend or "*") -> why it cannot pass there. Marked xfail(strict=True).
-KNOWN_GAPS: dict[tuple[str, str], str] = {
-    ("test_timeout_parameter_lowers_limit_and_answers_503", "oxigraph"):
+#: A test imported here runs on a remote store only through one of these fixtures; the others
+#: (header parsing, pure functions) are the embedded suite's and are not run twice.
+STORE_FIXTURES = {"app", "client", "ld_app", "live_base", "store", "named_queries"}
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A test that cannot pass on ``backend``: ``test`` is its name, or ``~text`` for every test
+    whose id holds ``text`` (a named query's name). ``run=False``: not even run (it would wedge
+    the store for the tests after it)."""
+
+    backend: str
+    test: str
+    reason: str
+    run: bool = True
+
+    def matches(self, item, backend: str | None) -> bool:
+        if backend != self.backend:
+            return False
+        if self.test.startswith("~"):
+            return self.test[1:] in item.nodeid
+        return (item.originalname or item.name) == self.test
+
+
+_VIRTUOSO_QUERY = ("Virtuoso 7.2 cannot run the bundle's named query {name}: {why} "
+                   "(docs/deployment.md, 'Differences between stores')")
+
+#: What a store cannot do as the embedded one does: xfail(strict=True), or not run.
+KNOWN_GAPS: tuple[Gap, ...] = (
+    Gap("oxigraph", "test_timeout_parameter_lowers_limit_and_answers_503",
         "Oxigraph server cannot stop a query: the request is abandoned at the limit, 504 "
-        "store-timeout (not the embedded 503), and the store goes on (docs/deployment.md)",
-    ("test_queries_past_concurrency_cap_get_429_with_retry_after", "oxigraph"):
+        "store-timeout (not the embedded 503), and the store goes on (docs/deployment.md)"),
+    Gap("oxigraph", "test_queries_past_concurrency_cap_get_429_with_retry_after",
         "the slow queries are abandoned at their limit by Oxigraph server: 504 store-timeout, "
-        "not the embedded 503 (the 429 itself is as embedded)",
-    ("test_nesting_within_the_limit_still_runs", "virtuoso"):
+        "not the embedded 503 (the 429 itself is as embedded)"),
+    Gap("virtuoso", "test_nesting_within_the_limit_still_runs",
         "Virtuoso's SPARQL compiler refuses an expression 200 parentheses deep (400, "
-        "'The expression is too complex'); the embedded store reads 256 levels",
-}
+        "'The expression is too complex'); the embedded store reads 256 levels"),
+    Gap("virtuoso", "test_agency_mandate_gives_statement_and_grounding_instruments",
+        "Virtuoso 7.2 answers agency-mandate with 1 row instead of 10 (its OPTIONAL property "
+        "paths to the grounding instruments match nothing)"),
+    Gap("virtuoso", "test_agency_partners_and_the_activities_they_joined",
+        "Virtuoso 7.2 answers agency-partners with 1 row instead of 4"),
+    Gap("virtuoso", "test_agency_publications_with_kinds_dates_and_links",
+        "Virtuoso drops the language tag of GROUP_CONCAT results (\"toolkit\"@en becomes "
+        "\"toolkit\")"),
+    Gap("virtuoso", "test_keyword_search_is_case_insensitive_and_says_where",
+        "GROUP_CONCAT's order is the engine's: Virtuoso writes \"description, label\" where the "
+        "embedded store writes \"label, description\""),
+    *(Gap("virtuoso", f"~{spelling}", _VIRTUOSO_QUERY.format(name=name, why=why), run=False)
+      for name, why in (
+          ("agency-activities", "its compiler refuses ORDER BY on an aggregate's alias "
+                                "(SP031 'used in the result set outside aggregate')"),
+          ("civil-society-funds", "its compiler fails on the property path a|!b "
+                                  "(SP031 'Weird | ppath')"),
+          ("curation-gaps", "with a per-query timeout, the query (NOT EXISTS in a FILTER over "
+                            "VALUES) leaves Virtuoso's HTTP server answering nothing more"))
+      for spelling in (name, name.replace("-", "_"))),
+)
 
 
 def pytest_collection_modifyitems(config, items):
+    kept, dropped = [], []
+    for item in items:
+        remote = "tests/remote/" in item.nodeid.replace("\\", "/")
+        imported = not getattr(getattr(item, "function", None), "__module__", "").startswith(
+            ("tests.remote", "remote."))
+        if remote and imported and not STORE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
     for item in items:
         if "tests/remote/" not in item.nodeid.replace("\\", "/"):
             continue
         backend = item.callspec.params.get("backend") if hasattr(item, "callspec") else None
-        name = item.originalname or item.name
-        reason = KNOWN_GAPS.get((name, backend)) or KNOWN_GAPS.get((name, "*"))
-        if reason:
-            item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
+        for gap in KNOWN_GAPS:
+            if gap.matches(item, backend):
+                item.add_marker(pytest.mark.xfail(reason=gap.reason, strict=gap.run, run=gap.run))
+                break
 
 
 class Stores:

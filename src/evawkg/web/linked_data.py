@@ -73,11 +73,16 @@ class LinkedData:
 
     def __init__(self, settings, service):
         self.settings = settings
-        self.version = service.data_version
+        self.service = service
         self.reader = GraphReader(service, settings.query_timeout)
         self._dumps_lock = threading.Lock()
-        self._dumps: Path | None = None
+        self._dumps: dict[str, Path] = {}
         self.ontology_version = ontology_version()
+
+    @property
+    def version(self) -> str:
+        """The data version now (a remote store's changes with its data)."""
+        return self.service.data_version
 
     @property
     def describer(self) -> GraphReader:
@@ -85,20 +90,21 @@ class LinkedData:
 
     def dumps(self) -> Path:
         """The folder of the dumps of this data version, written on first use."""
+        version = self.version
         with self._dumps_lock:
-            if self._dumps is None:
-                safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in self.version)
+            if version not in self._dumps:
+                safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in version)
                 folder = Path(tempfile.gettempdir()) / "evawkg-dumps" / safe
                 if not (folder / MANIFEST).exists():
                     folder.parent.mkdir(parents=True, exist_ok=True)
                     building = Path(tempfile.mkdtemp(prefix="building-", dir=folder.parent))
-                    self.reader.write_dumps(building, self.version, self.settings.dump_timeout)
+                    self.reader.write_dumps(building, version, self.settings.dump_timeout)
                     try:
                         building.rename(folder)
                     except OSError:  # another worker finished first: its files are the same
                         pass
-                self._dumps = folder
-            return self._dumps
+                self._dumps = {version: folder}
+            return self._dumps[version]
 
 
 def install(app: Flask) -> LinkedData:

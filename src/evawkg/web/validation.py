@@ -82,15 +82,28 @@ class ValidationService:
 
     def served_report(self, inference: str, shapes: tuple[str, ...] | None,
                       format: str) -> ValidationAnswer:
-        """The report on the served graph; it does not change while the server runs."""
-        key = (inference, shapes, format)
+        """The report on the served graph, kept per data version (a remote store's changes)."""
+        version = current_app.extensions["evawkg"].service.data_version
+        key = (version, inference, shapes, format)
         if key not in self._served:
-            from ..graph.dataset import dataset_source
-
-            job = ValidationJob(dataset=dataset_source(self.settings), inference=inference,
+            job = ValidationJob(dataset=self._served_source(), inference=inference,
                                 shape_iris=shapes, format=format)
+            self._served = {k: v for k, v in self._served.items() if k[0] == version}
             self._served[key] = self.run(job)
         return self._served[key]
+
+    def _served_source(self):
+        """What the validation process reads: the served dataset's recipe; for a remote store,
+        its N-Quads dump of this data version (read from the store in pages, once)."""
+        from ..graph.dataset import DatasetSource, dataset_source
+
+        if not self.settings.sparql_endpoint:
+            return dataset_source(self.settings)
+        from ..linked_data.dumps import NQUADS_GZ
+        from .linked_data import install
+
+        folder = install(current_app._get_current_object()).dumps()
+        return DatasetSource(files=(str(folder / NQUADS_GZ),), infer=False)
 
     def health(self) -> dict:
         """The validation pool's state for ``/healthz``; ``idle`` until a validation starts it."""
