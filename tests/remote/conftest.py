@@ -80,6 +80,9 @@ KNOWN_GAPS: tuple[Gap, ...] = (
     Gap("virtuoso", "test_keyword_search_is_case_insensitive_and_says_where",
         "GROUP_CONCAT's order is the engine's: Virtuoso writes \"description, label\" where the "
         "embedded store writes \"label, description\""),
+    Gap("virtuoso", "test_evawkg_check_reads_a_remote_store",
+        "check runs every named query on the store, curation-gaps among them, which leaves "
+        "Virtuoso 7.2 answering nothing more (see below)", run=False),
     *(Gap("virtuoso", f"~{spelling}", _VIRTUOSO_QUERY.format(name=name, why=why), run=False)
       for name, why in (
           ("agency-activities", "its compiler refuses ORDER BY on an aggregate's alias "
