@@ -206,3 +206,29 @@ def test_blank_node_labels_are_the_stores_own(app, backend):
         assert label.startswith("b") and not label.startswith("nodeID")
     if label is not None:
         ox.BlankNode(label)  # a valid label whatever the store
+
+
+# --- /validate against the served graph -----------------------------------------------------------
+
+def test_validate_the_served_graph_reports_as_on_the_embedded_store(stores, backend):
+    """The served graph is read from the store (its N-Quads dump, in pages) and validated in the
+    validation process: the report is the embedded store's."""
+    from evawkg.settings import Settings
+    from evawkg.web import create_app
+
+    reports = []
+    for settings in (Settings(max_concurrent_queries=1),
+                     stores.get(backend, "bundle").settings(max_concurrent_queries=1)):
+        app = create_app(settings)
+        service = app.extensions["evawkg"].service
+        try:
+            assert service.wait_ready(120)
+            response = app.test_client().get("/validate", headers={"Accept": "application/json"})
+            assert response.status_code == 200, response.get_data(as_text=True)[:500]
+            reports.append(response.get_json())
+        finally:
+            app.extensions["evawkg.validation"].close()
+            service.close()
+    embedded, remote = reports
+    assert remote["conforms"] == embedded["conforms"]
+    assert remote.get("counts") == embedded.get("counts")
