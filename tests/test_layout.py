@@ -26,8 +26,10 @@ ALLOWED: dict[str, set[str]] = {
     "shacl": {"graph", "sparql", "processes"},
     "linked_data": {"graph", "sparql"},
     "workbench": {"graph", "sparql"},
-    "web": {"graph", "sparql", "processes", "shacl", "linked_data", "workbench"},
-    "cli": {"graph", "sparql", "processes", "shacl", "linked_data", "workbench", "web"},
+    "writes": {"graph", "sparql", "shacl", "processes"},
+    "web": {"graph", "sparql", "processes", "shacl", "linked_data", "workbench", "writes"},
+    "cli": {"graph", "sparql", "processes", "shacl", "linked_data", "workbench", "web",
+            "writes"},
 }
 
 

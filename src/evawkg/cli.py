@@ -101,12 +101,13 @@ def check(bundle: Bundle, sparql_endpoint: str | None = None, store_auth: str | 
         _check_remote(bundle, sparql_endpoint, store_auth or "")
         return
     from .graph import store as stores
+    from .graph.progress import print_progress
 
     failed = False
     started = time.perf_counter()
 
     with _step("parse") as step:
-        store = stores.load_bundle(bundle)
+        store = stores.load_bundle(bundle, progress=print_progress)
         asserted_graphs = [source.graph for source in bundle.sources()]
         data_graphs = [source.graph for source in bundle.data_sources()]
         ontology_graphs = [source.graph for source in bundle.ontology_sources()]
@@ -266,52 +267,85 @@ def _indent(text: str) -> str:
               help="text: a readable report; turtle/json-ld: SHACL's report graph; "
                    "json: a summary with every result; html: the page the HTTP service shows.")
 @click.option("--shapes", "-s", "shapes_file", type=click.Path(path_type=Path, dir_okay=False),
-              help="Validate against the shapes in this file instead of the bundled shapes.")
+              help="Validate against the shapes in this file instead of the bundled shapes "
+                   "(then any result, warnings too, means the data does not conform, as SHACL says).")
 @click.option("--shape", "shape_names", multiple=True, metavar="NAME",
               help="Use only this node shape (ActivityShape, shapes:ActivityShape or its IRI); "
                    "repeatable or comma-separated. Default: every shape.")
 @click.option("--inference", default="none", show_default=True,
               type=click.Choice(["none", "rdfs", "owlrl", "both"]),
-              help="Inference pySHACL applies to the data before validating.")
+              help="Inference applied to the data before validating (the store engine adds the "
+                   "OWL 2 RL closure for any option but none).")
 @click.option("--with-graph", "with_graph", is_flag=True,
               help="Validate FILES as if added to the bundled graph (their references to existing "
                    "resources resolve) and report only results about what FILES describe.")
+@click.option("--engine", default="store", show_default=True, type=click.Choice(["store", "pyshacl"]),
+              help="store: SHACL evaluated on the pyoxigraph store; pyshacl: pySHACL on an rdflib "
+                   "copy (the reference; much slower).")
 @click.pass_obj
 def validate(bundle: Bundle, files: tuple[Path, ...], input_format: str | None,
              output_format: str, shapes_file: Path | None, shape_names: tuple[str, ...],
-             inference: str, with_graph: bool) -> None:
+             inference: str, with_graph: bool, engine: str) -> None:
     """Validate FILES (or - for stdin; default: the bundled data) against the SHACL shapes.
 
     Files are read as the HTTP service reads uploads (evawkg.shacl.uploads): nothing is fetched and
     no XML entity is expanded. Writes the report to stdout; exits 0 if the data conforms
-    (warnings allowed), 1 if not, 2 if an input cannot be read or parsed (one line on stderr:
-    file:line:column). With --with-graph, a new record is checked together with the bundle
-    (the bundle's own results are not repeated).
+    (warnings allowed with the bundled shapes), 1 if not, 2 if an input cannot be read or parsed
+    (one line on stderr: file:line:column) or a shape cannot be evaluated. With --with-graph, a
+    new record is checked together with the bundle (the bundle's own results are not repeated).
     """
     from .graph import store as stores
-    from .shacl import validation
     from .shacl.rendering import render_report
 
     shape_iris = tuple(name.strip() for value in shape_names for name in value.split(",")
                        if name.strip()) or None
-    shapes = stores.to_rdflib(_load_inputs([shapes_file], None)) if shapes_file else None
     if with_graph and not files:
         raise click.UsageError("--with-graph checks FILES against the bundle; name the file(s)")
-    if with_graph:
-        from .shacl.with_graph import validate_with_graph
+    options = {"inference": inference, "shape_iris": shape_iris}
+    if engine == "store":
+        from .shacl import store_validation
 
-        report = validate_with_graph(_uploads(files, input_format), bundle, shapes,
-                                     inference=inference, shape_iris=shape_iris)
-    elif files:
-        report = validation.validate_uploads(_uploads(files, input_format), shapes,
-                                             inference=inference, shape_iris=shape_iris)
+        shapes = _shapes_graph(shapes_file) if shapes_file else None
+        if with_graph:
+            report = store_validation.validate_with_graph(_uploads(files, input_format), None,
+                                                          shapes, bundle=bundle, **options)
+        elif files:
+            report = store_validation.validate_uploads(_uploads(files, input_format), shapes,
+                                                       bundle=bundle, **options)
+        else:
+            report = store_validation.validate_dataset(stores.load_bundle(bundle, infer=False),
+                                                       shapes, bundle=bundle, **options)
     else:
-        data = stores.to_rdflib(stores.load_bundle(bundle, infer=False),
-                                [source.graph for source in bundle.data_sources()])
-        report = validation.validate(data, shapes, inference=inference, shape_iris=shape_iris)
+        from .shacl import validation
+
+        shapes = stores.to_rdflib(_load_inputs([shapes_file], None)) if shapes_file else None
+        strict = {"allow_warnings": shapes_file is None}
+        if with_graph:
+            from .shacl.with_graph import validate_with_graph
+
+            report = validate_with_graph(_uploads(files, input_format), bundle, shapes,
+                                         engine="pyshacl", **options)
+        elif files:
+            report = validation.validate_uploads(_uploads(files, input_format), shapes,
+                                                 **options, **strict)
+        else:
+            data = stores.to_rdflib(stores.load_bundle(bundle, infer=False),
+                                    [source.graph for source in bundle.data_sources()])
+            report = validation.validate(data, shapes, **options, **strict)
     click.echo(render_report(report, output_format), nl=False)
     if not report.conforms:
         raise SystemExit(1)
+
+
+def _shapes_graph(path: Path):
+    """A shapes file parsed with its literals as written (``"1"^^xsd:boolean`` stays ``"1"``)."""
+    from .shacl.shapes_graph import ShapesGraph
+
+    try:
+        return ShapesGraph.from_files([path])
+    except (SyntaxError, OSError):
+        _load_inputs([path], None)  # words the error (file:line:column) as every load does
+        raise
 
 
 def _uploads(paths: Iterable[Path], input_format: str | None) -> list:
@@ -508,54 +542,195 @@ def shorten(iri: str) -> str:
 
 @main.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False, path_type=Path))
+@click.option("--store", "store_dir", type=click.Path(file_okay=False, path_type=Path),
+              help="Dump this writable store (its base and every commit) instead of the bundle.")
 @click.pass_obj
-def export(bundle: Bundle, directory: Path | None) -> None:
+def export(bundle: Bundle, directory: Path | None, store_dir: Path | None) -> None:
     """Write dumps of the whole graph (Turtle, N-Triples gz, JSON-LD; the inferred part
-    separate) with checksums to DIRECTORY (default: dumps/)."""
+    separate) with checksums to DIRECTORY (default: dumps/). With --store, of a writable
+    store as it is now (a server may be running on it)."""
     from .graph import store as stores
+    from .graph.progress import print_progress
     from .linked_data.dumps import export_dumps
 
     target = directory or bundle.root / "dumps"
+    if store_dir is not None:
+        from .writes.store import open_in_memory, read_info
+
+        graph, head = open_in_memory(store_dir)
+        version = f"{read_info(store_dir).seed}-c{head.seq}"
+    else:
+        graph = stores.load_bundle(bundle, progress=print_progress)
+        version = stores.bundle_version(bundle)
     try:
-        written = export_dumps(stores.load_bundle(bundle), target,
-                               version=stores.bundle_version(bundle))
+        written = export_dumps(graph, target, version=version)
     except OSError as error:
         raise ClientError(f"{target}: cannot write the dumps: {error.strerror or error}") from None
     for path in written:
         click.echo(str(path))
 
 
-# --------------------------------------------------------------------------- load (remote)
+# --------------------------------------------------------------------------- writes
+
+_STORE_OPTION = click.option(
+    "--store", "store_dir", required=True, envvar="EVAWKG_STORE",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="The writable store's directory (default: $EVAWKG_STORE).")
 
 
-@main.command("load")
-@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--sparql-endpoint", envvar="EVAWKG_SPARQL_ENDPOINT", required=True, metavar="URL",
-              help="The remote store's SPARQL query endpoint.")
+@main.group()
+def token() -> None:
+    """Manage the bearer tokens allowed to write (the file the write_tokens setting names)."""
+
+
+_TOKEN_FILE = click.option(
+    "--file", "token_file", required=True, envvar="EVAWKG_WRITE_TOKENS",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="The token file (default: $EVAWKG_WRITE_TOKENS).")
+
+
+@token.command("add")
+@click.argument("name")
+@click.option("--graph", "graphs", multiple=True, metavar="IRI",
+              help="A graph the token may write: an IRI, 'default', '*' (any named graph but the "
+                   "ontology's and shapes') or a prefix ending in '*'. Repeatable.")
+@click.option("--replace", is_flag=True, help="Renew an existing token (its old secret stops working).")
+@_TOKEN_FILE
+def token_add(name: str, graphs: tuple[str, ...], replace: bool, token_file: Path) -> None:
+    """Add token NAME and print its secret, once: only its SHA-256 is stored."""
+    from .writes.tokens import add_token
+
+    if not graphs:
+        raise click.UsageError("name the graphs the token may write with --graph (repeatable)")
+    secret = add_token(token_file, name, graphs, replace=replace)
+    click.echo(secret)
+    click.echo(f"evawkg: token {name!r} saved in {token_file}; the secret above is shown once "
+               "(send it as Authorization: Bearer <secret>)", err=True)
+
+
+@token.command("list")
+@_TOKEN_FILE
+def token_list(token_file: Path) -> None:
+    """List the tokens and the graphs each may write (never their secrets)."""
+    from .writes.tokens import TokenTable
+
+    for entry in TokenTable(str(token_file)).tokens:
+        click.echo(f"{entry.name}\t{' '.join(entry.graphs)}")
+
+
+@token.command("remove")
+@click.argument("name")
+@_TOKEN_FILE
+def token_remove(name: str, token_file: Path) -> None:
+    """Remove token NAME (a running server stops accepting it at once)."""
+    from .writes.tokens import remove_token
+
+    remove_token(token_file, name)
+
+
+@main.command()
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, allow_dash=True))
+@click.option("--graph", "graphs", multiple=True, metavar="IRI",
+              help="The graph the file's triples go into (an IRI, or 'default'). With "
+                   "--sparql-endpoint: one for all FILES or one per file (default: "
+                   "{BASE}graph/<file stem>). Repeatable.")
+@click.option("--store", "store_dir", envvar="EVAWKG_STORE",
+              type=click.Path(file_okay=False, path_type=Path),
+              help="The writable store's directory (default: $EVAWKG_STORE).")
+@click.option("--sparql-endpoint", envvar="EVAWKG_SPARQL_ENDPOINT", metavar="URL",
+              help="Load into this remote SPARQL store instead: FILES (default: the bundle), "
+                   "each graph replaced, then the closure.")
 @click.option("--update-endpoint", envvar="EVAWKG_UPDATE_ENDPOINT", metavar="URL",
-              help="Its SPARQL Update endpoint (default: the query endpoint).")
+              help="The remote store's SPARQL Update endpoint (default: the query endpoint).")
 @click.option("--graph-store", envvar="EVAWKG_GRAPH_STORE", metavar="URL",
-              help="Its Graph Store Protocol endpoint; without: chunked INSERT DATA.")
+              help="The remote store's Graph Store Protocol endpoint; without: chunked INSERT DATA.")
 @click.option("--store-auth", envvar="EVAWKG_STORE_AUTH", metavar="USER:PASSWORD",
               help="Credentials (USER:PASSWORD, Basic or Digest as the store asks; bearer:TOKEN).")
-@click.option("--graph", "graphs", multiple=True, metavar="IRI",
-              help="The graph FILES' triples go into: one for all or one per file "
-                   "(default: {BASE}graph/<file stem>). Repeatable.")
 @click.option("--infer/--no-infer", default=True, show_default=True,
-              help="Recompute the OWL 2 RL closure of everything the store serves into "
-                   "graph/inferred.")
+              help="With --sparql-endpoint: recompute the OWL 2 RL closure of everything the "
+                   "store serves into graph/inferred.")
 @click.option("--timeout", type=float, default=600.0, show_default=True,
-              help="Seconds each request to the store may take.")
+              help="With --sparql-endpoint: seconds each request to the store may take.")
+@click.option("--input-format", "-i", metavar="FORMAT",
+              help="RDF format of FILE (default: from its extension; turtle for stdin).")
+@click.option("--replace", is_flag=True, help="Replace the graph's triples (default: add to them).")
+@click.option("--no-validate", "no_validate", is_flag=True,
+              help="Skip SHACL validation (the closure is still kept); for bulk loads you have "
+                   "validated already.")
+@click.option("--as", "author", metavar="NAME", help="Who the change feed names (default: cli:$USER).")
 @click.pass_obj
-def load_remote_command(bundle: Bundle, files: tuple[Path, ...], sparql_endpoint: str,
-                        update_endpoint: str | None, graph_store: str | None,
-                        store_auth: str | None, graphs: tuple[str, ...], infer: bool,
-                        timeout: float) -> None:
-    """Load FILES (default: the bundle) into a remote SPARQL store, each graph replaced, then
-    its OWL 2 RL closure into graph/inferred (same rules as the embedded store).
+def load(bundle: Bundle, files: tuple[Path, ...], graphs: tuple[str, ...], store_dir: Path | None,
+         sparql_endpoint: str | None, update_endpoint: str | None, graph_store: str | None,
+         store_auth: str | None, infer: bool, timeout: float, input_format: str | None,
+         replace: bool, no_validate: bool, author: str | None) -> None:
+    """Load FILE into GRAPH of a writable store (--store), through the same guard as HTTP
+    writes; or, with --sparql-endpoint, FILES (default: the bundle) into a remote SPARQL store.
 
-    Exit codes: 0 loaded, 1 the store failed, 2 bad arguments or unreadable files.
-    """
+    A running server sees the commit at once. Exits 0 when committed, 1 when the shapes refuse
+    it (the report on stdout) or the remote store fails, 2 when the file or the store cannot be
+    read."""
+    if sparql_endpoint:
+        _load_remote(bundle, files, sparql_endpoint, update_endpoint, graph_store, store_auth,
+                     graphs, infer, timeout)
+        return
+    if store_dir is None:
+        raise click.UsageError("say where to load: --store DIR (a writable store) or "
+                               "--sparql-endpoint URL (a remote store)")
+    if len(files) != 1 or len(graphs) != 1:
+        raise click.UsageError("a writable store takes one FILE and one --graph IRI")
+    _load_into_store(files[0], graphs[0], store_dir, input_format, replace, no_validate, author)
+
+
+def _load_into_store(file: Path, graph: str, store_dir: Path, input_format: str | None,
+                     replace: bool, no_validate: bool, author: str | None) -> None:
+    """``load --store``: one file into one graph of a writable store, through the guard."""
+    import getpass
+
+    from .graph import store as stores
+    from .graph.formats import format_by_name, format_for_path
+    from .shacl.rendering import render_report
+    from .writes.bodies import read_graph
+    from .writes.operations import InsertQuads, ReplaceGraph
+    from .writes.tokens import WriteToken
+    from .writes.writer import commit_in_process
+    from .errors import ShapesViolated
+
+    fmt = (format_by_name(input_format) if input_format
+           else format_by_name("turtle") if str(file) == stores.STDIN else format_for_path(file))
+    data, base_iri = stores.read_source(file)
+    name = None if graph == "default" else graph
+    quads = read_graph(data, fmt.media_type, name, base_iri=base_iri)
+    operation = (ReplaceGraph(name, quads) if replace
+                 else InsertQuads(quads, create=(name,) if name else ()))
+    writer = WriteToken(author or f"cli:{getpass.getuser()}", "", (graph,))
+    started = time.perf_counter()
+    try:
+        committed = commit_in_process(store_dir, (operation,), writer, operation="load",
+                                      request=data, validate=not no_validate)
+    except ShapesViolated as error:
+        click.echo(render_report(error.report, "text"), nl=False)
+        click.echo(f"evawkg: {error.message}", err=True)
+        raise SystemExit(1) from None
+    if committed.record is None:
+        click.echo("evawkg: nothing changed: the graph holds these triples already", err=True)
+        return
+    meta = committed.record.meta
+    click.echo(f"commit {committed.seq}: +{meta['added']} −{meta['removed']} triples in "
+               f"{graph} ({time.perf_counter() - started:.1f} s)")
+    if committed.warnings:
+        click.echo(render_report(committed.report, "text"), nl=False)
+
+
+
+def _load_remote(bundle: Bundle, files: tuple[Path, ...], sparql_endpoint: str,
+                 update_endpoint: str | None, graph_store: str | None, store_auth: str | None,
+                 graphs: tuple[str, ...], infer: bool, timeout: float) -> None:
+    """``load --sparql-endpoint``: FILES (default: the bundle) into a remote SPARQL store, each
+    graph replaced, then its OWL 2 RL closure into graph/inferred (same rules as the embedded
+    store). Exit codes: 0 loaded, 1 the store failed, 2 bad arguments or unreadable files."""
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise click.UsageError("no such file: " + ", ".join(missing))
     from .graph import store as stores
     from .graph.dataset import file_graphs
     from .sparql.remote import served_graphs
@@ -582,6 +757,42 @@ def load_remote_command(bundle: Bundle, files: tuple[Path, ...], sparql_endpoint
     click.echo(f"loaded {total} triples into {len(report.graphs)} graphs of {sparql_endpoint} "
                f"in {report.seconds:.1f} s"
                + (f" ({report.inferred} inferred)" if report.inferred is not None else ""))
+
+@main.command()
+@_STORE_OPTION
+@click.option("--since", type=int, default=0, help="Only commits after this one.")
+@click.option("--limit", type=int, default=50, show_default=True, help="At most this many.")
+@click.option("--format", "-f", "output_format", default="text", show_default=True,
+              type=click.Choice(["text", "json"]))
+def history(store_dir: Path, since: int, limit: int, output_format: str) -> None:
+    """The commits of a writable store, newest first."""
+    import json
+
+    from .writes.journal import Journal
+    from .writes.provenance import summary
+
+    records = [r for r in Journal(store_dir).records(with_delta=False) if r.seq > since]
+    records = list(reversed(records))[:limit]
+    if output_format == "json":
+        click.echo(json.dumps([r.meta for r in records], indent=2, ensure_ascii=False))
+        return
+    for record in records:
+        meta = record.meta
+        graphs = ", ".join("default" if g is None else shorten(g) for g in meta.get("graphs", []))
+        click.echo(f"{meta['time']}  {summary(meta)}  by {meta.get('token')} "
+                   f"({meta.get('operation')}) on {graphs}")
+
+
+@main.command()
+@click.argument("target", type=click.Path(file_okay=False, path_type=Path))
+@_STORE_OPTION
+def backup(target: Path, store_dir: Path) -> None:
+    """Copy a writable store to TARGET, consistent as of its last commit, while a server may be
+    running on it. Restore by copying TARGET back in place of the store while no server runs."""
+    from .writes.store import backup as backup_store
+
+    head = backup_store(store_dir, target)
+    click.echo(f"{target}: the store as of commit {head.seq}")
 
 
 # --------------------------------------------------------------------------- serve

@@ -216,3 +216,73 @@ class StoreTimeout(QueryTimeout):
 
     status = 504
     code = "store-timeout"
+# --- Writes (evawkg.writes) ------------------------------------------------------------------
+
+
+class Unauthorized(ClientError):
+    """A write without a valid bearer token; answered with ``WWW-Authenticate`` (RFC 6750)."""
+
+    status = 401
+    code = "unauthorized"
+
+    def __init__(self, message: str, *, challenge: str = 'Bearer realm="evawkg"'):
+        super().__init__(message)
+        self.challenge = challenge
+
+
+class GraphForbidden(Forbidden):
+    """The token may not write a graph the request changes (or no token may: a computed one)."""
+
+    code = "graph-forbidden"
+
+
+class LoadRefused(Forbidden):
+    """SPARQL Update ``LOAD`` of a document not on the operator's allow-list."""
+
+    code = "load-refused"
+
+
+class UpdateSyntaxError(QuerySyntaxError):
+    """A SPARQL Update that does not parse; ``line`` and ``column`` say where."""
+
+    code = "update-syntax-error"
+
+    def __init__(self, message: str, *, line: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.line = line
+        self.column = column
+
+
+class GraphNotFound(NotFound):
+    """A graph the request needs (to read, clear, drop or copy from) does not exist."""
+
+    code = "graph-not-found"
+
+
+class PreconditionFailed(ClientError):
+    """``If-Match`` or ``If-None-Match`` does not hold for the graph (RFC 9110 section 13.1)."""
+
+    status = 412
+    code = "precondition-failed"
+
+
+class ShapesViolated(ClientError):
+    """The write would leave violation-level SHACL results: refused, the store unchanged.
+    ``report`` is the :class:`evawkg.shacl.report.Report` saying which."""
+
+    status = 422
+    code = "shapes-violated"
+
+    def __init__(self, message: str, *, report=None):
+        super().__init__(message)
+        self.report = report
+
+
+class WriteBusy(NotReady):
+    """Another write holds the store's lock past the wait allowed."""
+
+    code = "write-busy"
+
+    def __init__(self, message: str, *, retry_after: int = 1):
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -47,7 +47,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("data", (), "RDF files to serve instead of the bundled graph, as the dataset they write: quad files (TriG, N-Quads, JSON-LD) keep their named graphs and default graph; triple files fill the default graph.", tuple),
     Setting("graph", (), "The graph --data files' triples go into (a quad file's default-graph triples; its named graphs stay): an IRI or 'default'; one for all files or one per --data file, in order. Unset: the default graph.", tuple),
     Setting("store", "", "Directory of an on-disk store reused across restarts while the sources are unchanged.", str),
-    Setting("infer", True, "Add the OWL 2 RL closure of the bundled graph (graph/inferred).", bool),
+    Setting("infer", True, "Add the OWL 2 RL closure of what is served, the bundle or the --data files (give the ontology among them), as the named graph graph/inferred.", bool),
     Setting("base_iri", BASE, "Base IRI relative IRIs in queries resolve against.", str),
     Setting("default_graph_as_union", True, "Queries see the default graph as the union of every graph (the bundle needs it: each file is a named graph); off: the dataset's own default graph, exactly as --data wrote it.", bool),
     Setting("query_timeout", 30.0, "Seconds a query may run before its process is killed (a request's timeout= may lower it).", float),
@@ -74,6 +74,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("store_graphs", (), "The remote store's named graphs that make the served dataset (exact IRIs); empty: every graph it lists but its own system graphs (Virtuoso's).", tuple),
     Setting("store_poll_seconds", 10.0, "Seconds between checks of the remote store's graphs and sizes (its data version; /healthz).", float),
     Setting("store_page_rows", 5000, "Rows per page when reading a remote store in pages (linked-data reads, dumps); below the store's own cap (Virtuoso's ResultSetMaxRows, 10000 by default).", int),
+    Setting("write_tokens", "", "Bearer tokens allowed to write (SPARQL Update, Graph Store Protocol): a token file made by `evawkg token add`, or its JSON inline. Empty: the server is read-only. Writes need --store.", str),
+    Setting("allow_load", (), "Documents SPARQL Update LOAD may fetch (exact IRIs); empty: LOAD is refused.", tuple),
+    Setting("write_timeout", 300.0, "Seconds a write (apply, OWL 2 RL closure, SHACL validation) may run before it is stopped; nothing is written then.", float),
+    Setting("write_lock_wait", 60.0, "Seconds a write waits for the one before it (writes are serialised); 503 past it.", float),
+    Setting("max_write_bytes", 16_777_216, "Largest body a write accepts (update text, Graph Store Protocol RDF); 413 past it.", int),
 )
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -121,10 +126,14 @@ def _validate(settings: Any) -> None:
             raise SettingsError(f"{name} cannot be negative, not {getattr(settings, name)}")
     if settings.request_read_timeout <= 0:
         raise SettingsError(f"request_read_timeout must be positive, not {settings.request_read_timeout}")
-    if settings.request_buffer_bytes < max(settings.max_body_bytes, settings.max_upload_bytes):
+    if settings.request_buffer_bytes < max(settings.max_body_bytes, settings.max_upload_bytes,
+                                           settings.max_write_bytes):
         raise SettingsError("request_buffer_bytes must hold the largest body accepted "
-                            "(max_body_bytes, max_upload_bytes), not "
+                            "(max_body_bytes, max_upload_bytes, max_write_bytes), not "
                             f"{settings.request_buffer_bytes}")
+    for name in ("write_timeout", "write_lock_wait", "max_write_bytes"):
+        if getattr(settings, name) <= 0:
+            raise SettingsError(f"{name} must be positive, not {getattr(settings, name)}")
     if not 0 <= settings.gzip_level <= 9:
         raise SettingsError(f"gzip_level must be between 0 and 9, not {settings.gzip_level}")
     _validate_graphs(settings.data, settings.graph)

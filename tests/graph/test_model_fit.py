@@ -160,9 +160,10 @@ def test_named_queries_answer_the_held_out_record(bundle, held_out_store):
     trained = {row["count"] for row in rows(bundle, held_out_store, "people-trained")}
     assert {"47", "15", "138"} <= trained
     in_syria = {row["activity"].rsplit("/", 1)[1] for row in rows(bundle, held_out_store, "activities-in-place", place="id:country/SY")}
-    assert in_syria == {"unhcr-hama-training-2019"}
+    # UNICEF's bundled record (issue 16) also supported work in the Syrian Arab Republic in 2015.
+    assert in_syria == {"unhcr-hama-training-2019", "unicef-humanitarian-gbv-2015"}
     mena = {row["activity"].rsplit("/", 1)[1] for row in rows(bundle, held_out_store, "activities-in-place", place="id:place/middle-east-and-north-africa")}
-    assert mena == {"unhcr-mena-promising-practices", "unhcr-hama-training-2019"}
+    assert mena == {"unhcr-mena-promising-practices", "unhcr-hama-training-2019", "unicef-humanitarian-gbv-2015"}
     regions = {row["regionLabel"]: row for row in rows(bundle, held_out_store, "activities-per-region", **{"class": "evaw:Activity"})}
     assert "SY" in regions["Western Asia"]["countries"].split() and "UG" in regions["Eastern Africa"]["countries"].split()
     period = {row["activity"].rsplit("/", 1)[1] for row in rows(bundle, held_out_store, "activities-in-period", **{"from": "2017-01", "to": "2017-12"})}

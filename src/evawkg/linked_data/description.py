@@ -373,6 +373,22 @@ class Describer:
         """:meth:`count_instances` of each of ``classes`` (one call for the home page)."""
         return {cls: self.count_instances(cls) for cls in classes}
 
+    def broader_terms(self, terms: Iterable[ox.NamedNode]) -> dict[str, frozenset[str]]:
+        """For each of ``terms`` (properties or classes), the terms strictly broader than it:
+        its ``rdfs:subPropertyOf`` and ``rdfs:subClassOf`` ancestors, asserted or inferred.
+
+        Pages use it to leave out an inferred statement that only restates an asserted one
+        through a broader property (``dcterms:subject`` beside ``evaw:topic``) or class."""
+        broader: dict[str, frozenset[str]] = {}
+        for term in terms:
+            found = {row["broader"].value for row in self.store.query(
+                "SELECT ?term ?broader WHERE { ?term (rdfs:subPropertyOf|rdfs:subClassOf)+ ?broader "
+                "FILTER(isIRI(?broader) && ?broader != ?term) }",
+                substitutions={ox.Variable("term"): term}, prefixes=PREFIXES,
+                use_default_graph_as_union=True)}
+            broader[term.value] = frozenset(found)
+        return broader
+
     def region_path(self, place: ox.NamedNode) -> list[ox.NamedNode]:
         """The asserted ``evaw:locatedIn`` chain from ``place`` up to the top (``region/world``)."""
         path: list[ox.NamedNode] = []

@@ -15,11 +15,22 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ..sparql.embedded import STORE_CHANGED
 from .description import INBOUND_LIMIT, Describer, Description, Labels
 from .dumps import export_dumps
 from .void import describe_dataset
 
 _describer: Describer | None = None
+
+
+def _forget(store: ox.Store) -> None:
+    """The store changed in place (a commit applied): its Describer's index is stale."""
+    global _describer
+    if _describer is not None and _describer.store is store:
+        _describer = None
+
+
+STORE_CHANGED.append(_forget)
 
 
 def _describer_call(store: ox.Store, method: str, args: tuple, kwargs: dict) -> Any:
@@ -69,6 +80,9 @@ class GraphReader:
 
     def class_sizes(self, classes) -> dict[ox.NamedNode, int]:
         return self._describe("class_sizes", tuple(classes))
+
+    def broader_terms(self, terms) -> dict[str, frozenset[str]]:
+        return self._describe("broader_terms", tuple(terms))
 
     def region_path(self, place: ox.NamedNode) -> list[ox.NamedNode]:
         return self._describe("region_path", place)

@@ -1,7 +1,7 @@
 """The caller's handles on a warm parent and its children: the process, its sockets, forking.
 
 The warm parent is ``python -m evawkg.processes FD NAME`` with one end of a control socket; a
-child is asked for with ``("fork", reuse, address_extra)`` and its socket passed along
+child is asked for with ``("fork", reuse, address_extra, generation)`` and its socket passed along
 (``SCM_RIGHTS``), so the caller talks to each child directly."""
 
 from __future__ import annotations
@@ -47,16 +47,19 @@ class WarmParent:
         except (EOFError, OSError):
             return "failed", "its process exited while starting", False
 
-    def fork(self, reuse: bool, address_extra: int | None) -> Child:
+    def fork(self, reuse: bool, address_extra: int | None, generation: Any = None) -> Child:
         ours, theirs = socket.socketpair()
         try:
             with self._fork_lock:
-                self.connection.send(("fork", reuse, address_extra))
+                self.connection.send(("fork", reuse, address_extra, generation))
                 socket.send_fds(self.control, [b"F"], [theirs.fileno()])
                 pid = self.connection.recv()
+        except BaseException:
+            ours.close()  # no child will ever use it
+            raise
         finally:
             theirs.close()
-        return Child(pid, Connection(ours.detach()), self)
+        return Child(pid, Connection(ours.detach()), self, generation)
 
     def alive(self) -> bool:
         return alive(self.process.pid)
@@ -80,12 +83,14 @@ class WarmParent:
 
 
 class Child:
-    __slots__ = ("pid", "connection", "parent")
+    __slots__ = ("pid", "connection", "parent", "generation")
 
-    def __init__(self, pid: int, connection: Connection, parent: WarmParent):
+    def __init__(self, pid: int, connection: Connection, parent: WarmParent,
+                 generation: Any = None):
         self.pid = pid
         self.connection = connection
         self.parent = parent
+        self.generation = generation
 
     def idle_and_alive(self) -> bool:
         """An idle child never has anything to read: readable means its end closed (it died)."""

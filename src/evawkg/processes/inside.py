@@ -100,6 +100,7 @@ def parent_main(fd: int) -> int:
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # the kernel reaps finished children
     gc.freeze()  # keep the collector off the warm objects: forked pages stay shared
     connection.send(("ready", info, sandboxed))
+    generation = None
     while True:
         try:
             message = connection.recv()
@@ -108,6 +109,15 @@ def parent_main(fd: int) -> int:
         if not (isinstance(message, tuple) and message[0] == "fork"):
             continue
         _, fds, _, _ = socket.recv_fds(control, 1, 1)
+        wanted = message[3] if len(message) > 3 else None
+        if spec.refresh is not None and wanted is not None and wanted != generation:
+            try:
+                state = spec.refresh(state, wanted)
+            except Exception:  # noqa: BLE001 -- a half-refreshed state must never be forked:
+                traceback.print_exc()  # exit, and the supervisor starts a parent afresh
+                return 1
+            generation = wanted
+            gc.freeze()
         pid = os.fork()
         if pid == 0:
             try:

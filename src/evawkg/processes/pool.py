@@ -51,10 +51,19 @@ class ProcessPool:
     slots one :data:`current_client` holds at once (None: no cap).
 
     Subclasses give the errors their words by overriding the ``*_error`` hooks and
-    :meth:`require_ready`."""
+    :meth:`require_ready`.
+
+    Generations: :meth:`advance` names a newer state of the parent's data (a spec with a
+    ``refresh``); from then on every child is forked after the parent refreshed to it, and the
+    children of older generations are no longer given jobs (a running job finishes on the
+    state it started with)."""
 
     #: Names the parent process in ``ps`` and ``/proc/PID/cmdline``.
     name = "jobs"
+    #: Whether :meth:`advance` retires the children of older generations. A pool whose handler
+    #: brings its child's state up to date itself before each job keeps them (a fork costs more
+    #: than catching up when the parent holds a large state); only new forks then follow.
+    retire_stale = True
 
     def __init__(self, spec: ProcessSpec, *, size: int, queue_wait: float, reuse: bool,
                  resident_limit: int | None = None, max_per_client: int | None = None):
@@ -77,6 +86,7 @@ class ProcessPool:
         self._restart_at = 0.0
         self._stopping = threading.Event()
         self._closed = False
+        self._generation: Any = None
 
     # --- The words of errors (subclasses override) ---------------------------------------------
 
@@ -185,8 +195,8 @@ class ProcessPool:
         else:
             self.resident_limit = self.resident_limit_setting
         try:
-            children = [parent.fork(True, self._address_extra()) for _ in range(self.size)
-                        ] if self.reuse else []
+            children = [parent.fork(True, self._address_extra(), self._generation)
+                        for _ in range(self.size)] if self.reuse else []
         except (EOFError, OSError):
             return False
         with self._lock:
@@ -216,6 +226,28 @@ class ProcessPool:
     @property
     def limit_mb(self) -> int | None:
         return self.resident_limit // 1024 ** 2 if self.resident_limit else None
+
+    @property
+    def generation(self) -> Any:
+        return self._generation
+
+    def advance(self, generation: Any) -> None:
+        """From now on, jobs run in children forked at ``generation`` (see the class notes);
+        idle children of an older one are killed."""
+        with self._lock:
+            if generation == self._generation:
+                return
+            self._generation = generation
+            stale = [child for child in self._idle if child.generation != generation]
+            if self.retire_stale:
+                self._idle = [child for child in self._idle if child.generation == generation]
+            else:
+                stale = []
+        for child in stale:
+            self._kill(child)
+
+    def _current(self, child: Child, generation: Any) -> bool:
+        return not self.retire_stale or child.generation == generation
 
     # --- Running a job ----------------------------------------------------------------------------
 
@@ -287,7 +319,7 @@ class ProcessPool:
         """An idle child known alive, else a fresh fork; dead idle ones are dropped on the way."""
         while True:
             with self._lock:
-                state, parent = self._state, self._parent
+                state, parent, generation = self._state, self._parent, self._generation
                 child = self._idle.pop() if self._idle and state == READY else None
                 if child is not None:
                     self._busy.add(child)
@@ -296,11 +328,12 @@ class ProcessPool:
                 raise self._death_error(None, f"the {self.name} processes are {state}")
             if child is None:
                 break
-            if child.parent is parent and child.idle_and_alive():
+            if (child.parent is parent and self._current(child, generation)
+                    and child.idle_and_alive()):
                 return child
             self._release(child, keep=False)
         try:
-            child = parent.fork(self.reuse, self._address_extra())
+            child = parent.fork(self.reuse, self._address_extra(), generation)
         except (EOFError, OSError) as error:
             raise self._death_error(None, f"could not fork: {error}") from error
         with self._lock:
@@ -348,7 +381,8 @@ class ProcessPool:
             keep = resident_bytes(child.pid) - child.parent.resident <= self.resident_limit // 2
         with self._lock:
             self._busy.discard(child)
-            if keep and self.reuse and child.parent is self._parent and self._state == READY:
+            if (keep and self.reuse and child.parent is self._parent and self._state == READY
+                    and self._current(child, self._generation)):
                 self._idle.append(child)
                 return
         self._kill(child)

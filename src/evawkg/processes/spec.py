@@ -27,3 +27,8 @@ class ProcessSpec:
     memory_limit: int | None = None
     #: The error a child answers with when it runs out of that memory; None: the pool's words.
     memory_error: EvawError | None = None
+    #: ``refresh(state, generation)`` runs in the parent before it forks a child for a
+    #: generation it has not forked for yet (:meth:`ProcessPool.advance`), and returns the new
+    #: state: how a parent holding data catches up with changes made elsewhere. The parent forks
+    #: nothing while it runs, so a child sees the state before or after a refresh, never between.
+    refresh: Callable[[Any, Any], Any] | None = None

@@ -93,7 +93,9 @@ def document_shapes(shapes: Graph) -> list[NodeShapeDoc]:
 
 @lru_cache(maxsize=1)
 def _environment() -> jinja2.Environment:
-    environment = jinja2.Environment(loader=jinja2.FileSystemLoader(str(_TEMPLATES)),
+    # The parent folder too: the validation layout includes the site's one navigation bar.
+    environment = jinja2.Environment(loader=jinja2.FileSystemLoader([str(_TEMPLATES),
+                                                                     str(_TEMPLATES.parent)]),
                                      autoescape=True, undefined=jinja2.StrictUndefined)
     environment.globals.update(shapes_page=SHAPES_PAGE)
     return environment

@@ -1,13 +1,17 @@
 """Validation jobs, and the killable processes the HTTP service runs them in.
 
-pySHACL can take minutes on a modest graph and offers no cancellation, and a parser bug or a
-hostile document could exhaust memory; none of that may touch the HTTP worker or another
-request. So every validation (parse, validate, render) runs in a *validation process* of its
-own, forked from a warm *validator* process and killed (SIGKILL) when it passes its time limit::
+A validation can take long (pySHACL needs minutes on a modest graph; shapes someone sends may
+hold any SPARQL) and offers no cancellation, and a parser bug or a hostile document could
+exhaust memory; none of that may touch the HTTP worker or another request. So every validation
+(parse, validate, render) runs in a *validation process* of its own, forked from a warm
+*validator* process and killed (SIGKILL) when it passes its time limit::
 
-    HTTP worker --control socket--> validator: rdflib, pySHACL, shapes and ontology loaded,
-         |                              |      one warm-up validation done; os.fork() on demand
+    HTTP worker --control socket--> validator: shapes compiled, the served graph in a store,
+         |                              |      both engines warmed up; os.fork() on demand
          +---- one socket per job ----> validation process: runs one job, answers, exits
+
+A job "against the served graph" (``with_graph``) adds the upload to the validation process's
+copy of the served store (copy-on-write after the fork), never to the validator's.
 
 A fork takes milliseconds and inherits the warm caches; each job gets a fresh process, so
 nothing one upload does (memory, caches, a crash) outlives it. Like the SPARQL query processes
@@ -44,16 +48,26 @@ class ValidationTimeout(QueryTimeout):
     code = "validation-timeout"
 
 
+#: The engines a validation can run on: the store engine (:mod:`evawkg.shacl.engine`, the
+#: default) and pySHACL (:mod:`evawkg.shacl.validation`, the reference).
+ENGINES = ("store", "pyshacl")
+
+
 @dataclass(frozen=True)
 class ValidationJob:
     """One validation: ``uploads`` (or, when empty, the served ``dataset``), the options and the
-    report format (one of :data:`evawkg.shacl.rendering.REPORT_FORMATS`)."""
+    report format (one of :data:`evawkg.shacl.rendering.REPORT_FORMATS`). With ``with_graph`` the
+    uploads are checked as if added to the served ``dataset``."""
 
     uploads: tuple[Upload, ...] = ()
     dataset: DatasetSource | None = None
     inference: str = "none"
     shape_iris: tuple[str, ...] | None = None
     format: str = "json"
+    engine: str = "store"
+    with_graph: bool = False
+    #: shapes sent with the upload, used instead of the bundled shapes
+    shapes: Upload | None = None
 
 
 @dataclass(frozen=True)
@@ -67,39 +81,76 @@ class ValidationAnswer:
     seconds: float
 
 
-def run_job(job: ValidationJob) -> ValidationAnswer:
-    """Parse, validate and render ``job`` here, in this process."""
-    from . import validation
+def run_job(job: ValidationJob, served=None) -> ValidationAnswer:
+    """Parse, validate and render ``job`` here, in this process. ``served`` is a store of the
+    served dataset this process may change (a forked validation process's copy); without it the
+    dataset is opened afresh."""
     from .rendering import render_report
 
     started = time.perf_counter()
-    if job.uploads:
-        report = validation.validate_uploads(job.uploads, inference=job.inference,
-                                             shape_iris=job.shape_iris)
-    elif job.dataset is not None:
-        from ..graph.store import to_rdflib
-
-        data = to_rdflib(job.dataset.open())
-        report = validation.validate(data, inference=job.inference, shape_iris=job.shape_iris)
-    else:
+    if job.engine not in ENGINES:
+        raise ClientError(f"unknown engine {job.engine!r}; use one of: " + ", ".join(ENGINES))
+    if not job.uploads and job.dataset is None:
         raise ClientError("nothing to validate: send RDF in the request body or as a file")
+    if job.with_graph and not job.uploads:
+        raise ClientError("with_graph checks an upload against the served graph; send the RDF")
+    needs_store = job.with_graph or not job.uploads
+    store = served if served is not None else (job.dataset.open() if needs_store and job.dataset
+                                               else None)
+    report = (_on_store if job.engine == "store" else _on_pyshacl)(job, store)
     text = render_report(report, job.format)
     return ValidationAnswer(text, job.format, report.conforms, report.counts_by_severity(),
                             time.perf_counter() - started)
 
 
-def warm_up() -> tuple[None, None]:
-    """The validator's setup: load shapes and ontology and run pySHACL once, so forked
-    validation processes start warm."""
+def _on_store(job: ValidationJob, store):
+    from . import store_validation
+    from .loading import load_shapes_upload
+
+    shapes = load_shapes_upload(job.shapes) if job.shapes is not None else None
+    options = {"inference": job.inference, "shape_iris": job.shape_iris, "shapes": shapes}
+    if job.with_graph:
+        return store_validation.validate_with_graph(job.uploads, store, **options)
+    if job.uploads:
+        return store_validation.validate_uploads(job.uploads, **options)
+    return store_validation.validate_dataset(store, **options)
+
+
+def _on_pyshacl(job: ValidationJob, store):
+    from . import validation
+    from .uploads import read_upload
+    from .with_graph import validate_with_graph
+
+    shapes = read_upload(job.shapes) if job.shapes is not None else None
+    options = {"inference": job.inference, "shape_iris": job.shape_iris}
+    if job.with_graph:
+        return validate_with_graph(job.uploads, base=store, shapes=shapes, engine="pyshacl",
+                                   **options)
+    strict = {"allow_warnings": shapes is None}
+    if job.uploads:
+        return validation.validate_uploads(job.uploads, shapes, **options, **strict)
+    from ..graph.store import to_rdflib
+
+    return validation.validate(to_rdflib(store), shapes, **options, **strict)
+
+
+def warm_up(dataset: DatasetSource | None = None):
+    """The validator's setup: compile the shapes, load the served dataset (forked validation
+    processes validate against their copy of it) and run both engines once, so that validation
+    processes start warm."""
     sample = (b"@prefix evaw: <https://evawkg.example.org/ontology#> .\n"
               b"<https://evawkg.example.org/id/activity/warm-up> a evaw:Activity .\n")
-    run_job(ValidationJob(uploads=(Upload(sample, "turtle"),), format="json"))
-    return None, None
+    for engine in ENGINES:
+        run_job(ValidationJob(uploads=(Upload(sample, "turtle"),), format="json", engine=engine))
+    served = dataset.open() if dataset is not None else None
+    return served, None
 
 
-def handle(state: None, job: ValidationJob) -> ValidationAnswer:
-    """A validation process's handler."""
-    return run_job(job)
+def handle(state, job: ValidationJob) -> ValidationAnswer:
+    """A validation process's handler: ``state`` is the validator's store of the served dataset,
+    this process's own copy (the process is forked for this one job)."""
+    served = state if job.dataset is not None and state is not None else None
+    return run_job(job, served)
 
 
 class ValidationPool(ProcessPool):
@@ -108,10 +159,11 @@ class ValidationPool(ProcessPool):
 
     name = "validation"
 
-    def __init__(self, *, size: int, queue_wait: float, sandbox: bool):
+    def __init__(self, *, size: int, queue_wait: float, sandbox: bool,
+                 dataset: DatasetSource | None = None):
         memory_error = PayloadTooLarge("validating this data needs more memory than a "
                                        "validation may use; send less data")
-        super().__init__(ProcessSpec(warm_up, handle, sandbox=sandbox,
+        super().__init__(ProcessSpec(warm_up, handle, setup_args=(dataset,), sandbox=sandbox,
                                      memory_limit=MEMORY_LIMIT_BYTES, memory_error=memory_error),
                          size=size, queue_wait=queue_wait, reuse=False)
         self.sandbox = sandbox

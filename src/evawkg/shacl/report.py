@@ -40,6 +40,9 @@ class Result:
     node_shape: Node | None = None
     #: ``path`` in SPARQL property-path syntax with prefixed names (``time:hasEnd/time:inXSDgYearMonth``).
     path_text: str = "-"
+    #: Where to look: the upload's line and, for a blank-node focus, the path to it from the
+    #: nearest IRI (``line 12; id:activity/x → time:hasBeginning → _:b1``); ``None`` if unknown.
+    location: str | None = None
 
     @property
     def severity_name(self) -> str:
@@ -151,6 +154,8 @@ def render_text(report: Report) -> str:
             lines.append(f"  {result.severity_name:<9} {short_term(result.focus)}  "
                          f"{result.path_text}{value}")
             lines.append(f"            {result.message}")
+            if result.location:
+                lines.append(f"            at {result.location}")
     return "\n".join(lines) + "\n"
 
 
@@ -188,6 +193,7 @@ def report_to_dict(report: Report) -> dict:
             "node_shape": str(r.node_shape) if isinstance(r.node_shape, URIRef) else None,
             "constraint": str(r.constraint),
             "message": r.message,
+            **({"location": r.location} if r.location else {}),
         } for r in report.results],
     }
 

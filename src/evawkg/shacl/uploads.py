@@ -61,19 +61,33 @@ def read_upload(upload: Upload) -> rdflib.Graph:
     are not UTF-8, do not parse, or are refused by the checks above, and
     :class:`~evawkg.errors.UnknownFormat` (415) for an unknown format name.
     """
-    fmt = format_by_name(upload.format)
-    text = _utf8(upload.data, upload.source)
-    data: bytes | str = upload.data
-    if fmt.name == "rdfxml":
-        _check_xml(upload.data, upload.source)
-    elif fmt.name == "json-ld":
-        data = _inline_own_context(text, upload.source)
+    fmt, data = checked(upload)
     from ..graph.store import load_data, to_rdflib
 
     store = ox.Store()
     load_data(store, data, fmt, source=upload.source, graph=str(GRAPH["upload"]),
               base_iri=upload.base_iri)
     return to_rdflib(store)
+
+
+def checked(upload: Upload):
+    """The format of ``upload`` and its data, ready for pyoxigraph's parser once the checks above
+    pass (the project's own JSON-LD context put inline); raises as :func:`read_upload` does."""
+    fmt = format_by_name(upload.format)
+    return fmt, checked_data(upload)
+
+
+def checked_data(upload: Upload) -> bytes | str:
+    """What of ``upload`` may be handed to pyoxigraph once the checks above passed (JSON-LD
+    with the project's context put inline); raises like :func:`read_upload`. Writes use it
+    to read request bodies as quads."""
+    fmt = format_by_name(upload.format)
+    text = _utf8(upload.data, upload.source)
+    if fmt.name == "rdfxml":
+        _check_xml(upload.data, upload.source)
+    elif fmt.name == "json-ld":
+        return _inline_own_context(text, upload.source)
+    return upload.data
 
 
 def _utf8(data: bytes, source: str) -> str:
@@ -224,4 +238,5 @@ def _context_value(context, source: str, changed: list[bool]):
     return context
 
 
-__all__ = ["Upload", "read_upload", "MAX_JSON_DEPTH", "MAX_XML_DEPTH", "MAX_ENTITY_EXPANSION"]
+__all__ = ["Upload", "read_upload", "checked", "checked_data", "MAX_JSON_DEPTH", "MAX_XML_DEPTH",
+           "MAX_ENTITY_EXPANSION"]

@@ -2,8 +2,9 @@
 gives is :mod:`evawkg.shacl.report`; its renderings, :mod:`evawkg.shacl.rendering`).
 
 Implements SHACL (https://www.w3.org/TR/shacl/) through pySHACL on an rdflib in-memory graph,
-the fastest way pySHACL runs (docs/benchmarks.md); the command line and the HTTP validation
-service both call :func:`validate`.
+the fastest way pySHACL runs (docs/benchmarks.md). This is the reference engine, chosen with
+``evawkg validate --engine pyshacl`` or ``engine=pyshacl`` over HTTP; the default is the store
+engine (:mod:`evawkg.shacl.engine`), which the tests hold to the same results.
 
 Two deliberate departures from a bare ``pyshacl.validate`` call:
 
@@ -19,7 +20,6 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
-import pyshacl
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, SH
 from rdflib.plugins.sparql import prepareQuery
@@ -28,7 +28,7 @@ from rdflib.term import Node
 from ..graph.bundle import Bundle, default_bundle
 from ..errors import BundleError, ClientError, EvawError
 from ..namespaces import SHAPES
-from .report import REPORT_PREFIXES, Report, Result, path_text, severity_rank, short_term
+from .report import REPORT_PREFIXES, Report, Result, path_text, short_term
 
 #: pySHACL's pre-validation inference options; ``none`` is the default and the fast one.
 INFERENCE_OPTIONS = ("none", "rdfs", "owlrl", "both")
@@ -145,11 +145,14 @@ def resolve_shape_iri(name: str | URIRef) -> URIRef:
 
 
 def validate(data: Graph, shapes: Graph | None = None, ontology: Graph | None = None, *,
-             inference: str = "none", shape_iris: Iterable[str | URIRef] | None = None) -> Report:
+             inference: str = "none", shape_iris: Iterable[str | URIRef] | None = None,
+             allow_warnings: bool = True) -> Report:
     """Validate ``data`` against ``shapes`` (default: the bundled shapes), with ``ontology``
     (default: the bundled ontology) mixed in so that ``sh:targetClass`` and ``sh:class`` see
     the class hierarchy. ``inference`` is one of :data:`INFERENCE_OPTIONS`; ``shape_iris``
     restricts validation to some node shapes. No input is modified and nothing is fetched.
+    With ``allow_warnings`` (the project's rule for its own shapes) only ``sh:Violation`` results
+    make the data not conform; without, any result does (SHACL's rule).
 
     Raises :class:`~evawkg.errors.ClientError` for an unknown inference option or shape, and
     :class:`ValidationError` if pySHACL cannot run the shapes.
@@ -176,17 +179,19 @@ def validate(data: Graph, shapes: Graph | None = None, ontology: Graph | None = 
     working = _without_imports(data, _PreparedQueryGraph())
     working.addN((s, p, o, working) for s, p, o in _triples(ontology))
 
+    import pyshacl  # imported here: the store engine's paths never need it
+
     try:
         _, report_graph, _ = pyshacl.validate(
             working, shacl_graph=shapes_graph, inference=inference, inplace=True,
-            allow_warnings=True, advanced=False, do_owl_imports=False)
+            allow_warnings=allow_warnings, advanced=False, do_owl_imports=False)
     except Exception as error:  # pySHACL raises its own hierarchy and rdflib's errors
         raise ValidationError(f"SHACL validation could not run: {error}") from error
     if not isinstance(report_graph, Graph):
         raise ValidationError(f"SHACL validation could not run: {report_graph}")
     _bind(report_graph)
     results = _results(report_graph, shapes_graph)
-    conforms = not any(r.severity == SH.Violation for r in results)
+    conforms = not any(r.severity == SH.Violation for r in results) if allow_warnings else not results
     return Report(conforms=conforms, results=results, graph=report_graph)
 
 
@@ -237,14 +242,16 @@ def _message(messages: Iterable[Node]) -> str:
 
 
 def _sort_key(result: Result):
-    return (severity_rank(result.severity), str(result.node_shape), str(result.focus),
-            str(result.path), str(result.shape), str(result.value))
+    from .report_builder import sort_key
+
+    return sort_key(result)
 
 
 # --------------------------------------------------------------------------- uploads, formats
 
 def validate_uploads(uploads: Iterable, shapes: Graph | None = None, *, inference: str = "none",
-                     shape_iris: Iterable[str | URIRef] | None = None) -> Report:
+                     shape_iris: Iterable[str | URIRef] | None = None,
+                     allow_warnings: bool = True) -> Report:
     """Validate RDF from sources we do not trust (an HTTP upload, files named on the command
     line), read by :func:`evawkg.shacl.uploads.read_upload`: nothing fetched, no entity expanded.
     The one path the HTTP service and ``evawkg validate`` share."""
@@ -254,4 +261,5 @@ def validate_uploads(uploads: Iterable, shapes: Graph | None = None, *, inferenc
     for upload in uploads:
         graph = read_upload(upload)
         data.addN((s, p, o, data) for s, p, o in graph)
-    return validate(data, shapes, inference=inference, shape_iris=shape_iris)
+    return validate(data, shapes, inference=inference, shape_iris=shape_iris,
+                    allow_warnings=allow_warnings)

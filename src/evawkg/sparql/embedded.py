@@ -58,6 +58,16 @@ def open_dataset(source: DatasetSource, union: bool) -> tuple[ox.Store, DatasetD
     return store, describe_dataset(store, union=union)
 
 
+#: Called with a store something changed in place (a writable store's query process applying a
+#: commit): what a reader keeps per store (an index of its IRIs) is dropped.
+STORE_CHANGED: list[Callable[[ox.Store], None]] = []
+
+
+def store_changed(store: ox.Store) -> None:
+    for forget in STORE_CHANGED:
+        forget(store)
+
+
 def run_in_store(store: ox.Store, job: QueryJob | StoreCall) -> Any:
     """A query process's handler: answer a query or run a store call."""
     if isinstance(job, StoreCall):
@@ -129,10 +139,13 @@ def slots_per_client(settings) -> int:
 class EmbeddedSparqlService:
     """The :class:`~evawkg.sparql.SparqlService` of an in-memory pyoxigraph store."""
 
+    #: The query pool's class (a writable store's service gives its own: ``evawkg.writes``).
+    pool_class: type[QueryPool] = QueryPool
+
     def __init__(self, source: DatasetSource, settings):
         self.settings = settings
         self._version = source.version() + ("-union" if settings.default_graph_as_union else "")
-        self.pool = QueryPool(source, size=settings.max_concurrent_queries,
+        self.pool = self.pool_class(source, size=settings.max_concurrent_queries,
                               queue_wait=settings.queue_wait,
                               sandbox=settings.sandbox_network and not settings.allow_service,
                               union=settings.default_graph_as_union,

@@ -22,6 +22,7 @@ from ..graph.dataset import dataset_source
 from ..processes import current_client
 from ..settings import Settings
 from ..sparql import SparqlService
+from ..writes import enabled as writes_enabled
 from .errors import register_error_handlers
 from .named_queries import blueprint as named_queries_blueprint
 from .resources import register as register_linked_data
@@ -52,7 +53,11 @@ def create_app(settings: Settings | None = None, service: SparqlService | None =
         from ..sparql.remote import RemoteSparqlService
 
         service = RemoteSparqlService(settings)
-    elif service is None:
+    if service is None and writes_enabled(settings):
+        from .writes import service_for
+
+        service = service_for(settings)
+    if service is None:
         from ..sparql.embedded import EmbeddedSparqlService
 
         service = EmbeddedSparqlService(dataset_source(settings), settings)
@@ -75,6 +80,10 @@ def create_app(settings: Settings | None = None, service: SparqlService | None =
     app.after_request(add_security_headers)
     app.after_request(_gzip)
     app.after_request(_cors)
+    if writes_enabled(settings):
+        from .writes import register as register_writes
+
+        register_writes(app)
     return app
 
 

@@ -15,9 +15,15 @@ from ..namespaces import PREFIXES
 from ..linked_data.description import as_iri, compact_iri
 from .linked_data import (RESOURCE, content_type, etag_for, finish, href, linked_data,
                           not_modified)
-from .pages import LANGUAGE_NAMES, languages
+from .pages import LANGUAGE_NAMES, language_links, languages
 
 blueprint = Blueprint("browse", __name__)
+
+
+@blueprint.app_context_processor
+def _site_header() -> dict:
+    """The one navigation bar (``_site_header.html``) offers every page in the six languages."""
+    return {"language_links": language_links}
 
 PAGE_SIZE = 500
 
@@ -62,9 +68,12 @@ def classes() -> Response:
         return cached
     describer = linked_data().describer
     rows = describer.classes()
+    # Counted as each class's own index counts them (inferred types too), as /ontology does.
+    sizes = describer.class_sizes(cls for cls, _ in rows)
     labels = describer.labels_of(cls for cls, _ in rows)
-    entries = [{"label": labels.label(cls, langs), "curie": compact_iri(cls.value),
-                "href": "/index/" + compact_iri(cls.value), "count": n} for cls, n in rows]
+    entries = sorted(({"label": labels.label(cls, langs), "curie": compact_iri(cls.value),
+                       "href": "/index/" + compact_iri(cls.value), "count": sizes[cls]}
+                      for cls, _ in rows), key=lambda e: (-e["count"], e["curie"]))
     body = render_template("classes.html", entries=entries, langs=langs,
                            language_names=LANGUAGE_NAMES)
     return finish(Response(body, content_type=content_type("html")), etag, languages=True)

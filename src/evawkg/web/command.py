@@ -1,53 +1,67 @@
-"""``evawkg serve`` as a click command (registered by ``evawkg.cli``): flags become Settings."""
+"""``evawkg serve`` as a click command (registered by ``evawkg.cli``): flags become Settings.
+
+Every row of the Settings table (:data:`evawkg.settings.SETTINGS`) is a flag, built here from
+the row: its name (``max_rows`` → ``--max-rows``, a few shorter names below), its type, its
+help and its default, which ``--help`` shows with the environment variable that sets it too. A
+flag left out keeps the environment's value, so every option defaults to ``None`` for click.
+"""
 
 from __future__ import annotations
 
 import click
 
 from ..errors import EvawError
-from ..settings import SETTINGS, Settings
+from ..settings import SETTINGS, Setting, Settings
 
-_HELP = {setting.name: setting.help for setting in SETTINGS}
+#: Flags whose name is not the setting's.
+FLAG_NAMES = {"query_timeout": "--timeout", "cors_origins": "--cors-origin",
+              "default_graph_as_union": "--union-default-graph",
+              "store_graphs": "--store-graph"}
+
+#: Click types more exact than the setting's Python type.
+CLICK_TYPES = {
+    "data": click.Path(exists=True, dir_okay=False),
+    "store": click.Path(file_okay=False),
+    "log_level": click.Choice(["debug", "info", "warning", "error"]),
+}
+
+
+def shown_default(setting: Setting) -> str:
+    """The default as ``--help`` shows it (``on``/``off``, ``none`` for an empty value)."""
+    default = setting.default
+    if isinstance(default, bool):
+        return "on" if default else "off"
+    if isinstance(default, tuple):
+        return ", ".join(default) or "none"
+    return str(default) if default != "" else "none"
+
+
+def flag_name(setting: Setting) -> str:
+    return FLAG_NAMES.get(setting.name, "--" + setting.name.replace("_", "-"))
+
+
+def _option(setting: Setting):
+    flag = flag_name(setting)
+    repeatable = " Repeatable." if setting.type is tuple else ""
+    help_text = (f"{setting.help}{repeatable} [default: {shown_default(setting)}; "
+                 f"env: {setting.environment_variable}]")
+    if setting.type is bool:
+        return click.option(f"{flag}/--no-{flag[2:]}", setting.name, default=None, help=help_text)
+    if setting.type is tuple:
+        return click.option(flag, setting.name, multiple=True, type=CLICK_TYPES.get(setting.name),
+                            help=help_text)
+    return click.option(flag, setting.name, type=CLICK_TYPES.get(setting.name, setting.type),
+                        help=help_text)
+
+
+def _settings_options(command):
+    for setting in reversed(SETTINGS):
+        command = _option(setting)(command)
+    return command
 
 
 @click.command("serve")
-@click.option("--host", help=_HELP["host"])
-@click.option("--port", type=int, help=_HELP["port"])
-@click.option("--workers", type=int, help=_HELP["workers"])
-@click.option("--threads", type=int, help=_HELP["threads"])
-@click.option("--data", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help=_HELP["data"] + " Repeatable.")
-@click.option("--graph", multiple=True, help=_HELP["graph"] + " Repeatable.")
-@click.option("--store", type=click.Path(file_okay=False), help=_HELP["store"])
-@click.option("--infer/--no-infer", default=None, help=_HELP["infer"])
-@click.option("--base-iri", help=_HELP["base_iri"])
-@click.option("--union-default-graph/--no-union-default-graph", "default_graph_as_union",
-              default=None, help=_HELP["default_graph_as_union"])
-@click.option("--timeout", "query_timeout", type=float, help=_HELP["query_timeout"])
-@click.option("--max-rows", type=int, help=_HELP["max_rows"])
-@click.option("--max-body-bytes", type=int, help=_HELP["max_body_bytes"])
-@click.option("--max-concurrent-queries", type=int, help=_HELP["max_concurrent_queries"])
-@click.option("--queue-wait", type=float, help=_HELP["queue_wait"])
-@click.option("--query-memory-limit-mb", type=int, help=_HELP["query_memory_limit_mb"])
-@click.option("--max-slots-per-client", type=int, help=_HELP["max_slots_per_client"])
-@click.option("--allow-service", multiple=True, help=_HELP["allow_service"] + " Repeatable.")
-@click.option("--sandbox-network/--no-sandbox-network", default=None,
-              help=_HELP["sandbox_network"])
-@click.option("--cors-origin", "cors_origins", multiple=True,
-              help=_HELP["cors_origins"] + " Repeatable.")
-@click.option("--gzip-level", type=int, help=_HELP["gzip_level"])
-@click.option("--request-read-timeout", type=float, help=_HELP["request_read_timeout"])
-@click.option("--request-buffer-bytes", type=int, help=_HELP["request_buffer_bytes"])
-@click.option("--sparql-endpoint", help=_HELP["sparql_endpoint"])
-@click.option("--update-endpoint", help=_HELP["update_endpoint"])
-@click.option("--graph-store", help=_HELP["graph_store"])
-@click.option("--store-auth", help=_HELP["store_auth"])
-@click.option("--store-graph", "store_graphs", multiple=True,
-              help=_HELP["store_graphs"] + " Repeatable.")
-@click.option("--store-poll-seconds", type=float, help=_HELP["store_poll_seconds"])
-@click.option("--store-page-rows", type=int, help=_HELP["store_page_rows"])
-@click.option("--log-level", type=click.Choice(["debug", "info", "warning", "error"]),
-              help=_HELP["log_level"])
+@_settings_options
 def serve_command(**flags) -> None:
     """Serve the graph over the SPARQL 1.1 Protocol at http://HOST:PORT/sparql.
 

@@ -76,12 +76,12 @@ class LinkedData:
         self.service = service
         self.reader = GraphReader(service, settings.query_timeout)
         self._dumps_lock = threading.Lock()
-        self._dumps: dict[str, Path] = {}
+        self._dumps: tuple[str, Path] | None = None
         self.ontology_version = ontology_version()
 
     @property
     def version(self) -> str:
-        """The data version now (a remote store's changes with its data)."""
+        """The data version now (a writable store's changes with every commit)."""
         return self.service.data_version
 
     @property
@@ -90,9 +90,9 @@ class LinkedData:
 
     def dumps(self) -> Path:
         """The folder of the dumps of this data version, written on first use."""
-        version = self.version
         with self._dumps_lock:
-            if version not in self._dumps:
+            version = self.version
+            if self._dumps is None or self._dumps[0] != version:
                 safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in version)
                 folder = Path(tempfile.gettempdir()) / "evawkg-dumps" / safe
                 if not (folder / MANIFEST).exists():
@@ -103,8 +103,8 @@ class LinkedData:
                         building.rename(folder)
                     except OSError:  # another worker finished first: its files are the same
                         pass
-                self._dumps = {version: folder}
-            return self._dumps[version]
+                self._dumps = (version, folder)
+            return self._dumps[1]
 
 
 def install(app: Flask) -> LinkedData:

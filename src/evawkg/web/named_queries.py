@@ -6,7 +6,9 @@ serving only our own ``queries/*.rq``, never a caller's endpoint.
 * ``GET /queries/<name>``: run it. Parameters come from the query string, typed and checked
   against the header (a bad value is 400 naming the parameter and its type); defaults fill the
   rest, so every query answers with none given. ``Accept``, a suffix (``.json .srj .csv .tsv
-  .html``) or ``?format=`` chooses JSON, SPARQL JSON, CSV, TSV or an HTML table.
+  .html``) or ``?format=`` chooses JSON, SPARQL JSON, CSV, TSV or an HTML table. Like
+  ``/sparql``, an answer carries a weak ``ETag`` (the data version, the query, its effective
+  parameters and the format) and ``If-None-Match`` gets 304 without running the query.
 * ``GET /openapi.json``: the OpenAPI 3.1 description generated from the headers
   (:mod:`evawkg.workbench.openapi`); ``GET /api``: the same, as a page.
 
@@ -15,6 +17,7 @@ Queries run through the server's query service: killable processes, time limit, 
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 from urllib.parse import quote, urlencode
@@ -49,8 +52,9 @@ LISTING = MediaTable("the list of named queries", [("application/json", "json"),
 _SERVICE_FORMAT = {"json": "json", "srj": "json", "csv": "csv", "tsv": "tsv", "html": "json"}
 _CONTENT_TYPE = {kind: media_type + ("; charset=utf-8" if media_type.startswith("text/") else "")
                  for media_type, kind in ANSWERS.rows}
-#: Query-string names the API keeps for itself (no named query may have a parameter so named).
-RESERVED = ("format",)
+#: Query-string names the API keeps for itself (no named query may have a parameter so named):
+#: the answer's format, and the language the site's navigation bar passes on to every page.
+RESERVED = ("format", "lang")
 
 
 @blueprint.record_once
@@ -92,8 +96,14 @@ def run_query(name: str) -> Response:
     _, kind = ANSWERS.choose(request.headers.get("Accept"), request.args.get("format") or suffix)
     values = _values(query)
     state = current_app.extensions["evawkg"]
+    etag = _etag(state.service.data_version, query, _effective(query, values), kind)
+    if request.if_none_match.contains_weak(etag):
+        return _not_modified(etag)
     if kind == "html":
-        return _html_page(query, values, state)
+        response = _html_page(query, values, state)
+        if response.status_code == 200:
+            response.set_etag(etag, weak=True)
+        return response
     answer = run_named_query(state.service, query, values, timeout=state.settings.query_timeout,
                              fmt=_SERVICE_FORMAT[kind])
     g.query_seconds, g.rows = answer.seconds, answer.rows
@@ -107,6 +117,26 @@ def run_query(name: str) -> Response:
     response.headers["X-Result-Rows"] = str(answer.rows)
     if kind in ("csv", "tsv"):
         response.headers["Content-Disposition"] = f'inline; filename="{query.name}.{kind}"'
+    response.set_etag(etag, weak=True)
+    response.vary.add("Accept")
+    return response
+
+
+def _etag(version: str, query: NamedQuery, effective: dict[str, str], kind: str) -> str:
+    """Names one answer: the same data, query text, parameters and format give the same bytes.
+    HTML also shows the site's navigation bar, which follows ``lang=``/``Accept-Language``."""
+    digest = hashlib.sha256()
+    parts = [query.name, query.text, repr(sorted(effective.items())), kind]
+    if kind == "html":
+        parts += [request.args.get("lang", ""), request.headers.get("Accept-Language", "")]
+    for part in parts:
+        digest.update(part.encode() + b"\0")
+    return f"{version}-q-{digest.hexdigest()[:20]}"
+
+
+def _not_modified(etag: str) -> Response:
+    response = Response(status=304)
+    response.set_etag(etag, weak=True)
     response.vary.add("Accept")
     return response
 
@@ -157,6 +187,7 @@ def _html_page(query: NamedQuery, values: dict[str, str], state) -> Response:
                            base_iri=state.settings.base_iri)
     response = Response(body, mimetype="text/html", status=error.status if error else 200)
     response.vary.add("Accept")
+    response.vary.add("Accept-Language")
     return response
 
 

@@ -1,7 +1,8 @@
 """The ontology's HTML documentation (in the manner of pyLODE and Widoco): header facts, then
 classes, object properties, datatype properties and individuals, one anchored block per term
-(``/ontology#Country``), each with its label, comment, IRI and axioms, and the number of things
-of each class with a link to their index.
+(``/ontology#Country``), each with its label and CURIE, comment, IRI and axioms, and the number of
+things of each class with a link to their index: counted as ``/index/<curie>`` counts them
+(asserted and inferred types alike), so the two pages never disagree.
 """
 
 from __future__ import annotations
@@ -33,7 +34,9 @@ COMMENT = ox.NamedNode(_P["rdfs"] + "comment")
 def ontology_page(description: Description, describer: GraphReader, langs: list[str]) -> dict:
     builder = PageBuilder(description, langs)
     node = description.node
-    counts = {cls.value: n for cls, n in describer.classes()}
+    classes = {s.subject for s in description.about if s.predicate == RDF_TYPE
+               and s.object.value == KINDS[0][1] and isinstance(s.subject, ox.NamedNode)}
+    counts = {cls.value: n for cls, n in describer.class_sizes(sorted(classes, key=str)).items()}
     sections = []
     placed: set[str] = set()
     for title, kind in KINDS:

@@ -4,12 +4,16 @@ Nothing here decides what the graph says (that is :mod:`evawkg.linked_data.descr
 description for people: labels in the visitor's language (``?lang=``, else ``Accept-Language``
 among the six UN languages, else English), properties grouped (names and codes, description,
 adoption facts for instruments, links, facts, sources), blank nodes shown inside their owner,
-inferred statements marked, and links pointing at the resource grouped by how they point.
+inferred statements marked (and left out where they only restate what the page already says:
+:mod:`evawkg.web.declutter`), and links pointing at the resource grouped by how they point, each
+linking resource once. Every label carries the language it is in, so a page asked for in French
+says which names it only has in English rather than passing them off as French.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import pyoxigraph as ox
 from flask import request
@@ -17,6 +21,7 @@ from flask import request
 from ..namespaces import EVAW, PREFIXES
 from ..linked_data.description import LANGUAGES, RDF_TYPE, Description, Labels, compact_iri
 from ..linked_data.reader import GraphReader
+from .declutter import Broader, hidden_statements, shown_links, terms_to_look_up
 from .linked_data import href, is_local
 
 LANGUAGE_NAMES = {"ar": "العربية", "zh": "中文", "en": "English", "es": "Español",
@@ -39,6 +44,9 @@ INSTRUMENT = str(EVAW.LegalInstrument)
 ORGANIZATION = _P["org"] + "Organization"
 PLACE = str(EVAW.Place)
 
+#: Lists longer than this are folded behind their count (``contains (11)``).
+FOLD_AFTER = 8
+
 
 def languages() -> list[str]:
     """The UN languages the visitor reads, preferred first (``?lang=`` wins)."""
@@ -53,6 +61,18 @@ def languages() -> list[str]:
     return ordered or ["en"]
 
 
+def language_links() -> list[tuple[str, str, str, bool]]:
+    """(code, name, link, chosen) for the page in each UN language: the same page and query,
+    ``lang=`` changed (a search keeps its words)."""
+    chosen = languages()[0]
+    links = []
+    for code, name in LANGUAGE_NAMES.items():
+        args = [(key, value) for key, value in request.args.items(multi=True) if key != "lang"]
+        links.append((code, name, request.path + "?" + urlencode([*args, ("lang", code)]),
+                      code == chosen))
+    return links
+
+
 @dataclass
 class Value:
     text: str
@@ -62,6 +82,8 @@ class Value:
     inferred: bool = False
     local: bool = False
     rows: list[Row] = field(default_factory=list)  # a blank node's own properties
+    #: For a link: the language of its label when that is not the one asked for (a fallback).
+    label_language: str | None = None
 
 
 @dataclass
@@ -75,6 +97,10 @@ class Row:
     def all_inferred(self) -> bool:
         return all(value.inferred for value in self.values)
 
+    @property
+    def folded(self) -> bool:
+        return len(self.values) > FOLD_AFTER
+
 
 @dataclass
 class Section:
@@ -84,21 +110,57 @@ class Section:
     groups: list[tuple[str, list[Row]]]
 
 
-class PageBuilder:
-    """Turns a description into what the resource template shows, in ``langs``."""
+@dataclass
+class Inbound:
+    """Resources linking to the described one the same way(s), each listed once."""
 
-    def __init__(self, description: Description, langs: list[str]):
+    name: str
+    values: list[Value]
+
+    @property
+    def folded(self) -> bool:
+        return len(self.values) > FOLD_AFTER
+
+
+def label_language(labels: Labels, term, langs: list[str]) -> str | None:
+    """The language of the label :meth:`Labels.label` picks for ``term`` (``None``: no label, or
+    one without a language)."""
+    key = term.value if isinstance(term, ox.NamedNode) else str(term)
+    candidates = labels.table.get(key)
+    if not candidates:
+        return None
+    for language in (*langs, "en", ""):
+        matching = sorted(c for c in candidates
+                          if c[1] == language or (language and c[1].startswith(language + "-")))
+        if matching:
+            return matching[0][1] or None
+    return sorted(candidates)[0][1] or None
+
+
+class PageBuilder:
+    """Turns a description into what the resource template shows, in ``langs``; with
+    ``broader`` (each property's and class's broader terms) it leaves out the inferred statements
+    that only restate others."""
+
+    def __init__(self, description: Description, langs: list[str], broader: Broader | None = None):
         self.description = description
         self.langs = langs
         self.labels: Labels = description.labels
+        self.broader = broader or {}
+        self.hidden = hidden_statements(description, self.broader) if broader is not None else set()
 
     def label(self, term) -> str:
         return self.labels.label(term, self.langs)
 
+    def fallback_language(self, term) -> str | None:
+        """The language of ``term``'s label when it is not the visitor's first language."""
+        language = label_language(self.labels, term, self.langs)
+        return language if language and language.split("-")[0] != self.langs[0] else None
+
     def term(self, term, inferred: bool = False, depth: int = 0) -> Value:
         if isinstance(term, ox.NamedNode):
             return Value(self.label(term), href(term.value), inferred=inferred,
-                         local=is_local(term.value))
+                         local=is_local(term.value), label_language=self.fallback_language(term))
         if isinstance(term, ox.BlankNode):
             rows = self.rows(term, depth + 1) if depth < 6 else []
             return Value(self.labels.get(term, self.langs) or "", inferred=inferred, rows=rows)
@@ -109,7 +171,8 @@ class PageBuilder:
     def rows(self, subject, depth: int = 0, skip: tuple[str, ...] = ()) -> list[Row]:
         by_predicate: dict[str, list[Value]] = {}
         for statement in self.description.about:
-            if statement.subject != subject or statement.predicate.value in skip:
+            if (statement.subject != subject or statement.predicate.value in skip
+                    or statement.triple in self.hidden):
                 continue
             by_predicate.setdefault(statement.predicate.value, []).append(
                 self.term(statement.object, statement.inferred, depth))
@@ -142,49 +205,72 @@ class PageBuilder:
         return Section(subject.value, anchor, self.label(subject),
                        [(title, group) for title, group in arranged if group])
 
-    def inbound(self) -> list[tuple[str, list[Value]]]:
-        grouped: dict[str, dict[str, Value]] = {}
-        for link in self.description.links:
-            name = " / ".join(self.label(p) for p in link.path)
+    def inbound(self, listed_elsewhere: set[str] = frozenset()) -> list[Inbound]:
+        """Resources linking here, each once, grouped by the ways they link (``reported by ·
+        was associated with``); those in ``listed_elsewhere`` (the timeline's) are left out."""
+        links = shown_links(self.description, self.broader, self.hidden)
+        ways: dict[str, set[str]] = {}
+        values: dict[str, Value] = {}
+        for link in links:
+            if link.source.value in listed_elsewhere:
+                continue
+            ways.setdefault(link.source.value, set()).add(
+                " / ".join(self.label(p) for p in link.path))
             value = self.term(link.source, link.inferred)
-            known = grouped.setdefault(name, {}).get(link.source.value)
+            known = values.get(link.source.value)
             if known is None or (known.inferred and not value.inferred):
-                grouped[name][link.source.value] = value
-        return [(name, sorted(values.values(), key=lambda v: v.text.lower()))
-                for name, values in sorted(grouped.items())]
+                values[link.source.value] = value
+        grouped: dict[str, list[Value]] = {}
+        for source, names in ways.items():
+            grouped.setdefault(" · ".join(sorted(names)), []).append(values[source])
+        return [Inbound(name, sorted(group, key=lambda v: v.text.lower()))
+                for name, group in sorted(grouped.items())]
 
 
 def resource_page(description: Description, describer: GraphReader, langs: list[str]) -> dict:
     """Everything ``resource.html`` needs."""
-    builder = PageBuilder(description, langs)
+    builder = PageBuilder(description, langs, describer.broader_terms(terms_to_look_up(description)))
     node = description.node
     types = description.types()
     all_types = {t.value for t in types}
     instrument = INSTRUMENT in all_types
     subjects = [node] + sorted({s.subject for s in description.about
                                 if isinstance(s.subject, ox.NamedNode) and s.subject != node}, key=str)
+    shown_types = [t for t in types if ox.Triple(node, RDF_TYPE, t) not in builder.hidden]
     page = {
         "iri": description.iri,
         "title": builder.label(node),
-        "types": [builder.term(t, False) for t in types if not _inferred_type(description, t)],
-        "inferred_types": [builder.term(t, True) for t in types if _inferred_type(description, t)],
+        "title_language": label_language(builder.labels, node, langs),
+        "title_fallback": builder.fallback_language(node),
+        "language_name": LANGUAGE_NAMES.get(langs[0], langs[0]),
+        "types": [builder.term(t, False) for t in shown_types if not _inferred_type(description, t)],
+        "inferred_types": [builder.term(t, True) for t in shown_types
+                           if _inferred_type(description, t)],
         "summary": _summary(description, builder),
         "sections": [builder.section(s, instrument=instrument) for s in subjects],
-        "inbound": builder.inbound(),
         "inbound_left_out": description.inbound_left_out,
         "timeline": None, "region_path": None, "activities_here": None,
     }
+    listed: set[str] = set()
     if ORGANIZATION in all_types:
-        page["timeline"] = timeline(describer.activities_of(node), describer, langs)
+        activities = describer.activities_of(node)
+        page["timeline"] = timeline(activities, describer, langs)
+        listed = {a["iri"].value for a in activities}
+    page["inbound"] = builder.inbound(listed)
     if PLACE in all_types:
         path = describer.region_path(node)
         labels = describer.labels_of(path)
-        page["region_path"] = [Value(labels.label(p, langs), href(p.value)) for p in reversed(path)]
+        page["region_path"] = [_link(labels, p, langs) for p in reversed(path)]
         here = describer.activities_at(node)
         names = describer.labels_of(a["iri"] for a in here)
-        page["activities_here"] = [Value(names.label(a["iri"], langs), href(a["iri"].value))
-                                   for a in here]
+        page["activities_here"] = [_link(names, a["iri"], langs) for a in here]
     return page
+
+
+def _link(labels: Labels, node: ox.NamedNode, langs: list[str]) -> Value:
+    language = label_language(labels, node, langs)
+    return Value(labels.label(node, langs), href(node.value),
+                 label_language=language if language and language != langs[0] else None)
 
 
 def _inferred_type(description: Description, cls: ox.NamedNode) -> bool:
@@ -214,14 +300,18 @@ class Bar:
     left: float
     width: float
     row: int
+    label_language: str | None = None
 
 
 def timeline(activities: list[dict], describer: GraphReader, langs: list[str]) -> dict | None:
     """Bars positioned in percent of the years the activities span (an SVG-free CSS timeline)."""
+    if not activities:
+        return None
+    labels = describer.labels_of(a["iri"] for a in activities)
+    undated = [_link(labels, a["iri"], langs) for a in activities if not a["start"]]
     dated = [a for a in activities if a["start"]]
     if not dated:
-        return None
-    labels = describer.labels_of(a["iri"] for a in dated)
+        return {"bars": [], "years": [], "undated": undated}
     first = min(_year_fraction(a["start"], False) for a in dated)
     last = max(_year_fraction(a["end"] or a["start"], True) for a in dated)
     first_year, last_year = int(first), int(last) + (0 if last == int(last) else 1)
@@ -230,13 +320,13 @@ def timeline(activities: list[dict], describer: GraphReader, langs: list[str]) -
     for row, activity in enumerate(dated):
         start = _year_fraction(activity["start"], False)
         end = max(_year_fraction(activity["end"] or activity["start"], True), start + 1 / 24)
-        bars.append(Bar(labels.label(activity["iri"], langs), href(activity["iri"].value),
-                        activity["start"], activity["end"] or activity["start"],
+        link = _link(labels, activity["iri"], langs)
+        bars.append(Bar(link.text, link.href, activity["start"], activity["end"] or activity["start"],
                         round((start - first_year) / span * 100, 2),
-                        round((end - start) / span * 100, 2), row))
+                        round((end - start) / span * 100, 2), row, link.label_language))
     years = [(year, round((year - first_year) / span * 100, 2))
              for year in range(first_year, last_year + 1)]
-    return {"bars": bars, "years": years, "undated": len(activities) - len(dated)}
+    return {"bars": bars, "years": years, "undated": undated}
 
 
 def _year_fraction(text: str, end: bool) -> float:
@@ -247,4 +337,5 @@ def _year_fraction(text: str, end: bool) -> float:
     return year + (month - (0 if end else 1)) / 12
 
 
-__all__ = ["languages", "resource_page", "PageBuilder", "LANGUAGE_NAMES", "timeline"]
+__all__ = ["languages", "language_links", "resource_page", "PageBuilder", "LANGUAGE_NAMES", "timeline",
+           "label_language", "FOLD_AFTER"]

@@ -22,6 +22,7 @@ from gunicorn.app.base import BaseApplication
 
 from ..graph.dataset import print_progress
 from ..settings import Settings
+from ..writes import enabled as writes_enabled
 from .worker import BufferingThreadWorker
 
 log = logging.getLogger("evawkg.web")
@@ -103,7 +104,11 @@ def serve(settings: Settings) -> None:
     """Run the server until interrupted."""
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    if settings.store:
+    if writes_enabled(settings):
+        from ..writes.store import prepare_for_serving
+
+        prepare_for_serving(settings, print_progress)  # seeded, locked, compacted: once here
+    elif settings.store:
         from ..graph.dataset import dataset_source
 
         dataset_source(settings)  # built once here, reused by every worker

@@ -4,8 +4,12 @@ and ``/shapes`` (the shapes' documentation).
 * ``POST /validate``: RDF in the body, its format told by ``Content-Type`` (Turtle, N-Triples,
   N-Quads, TriG, JSON-LD, RDF/XML; anything else 415), or a ``multipart/form-data`` upload
   (field ``file``) from the form ``GET /validate`` shows browsers. Options, as query or form
-  fields: ``shapes`` (node shapes to use, repeated or comma-separated; default all) and
-  ``inference`` (``none``, the default, ``rdfs``, ``owlrl`` or ``both``).
+  fields: ``shapes`` (node shapes to use, repeated or comma-separated; default all),
+  ``inference`` (``none``, the default, ``rdfs``, ``owlrl`` or ``both``), ``with_graph``
+  (``true``: check the upload as if added to the served graph and report only about what it
+  describes; the form's default) and ``engine`` (``store``, the default, or ``pyshacl``). A form
+  may send its own shapes as the file ``shapes_file`` (then any result fails the data, as SHACL
+  says); shapes that cannot be evaluated get 400 naming the shape.
 * The answer by ``Accept`` or ``format=``: the JSON summary, SHACL's ``sh:ValidationReport`` as
   Turtle or JSON-LD, an HTML page grouping results by shape, or text. It is 200 whether or not
   the data conforms; ``X-Validation-Conforms`` says which.
@@ -65,15 +69,31 @@ class ValidationService:
         self._pool: ValidationPool | None = None
         self._lock = threading.Lock()
         self._served: dict[tuple, ValidationAnswer] = {}
+        self._dataset = None
+
+    def dataset(self):
+        """The recipe of the served graph (the validator holds a copy of it); for a remote store,
+        its N-Quads dump of the data version now (read from the store in pages, once per
+        version), which each validation process reads afresh."""
+        if self.settings.sparql_endpoint:
+            return self._remote_dump()
+        with self._lock:
+            if self._dataset is None:
+                from ..graph.dataset import dataset_source
+
+                self._dataset = dataset_source(self.settings)
+            return self._dataset
 
     @property
     def pool(self) -> ValidationPool:
+        # A remote store's graph changes under the server: no copy is held, each job reads its own.
+        dataset = None if self.settings.sparql_endpoint else self.dataset()
         with self._lock:
             if self._pool is None:
                 self._pool = ValidationPool(
                     size=self.settings.max_concurrent_queries,
                     queue_wait=max(self.settings.queue_wait, 1.0),
-                    sandbox=self.settings.sandbox_network)
+                    sandbox=self.settings.sandbox_network, dataset=dataset)
                 self._pool.start()
             return self._pool
 
@@ -81,24 +101,20 @@ class ValidationService:
         return self.pool.run(job, self.settings.validation_timeout)
 
     def served_report(self, inference: str, shapes: tuple[str, ...] | None,
-                      format: str) -> ValidationAnswer:
-        """The report on the served graph, kept per data version (a remote store's changes)."""
+                      format: str, engine: str = "store") -> ValidationAnswer:
+        """The report on the served graph, kept per data version (it changes only on a remote
+        store, whose content other tools may change)."""
         version = current_app.extensions["evawkg"].service.data_version
-        key = (version, inference, shapes, format)
+        key = (version, inference, shapes, format, engine)
         if key not in self._served:
-            job = ValidationJob(dataset=self._served_source(), inference=inference,
-                                shape_iris=shapes, format=format)
+            job = ValidationJob(dataset=self.dataset(), inference=inference,
+                                shape_iris=shapes, format=format, engine=engine)
             self._served = {k: v for k, v in self._served.items() if k[0] == version}
             self._served[key] = self.run(job)
         return self._served[key]
 
-    def _served_source(self):
-        """What the validation process reads: the served dataset's recipe; for a remote store,
-        its N-Quads dump of this data version (read from the store in pages, once)."""
-        from ..graph.dataset import DatasetSource, dataset_source
-
-        if not self.settings.sparql_endpoint:
-            return dataset_source(self.settings)
+    def _remote_dump(self):
+        from ..graph.dataset import DatasetSource
         from ..linked_data.dumps import NQUADS_GZ
         from .linked_data import install
 
@@ -147,6 +163,23 @@ def _options() -> tuple[str, tuple[str, ...] | None]:
     return inference, tuple(dict.fromkeys(names)) or None
 
 
+def _engine() -> str:
+    from ..shacl.pool import ENGINES
+
+    engine = (request.values.get("engine") or "store").strip().lower()
+    if engine not in ENGINES:
+        raise ClientError(f"unknown engine={engine!r}; use one of: " + ", ".join(ENGINES))
+    return engine
+
+
+def _with_graph() -> bool:
+    """``with_graph``: true/1/on (a ticked checkbox) or false/0/off; absent means false."""
+    value = (request.values.get("with_graph") or "false").strip().lower()
+    if value not in ("true", "1", "on", "yes", "false", "0", "off", "no"):
+        raise ClientError(f"unknown with_graph={value!r}; use true or false")
+    return value in ("true", "1", "on", "yes")
+
+
 def _answer(answer: ValidationAnswer) -> Response:
     response = Response(answer.text, content_type=_MEDIA_TYPES[answer.format])
     response.headers["X-Validation-Conforms"] = "true" if answer.conforms else "false"
@@ -189,6 +222,25 @@ def _upload() -> Upload:
     return Upload(data, fmt.name, source=source)
 
 
+def _shapes_upload() -> Upload | None:
+    """Shapes a form sent as the file ``shapes_file`` (Turtle, or what its name says)."""
+    if request.mimetype != "multipart/form-data":
+        return None
+    file = request.files.get("shapes_file")
+    if file is None or not file.filename:
+        return None
+    try:
+        fmt = format_for_path(file.filename)
+    except UnknownFormat:
+        from ..graph.formats import format_by_name
+
+        fmt = format_by_name("turtle")
+    data = file.read()
+    if not data.strip():
+        raise ClientError("the shapes file is empty; send SHACL shapes or leave the field out")
+    return Upload(data, fmt.name, source=file.filename)
+
+
 def _read_body(limit: int) -> bytes:
     """The body, refused past ``limit`` bytes even when it comes chunked: werkzeug checks a
     declared Content-Length, but hands a chunked body over unlimited."""
@@ -221,16 +273,21 @@ def validate() -> Response:
     if request.method == "POST":
         _, format = REPORTS.choose(request.headers.get("Accept"), request.values.get("format"))
         inference, shapes = _options()
-        job = ValidationJob(uploads=(_upload(),), inference=inference, shape_iris=shapes,
-                            format=format)
-        return _answer(_service().run(job))
+        engine, with_graph = _engine(), _with_graph()
+        upload, shapes_upload = _upload(), _shapes_upload()
+        service = _service()
+        job = ValidationJob(uploads=(upload,), inference=inference, shape_iris=shapes,
+                            format=format, engine=engine, with_graph=with_graph,
+                            dataset=service.dataset() if with_graph else None,
+                            shapes=shapes_upload)
+        return _answer(service.run(job))
     _, format = SERVED_REPORTS.choose(request.headers.get("Accept"), request.args.get("format"))
     if format == "form":
         response = Response(_form_page(), content_type=_MEDIA_TYPES["html"])
         response.vary.add("Accept")
         return response
     inference, shapes = _options()
-    return _answer(_service().served_report(inference, shapes, format))
+    return _answer(_service().served_report(inference, shapes, format, _engine()))
 
 
 @blueprint.route("/shapes")

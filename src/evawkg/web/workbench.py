@@ -6,7 +6,8 @@
   prefilled, the named queries are offered as examples, and YASGUI's share link
   (``/sparql#query=…``) reopens a query.
 * ``GET /search?q=``: resources by label, alternative label or description in any language,
-  ranked (:mod:`evawkg.workbench.search`), as JSON or HTML; the editor suggests resources from it.
+  case and accents ignored, ranked (:mod:`evawkg.workbench.search`), as JSON or HTML; the
+  editor suggests resources from it.
 * Templates get ``workbench_overview()``, the figures and SVG charts of :mod:`evawkg.workbench.charts`,
   which ``templates/workbench/_home_overview.html`` shows on the home page.
 """
@@ -20,14 +21,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyoxigraph as ox
 from flask import Blueprint, Response, current_app, render_template, request
 
 from ..workbench.charts import Overview, overview
 from ..errors import EvawError, NotReady, TooManyRequests
 from ..namespaces import PREFIXES
-from ..workbench.search import SEARCH_QUERY, check_limit, check_query, rank
-from ..workbench.tables import select
+from ..workbench.search import check_limit, check_query, find
 from .named_queries import editor_text, named_queries
 from .negotiation import HTML, MediaTable
 
@@ -54,7 +53,7 @@ def _install(state) -> None:
 #: Where the home page sends people; a destination is shown once a Blueprint has a rule for it
 #: (the ontology is a resource of the graph, served by the linked-data catch-all).
 DESTINATIONS = (("query editor", "/sparql"), ("named queries", "/queries"), ("API", "/api"),
-                ("dumps", "/dumps/"), ("ontology", None), ("validation", "/validation"))
+                ("dumps", "/dumps/"), ("ontology", None), ("validation", "/validate"))
 
 
 @blueprint.app_context_processor
@@ -125,9 +124,7 @@ def search() -> Response:
     q = check_query(raw)
     limit = check_limit(request.args.get("limit"))
     state = current_app.extensions["evawkg"]
-    table = select(state.service, SEARCH_QUERY, timeout=state.settings.query_timeout,
-                   substitutions={ox.Variable("q"): ox.Literal(q)})
-    hits = rank(table.rows, q, langs, limit)
+    hits = state.service.call(find, q, langs, limit, timeout=state.settings.query_timeout)
     if kind == "json":
         response = current_app.json.response(
             {"q": q, "hits": [hit.as_json(local_href(hit.iri)) for hit in hits]})
@@ -174,8 +171,10 @@ def workbench_overview() -> Overview | None:
         known = cache.get(version)
         if isinstance(known, Overview):
             return known
-        cache[version] = overview(state.service, named_queries(),
-                                  timeout=state.settings.query_timeout, href=local_href)
+        computed = overview(state.service, named_queries(),
+                            timeout=state.settings.query_timeout, href=local_href)
+        cache.clear()  # a writable store makes a version per commit: keep the current one only
+        cache[version] = computed
         return cache[version]
     except (NotReady, TooManyRequests) as error:
         log.info("home page figures wait: %s", error.message)  # cheap to retry: not remembered

@@ -10,6 +10,7 @@ tooltips.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from html import escape
 
@@ -37,7 +38,18 @@ FACTS = """
 SELECT (MAX(STR(?modified)) AS ?lastUpdate) WHERE { ?work dcterms:modified ?modified }"""
 
 LICENCES = """
-SELECT DISTINCT ?licence WHERE { ?work dcterms:license ?licence } ORDER BY ?licence"""
+SELECT ?licence ?work (SAMPLE(?name) AS ?label) WHERE {
+  ?work dcterms:license ?licence .
+  OPTIONAL { ?work dcterms:title|rdfs:label ?name FILTER(langMatches(lang(?name), "en") || lang(?name) = "") }
+} GROUP BY ?licence ?work ORDER BY ?licence ?label"""
+
+#: Names of the licences the data states (the rest are shown by their IRI).
+LICENCE_NAMES = {
+    "https://creativecommons.org/licenses/by/4.0/": "CC BY 4.0",
+    "https://creativecommons.org/licenses/by-sa/4.0/": "CC BY-SA 4.0",
+    "https://spdx.org/licenses/LGPL-2.1-only.html": "GNU LGPL 2.1",
+    "https://opensource.org/license/mit": "MIT",
+}
 
 SOURCES = """
 SELECT ?source (SAMPLE(?name) AS ?label) WHERE {
@@ -53,6 +65,15 @@ class Bar:
     href: str | None = None
 
 
+@dataclass(frozen=True)
+class Licence:
+    """A licence and what it covers: the works (datasets, the ontology) that state it."""
+
+    iri: str
+    name: str
+    works: tuple[Bar, ...]
+
+
 @dataclass
 class Overview:
     """Everything the home page partial shows."""
@@ -61,7 +82,7 @@ class Overview:
     years: list[Bar] = field(default_factory=list)
     regions: list[Bar] = field(default_factory=list)
     last_update: str | None = None
-    licences: list[str] = field(default_factory=list)
+    licences: list[Licence] = field(default_factory=list)
     sources: list[Bar] = field(default_factory=list)
     year_chart: str = ""
     region_chart: str = ""
@@ -87,13 +108,37 @@ def activities_per_region(table: Table, href, limit: int = 12) -> list[Bar]:
     return sorted(bars, key=lambda bar: (-bar.value, bar.label))[:limit]
 
 
+#: Font size of the charts' labels in px (workbench.css sets the same), and a generous estimate
+#: of one character's width in it: labels are spaced by this, so they never overlap.
+LABEL_FONT = 11
+CHARACTER_WIDTH = LABEL_FONT * 0.62
+LABEL_GAP = 4
+
+
+def text_width(text: str) -> float:
+    """An upper estimate of ``text``'s width in px at :data:`LABEL_FONT`."""
+    return len(text) * CHARACTER_WIDTH
+
+
+def label_stride(labels: list[str], slot: float) -> int:
+    """Label every ``n``-th category so that neighbouring labels, each centred on a slot
+    ``slot`` px wide, keep :data:`LABEL_GAP` px apart."""
+    widest = max((text_width(label) for label in labels), default=0)
+    return max(1, math.ceil((widest + LABEL_GAP) / slot)) if slot > 0 else 1
+
+
 def column_chart(bars: list[Bar], title: str, *, width: int = 640, height: int = 240) -> str:
-    """Vertical bars (one per category, e.g. a year) with the value above each."""
+    """Vertical bars (one per category, e.g. a year) with the value above each. Categories are
+    labelled every ``n``-th when their labels would not fit side by side, and a value is written
+    above its bar only when it fits the bar's slot (each bar's ``<title>`` always has both)."""
     if not bars:
         return ""
-    top, bottom, left, right = 28, 30, 8, 8
+    # Room at the sides for half of the first and last labels, which are centred on their bars.
+    margin = max(8, math.ceil(max(text_width(bar.label) for bar in bars) / 2) + 2)
+    top, bottom, left, right = 40, 30, margin, margin
     plot_height = height - top - bottom
     slot = (width - left - right) / len(bars)
+    stride = label_stride([bar.label for bar in bars], slot)
     peak = max(bar.value for bar in bars) or 1
     parts = [_open(width, height, title)]
     for index, bar in enumerate(bars):
@@ -101,12 +146,13 @@ def column_chart(bars: list[Bar], title: str, *, width: int = 640, height: int =
         x = round(left + index * slot + slot * 0.15, 1)
         y = round(top + plot_height - bar_height, 1)
         centre = round(left + index * slot + slot / 2, 1)
+        value = (f'<text class="value" x="{centre}" y="{round(y - 4, 1)}" text-anchor="middle">'
+                 f'{bar.value}</text>' if text_width(str(bar.value)) + LABEL_GAP <= slot else "")
+        category = (f'<text class="category" x="{centre}" y="{height - 10}" text-anchor="middle">'
+                    f'{escape(bar.label)}</text>' if index % stride == 0 else "")
         parts.append(f'<g class="bar"><title>{escape(bar.label)}: {bar.value}</title>'
                      f'<rect x="{x}" y="{y}" width="{round(slot * 0.7, 1)}" height="{bar_height}"/>'
-                     f'<text class="value" x="{centre}" y="{round(y - 4, 1)}" text-anchor="middle">'
-                     f'{bar.value}</text>'
-                     f'<text class="category" x="{centre}" y="{height - 10}" text-anchor="middle">'
-                     f'{escape(bar.label)}</text></g>')
+                     f'{value}{category}</g>')
     parts.append(f'<line class="axis" x1="{left}" y1="{top + plot_height}" x2="{width - right}" '
                  f'y2="{top + plot_height}"/></svg>')
     return "".join(parts)
@@ -117,16 +163,17 @@ def bar_chart(bars: list[Bar], title: str, *, width: int = 640, row_height: int 
     category has a page."""
     if not bars:
         return ""
-    label_width, value_width, top = 210, 40, 24
+    label_width, value_width, top = 210, 48, 32
+    most = int((label_width - 6 - LABEL_GAP) / CHARACTER_WIDTH)
     height = top + row_height * len(bars) + 6
     plot_width = width - label_width - value_width
     peak = max(bar.value for bar in bars) or 1
-    parts = [_open(width, height, title)]
+    parts = [_open(width, height, title, linked=any(bar.href for bar in bars))]
     for index, bar in enumerate(bars):
         y = top + index * row_height
         length = round(plot_width * bar.value / peak, 1)
         label = (f'<text class="category" x="{label_width - 6}" y="{y + row_height * 0.7:.1f}" '
-                 f'text-anchor="end">{escape(_shorten(bar.label))}</text>')
+                 f'text-anchor="end">{escape(_shorten(bar.label, most))}</text>')
         if bar.href:
             label = f'<a href="{escape(bar.href)}">{label}</a>'
         parts.append(f'<g class="bar"><title>{escape(bar.label)}: {bar.value}</title>{label}'
@@ -138,8 +185,11 @@ def bar_chart(bars: list[Bar], title: str, *, width: int = 640, row_height: int 
     return "".join(parts)
 
 
-def _open(width: int, height: int, title: str) -> str:
-    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" '
+def _open(width: int, height: int, title: str, *, linked: bool = False) -> str:
+    # A chart whose categories are links is a group (its links stay reachable by keyboard and
+    # screen readers); one without is a single image described by its title.
+    role = f'role="group" aria-label="{escape(title)}"' if linked else 'role="img"'
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" {role} '
             f'viewBox="0 0 {width} {height}" width="100%" preserveAspectRatio="xMinYMin meet">'
             f'<title>{escape(title)}</title>'
             f'<text class="chart-title" x="8" y="16">{escape(title)}</text>')
@@ -163,14 +213,25 @@ def overview(service, queries: dict[str, NamedQuery], *, timeout: float, href) -
     facts = select(service, FACTS, timeout=timeout)
     if facts.rows and "lastUpdate" in facts.rows[0]:
         found.last_update = facts.rows[0]["lastUpdate"].value
-    found.licences = [value for value in select(service, LICENCES, timeout=timeout).column("licence")
-                      if value]
+    found.licences = licences(select(service, LICENCES, timeout=timeout), href)
     found.sources = [Bar(row["label"].value if "label" in row else row["source"].value, 0,
                          href(row["source"].value))
                      for row in select(service, SOURCES, timeout=timeout).rows]
     found.year_chart = column_chart(found.years, "Activities per year of their reporting period")
     found.region_chart = bar_chart(found.regions, "Inventory measures per M49 region")
     return found
+
+
+def licences(table: Table, href) -> list[Licence]:
+    """Each licence stated in the graph with the works that state it."""
+    works: dict[str, list[Bar]] = {}
+    for row in table.rows:
+        if "licence" not in row or "work" not in row:
+            continue
+        work = row["work"].value
+        label = row["label"].value if "label" in row else work
+        works.setdefault(row["licence"].value, []).append(Bar(label, 0, href(work)))
+    return [Licence(iri, LICENCE_NAMES.get(iri, iri), tuple(found)) for iri, found in works.items()]
 
 
 def _local(iri: str) -> str:
@@ -180,5 +241,5 @@ def _local(iri: str) -> str:
     return iri
 
 
-__all__ = ["Bar", "Overview", "overview", "column_chart", "bar_chart", "activities_per_year",
+__all__ = ["Bar", "Licence", "Overview", "licences", "text_width", "label_stride", "overview", "column_chart", "bar_chart", "activities_per_year",
            "activities_per_region"]

@@ -1,9 +1,15 @@
 """Finding resources by what they are called: labels, alternative labels and descriptions in
 every language, ranked.
 
-One SPARQL query (run through the query service like any other) finds every text of those
-properties containing the words asked for, ignoring case; ranking is done here, because it is
-about people's expectations rather than the graph:
+The search runs where the graph is (the query service's ``call``: a query process, under its
+time limit): one SPARQL query reads the texts of those properties, and each is compared with the
+words asked for after both are folded (:func:`fold`: Unicode compatibility decomposition, marks
+dropped, case folded), so case and accents are ignored in every script ("thailande" finds
+"Thaïlande", "елка" finds "Ёлка", Arabic with or without its vowel marks). SPARQL's own
+``REGEX``/``REPLACE`` could fold only by recompiling an expression for every text (seconds per
+search); folding here takes milliseconds and only the hits leave the query process.
+Ranking is done here, on folded text too, because it is about people's expectations rather than
+the graph:
 
 1. how the text matches: the whole text (exact) > its start (prefix) > the start of one of its
    words > anywhere (substring);
@@ -16,7 +22,10 @@ Each resource appears once, at its best hit, with a label in the reader's langua
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+
+import pyoxigraph as ox
 
 from ..errors import ClientError
 from ..namespaces import PREFIXES
@@ -34,14 +43,27 @@ MATCH_RANK = {"exact": 0, "prefix": 1, "word": 2, "substring": 3}
 MAX_QUERY_LENGTH = 200
 MAX_LIMIT = 100
 
-# ?q is projected so that pyoxigraph can bind it (it substitutes projected variables only).
-SEARCH_QUERY = """
-SELECT ?q ?resource ?property ?text ?label WHERE {
+#: Every text of the searched properties (filtered in :func:`find`, where the store is).
+TEXTS_QUERY = """
+SELECT ?resource ?property ?text WHERE {
   VALUES ?property { %s }
   ?resource ?property ?text .
-  FILTER(isIRI(?resource) && isLiteral(?text) && CONTAINS(LCASE(STR(?text)), LCASE(STR(?q))))
-  OPTIONAL { ?resource rdfs:label|skos:prefLabel ?label }
+  FILTER(isIRI(?resource) && isLiteral(?text))
 }""" % " ".join(f"<{p}>" for p in FIELDS)
+
+_LABEL_PREDICATES = tuple(ox.NamedNode(_P[prefix] + name)
+                          for prefix, name in (("rdfs", "label"), ("skos", "prefLabel")))
+
+#: Letters compatibility decomposition leaves whole, folded by hand (ø is no o + mark in Unicode).
+_FOLDED_LETTERS = str.maketrans({"ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ł": "l", "Ł": "l",
+                                 "ı": "i", "ħ": "h", "Ħ": "h", "ŧ": "t", "Ŧ": "t"})
+
+
+def fold(text: str) -> str:
+    """``text`` as search compares it: compatibility-decomposed, marks dropped, case folded
+    ("Thaïlande" → "thailande", "Ёлка" → "елка", "ﬁ" → "fi")."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLDED_LETTERS))
+    return "".join(c for c in decomposed if not unicodedata.category(c).startswith("M")).casefold()
 
 
 @dataclass(frozen=True)
@@ -56,6 +78,24 @@ class Hit:
     def as_json(self, href: str) -> dict:
         return {"iri": self.iri, "label": self.label, "href": href, "field": self.field,
                 "match": self.match, "text": self.text, "language": self.language}
+
+
+def find(store: ox.Store, q: str, langs: list[str], limit: int) -> list[Hit]:
+    """In a query process (``service.call(find, q, langs, limit, timeout=…)``): the resources
+    whose texts contain ``q``, case and accents ignored, ranked by :func:`rank`."""
+    needle = fold(" ".join(q.split()))
+    rows = []
+    for solution in store.query(TEXTS_QUERY, use_default_graph_as_union=True):
+        text = solution["text"]
+        if needle in fold(" ".join(text.value.split())):
+            rows.append({"resource": solution["resource"], "property": solution["property"],
+                         "text": text})
+    for row in rows:
+        labels = [quad.object for predicate in _LABEL_PREDICATES
+                  for quad in store.quads_for_pattern(row["resource"], predicate, None, None)
+                  if isinstance(quad.object, ox.Literal)]
+        row["labels"] = labels
+    return rank(rows, q, langs, limit)
 
 
 def check_query(q: str | None) -> str:
@@ -77,8 +117,8 @@ def check_limit(value: str | None, default: int = 20) -> int:
 
 
 def match_kind(text: str, q: str) -> str | None:
-    """How ``text`` matches ``q`` (both compared case-insensitively), or ``None``."""
-    haystack, needle = " ".join(text.split()).casefold(), q.casefold()
+    """How ``text`` matches ``q`` (both folded: case and accents ignored), or ``None``."""
+    haystack, needle = fold(" ".join(text.split())), fold(" ".join(q.split()))
     if haystack == needle:
         return "exact"
     if haystack.startswith(needle):
@@ -91,14 +131,14 @@ def match_kind(text: str, q: str) -> str | None:
 
 
 def rank(rows, q: str, langs: list[str], limit: int) -> list[Hit]:
-    """The best hit of each resource, best resources first. ``rows`` are
-    :class:`evawkg.workbench.tables.Table` rows of :data:`SEARCH_QUERY`."""
+    """The best hit of each resource, best resources first. ``rows`` map ``resource``,
+    ``property`` and ``text`` to terms, and ``labels`` to the resource's labels."""
     best: dict[str, tuple] = {}
     labels: dict[str, dict[str, str]] = {}
     for row in rows:
         iri = row["resource"].value
-        if "label" in row:
-            labels.setdefault(iri, {}).setdefault(row["label"].language or "", row["label"].value)
+        for label in row.get("labels", [row["label"]] if "label" in row else []):
+            labels.setdefault(iri, {}).setdefault(label.language or "", label.value)
         text = row["text"]
         kind = match_kind(text.value, q)
         if kind is None:
@@ -126,4 +166,5 @@ def _label(by_language: dict[str, str], langs: list[str], iri: str) -> str:
     return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1] or iri
 
 
-__all__ = ["SEARCH_QUERY", "Hit", "rank", "match_kind", "check_query", "check_limit"]
+__all__ = ["TEXTS_QUERY", "Hit", "find", "rank", "match_kind", "check_query", "check_limit",
+           "fold"]

@@ -132,8 +132,10 @@ def test_validation_past_its_time_limit_is_killed_and_the_pool_recovers(tmp_path
         from evawkg.shacl.uploads import Upload
         from evawkg.shacl.pool import ValidationJob, ValidationTimeout
 
+        # pySHACL with OWL RL on 20k triples takes seconds on any machine; the store engine
+        # can finish inside the half-second limit on a quiet one, proving nothing.
         job = ValidationJob(uploads=(Upload(data_path.read_bytes(), "ntriples"),),
-                            inference="owlrl")
+                            inference="owlrl", engine="pyshacl")
         started = time.monotonic()
         with pytest.raises(ValidationTimeout):
             pool.run(job, timeout=0.5)

@@ -4,7 +4,11 @@
  * - the named queries are offered as examples (each opens in its own tab);
  * - YASGUI's share link (/sparql#query=...) reopens a query; its table has a CSV download;
  * - resources are suggested while typing, from /search. YASQE's own class and property
- *   completers are left out: they ask lov.linkeddata.es, an outside service.
+ *   completers are left out: they ask lov.linkeddata.es, an outside service;
+ * - accessible (WCAG 2.1 AA, checked by axe-core in tests/workbench/test_accessibility.py):
+ *   CodeMirror takes its input in a contenteditable element inside the scrolling editor (so the
+ *   scrolling region holds focusable content), every field has a name, and the "add tab" button
+ *   stands beside the tab list rather than inside it, for every tab YASGUI draws.
  */
 (function () {
   "use strict";
@@ -77,10 +81,50 @@
     yasqe: {
       value: config.defaultQuery,
       autocompleters: ["variables", "prefixes", "evawkg-resources"],
-      prefixCcApi: null
+      prefixCcApi: null,
+      inputStyle: "contenteditable"
     }
   });
   window.evawkgYasgui = yasgui;
+
+  function label(element, name) {
+    if (element && !element.getAttribute("aria-label")) element.setAttribute("aria-label", name);
+  }
+
+  function makeAccessible() {
+    var root = document.getElementById("yasgui");
+    // Tab and Shift+Tab leave the editor as they leave a text field (no keyboard trap, WCAG
+    // 2.1.2); Ctrl+Enter runs the query, and indentation follows Enter by itself.
+    var tab = yasgui.getTab();
+    var yasqe = tab && tab.getYasqe();
+    if (yasqe && !yasqe.evawkgKeys) {
+      yasqe.addKeyMap({ "Tab": false, "Shift-Tab": false });
+      yasqe.evawkgKeys = true;
+    }
+    root.querySelectorAll(".CodeMirror [contenteditable], .CodeMirror textarea").forEach(function (input) {
+      label(input, "SPARQL query");
+    });
+    root.querySelectorAll("input.autocomplete").forEach(function (input) {
+      label(input, "SPARQL endpoint");
+    });
+    root.querySelectorAll(".tabsList input[type=text]").forEach(function (input) {
+      label(input, "Tab name");
+    });
+    // Only the button moves: YASGUI inserts new tabs before its (now empty) holder in the list.
+    var list = root.querySelector(".tabsList");
+    var add = list && list.querySelector(".addTab");
+    if (add && list.parentNode) {
+      var holder = document.createElement("span");
+      holder.className = "addTabHolder";
+      holder.appendChild(add);
+      list.parentNode.insertBefore(holder, list.nextSibling);
+    }
+  }
+
+  makeAccessible();
+  ["tabAdd", "tabChange", "tabSelect", "queryResponse"].forEach(function (event) {
+    yasgui.on(event, function () { window.setTimeout(makeAccessible, 0); });
+  });
 
   var picker = document.getElementById("wb-example");
   picker.addEventListener("change", function () {
@@ -93,5 +137,6 @@
     });
     picker.value = "";
     tab.show();
+    makeAccessible();
   });
 })();

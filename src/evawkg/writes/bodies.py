@@ -1,0 +1,55 @@
+"""RDF a client sends to be written (a Graph Store Protocol body), read as quads of one graph.
+
+Untrusted bytes pass the same checks as uploads to the validator
+(:func:`evawkg.shacl.uploads.checked_data`: UTF-8, no external XML entity, no remote JSON-LD
+context) before pyoxigraph parses them; a syntax error names line and column (400), an unknown
+media type is 415. Blank nodes get fresh names: a document's ``_:b0`` is never a node the store
+already holds (RDF 1.1 Semantics, blank nodes are local to their document).
+"""
+
+from __future__ import annotations
+
+import pyoxigraph as ox
+
+from ..errors import ClientError, UnsupportedMediaType
+from ..graph.formats import format_for_media_type
+from ..graph.store import load_data
+from ..shacl.uploads import Upload, checked_data
+from .delta import GraphName, graph_name, graph_term
+
+SOURCE = "the request body"
+
+
+def read_graph(data: bytes, media_type: str | None, graph: GraphName,
+               base_iri: str | None) -> tuple[ox.Quad, ...]:
+    """The triples of ``data`` as quads of ``graph`` (an empty body: no triple)."""
+    if not data.strip():
+        return ()
+    if not media_type:
+        raise UnsupportedMediaType("the body has no Content-Type; send text/turtle or another "
+                                   "RDF media type")
+    fmt = format_for_media_type(media_type)
+    checked = checked_data(Upload(data, fmt.name, SOURCE, base_iri))
+    scratch = ox.Store()
+    load_data(scratch, checked, fmt, source=SOURCE, graph=graph, base_iri=base_iri)
+    target = graph_term(graph)
+    others = {graph_name(q.graph_name) for q in scratch if q.graph_name != target}
+    if others:
+        raise ClientError(f"the body holds named graphs ({', '.join(sorted(map(str, others)))}); "
+                          "the Graph Store Protocol writes one graph: send its triples only")
+    return fresh_blank_nodes(scratch)
+
+
+def fresh_blank_nodes(quads) -> tuple[ox.Quad, ...]:
+    fresh: dict[str, ox.BlankNode] = {}
+
+    def rename(term):
+        if isinstance(term, ox.BlankNode):
+            return fresh.setdefault(term.value, ox.BlankNode())
+        return term
+
+    return tuple(ox.Quad(rename(q.subject), q.predicate, rename(q.object), q.graph_name)
+                 for q in quads)
+
+
+__all__ = ["read_graph", "fresh_blank_nodes"]

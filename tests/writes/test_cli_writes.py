@@ -1,0 +1,110 @@
+"""The command line of writes: ``evawkg token``, ``load`` (through the same guard), ``history``,
+``export --store`` and ``backup``, with the exit-code contract (0 ok, 1 refused, 2 unreadable)."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+import pyoxigraph as ox
+import pytest
+from click.testing import CliRunner
+
+from evawkg.cli import main
+from evawkg.settings import Settings
+from evawkg.writes.journal import Journal
+from evawkg.writes.store import open_in_memory, seed
+from evawkg.writes.tokens import TokenTable
+from .conftest import EX, THINGS
+
+GOOD = (f'@prefix ex: <{EX}> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n'
+        'ex:shelf a ex:Widget ; rdfs:label "Shelf" ; rdfs:comment "loaded" ; ex:partOf ex:room .\n')
+BAD = f'@prefix ex: <{EX}> .\nex:nameless a ex:Widget .\n'
+
+
+@pytest.fixture()
+def store(home, tmp_path):
+    directory = tmp_path / "store"
+    seed(Settings(store=str(directory), write_tokens='{"tokens": []}'))
+    return directory
+
+
+def run(*args: str, **kwargs):
+    return CliRunner().invoke(main, list(args), catch_exceptions=False, **kwargs)
+
+
+def test_token_add_prints_the_secret_once_and_stores_its_digest(tmp_path):
+    path = tmp_path / "tokens.json"
+    result = run("token", "add", "unwomen", "--graph", THINGS, "--graph", "default",
+                 "--file", str(path))
+    assert result.exit_code == 0, result.output
+    secret = result.stdout.strip()
+    assert secret.startswith("evawkg_") and secret not in path.read_text()
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert TokenTable(str(path)).authenticate(secret).graphs == (THINGS, "default")
+    listed = run("token", "list", "--file", str(path))
+    assert "unwomen" in listed.stdout and secret not in listed.stdout
+    assert run("token", "add", "unwomen", "--graph", "*", "--file", str(path)).exit_code == 2
+    assert run("token", "remove", "unwomen", "--file", str(path)).exit_code == 0
+    assert TokenTable(str(path)).tokens == ()
+
+
+def test_load_commits_through_the_guard_and_history_shows_it(store, tmp_path):
+    source = tmp_path / "shelf.ttl"
+    source.write_text(GOOD)
+    result = run("load", str(source), "--graph", THINGS, "--store", str(store), "--as", "tester")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("commit 1: +4")
+    graph, head = open_in_memory(store)
+    assert head.seq == 1
+    inferred = ox.NamedNode("https://evawkg.example.org/graph/inferred")
+    assert ox.Quad(ox.NamedNode(EX + "shelf"), ox.NamedNode(EX + "partOf"),
+                   ox.NamedNode(EX + "house"), inferred) in graph
+    history = run("history", "--store", str(store))
+    assert "commit 1: +4" in history.stdout and "by tester (load)" in history.stdout
+    data = json.loads(run("history", "--store", str(store), "--format", "json").stdout)
+    assert data[0]["token"] == "tester" and data[0]["graphs"] == [THINGS]
+
+
+def test_load_breaking_a_shape_exits_1_with_the_report_and_writes_nothing(store, tmp_path):
+    source = tmp_path / "bad.ttl"
+    source.write_text(BAD)
+    result = run("load", str(source), "--graph", THINGS, "--store", str(store))
+    assert result.exit_code == 1
+    assert "needs a label" in result.stdout
+    assert Journal(store).head().seq == 0
+    unchecked = run("load", str(source), "--graph", THINGS, "--store", str(store), "--no-validate")
+    assert unchecked.exit_code == 0 and Journal(store).head().seq == 1
+
+
+def test_load_of_an_unreadable_file_exits_2(store, tmp_path):
+    source = tmp_path / "broken.ttl"
+    source.write_text("<a> <b> .")
+    assert run("load", str(source), "--graph", THINGS, "--store", str(store)).exit_code == 2
+
+
+def test_load_into_a_computed_graph_is_refused(store, tmp_path):
+    source = tmp_path / "shelf.ttl"
+    source.write_text(GOOD)
+    result = run("load", str(source), "--graph", "https://evawkg.example.org/graph/inferred",
+                 "--store", str(store))
+    assert result.exit_code == 2 and "computed by the server" in result.stderr
+
+
+def test_export_of_a_store_dumps_its_state_now(store, tmp_path):
+    source = tmp_path / "shelf.ttl"
+    source.write_text(GOOD)
+    run("load", str(source), "--graph", THINGS, "--store", str(store))
+    target = tmp_path / "dumps"
+    result = run("export", str(target), "--store", str(store))
+    assert result.exit_code == 0, result.output
+    assert (target / "VERSION").read_text().strip().endswith("-c1")
+    assert b"shelf" in (target / "evawkg.ttl").read_bytes()
+
+
+def test_serve_with_write_tokens_but_no_store_is_a_usage_error(tmp_path):
+    tokens = tmp_path / "tokens.json"
+    run("token", "add", "x", "--graph", "*", "--file", str(tokens))
+    result = run("serve", "--write-tokens", str(tokens), "--port", "0")
+    assert result.exit_code == 2
+    assert "--store" in result.stderr

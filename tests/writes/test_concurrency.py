@@ -1,0 +1,101 @@
+"""Readers and writers together, on a live server with two workers (two copies of the graph):
+readers keep answering during a long write and never see half of a multi-operation update;
+a query started after an acknowledgement sees the write, whichever worker answers it; writes
+are serialised (none lost when many race)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from .conftest import EX, SCRATCH, THINGS, LiveServer, make_tokens, select, update
+
+VALUES = " ".join(str(i) for i in range(220))
+#: Three operations: a flag, seconds of work (a WHERE of ten million rows that match none), a
+#: second flag. A reader seeing one flag without the other would have seen half a commit.
+LONG_UPDATE = (f"PREFIX ex: <{EX}>\n"
+               f'INSERT DATA {{ GRAPH <{SCRATCH}> {{ ex:before ex:flag "{{n}}" }} }} ;\n'
+               f"INSERT {{ GRAPH <{SCRATCH}> {{ ex:never ex:n ?n }} }} WHERE {{ VALUES ?a {{ {VALUES} }} "
+               f"VALUES ?b {{ {VALUES} }} VALUES ?c {{ {VALUES} }} BIND(?a * ?b * ?c AS ?n) "
+               f"FILTER(?n < 0) }} ;\n"
+               f'INSERT DATA {{ GRAPH <{SCRATCH}> {{ ex:after ex:flag "{{n}}" }} }}')
+FLAGS = (f"PREFIX ex: <{EX}> SELECT ?which ?value WHERE {{ GRAPH <{SCRATCH}> "
+         "{ ?which ex:flag ?value } }")
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("concurrency")
+    tokens, secrets = make_tokens(directory)
+    live = LiveServer(directory / "store", tokens, workers=2).start()
+    live.secrets = secrets
+    yield live
+    live.stop()
+
+
+def flags(base: str) -> dict[str, set[str]]:
+    found: dict[str, set[str]] = {"before": set(), "after": set()}
+    for row in select(base, FLAGS):
+        found[row["which"]["value"][len(EX):]].add(row["value"]["value"])
+    return found
+
+
+def test_readers_keep_answering_during_a_long_write_and_never_see_half_of_it(server):
+    secret = server.secrets["curator"]
+    outcome: dict = {}
+
+    def write() -> None:
+        started = time.monotonic()
+        outcome["status"] = update(server.base, LONG_UPDATE.replace("{n}", "1"), secret,
+                                   timeout=120)[0]
+        outcome["seconds"] = time.monotonic() - started
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    seen, latencies, deadline = [], [], time.monotonic() + 120
+    while writer.is_alive() and time.monotonic() < deadline:
+        started = time.monotonic()
+        seen.append(flags(server.base))
+        latencies.append(time.monotonic() - started)
+    writer.join(5)
+    assert outcome.get("status") == 204, outcome
+    assert outcome["seconds"] > 1.0, "the write was too quick to test reads during it"
+    assert len(seen) >= 10, f"only {len(seen)} reads answered during a {outcome['seconds']:.1f} s write"
+    assert max(latencies) < 2.0, f"a read waited {max(latencies):.1f} s for the write"
+    for state in seen:
+        assert state["before"] == state["after"], f"half a commit seen: {state}"
+    assert flags(server.base) == {"before": {"1"}, "after": {"1"}}
+
+
+def test_a_query_after_the_acknowledgement_sees_the_write_on_every_worker(server):
+    secret = server.secrets["curator"]
+    for index in range(8):
+        marker = f"seen{index}"
+        text = (f'PREFIX ex: <{EX}> INSERT DATA {{ GRAPH <{THINGS}> {{ ex:{marker} a ex:Widget ; '
+                f'rdfs:label "{marker}" ; rdfs:comment "x" }} }}')
+        assert update(server.base, text, secret)[0] == 204
+        # several reads, so both workers answer some of them (connections are not kept)
+        for _ in range(4):
+            rows = select(server.base, f"PREFIX ex: <{EX}> SELECT ?t WHERE {{ ex:{marker} a ?t }}")
+            assert {row["t"]["value"] for row in rows} == {EX + "Widget", EX + "Thing"}
+
+
+def test_racing_writes_are_serialised_and_none_is_lost(server):
+    secret = server.secrets["curator"]
+
+    def write(index: int) -> int:
+        text = (f'PREFIX ex: <{EX}> INSERT DATA {{ GRAPH <{SCRATCH}> {{ ex:race ex:n {index} }} }}')
+        return update(server.base, text, secret, timeout=60)[0]
+
+    with ThreadPoolExecutor(8) as pool:
+        statuses = list(pool.map(write, range(16)))
+    assert statuses == [204] * 16
+    rows = select(server.base, f"PREFIX ex: <{EX}> SELECT ?n WHERE {{ ex:race ex:n ?n }}")
+    assert sorted(int(row["n"]["value"]) for row in rows) == list(range(16))
+    changes = select(server.base, "SELECT ?id WHERE { GRAPH <https://evawkg.example.org/graph/"
+                                  "changes> { ?c <http://purl.org/dc/terms/identifier> ?id } }")
+    ids = sorted(int(row["id"]["value"]) for row in changes)
+    assert ids == list(range(1, len(ids) + 1)), "commit numbers are not one sequence"
