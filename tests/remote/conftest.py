@@ -83,6 +83,21 @@ KNOWN_GAPS: tuple[Gap, ...] = (
     Gap("virtuoso", "test_evawkg_check_reads_a_remote_store",
         "check runs every named query on the store, curation-gaps among them, which leaves "
         "Virtuoso 7.2 answering nothing more (see below)", run=False),
+    Gap("virtuoso", "~-agency-partners-",
+        "Virtuoso 7.2 answers agency-partners with no row for UNFPA, WHO and UNICEF (as for "
+        "UNODC above: its property paths to the partners match nothing)"),
+    Gap("virtuoso", "test_agency_mandate_partners_and_publications_of_the_new_agencies",
+        "agency-mandate and agency-partners on Virtuoso 7.2, as above"),
+    Gap("virtuoso", "~gives_the_api_answer[virtuoso-agency-mandate]",
+        "the editor's example binds the parameter by VALUES in the client's text, where Virtuoso "
+        "7.2 starts no property path (its answer: 1 row); the API writes the IRI in place and "
+        "gets the embedded answer"),
+    Gap("virtuoso", "test_instrument_keyword_topic_and_curation_queries_answer_from_the_new_records",
+        "topic-activities' GROUP_CONCAT of lead agencies comes back empty on Virtuoso 7.2; the "
+        "test then runs curation-gaps (below)", run=False),
+    Gap("virtuoso", "test_funding_queries_are_unchanged_by_the_new_records",
+        _VIRTUOSO_QUERY.format(name="civil-society-funds", why="its compiler fails on the "
+                               "property path a|!b (SP031 'Weird | ppath')"), run=False),
     *(Gap("virtuoso", f"~{spelling}", _VIRTUOSO_QUERY.format(name=name, why=why), run=False)
       for name, why in (
           ("agency-activities", "its compiler refuses ORDER BY on an aggregate's alias "

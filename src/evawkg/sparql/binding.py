@@ -75,15 +75,57 @@ def values_block(bindings: Iterable[tuple[str, ox.NamedNode | ox.Literal | ox.Bl
     return f" VALUES ({names}) {{ ({terms}) }} "
 
 
-def bind(text: str, bindings: Iterable[tuple[str, object]]) -> str:
-    """``text`` with ``bindings`` as a ``VALUES`` block at the start of its ``WHERE`` group."""
-    block = values_block(bindings)  # type: ignore[arg-type]
+def bind(text: str, bindings: Iterable[tuple[str, object]], *, inline: bool = False) -> str:
+    """``text`` with ``bindings`` as a ``VALUES`` block at the start of its ``WHERE`` group.
+
+    ``inline``: the bound IRIs are also written in place of their variables inside that group
+    (as pyoxigraph's substitutions do), for a store that needs a constant where a property
+    path starts (Virtuoso 7: "transitive start not given" when it comes from ``VALUES``). The
+    ``VALUES`` block stays, for the projection; a variable is left as it is where a constant
+    cannot stand: after ``AS`` and in a subquery's projection."""
+    pairs = list(bindings)
+    block = values_block(pairs)  # type: ignore[arg-type]
     if not block:
         return text
     position = where_group(text)
     if position is None:
         raise ValueError("the query has no WHERE group to bind parameters in")
-    return text[:position] + block + text[position:]
+    body = text[position:]
+    if inline:
+        body = _inline(body, {name: term for name, term in pairs if isinstance(term, ox.NamedNode)})
+    return text[:position] + block + body
+
+
+def _inline(body: str, terms: dict) -> str:
+    """``body`` (from just inside the WHERE group) with ``terms``' variables replaced by them
+    up to the group's end, subqueries left whole (their projection and grouping name the
+    variable: a constant cannot stand there)."""
+    if not terms:
+        return body
+    parts: list[str] = []
+    depth, previous, subquery = 1, "", 0  # subquery: the depth of the group holding one
+    last = 0
+    for match in _TOKEN.finditer(body):
+        kind, token = match.lastgroup, match.group()
+        if kind == "other":
+            if token == "{":
+                depth += 1
+            elif token == "}":
+                depth -= 1
+                if subquery and depth < subquery:
+                    subquery = 0
+                if depth == 0:
+                    break
+        elif kind == "word" and token.upper() == "SELECT" and not subquery:
+            subquery = depth
+        elif (kind == "variable" and token[1:] in terms and previous != "AS" and not subquery):
+            parts.append(body[last:match.start()])
+            parts.append(str(terms[token[1:]]))
+            last = match.end()
+        if kind != "other" or not token.isspace():
+            previous = token.upper() if kind == "word" else token
+    parts.append(body[last:])
+    return "".join(parts)
 
 
 def prologue(prefixes: dict[str, str] | None, base_iri: str | None) -> str:

@@ -48,7 +48,7 @@ import pyoxigraph as ox
 
 from ..errors import (ClientLimitReached, EvawError, NotReady, QueryLimitReached,
                       QuerySyntaxError, QueryTimeout, StoreUnreachable)
-from ..namespaces import PREFIXES
+from ..namespaces import BASE, PREFIXES
 from ..processes import ProcessPool, ProcessSpec, current_client
 from ..processes.slots import Slots
 from .binding import bind, prologue
@@ -63,6 +63,10 @@ log = logging.getLogger("evawkg.remote")
 VIRTUOSO_SYSTEM_GRAPHS = ("http://www.openlinksw.com/schemas/virtrdf#",
                           "http://www.w3.org/2002/07/owl#", "http://www.w3.org/ns/ldp#",
                           "urn:activitystreams-owl:map", "urn:core:services:sparql")
+#: evawkg's write version of the store (one triple; :mod:`evawkg.writes.remote_writer`): part of
+#: the data version, never served.
+STORE_VERSION_GRAPH = BASE + "graph/store-version"
+STORE_VERSION_PREDICATE = BASE + "ontology#writeVersion"
 _VIRTUOSO_LOCAL_GRAPH = re.compile(r"https?://[^/]+/(DAV/|sparql/?)$")
 
 #: Query verdicts and linked-data answers kept (least recently used dropped first).
@@ -119,8 +123,25 @@ def served_graphs(client, explicit: tuple[str, ...] = (), timeout: float = 30.0)
              if isinstance(row["g"], ox.NamedNode)}
     if explicit:
         return {name: sizes.get(name, 0) for name in explicit}
-    return {name: size for name, size in sizes.items()
-            if not (client.kind == "virtuoso" and system_graph(name))}
+    return {name: size for name, size in sizes.items() if name != STORE_VERSION_GRAPH
+            and not (client.kind == "virtuoso" and system_graph(name))}
+
+
+def write_version(client, timeout: float = 30.0) -> str:
+    """The store's write version ('' before any write through evawkg). Several values: two
+    writers raced past the version check (``docs/deployment.md`` says how to avoid it)."""
+    import json
+
+    response = client.query(f"SELECT ?v WHERE {{ GRAPH <{STORE_VERSION_GRAPH}> {{ "
+                            f"<{STORE_VERSION_GRAPH}> <{STORE_VERSION_PREDICATE}> ?v }} }}",
+                            accept="application/sparql-results+json", timeout=timeout)
+    try:
+        rows = json.loads(response.read())["results"]["bindings"]
+    except (ValueError, KeyError, TypeError):
+        raise StoreUnreachable("the SPARQL store's answer to a SELECT is no SPARQL JSON") from None
+    finally:
+        response.close()
+    return "+".join(sorted(row["v"]["value"] for row in rows if "v" in row))
 
 
 def system_graph(name: str) -> bool:
@@ -324,7 +345,10 @@ class RemoteSparqlService:
         timeout = max(30.0, self.settings.query_timeout)
         served = served_graphs(self.client, self.settings.store_graphs, timeout)
         graphs = tuple(GraphCount(name, size) for name, size in sorted(served.items()))
-        digest = hashlib.sha256("\n".join(f"{g.name} {g.triples}" for g in graphs).encode())
+        # Sizes show most changes; the write version also those that keep every size (a literal
+        # replaced through evawkg's write path).
+        written = write_version(self.client, timeout)
+        digest = hashlib.sha256("\n".join([written] + [f"{g.name} {g.triples}" for g in graphs]).encode())
         version = f"{digest.hexdigest()[:16]}-remote" + ("-union" if self.union else "")
         known = self._snapshot
         if known is not None and known.version == version:
@@ -429,8 +453,9 @@ class RemoteSparqlService:
         else:
             wanted = accept[prepared.kind]
         try:
-            text = prologue(PREFIXES, self.settings.base_iri) + bind(prepared.text,
-                                                                     request.substitutions)
+            inline = self.client.kind == "virtuoso"  # property paths need constant starts
+            text = prologue(PREFIXES, self.settings.base_iri) + bind(
+                prepared.text, request.substitutions, inline=inline)
         except ValueError as error:
             raise EvawError(f"the parameters cannot be bound: {error}") from None
         defaults, named = self._dataset(request, prepared)
@@ -454,7 +479,7 @@ class RemoteSparqlService:
                                              limit=request.timeout)
             except QuerySyntaxError as error:
                 raise positioned(error, prepared.text, len(text) - len(bind(
-                    prepared.text, request.substitutions))) from None
+                    prepared.text, request.substitutions, inline=inline))) from None
             body = TimedBody(response, deadline + (left if self.client.kind == "virtuoso" else 0),
                              replacements=blank_replacements(self.client.kind),
                              timeout=request.timeout)
@@ -509,4 +534,4 @@ class RemoteSparqlService:
         self.client.close()
 
 
-__all__ = ["RemoteSparqlService", "StoreConfig", "VIRTUOSO_SYSTEM_GRAPHS", "served_graphs", "system_graph"]
+__all__ = ["RemoteSparqlService", "StoreConfig", "STORE_VERSION_GRAPH", "write_version", "VIRTUOSO_SYSTEM_GRAPHS", "served_graphs", "system_graph"]

@@ -173,7 +173,8 @@ class RemoteStore:
         store's whole answer (bounded: a store that cuts it is an error). ``whole_store``: on
         the store's own dataset, every graph it has (to list them)."""
         pairs = [(variable.value, term) for variable, term in (substitutions or {}).items()]
-        full = prologue(prefixes, base_iri) + bind(text, pairs)
+        full = prologue(prefixes, base_iri) + bind(text, pairs,
+                                                   inline=self.client.kind == "virtuoso")
         if whole_store:
             defaults, named = None, None
         elif default_graph is not None:
