@@ -53,9 +53,9 @@ def test_timeout_stops_the_query_on_virtuoso_and_abandons_it_on_oxigraph(app, we
     # Bounds far apart, as a shared machine gives a busy store only part of a core: a stopped
     # query leaves the store idle (Virtuoso: ~0 s), one that goes on keeps it working.
     if backend == "virtuoso":
-        assert busy < 0.6, f"Virtuoso kept working: {busy:.2f} s of CPU in 3 s"
+        assert busy < 0.3, f"Virtuoso kept working: {busy:.2f} s of CPU in 3 s"
     else:
-        assert busy > 0.9, f"Oxigraph server stopped ({busy:.2f} s of CPU in 3 s): update the docs"
+        assert busy > 0.3, f"Oxigraph server stopped ({busy:.2f} s of CPU in 3 s): update the docs"
 
 
 # --- Two replicas ------------------------------------------------------------------------------

@@ -346,9 +346,12 @@ class RemoteSparqlService:
         served = served_graphs(self.client, self.settings.store_graphs, timeout)
         graphs = tuple(GraphCount(name, size) for name, size in sorted(served.items()))
         # Sizes show most changes; the write version also those that keep every size (a literal
-        # replaced through evawkg's write path).
+        # replaced through evawkg's write path). The endpoint tells stores of equal sizes apart
+        # (caches such as the dumps' folder are shared by the processes of one machine): give
+        # every replica the same URL for the store.
         written = write_version(self.client, timeout)
-        digest = hashlib.sha256("\n".join([written] + [f"{g.name} {g.triples}" for g in graphs]).encode())
+        digest = hashlib.sha256("\n".join([self.config.query_url, written]
+                                          + [f"{g.name} {g.triples}" for g in graphs]).encode())
         version = f"{digest.hexdigest()[:16]}-remote" + ("-union" if self.union else "")
         known = self._snapshot
         if known is not None and known.version == version:
