@@ -136,7 +136,7 @@ def _check_graph(bundle: Bundle, store: pyoxigraph.Store, data_graphs: list[str]
     with _step("lint") as step:
         ontology = stores.to_rdflib(store, ontology_graphs)
         data = stores.to_rdflib(store, data_graphs)
-        problems = lint.lint_ontology(ontology, data)
+        problems = lint.lint_ontology(ontology, data) + _prefix_conflicts(bundle)
         step.say(f"{len(problems)} problem{_s(problems)}", ok=not problems)
         for problem in problems:
             step.detail(str(problem))
@@ -307,10 +307,11 @@ def validate(bundle: Bundle, files: tuple[Path, ...], input_format: str | None,
 
         shapes = _shapes_graph(shapes_file) if shapes_file else None
         if with_graph:
-            report = store_validation.validate_with_graph(_uploads(files, input_format), None,
+            report = store_validation.validate_with_graph(_uploads(files, input_format, bundle),
+                                                          _graph_without(bundle, files),
                                                           shapes, bundle=bundle, **options)
         elif files:
-            report = store_validation.validate_uploads(_uploads(files, input_format), shapes,
+            report = store_validation.validate_uploads(_uploads(files, input_format, bundle), shapes,
                                                        bundle=bundle, **options)
         else:
             report = store_validation.validate_dataset(stores.load_bundle(bundle, infer=False),
@@ -323,10 +324,11 @@ def validate(bundle: Bundle, files: tuple[Path, ...], input_format: str | None,
         if with_graph:
             from .shacl.with_graph import validate_with_graph
 
-            report = validate_with_graph(_uploads(files, input_format), bundle, shapes,
-                                         engine="pyshacl", **options)
+            report = validate_with_graph(_uploads(files, input_format, bundle), bundle, shapes,
+                                         engine="pyshacl", base=_graph_without(bundle, files),
+                                         **options)
         elif files:
-            report = validation.validate_uploads(_uploads(files, input_format), shapes,
+            report = validation.validate_uploads(_uploads(files, input_format, bundle), shapes,
                                                  **options, **strict)
         else:
             data = stores.to_rdflib(stores.load_bundle(bundle, infer=False),
@@ -335,6 +337,26 @@ def validate(bundle: Bundle, files: tuple[Path, ...], input_format: str | None,
     click.echo(render_report(report, output_format), nl=False)
     if not report.conforms:
         raise SystemExit(1)
+
+
+def _prefix_conflicts(bundle: Bundle) -> list[str]:
+    """Data files that give one of data/prefixes.ttl's prefixes another namespace."""
+    from .graph.shared_prefixes import conflicts
+
+    if not bundle.prefix_file.is_file():
+        return []
+    return [problem for source in bundle.data_sources()
+            for problem in conflicts(source.path, bundle.prefix_file)]
+
+
+def _graph_without(bundle: Bundle, files: Iterable[Path]):
+    """The bundle's asserted graph less any of ``files`` that is itself a bundled file: checking
+    an edited ``data/unfpa.ttl`` against the graph replaces its old version rather than adding
+    to it (else each blank node, a period's beginning say, would be there twice)."""
+    from .graph import store as stores
+
+    return stores.load_bundle(bundle, infer=False,
+                              leave_out=[path for path in files if str(path) != "-"])
 
 
 def _shapes_graph(path: Path):
@@ -348,10 +370,13 @@ def _shapes_graph(path: Path):
         raise
 
 
-def _uploads(paths: Iterable[Path], input_format: str | None) -> list:
-    """The files' bytes and formats (``-`` is stdin, Turtle unless ``--input-format`` says)."""
+def _uploads(paths: Iterable[Path], input_format: str | None, bundle: Bundle | None = None) -> list:
+    """The files' bytes and formats (``-`` is stdin, Turtle unless ``--input-format`` says).
+    Turtle is read with the shared prefixes predeclared (data/prefixes.ttl); a file of the
+    bundle's ``data/`` with its base too, exactly as the loader reads it."""
     from .graph import store as stores
     from .graph.formats import format_by_name, format_for_path
+    from .graph.shared_prefixes import header, predeclared
     from .shacl.uploads import Upload
 
     uploads = []
@@ -360,7 +385,13 @@ def _uploads(paths: Iterable[Path], input_format: str | None) -> list:
         fmt = (format_by_name(input_format) if input_format
                else format_by_name("turtle") if name == stores.STDIN else format_for_path(path))
         data, base_iri = stores.read_source(path)
-        uploads.append(Upload(data, fmt.name, source=name, base_iri=base_iri))
+        if fmt.name != "turtle":
+            shared = ""
+        elif bundle is not None and bundle.is_data_file(path) and bundle.prefix_file.is_file():
+            shared = header(bundle.prefix_file)  # as the loader reads it, base included
+        else:
+            shared = predeclared(bundle)
+        uploads.append(Upload(data, fmt.name, source=name, base_iri=base_iri, prefix_header=shared))
     return uploads
 
 

@@ -9,6 +9,7 @@ from rdflib import Graph, URIRef
 from evawkg.graph.bundle import Bundle
 from evawkg.graph.lint import Problem, lint_ontology
 from evawkg.namespaces import EVAW
+from evawkg.graph.store import data_file_graph
 
 FIXTURES = Path(__file__).parents[1] / "fixtures" / "lint"
 
@@ -18,7 +19,7 @@ def bundled(bundle: Bundle) -> tuple[Graph, Graph]:
     for source in bundle.ontology_sources():
         ontology.parse(source.path)
     for source in bundle.data_sources():
-        data.parse(source.path)
+        data += data_file_graph(source.path, bundle)
     return ontology, data
 
 

@@ -26,6 +26,7 @@ from rdflib.namespace import OWL, RDFS, SH, SKOS
 
 from evawkg.graph.bundle import Bundle
 from evawkg.namespaces import ID
+from evawkg.graph.store import load_bundle, to_rdflib
 
 RECORDS = Path(__file__).parents[1] / "fixtures" / "records"
 HELD_OUT = RECORDS / "unhcr-held-out.ttl"
@@ -48,9 +49,7 @@ class Vocabulary:
     """The properties, classes and concepts the model knows."""
 
     def __init__(self, bundle: Bundle):
-        model = Graph()
-        for source in bundle.sources():
-            model.parse(source.path)
+        model = to_rdflib(load_bundle(bundle, infer=False))
         shapes = Graph()
         for path in bundle.shape_files():
             shapes.parse(path)

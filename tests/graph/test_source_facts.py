@@ -18,6 +18,8 @@ from rdflib import RDF, RDFS, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, SKOS, XSD
 
 from evawkg.namespaces import ONTOLOGY_IRI, PREFIXES
+from evawkg.graph.store import data_file_graph
+from evawkg.graph.bundle import default_bundle
 
 ROOT = Path(__file__).resolve().parents[2]
 EVAW = Namespace(ONTOLOGY_IRI + "#")
@@ -35,8 +37,8 @@ def ontology() -> Graph:
 @pytest.fixture(scope="module")
 def data() -> Graph:
     graph = Graph()
-    for path in sorted((ROOT / "data").glob("*.ttl")):
-        graph.parse(path)
+    for source in default_bundle().data_sources():
+        graph += data_file_graph(source.path)
     return graph
 
 

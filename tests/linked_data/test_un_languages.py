@@ -9,6 +9,8 @@ from pathlib import Path
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, SKOS
 
+from evawkg.graph.store import data_file_graph
+
 DATA = Path(__file__).resolve().parents[2] / "data"
 BASE = "https://evawkg.example.org/"
 UNODC = URIRef(BASE + "id/organization/unodc")
@@ -16,7 +18,7 @@ NAME_PROPERTIES = (RDFS.label, SKOS.prefLabel, SKOS.altLabel)
 
 
 def test_every_name_in_the_labels_file_cites_a_source_in_its_language():
-    graph = Graph().parse(DATA / "labels-un-languages.ttl")
+    graph = data_file_graph(DATA / "labels-un-languages.ttl")
     datasets = set(graph.subjects(RDF.type, URIRef("https://evawkg.example.org/ontology#Dataset")))
     named = {s for p in NAME_PROPERTIES for s in graph.subjects(p, None)} - datasets
     assert UNODC in named
@@ -29,7 +31,7 @@ def test_every_name_in_the_labels_file_cites_a_source_in_its_language():
 
 
 def test_unodc_has_its_official_french_and_spanish_names_and_no_guessed_ones():
-    graph = Graph().parse(DATA / "labels-un-languages.ttl")
+    graph = data_file_graph(DATA / "labels-un-languages.ttl")
     assert Literal("Office des Nations Unies contre la drogue et le crime", lang="fr") in set(
         graph.objects(UNODC, SKOS.prefLabel))
     assert Literal("ONUDC", lang="fr") in set(graph.objects(UNODC, SKOS.altLabel))

@@ -9,6 +9,7 @@ import pytest
 
 from evawkg.errors import EvawError, ParameterError, QueryHeaderError, QuerySyntaxError
 from evawkg.namespaces import ID, PREFIXES
+from evawkg.graph.store import data_file_graph
 from evawkg.workbench.named_queries import (
     PARAMETER_TYPES,
     NamedQuery,
@@ -678,7 +679,7 @@ def test_curation_gaps_reaches_every_organisation(bundle, newer):
     for source in bundle.data_sources():
         if source.graph == BUNDLED_UNFPA:  # not in the newer store: the fixture stands for it
             continue
-        graph = Graph().parse(source.path)
+        graph = data_file_graph(source.path, bundle)
         organisations |= {str(s) for s in graph.subjects() if isinstance(s, URIRef)
                           and str(s).startswith(iri("organization/")) and "#" not in str(s)}
     assert len(organisations) >= 26

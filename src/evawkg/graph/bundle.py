@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..namespaces import GRAPH
+from .shared_prefixes import PREFIX_FILE
 
 #: Overrides where the bundle is looked for (a checkout's root).
 HOME_VARIABLE = "EVAWKG_HOME"
@@ -23,6 +24,8 @@ class Source:
 
     path: Path
     graph: str
+    #: a file of prefix declarations read as if at the top of this one (data/prefixes.ttl)
+    prefixes: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -50,12 +53,29 @@ class Bundle:
     def ontology_sources(self) -> list[Source]:
         return [Source(p, graph_for(p, "ontology")) for p in sorted(self.ontology_dir.glob("*.ttl"))]
 
+    @property
+    def prefix_file(self) -> Path:
+        """The data files' shared prefix declarations (:mod:`evawkg.graph.shared_prefixes`)."""
+        return self.data_dir / PREFIX_FILE
+
     def data_sources(self) -> list[Source]:
-        return [Source(p, graph_for(p, "data")) for p in sorted(self.data_dir.glob("*.ttl"))]
+        shared = self.prefix_file if self.prefix_file.is_file() else None
+        return [Source(p, graph_for(p, "data"), shared) for p in sorted(self.data_dir.glob("*.ttl"))
+                if p.name != PREFIX_FILE]
+
+    def is_data_file(self, path: Path) -> bool:
+        """Whether ``path`` is one of the bundle's data files (read with the shared prefixes)."""
+        return (str(path) != "-" and path.suffix == ".ttl" and path.name != PREFIX_FILE
+                and path.resolve().parent == self.data_dir.resolve())
 
     def sources(self) -> list[Source]:
         """Ontology then data files, each with its named graph."""
         return self.ontology_sources() + self.data_sources()
+
+    def version_files(self) -> list[Path]:
+        """Every file whose change changes the graph: the sources and the shared prefixes."""
+        shared = [self.prefix_file] if self.prefix_file.is_file() else []
+        return [source.path for source in self.sources()] + shared
 
     def shape_files(self) -> list[Path]:
         return sorted(self.shapes_dir.glob("*.ttl"))

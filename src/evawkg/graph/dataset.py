@@ -75,7 +75,7 @@ class DatasetSource:
     def source_paths(self) -> list[Path]:
         if self.files:
             return [Path(f) for f in self.files]
-        return [source.path for source in self.bundle().sources()]
+        return self.bundle().version_files()
 
     def version(self) -> str:
         """Changes whenever a source file, the graphs files go into or the inference switch does."""

@@ -1,7 +1,8 @@
 """The starting file for a new Inventory record (``evawkg new-record AGENCY``): the template in
-``templates/record.ttl`` with the agency's slug filled in and the prefixes declared once, from
-:data:`evawkg.namespaces.PREFIXES` and the IRI patterns of docs/architecture.md, so a curator never
-copies fifty prefix lines by hand. docs/adding-a-record.md walks through the result.
+``templates/record.ttl`` with the agency's slug filled in. It declares no prefix: a data file is
+read with data/prefixes.ttl's (:mod:`evawkg.graph.shared_prefixes`), and ``evawkg validate`` and
+``/validate`` predeclare them, so a curator never copies fifty prefix lines by hand.
+docs/adding-a-record.md walks through the result.
 """
 
 from __future__ import annotations
@@ -10,7 +11,6 @@ import re
 from pathlib import Path
 
 from ..errors import ClientError
-from ..namespaces import ID, PREFIXES
 
 TEMPLATE = Path(__file__).parent / "templates" / "record.ttl"
 PLACEHOLDER = "__AGENCY__"
@@ -26,13 +26,6 @@ ID_KINDS = ("record", "organization", "activity", "instrument", "publication", "
             "area-of-focus", "funding-type")
 
 
-def prefix_block() -> str:
-    """``@prefix`` lines for the project's prefixes and one per kind of resource."""
-    names = {**PREFIXES, **{kind: f"{ID}{kind}/" for kind in ID_KINDS}}
-    width = max(len(name) for name in names) + 1
-    return "".join(f"@prefix {name + ':':<{width}} <{namespace}> .\n" for name, namespace in names.items())
-
-
 def new_record(agency: str) -> str:
     """The template for ``agency`` (a slug such as ``who``). Raises :class:`ClientError` for
     anything else, naming the form expected."""
@@ -40,9 +33,7 @@ def new_record(agency: str) -> str:
         raise ClientError(f"{agency!r} is not an agency slug: use the last part of the agency's "
                           "Inventory address /en/agencies/<slug>, lower-case letters, digits and "
                           "single hyphens (who, unhcr, un-women)")
-    text = TEMPLATE.read_text(encoding="utf-8").replace(PLACEHOLDER, agency)
-    comments, _, body = text.partition("\n\n")
-    return f"{comments}\n\n{prefix_block()}\n{body}"
+    return TEMPLATE.read_text(encoding="utf-8").replace(PLACEHOLDER, agency)
 
 
-__all__ = ["new_record", "prefix_block", "AGENCY_SLUG", "ID_KINDS"]
+__all__ = ["new_record", "AGENCY_SLUG", "ID_KINDS"]

@@ -45,6 +45,7 @@ from ..errors import UnparsableInput
 from .formats import RdfFormat, format_by_name, format_for_path
 from ..namespaces import GRAPH, PREFIXES
 from .progress import Reporter, Task, rate
+from .shared_prefixes import header
 
 #: Where progress of long loads goes: a :class:`~evawkg.graph.progress.Reporter` (a status
 #: line on a terminal) or any callable taking a line; ``None``: nowhere.
@@ -58,14 +59,24 @@ _XSD_STRING = str(XSD.string)
 _POSITION = re.compile(r"^Parser error (?:at|between) line [^:]*: ")
 
 
-def load_bundle(bundle: Bundle | None = None, *, infer: bool = True, progress: Report = None) -> ox.Store:
+def load_bundle(bundle: Bundle | None = None, *, infer: bool = True, progress: Report = None,
+                leave_out: Iterable[Path | str] = ()) -> ox.Store:
     """A store holding the bundle's ontology and data, each file in its own named graph, and
     (with ``infer``) their OWL 2 RL closure in ``graph/inferred``. Long loads and inference
-    tell ``progress`` how far they are."""
+    tell ``progress`` how far they are. Files named in ``leave_out`` (any path that resolves to
+    a bundled file) are not loaded: a curator checking an edited bundled file against the rest
+    of the graph must not see its old version beside the new one."""
     bundle = bundle or default_bundle()
+    skipped = {Path(path).resolve() for path in leave_out}
     store = ox.Store()
     for source in bundle.sources():
-        load_path(store, source.path, format_for_path(source.path), graph=source.graph, progress=progress)
+        if source.path.resolve() in skipped:
+            continue
+        if source.prefixes is not None:
+            load_with_prefixes(store, source.path, source.prefixes, graph=source.graph)
+        else:
+            load_path(store, source.path, format_for_path(source.path), graph=source.graph,
+                      progress=progress)
     if infer:
         from .inference import infer as run_inference
 
@@ -148,18 +159,46 @@ def load_path(store: ox.Store, path: Path, fmt: RdfFormat, *, graph: str | None,
         task.finish(f"loaded {path.name}: {rate(len(store) - before, task.elapsed, 'quads')}")
 
 
+def load_with_prefixes(store: ox.Store, path: Path, prefix_file: Path, *, graph: str | None) -> None:
+    """Load a bundled data file (Turtle) read as if it began with the shared prefix declarations
+    of ``prefix_file`` (:mod:`evawkg.graph.shared_prefixes`); errors name the file's own line
+    and column."""
+    load_data(store, with_prefixes(path, prefix_file), format_by_name("turtle"), source=str(path),
+              graph=graph, base_iri=path.resolve().as_uri(), first_line_offset=len(header(prefix_file)))
+
+
+def data_file_graph(path: Path | str, bundle: Bundle | None = None) -> rdflib.Graph:
+    """One file of the bundle's ``data/`` as an rdflib graph, read as the loader reads it (with
+    the shared prefixes): what a test or a tool inspecting one file needs."""
+    bundle = bundle or default_bundle()
+    store = ox.Store()
+    if bundle.prefix_file.is_file():
+        load_with_prefixes(store, Path(path), bundle.prefix_file, graph=None)
+    else:
+        load_path(store, Path(path), format_for_path(Path(path)), graph=None)
+    return to_rdflib(store)
+
+
+def with_prefixes(path: Path, prefix_file: Path) -> bytes:
+    """A data file's bytes behind the shared declarations, on its first line."""
+    data, _ = read_source(path)
+    return header(prefix_file).encode() + data
+
+
 def load_data(store: ox.Store, data: bytes | str, fmt: RdfFormat, *, source: str,
-              graph: str | None, base_iri: str | None = None) -> None:
+              graph: str | None, base_iri: str | None = None, first_line_offset: int = 0) -> None:
     """Parse serialised RDF (a request body, a file's bytes) into ``store``; triples (a quad
     format's default-graph triples) go into ``graph``, the default graph if ``None``.
 
     The load is one transaction: on a syntax error nothing is added and
-    :class:`UnparsableInput` says where (``source:line:column``)."""
-    _load(store, data, fmt, source=source, graph=graph, base_iri=base_iri, document=lambda: data)
+    :class:`UnparsableInput` says where (``source:line:column``), the column on line 1 less
+    ``first_line_offset`` (characters put before the source's own text)."""
+    _load(store, data, fmt, source=source, graph=graph, base_iri=base_iri, document=lambda: data,
+          first_line_offset=first_line_offset)
 
 
 def _load(store: ox.Store, data, fmt: RdfFormat, *, source: str, graph: str | None,
-          base_iri: str | None, document: Callable[[], bytes | str]) -> None:
+          base_iri: str | None, document: Callable[[], bytes | str], first_line_offset: int = 0) -> None:
     target = ox.DefaultGraph() if graph is None else ox.NamedNode(graph)
     try:
         if fmt.is_dataset and graph is not None:
@@ -171,7 +210,7 @@ def _load(store: ox.Store, data, fmt: RdfFormat, *, source: str, graph: str | No
             # A quad format's graphs as written (``to_graph`` only places a triple format's).
             store.load(data, fmt.oxigraph, base_iri=base_iri, to_graph=target)
     except SyntaxError as error:
-        raise _unparsable(error, document, fmt, source) from None
+        raise _unparsable(error, document, fmt, source, first_line_offset) from None
 
 
 def _file_size(raw) -> int:
@@ -217,9 +256,11 @@ class _CountingReader(io.RawIOBase):
 
 
 def _unparsable(error: SyntaxError, document: Callable[[], bytes | str], fmt: RdfFormat,
-                source: str) -> UnparsableInput:
+                source: str, first_line_offset: int = 0) -> UnparsableInput:
     message = str(error.args[0]) if error.args else str(error)
     line, column = error.lineno, error.offset
+    if line == 1 and column is not None:
+        column = max(1, column - first_line_offset)
     if line is None and fmt.name == "rdfxml":
         # pyoxigraph's RDF/XML errors carry no position; expat finds well-formedness errors'.
         line, column = _xml_position(document())
@@ -279,7 +320,7 @@ def data_version(paths: Iterable[Path]) -> str:
 def bundle_version(bundle: Bundle | None = None) -> str:
     """The data version of the bundle: a hash of its ontology and data files."""
     bundle = bundle or default_bundle()
-    return data_version(source.path for source in bundle.sources())
+    return data_version(bundle.version_files())
 
 
 def to_rdflib(store: ox.Store, graphs: Iterable[str | ox.NamedNode] | None = None) -> rdflib.Graph:

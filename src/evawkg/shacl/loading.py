@@ -77,7 +77,8 @@ def _parse(upload: Upload, fmt, data, rename: bool, target: ox.NamedNode,
         # The store's loader words the error (file:line:column) as every other load does.
         from ..graph.store import load_data
 
-        load_data(ox.Store(), data, fmt, source=upload.source, graph=None, base_iri=upload.base_iri)
+        load_data(ox.Store(), data, fmt, source=upload.source, graph=None, base_iri=upload.base_iri,
+                  first_line_offset=len(upload.prefix_header))
         raise
     return [q if not isinstance(q.graph_name, ox.DefaultGraph)
             else ox.Quad(q.subject, q.predicate, q.object, target) for q in quads]

@@ -52,6 +52,9 @@ class Upload:
     format: str  # a format name of :mod:`evawkg.graph.formats` (``turtle``, ``json-ld``…)
     source: str = "upload"  # what error messages call it: a file name, "the request body"
     base_iri: str | None = None
+    #: prefix declarations read before ``data``, on its first line (a bundled data file is read
+    #: with data/prefixes.ttl's: :mod:`evawkg.graph.shared_prefixes`); Turtle only
+    prefix_header: str = ""
 
 
 def read_upload(upload: Upload) -> rdflib.Graph:
@@ -66,7 +69,7 @@ def read_upload(upload: Upload) -> rdflib.Graph:
 
     store = ox.Store()
     load_data(store, data, fmt, source=upload.source, graph=str(GRAPH["upload"]),
-              base_iri=upload.base_iri)
+              base_iri=upload.base_iri, first_line_offset=len(upload.prefix_header))
     return to_rdflib(store)
 
 
@@ -87,6 +90,8 @@ def checked_data(upload: Upload) -> bytes | str:
         _check_xml(upload.data, upload.source)
     elif fmt.name == "json-ld":
         return _inline_own_context(text, upload.source)
+    if upload.prefix_header and fmt.name == "turtle":
+        return upload.prefix_header.encode() + upload.data
     return upload.data
 
 

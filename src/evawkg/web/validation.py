@@ -219,7 +219,15 @@ def _upload() -> Upload:
         raise _too_large() from None
     if not data.strip():
         raise ClientError("the upload is empty; send the RDF to validate")
-    return Upload(data, fmt.name, source=source)
+    return Upload(data, fmt.name, source=source, prefix_header=_predeclared(fmt.name))
+
+
+def _predeclared(format_name: str) -> str:
+    """Turtle is read with the bundle's shared prefixes predeclared (as ``/sparql`` predeclares
+    them), so a record from ``evawkg new-record`` validates before it has a place in data/."""
+    from ..graph.shared_prefixes import predeclared
+
+    return predeclared() if format_name == "turtle" else ""
 
 
 def _shapes_upload() -> Upload | None:
