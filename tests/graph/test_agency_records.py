@@ -246,7 +246,7 @@ def test_which_agencies_lead_a_coordination_mechanism_or_network(select, ask):
 
 def test_which_national_laws_an_activity_contributed_to(select, ask, answer):
     rows = select("""SELECT ?law ?country ?activity ?lead WHERE { ?activity evaw:contributedToAdoption ?law .
-        ?law a evaw:NationalLaw ; evaw:jurisdiction/evaw:iso3166Alpha2 ?country . ?activity prov:wasAssociatedWith/skos:altLabel ?lead }""")
+        ?law a evaw:NationalLaw ; evaw:jurisdiction/evaw:iso3166Alpha2 ?country . ?activity prov:wasAssociatedWith/skos:altLabel ?lead FILTER(langMatches(lang(?lead), "en")) }""")
     found = {(local(r["law"]), r["country"], local(r["activity"]), r["lead"]) for r in rows}
     assert found == {
         ("ng-vapp-act-2015", "NG", "unfpa-unicef-fgm-legislation-2015", "UNFPA"),

@@ -544,20 +544,25 @@ def test_every_concept_with_a_definition_cites_its_source_and_new_schemes_are_fu
     assert len(defined) > 100
 
 
-def test_sdg_codes_are_notations_and_only_targets_match_the_sdg_kos(graph: Graph) -> None:
+def test_sdg_codes_are_notations_and_match_the_sdg_kos(graph: Graph) -> None:
     found = dict(rows(graph, """SELECT ?code ?match WHERE {
         ?c a evaw:Indicator ; skos:notation ?code . OPTIONAL { ?c skos:exactMatch ?match } }"""))
     assert set(map(str, found)) == {"5.2", "5.2.1", "5.2.2", "5.3", "5.3.1", "5.3.2"}
+    # Targets by their code, indicators by their permanent SDG KOS id (tests/graph/test_concept_matches.py).
+    sdg = "http://metadata.un.org/sdg/"
     assert {str(k): v for k, v in found.items() if v is not None} == {
-        "5.2": URIRef("http://metadata.un.org/sdg/5.2"), "5.3": URIRef("http://metadata.un.org/sdg/5.3")}
+        "5.2": URIRef(sdg + "5.2"), "5.3": URIRef(sdg + "5.3"), "5.2.1": URIRef(sdg + "C050201"),
+        "5.2.2": URIRef(sdg + "C050202"), "5.3.1": URIRef(sdg + "C050301"), "5.3.2": URIRef(sdg + "C050302")}
     framework = URIRef("https://undocs.org/en/A/RES/71/313")
     assert (iri("indicator/sdg-5-2-1"), DCTERMS.source, framework) in graph
 
 
-def test_no_unverified_external_match_on_the_field_vocabulary(data: Graph) -> None:
+def test_external_matches_of_the_field_vocabulary_are_to_the_verified_vocabularies(data: Graph) -> None:
+    # Which match was read on which page is tested in tests/graph/test_concept_matches.py.
+    verified = ("http://metadata.un.org/sdg/", "http://metadata.un.org/thesaurus/", "http://eurovoc.europa.eu/")
     for concept in data.subjects(SKOS.definition, None):
         for match in (*data.objects(concept, SKOS.exactMatch), *data.objects(concept, SKOS.closeMatch)):
-            assert str(match).startswith("http://metadata.un.org/sdg/"), (concept, match)
+            assert str(match).startswith(verified), (concept, match)
 
 
 def test_inventory_measure_types_are_the_verified_facets(graph: Graph) -> None:

@@ -100,6 +100,21 @@ def test_browser_shows_labels_in_the_chosen_language(page, live_base):
     shot(page, "country-zh")
 
 
+@pytest.mark.parametrize(("language", "link", "name"), [
+    ("fr", "Français", "Office des Nations Unies contre la drogue et le crime"),
+    ("ar", "العربية", "مكتب الأمم المتحدة المعني بالمخدرات والجريمة"),
+])
+def test_browser_shows_the_agency_by_its_un_name_in_french_and_arabic(page, live_base, language,
+                                                                      link, name):
+    # The names come from UN pages in each language (data/labels-un-languages.ttl).
+    page.goto(live_base + "/id/organization/unodc")
+    page.get_by_role("link", name=link).click()
+    assert page.locator("h1").inner_text() == name
+    assert page.locator("h1").get_attribute("lang") == language
+    assert page.locator(".missing-language").count() == 0
+    shot(page, f"agency-{language}")
+
+
 DATA_SUFFIXES = (".ttl", ".jsonld", ".nt", ".rdf", ".trig", ".nq")
 
 

@@ -12,7 +12,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..namespaces import GRAPH
-from .shared_prefixes import PREFIX_FILE
+
+#: The data files' shared prefix declarations in ``data/`` (:mod:`evawkg.graph.shared_prefixes`);
+#: not itself a data file: it fills no graph.
+PREFIX_FILE = "prefixes.ttl"
 
 #: Overrides where the bundle is looked for (a checkout's root).
 HOME_VARIABLE = "EVAWKG_HOME"

@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-#: The shared declarations' file name in ``data/`` (not itself a data file: it fills no graph).
-PREFIX_FILE = "prefixes.ttl"
+from .bundle import PREFIX_FILE, default_bundle
+
 
 
 def header(prefix_file: Path, *, with_base: bool = True) -> str:
@@ -33,8 +33,6 @@ def predeclared(bundle=None) -> str:
     validator reads (``evawkg validate FILE``, ``/validate``): a record written with
     ``evawkg new-record`` holds no declarations and is checked before it is put in ``data/``.
     A file's own declarations still win. Empty when the bundle has no prefix file."""
-    from .bundle import default_bundle
-
     prefix_file = (bundle or default_bundle()).prefix_file
     return header(prefix_file, with_base=False) if prefix_file.is_file() else ""
 

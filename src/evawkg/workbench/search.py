@@ -59,11 +59,20 @@ _FOLDED_LETTERS = str.maketrans({"ø": "o", "Ø": "o", "đ": "d", "Đ": "d", "ł
                                  "ı": "i", "ħ": "h", "Ħ": "h", "ŧ": "t", "Ŧ": "t"})
 
 
+#: Letters that decompose into a letter and a mark but are letters of their own, kept whole:
+#: Cyrillic й (и + breve) and Belarusian ў (у + breve) are not и and у in those languages, as ё is
+#: commonly written е. Shielded behind private-use characters while the marks are dropped.
+_KEPT_LETTERS = {"й": "\ue000", "Й": "\ue001", "ў": "\ue002", "Ў": "\ue003"}
+_SHIELD = str.maketrans(_KEPT_LETTERS)
+_UNSHIELD = str.maketrans({"\ue000": "й", "\ue001": "й", "\ue002": "ў", "\ue003": "ў"})
+
+
 def fold(text: str) -> str:
     """``text`` as search compares it: compatibility-decomposed, marks dropped, case folded
-    ("Thaïlande" → "thailande", "Ёлка" → "елка", "ﬁ" → "fi")."""
-    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLDED_LETTERS))
-    return "".join(c for c in decomposed if not unicodedata.category(c).startswith("M")).casefold()
+    ("Thaïlande" → "thailande", "Ёлка" → "елка", "ДЕТСКИЙ" → "детский", "ﬁ" → "fi")."""
+    decomposed = unicodedata.normalize("NFKD", text.translate(_FOLDED_LETTERS).translate(_SHIELD))
+    kept = "".join(c for c in decomposed if not unicodedata.category(c).startswith("M"))
+    return kept.casefold().translate(_UNSHIELD)
 
 
 @dataclass(frozen=True)
