@@ -86,6 +86,10 @@ KNOWN_GAPS: tuple[Gap, ...] = (
     Gap("virtuoso", "test_keyword_search_is_case_insensitive_and_says_where",
         "GROUP_CONCAT's order is the engine's: Virtuoso writes \"description, label\" where the "
         "embedded store writes \"label, description\""),
+    Gap("virtuoso", "test_validate_the_served_graph_reports_as_on_the_embedded_store",
+        "Virtuoso stores an integral xsd:decimal as xsd:integer (\"505000000\"^^xsd:decimal in "
+        "data/unfpa.ttl), so StatedQuantityShape's datatype check finds violations the embedded "
+        "store does not (literal canonicalisation, docs/deployment.md)"),
     Gap("virtuoso", "test_evawkg_check_reads_a_remote_store",
         "check runs every named query on the store, curation-gaps among them, which leaves "
         "Virtuoso 7.2 answering nothing more (see below)", run=False),
