@@ -119,8 +119,12 @@ def served_graphs(client, explicit: tuple[str, ...] = (), timeout: float = 30.0)
     store.begin(timeout)
     listed = store.query("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g",
                          whole_store=True)
-    sizes = {row["g"].value: int(row["n"].value) for row in listed
-             if isinstance(row["g"], ox.NamedNode)}
+    try:  # the solutions are parsed as they are read: a cut answer fails here
+        sizes = {row["g"].value: int(row["n"].value) for row in listed
+                 if isinstance(row["g"], ox.NamedNode)}
+    except (SyntaxError, ValueError, KeyError) as error:
+        raise StoreUnreachable(f"the SPARQL store's list of its graphs is no SPARQL answer "
+                               f"({error}); check the store (its log)") from None
     if explicit:
         return {name: sizes.get(name, 0) for name in explicit}
     return {name: size for name, size in sizes.items() if name != STORE_VERSION_GRAPH

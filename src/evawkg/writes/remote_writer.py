@@ -168,6 +168,11 @@ class RemoteWriter(Writer):
             try:
                 result["outcome"] = run_guard(store, job)
             except BaseException as error:  # noqa: BLE001 -- handed to the caller
+                # Its frames hold the copy's query results, which pyoxigraph lets only this
+                # thread drop: the caller gets the error without them.
+                for linked in (error, error.__cause__, error.__context__):
+                    if linked is not None:
+                        linked.__traceback__ = None
                 result["error"] = error
 
         worker = threading.Thread(target=run, name="evawkg-remote-guard", daemon=True)
