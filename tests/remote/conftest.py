@@ -147,7 +147,14 @@ class Stores:
     """The session's stores: one per (kind, dataset), started and loaded on first use."""
 
     def __init__(self, factory):
+        import tempfile
+        from pathlib import Path
+
         self.factory = factory
+        # A directory of the session's own, not pytest's basetemp: pytest removes all but its
+        # three newest basetemps when a session starts, so another session on the machine could
+        # delete a store's database under it (the store then answers nothing after a restart).
+        self.root = Path(tempfile.mkdtemp(prefix="evawkg-remote-stores-"))
         self.running: dict[tuple[str, str], Store] = {}
         self.lock = threading.Lock()
 
@@ -155,7 +162,7 @@ class Stores:
         with self.lock:
             key = (kind, dataset)
             if key not in self.running:
-                store = start(kind, self.factory.mktemp(f"{kind}-{dataset}"))
+                store = start(kind, self.root / f"{kind}-{dataset}")
                 try:
                     store.load(_DATASETS[dataset](), infer=False)
                 except BaseException:
@@ -165,8 +172,11 @@ class Stores:
             return self.running[key]
 
     def stop(self) -> None:
+        import shutil
+
         for store in self.running.values():
             store.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
 
 
 def _web_dataset():
