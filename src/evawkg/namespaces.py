@@ -1,8 +1,10 @@
 """The IRIs this project mints and the prefixes it predeclares: the one place for both.
 
-Base IRI (documented in docs/iris.md): ``https://evawkg.example.org/``. It is a placeholder under
-``example.org`` (reserved by RFC 2606) because the project owns no domain yet; the server maps
-any base IRI it is configured with onto its own paths, so changing it later is a setting.
+Base IRI (docs/architecture.md): ``https://evawkg.example.org/``, the *canonical* base the data
+is written under. It is a placeholder under ``example.org`` (reserved by RFC 2606) because the
+project owns no domain; the server publishes every IRI under its *public* base instead (the
+``public_base`` setting, by default the server's own address) and maps between the two at its
+edges (:mod:`evawkg.graph.public_base`, docs/linked-data.md).
 
 * ontology: ``{BASE}ontology`` (document), terms ``{BASE}ontology#Term``;
 * resources: ``{BASE}id/<kind>/<slug>``;
@@ -31,10 +33,30 @@ LCC_CR = Namespace("https://www.omg.org/spec/LCC/Countries/CountryRepresentation
 LCC_3166_1 = Namespace("https://www.omg.org/spec/LCC/Countries/ISO3166-1-CountryCodes/")
 LCC_M49 = Namespace("https://www.omg.org/spec/LCC/Countries/UN-M49-RegionCodes/")
 
-#: Prefixes predeclared for SPARQL queries and used when serialising.
+#: Every kind of resource under ``{BASE}id/`` (docs/architecture.md), each with its own prefix
+#: ``<kind>:`` = ``{BASE}id/<kind>/``: ``country:TH``, ``organization:unodc``,
+#: ``instrument:a-res-65-229``, ``topic:trafficking-in-persons``. ``id:country/TH`` is no legal
+#: prefixed name (a local name holds no unescaped ``/``), so without these a query must write
+#: ``id:country\/TH`` and Turtle is full of ``id:activity\/…``. The SKOS concept kinds are the
+#: singular slugs of their schemes (``id:scheme/activity-types`` holds ``activity-type:…``).
+ID_KINDS: tuple[str, ...] = (
+    # resources
+    "organization", "activity", "instrument", "publication", "mandate", "period", "place",
+    "country", "region", "subdivision", "record", "citation", "dataset", "scheme",
+    # concepts of the SKOS schemes
+    "topic", "activity-type", "target-group", "role", "qualifier", "quantity-kind", "status",
+    "area-of-focus", "approach", "outcome", "funding-type", "document-type", "publication-type",
+    "activity-level", "measure-type", "indicator",
+)
+
+#: Prefixes predeclared for SPARQL queries and used when serialising (longest namespace wins, so
+#: ``country:TH`` is written rather than ``id:country\/TH``; ``id:`` stays for older queries).
 PREFIXES: dict[str, str] = {
     "evaw": str(EVAW),
     "id": str(ID),
+    **{kind: f"{ID}{kind}/" for kind in ID_KINDS},
+    "graph": str(GRAPH),
+    "shapes": str(SHAPES),
     "rdf": str(RDF),
     "rdfs": str(RDFS),
     "owl": str(OWL),

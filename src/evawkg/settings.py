@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from .errors import SettingsError
 from .namespaces import BASE
@@ -48,7 +49,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("graph", (), "The graph --data files' triples go into (a quad file's default-graph triples; its named graphs stay): an IRI or 'default'; one for all files or one per --data file, in order. Unset: the default graph.", tuple),
     Setting("store", "", "Directory of an on-disk store reused across restarts while the sources are unchanged.", str),
     Setting("infer", True, "Add the OWL 2 RL closure of what is served, the bundle or the --data files (give the ontology among them), as the named graph graph/inferred.", bool),
-    Setting("base_iri", BASE, "Base IRI relative IRIs in queries resolve against.", str),
+    Setting("base_iri", BASE, "Canonical base IRI the data is written under (relative IRIs in queries resolve against it); the server publishes it under public_base.", str),
     Setting("default_graph_as_union", True, "Queries see the default graph as the union of every graph (the bundle needs it: each file is a named graph); off: the dataset's own default graph, exactly as --data wrote it.", bool),
     Setting("query_timeout", 30.0, "Seconds a query may run before its process is killed (a request's timeout= may lower it).", float),
     Setting("max_rows", 100_000, "Most result rows (SELECT) or triples (CONSTRUCT/DESCRIBE); more is an error, never a silent cut. 0: no cap.", int),
@@ -74,10 +75,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("store_graphs", (), "The remote store's named graphs that make the served dataset (exact IRIs); empty: every graph it lists but its own system graphs (Virtuoso's).", tuple),
     Setting("store_poll_seconds", 10.0, "Seconds between checks of the remote store's graphs and sizes (its data version; /healthz).", float),
     Setting("store_page_rows", 5000, "Rows per page when reading a remote store in pages (linked-data reads, dumps); below the store's own cap (Virtuoso's ResultSetMaxRows, 10000 by default).", int),
+    Setting("public_base", "", "Base URL the server is reached at (https://kg.example.org/, ending in '/'): every IRI it emits (pages, RDF, SPARQL results, VoID, dumps, OpenAPI) is published under it, and IRIs under it dereference here. Empty: the address each request reached, so a local run's links work.", str),
     Setting("write_tokens", "", "Bearer tokens allowed to write (SPARQL Update, Graph Store Protocol): a token file made by `evawkg token add`, or its JSON inline. Empty: the server is read-only. Writes need --store.", str),
     Setting("allow_load", (), "Documents SPARQL Update LOAD may fetch (exact IRIs); empty: LOAD is refused.", tuple),
     Setting("write_timeout", 300.0, "Seconds a write (apply, OWL 2 RL closure, SHACL validation) may run before it is stopped; nothing is written then.", float),
     Setting("write_lock_wait", 60.0, "Seconds a write waits for the one before it (writes are serialised); 503 past it.", float),
+    Setting("write_nice", 5, "Niceness of the query process that runs writes (their guard: closure, SHACL), 0-19: under CPU contention readers go first. 0: as readers.", int),
     Setting("max_write_bytes", 16_777_216, "Largest body a write accepts (update text, Graph Store Protocol RDF); 413 past it.", int),
 )
 
@@ -126,16 +129,20 @@ def _validate(settings: Any) -> None:
             raise SettingsError(f"{name} cannot be negative, not {getattr(settings, name)}")
     if settings.request_read_timeout <= 0:
         raise SettingsError(f"request_read_timeout must be positive, not {settings.request_read_timeout}")
+    writes = settings.max_write_bytes if settings.write_tokens else 0
     if settings.request_buffer_bytes < max(settings.max_body_bytes, settings.max_upload_bytes,
-                                           settings.max_write_bytes):
+                                           writes):
         raise SettingsError("request_buffer_bytes must hold the largest body accepted "
-                            "(max_body_bytes, max_upload_bytes, max_write_bytes), not "
-                            f"{settings.request_buffer_bytes}")
+                            "(max_body_bytes, max_upload_bytes, and max_write_bytes with writes "
+                            f"on), not {settings.request_buffer_bytes}")
+    if not 0 <= settings.write_nice <= 19:
+        raise SettingsError(f"write_nice must be 0-19 (a niceness), not {settings.write_nice}")
     for name in ("write_timeout", "write_lock_wait", "max_write_bytes"):
         if getattr(settings, name) <= 0:
             raise SettingsError(f"{name} must be positive, not {getattr(settings, name)}")
     if not 0 <= settings.gzip_level <= 9:
         raise SettingsError(f"gzip_level must be between 0 and 9, not {settings.gzip_level}")
+    _validate_public_base(settings.public_base)
     _validate_graphs(settings.data, settings.graph)
     _validate_store(settings)
 
@@ -159,6 +166,17 @@ def _validate_store(settings: Any) -> None:
 
 #: An absolute IRI: a scheme, a colon, and no character IRIs exclude (RFC 3987).
 _ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*")
+
+
+def _validate_public_base(base: str) -> None:
+    if not base:
+        return
+    parts = urlsplit(base)
+    if parts.scheme not in ("http", "https") or not parts.netloc or parts.query or parts.fragment \
+            or not base.endswith("/") or not _ABSOLUTE_IRI.fullmatch(base):
+        raise SettingsError(f"public_base {base!r} must be an http(s) URL ending in '/', with no "
+                            "query or fragment, such as https://kg.example.org/ or "
+                            "https://example.org/evawkg/")
 
 
 def _validate_graphs(data: tuple[str, ...], graph: tuple[str, ...]) -> None:

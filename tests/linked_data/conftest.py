@@ -19,7 +19,9 @@ BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;
 
 @pytest.fixture(scope="session")
 def ld_app():
-    application = create_app(Settings(max_concurrent_queries=1, gzip_level=0))
+    # Published under the canonical base itself, so the IRIs these tests expect are the data's;
+    # tests/linked_data/test_public_base.py serves other bases.
+    application = create_app(Settings(max_concurrent_queries=1, gzip_level=0, public_base=BASE))
     application.extensions["evawkg"].service.wait_ready(120)
     yield application
     application.extensions["evawkg"].service.close()

@@ -81,7 +81,7 @@ def test_blank_node_focus_names_the_path_from_the_nearest_iri():
     report = store_validation.validate_uploads([Upload(broken, "turtle", source="base.ttl")])
     instant = [r for r in report.results if r.path_text.startswith("(time:inXSDDate")]
     assert instant, [(r.focus, r.path_text) for r in report.results]
-    assert instant[0].location.startswith("id:period/2009-10_2010-02 → time:hasBeginning → _:")
+    assert instant[0].location.startswith("period:2009-10_2010-02 → time:hasBeginning → _:")
 
 
 def test_ntriples_blank_node_keeps_the_files_label_in_the_location():
@@ -92,4 +92,4 @@ def test_ntriples_blank_node_keeps_the_files_label_in_the_location():
     report = store_validation.validate_uploads([Upload(_ntriples(lines), "ntriples")])
     instant = [r for r in report.results if str(r.focus) == "start"]
     assert instant and instant[0].location == (
-        "line 4; id:period/p → time:hasBeginning → _:start")
+        "line 4; period:p → time:hasBeginning → _:start")

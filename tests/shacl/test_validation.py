@@ -61,8 +61,8 @@ def test_render_text_groups_by_shape_with_focus_path_value_message(report: Repor
     text = render_text(report)
     assert text.startswith("Does not conform: 2 violations, 0 warnings, 0 infos.")
     assert "shapes:CountryShape (2 results)" in text
-    assert 'Violation id:country/XX  evaw:iso3166Alpha2 = "xx"' in text
-    assert "Violation id:country/XX  dcterms:source\n" in text
+    assert 'Violation country:XX  evaw:iso3166Alpha2 = "xx"' in text
+    assert "Violation country:XX  dcterms:source\n" in text
     assert "Cite where the country's facts come from" in text
 
 

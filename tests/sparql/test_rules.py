@@ -252,3 +252,21 @@ def test_settings_from_environment_bad_value_names_it(environment, message):
 def test_settings_are_frozen():
     with pytest.raises(AttributeError):
         Settings().port = 1  # type: ignore[misc]
+
+
+def test_prepare_query_parses_a_text_once(monkeypatch):
+    from evawkg.sparql import rules
+
+    calls = []
+    real = rules._parse_query
+    monkeypatch.setattr(rules, "_parse_query", lambda *args: calls.append(1) or real(*args))
+    text = "SELECT ?from WHERE { ?from ?p ?o } # test_prepare_query_parses_a_text_once"
+    first = prepare_query(text, prefixes=PREFIXES, always_parse=False)
+    again = prepare_query(text, prefixes=PREFIXES, always_parse=False)
+    assert first == again and first.parsed and len(calls) == 1
+    other = prepare_query(text, prefixes=PREFIXES, allow_service=("http://e/",), always_parse=False)
+    assert other.parsed and len(calls) == 2  # another allow-list is another answer
+    big = text + " " * rules.CACHED_TEXT_CHARS
+    prepare_query(big, prefixes=PREFIXES, always_parse=False)
+    prepare_query(big, prefixes=PREFIXES, always_parse=False)
+    assert len(calls) == 4  # a long text is not kept

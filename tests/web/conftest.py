@@ -26,9 +26,10 @@ ENDLESS_QUERY = "SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
+    # Published under the data's own base, so the IRIs these protocol tests expect are the data's.
     return Settings(data=FIXTURE_FILES, graph=FIXTURE_GRAPHS, max_concurrent_queries=2, queue_wait=0.2,
                     query_timeout=5.0, max_rows=20, max_body_bytes=4096,
-                    cors_origins=("https://analyst.example",))
+                    cors_origins=("https://analyst.example",), public_base="https://evawkg.example.org/")
 
 
 @pytest.fixture(scope="session")

@@ -20,7 +20,10 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    return Settings(query_timeout=20.0, max_concurrent_queries=2, queue_wait=10.0)
+    # Published under the data's own base, so the IRIs these tests expect are the data's
+    # (tests/linked_data/test_public_base.py serves other bases).
+    return Settings(query_timeout=20.0, max_concurrent_queries=2, queue_wait=10.0,
+                    public_base="https://evawkg.example.org/")
 
 
 @pytest.fixture(scope="session")
@@ -48,6 +51,7 @@ def live_server():
     port = free_port()
     process = subprocess.Popen(
         [sys.executable, "-m", "evawkg.web.command", "--port", str(port), "--threads", "8",
+         "--public-base", "https://evawkg.example.org/",
          "--max-concurrent-queries", "3", "--log-level", "warning"],
         env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"

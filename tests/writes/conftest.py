@@ -80,7 +80,10 @@ def writable_app(directory: Path, **settings) -> Writable:
     tokens, secrets = make_tokens(directory)
     options = dict(store=str(directory / "store"), write_tokens=str(tokens),
                    max_concurrent_queries=3, max_slots_per_client=3, query_timeout=20,
-                   max_write_bytes=8192, write_timeout=60)
+                   max_write_bytes=8192, write_timeout=60,
+                   # IRIs published as stored (the default publishes them under the address
+                   # each request reached: http://localhost/ for the test client).
+                   public_base=BASE)
     options.update(settings)
     app = create_app(Settings(**options))
     app.extensions["evawkg"].service.wait_ready(60)
@@ -130,7 +133,7 @@ class LiveServer:
             [sys.executable, "-m", "evawkg.web.command", "--port", str(self.port),
              "--workers", str(self.workers), "--threads", "8", "--max-concurrent-queries", "4",
              "--store", str(self.store), "--write-tokens", str(self.tokens),
-             "--log-level", "warning", *self.extra],
+             "--log-level", "warning", "--public-base", BASE, *self.extra],
             env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             start_new_session=True)
         try:

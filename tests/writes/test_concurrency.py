@@ -11,7 +11,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from .conftest import EX, SCRATCH, THINGS, LiveServer, make_tokens, select, update
+from .conftest import EX, SCRATCH, THINGS, LiveServer, http, make_tokens, select, update
 
 VALUES = " ".join(str(i) for i in range(220))
 #: Three operations: a flag, seconds of work (a WHERE of ten million rows that match none), a
@@ -99,3 +99,35 @@ def test_racing_writes_are_serialised_and_none_is_lost(server):
                                   "changes> { ?c <http://purl.org/dc/terms/identifier> ?id } }")
     ids = sorted(int(row["id"]["value"]) for row in changes)
     assert ids == list(range(1, len(ids) + 1)), "commit numbers are not one sequence"
+
+
+def test_a_write_takes_no_slot_of_the_readers(tmp_path):
+    """With one query slot, a long write in progress still leaves it to readers: the guard runs
+    in a slot of its own (writes are serialised, so one is enough), so no read is turned away
+    with 429 while a curator writes."""
+    tokens, secrets = make_tokens(tmp_path)
+    live = LiveServer(tmp_path / "store", tokens, workers=1,
+                      extra=("--max-concurrent-queries", "1", "--queue-wait", "0.3")).start()
+    try:
+        outcome: dict = {}
+
+        def write() -> None:
+            started = time.monotonic()
+            outcome["status"] = update(live.base, LONG_UPDATE.replace("{n}", "2"),
+                                       secrets["curator"], timeout=120)[0]
+            outcome["seconds"] = time.monotonic() - started
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        time.sleep(0.3)
+        statuses, deadline = [], time.monotonic() + 120
+        while writer.is_alive() and time.monotonic() < deadline and len(statuses) < 5000:
+            statuses.append(http("POST", live.base + "/sparql", FLAGS, {
+                "Content-Type": "application/sparql-query",
+                "Accept": "application/sparql-results+json"}, 30)[0])
+        writer.join(120)
+        assert outcome.get("status") == 204, outcome
+        assert outcome["seconds"] > 1.0, "the write was too quick to test reads during it"
+        assert len(statuses) >= 5 and set(statuses) == {200}, statuses
+    finally:
+        live.stop()

@@ -278,3 +278,23 @@ def test_graph_parameter_must_be_an_iri_and_one_graph(unchanged):
     assert client.get("/graph-store").status_code == 400
     both = client.get("/graph-store", query_string={"graph": THINGS, "default": ""})
     assert both.status_code == 400
+
+
+@pytest.mark.parametrize(("path", "methods"), [
+    ("/graph-store?graph=" + NOTES, {"GET", "HEAD", "PUT", "POST", "DELETE"}),
+    ("/graph/notes", {"GET", "HEAD", "PUT", "POST", "DELETE"}),
+    ("/sparql", {"GET", "POST"}),
+])
+def test_cors_preflight_allows_the_write_methods_and_the_token(writable, path, methods):
+    """A page on another origin may PUT, POST and DELETE with a bearer token and If-Match: the
+    preflight says so for the write endpoints (and exposes Location, Link)."""
+    method = "PUT" if "PUT" in methods else "POST"
+    response = writable.client().options(path, headers={
+        "Origin": "https://curators.example", "Access-Control-Request-Method": method,
+        "Access-Control-Request-Headers": "authorization, content-type, if-match"})
+    assert response.status_code == 200
+    allowed = {m.strip() for m in response.headers["Access-Control-Allow-Methods"].split(",")}
+    assert methods <= allowed
+    headers = response.headers["Access-Control-Allow-Headers"].lower()
+    assert "authorization" in headers and "if-match" in headers
+    assert "Location" in response.headers["Access-Control-Expose-Headers"]

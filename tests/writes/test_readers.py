@@ -70,3 +70,25 @@ def test_linked_data_pages_see_what_a_commit_adds_to_a_resource(fresh):
     for _ in range(3):
         page = client.get("/id/thing/lamp", headers={"Accept": "text/turtle"})
         assert b"Bulb" in page.data, "the page answered from an index built before the commit"
+
+
+def whoami(store) -> tuple[int, int]:
+    return os.getpid(), os.getpriority(os.PRIO_PROCESS, 0)
+
+
+def identity(store, value):
+    return value
+
+
+def test_writes_run_in_a_process_of_their_own_at_a_lower_priority(fresh):
+    """The guard's process is kept from write to write, never lent to readers, and niced
+    (``write_nice``): when the CPU is short, readers go first."""
+    service = fresh.service
+    first = service.call_writing(whoami, timeout=30)
+    insert(fresh, "niced")
+    second = service.call_writing(whoami, timeout=30)
+    assert first == second and first[1] == fresh.app.extensions["evawkg"].settings.write_nice > 0
+    readers = {service.call(whoami, timeout=30) for _ in range(6)}
+    assert first[0] not in {pid for pid, _ in readers}
+    assert {nice for _, nice in readers} == {os.getpriority(os.PRIO_PROCESS, 0)}
+    assert service.call_writing(identity, 7, timeout=30) == 7

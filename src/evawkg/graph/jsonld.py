@@ -2,7 +2,8 @@
 compaction of graphs with it (JSON-LD 1.1, https://www.w3.org/TR/json-ld11/).
 
 The context is built from the bundled ontology file, never from the served data: every
-predeclared prefix (:data:`evawkg.namespaces.PREFIXES`), ``id``/``type`` for ``@id``/``@type``,
+predeclared prefix (:data:`evawkg.namespaces.PREFIXES`; a kind of resource named like a property,
+such as ``topic``, leaves the name to the property), ``id``/``type`` for ``@id``/``@type``,
 one term per ontology class and property (object properties typed ``@id``, datatype properties
 with their one ``rdfs:range`` datatype), and short names for the common SKOS, RDFS, DCTERMS and
 PROV terms when no ontology term takes the name. Names are ASCII and collision-free, so the same
@@ -33,7 +34,7 @@ import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from .bundle import Bundle, default_bundle
-from ..namespaces import EVAW, ONTOLOGY_IRI, PREFIXES
+from ..namespaces import EVAW, ID_KINDS, ONTOLOGY_IRI, PREFIXES
 
 #: Terms of other vocabularies given short names (name → (IRI, term definition extras)).
 _COMMON: dict[str, tuple[str, dict]] = {
@@ -97,7 +98,9 @@ def build_context(bundle: Bundle | None = None) -> dict:
 def _context_text(path: Path) -> str:
     graph = _ontology(path)
     context: dict = {"@version": 1.1, "id": "@id", "type": "@type"}
-    context.update({prefix: namespace for prefix, namespace in sorted(PREFIXES.items())})
+    kinds = {prefix: PREFIXES[prefix] for prefix in ID_KINDS}
+    context.update({prefix: namespace for prefix, namespace in sorted(PREFIXES.items())
+                    if prefix not in kinds})
     terms: dict[str, dict | str] = {}
     namespace = str(EVAW)
     for kind in (OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty):
@@ -121,6 +124,11 @@ def _context_text(path: Path) -> str:
     for name, (iri, extras) in _COMMON.items():
         if name not in terms and name not in context:
             terms[name] = {"@id": _compact(iri), **extras}
+    # A key is a term or a prefix, not both: where a kind of resource is named like a property
+    # (topic, status, qualifier, approach, indicator), the property keeps the short name and those
+    # resources compact as id:topic/… (a JSON-LD compact IRI may hold a slash).
+    context.update({prefix: namespace for prefix, namespace in sorted(kinds.items())
+                    if prefix not in terms})
     context.update(dict(sorted(terms.items())))
     return json.dumps(context, ensure_ascii=False)
 

@@ -11,19 +11,13 @@ import re
 from pathlib import Path
 
 from ..errors import ClientError
+from ..namespaces import ID_KINDS  # the kinds of resources a record mints or refers to
 
 TEMPLATE = Path(__file__).parent / "templates" / "record.ttl"
 PLACEHOLDER = "__AGENCY__"
 #: An agency slug: the last segment of its Inventory page, /en/agencies/<slug> (who, unhcr, unfpa).
 AGENCY_SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 MAX_SLUG_LENGTH = 60
-
-#: The kinds of resources a record mints or refers to: prefix ``kind:`` is ``{BASE}id/<kind>/``.
-ID_KINDS = ("record", "organization", "activity", "instrument", "publication", "mandate", "period",
-            "place", "country", "region", "subdivision", "citation", "topic", "activity-type",
-            "target-group", "role", "qualifier", "quantity-kind", "status", "publication-type",
-            "activity-level", "measure-type", "indicator", "document-type", "approach", "outcome",
-            "area-of-focus", "funding-type")
 
 
 def new_record(agency: str) -> str:

@@ -130,7 +130,7 @@ def _reference_blocks() -> Iterator[Block]:
 
 def _concept_blocks() -> Iterator[Block]:
     for scheme, cls, slugs in (("activity-type", "ActivityType", _ACTIVITY_TYPES), ("topic", "Topic", _TOPICS),
-                               ("target-group", "TargetGroup", _TARGET_GROUPS), ("role", "Role", _ROLES),
+                               ("target-group", "TargetGroup", _TARGET_GROUPS), ("role", "Role", (*_ROLES, "lead")),
                                ("document-type", "DocumentType", ("resolution",))):
         scheme_node = _id(f"scheme/{scheme}s")
         yield [(scheme_node, A, SKOS["ConceptScheme"]), (scheme_node, LABEL, _literal(scheme, lang="en")),
@@ -250,9 +250,12 @@ def _activity(rng: random.Random, index: int, agencies, records, instruments, co
         block.append((node, PROV["atLocation"], place))
     for partner in range(rng.randint(0, 2)):
         association = f"_:a{index}x{partner}"
+        agent, role = rng.choice(agencies), rng.choice(_ROLES)
+        # The lead drawn as a partner is named as the lead: prov:wasAssociatedWith holds only the
+        # lead, and an agent with it has the lead role (shapes:Activity-lead).
         block += [(node, PROV["qualifiedAssociation"], association), (association, A, PROV["Association"]),
-                  (association, PROV["agent"], rng.choice(agencies)),
-                  (association, PROV["hadRole"], _id(f"role/{rng.choice(_ROLES)}"))]
+                  (association, PROV["agent"], agent),
+                  (association, PROV["hadRole"], _id("role/lead" if agent == lead else f"role/{role}"))]
     if rng.random() < 0.5:
         count, people = f"_:c{index}", rng.randint(5, 500)
         block += [(node, E["hasParticipationCount"], count), (count, A, E["ParticipationCount"]),

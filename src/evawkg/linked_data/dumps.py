@@ -12,7 +12,9 @@
 
 Output is byte-for-byte deterministic for the same data: blank nodes are relabelled by RDF
 Dataset Canonicalization (RDFC-1.0, https://www.w3.org/TR/rdf-canon/), statements are sorted,
-prefix headers are written in a fixed order and gzip headers carry no time stamp or name. The
+prefix headers declare the prefixes the file uses, sorted, and gzip headers carry no time stamp or
+name. Given a :class:`~evawkg.graph.public_base.PublicBase`, every IRI under the canonical base
+is written under the public one (the server writes one set of dumps per public base). The
 files share blank node labels (one canonicalization), so ``evawkg-inferred.ttl`` read together
 with ``evawkg.ttl`` links its entailments to the ontology's anonymous classes.
 """
@@ -28,6 +30,8 @@ import pyoxigraph as ox
 
 from ..graph.inference import INFERRED_GRAPH
 from ..graph.jsonld import build_context, compact
+from ..graph.prefixed import serialize_with_prefixes
+from ..graph.public_base import PublicBase
 from ..namespaces import PREFIXES
 
 #: Dump file names, in the order they are written.
@@ -41,27 +45,33 @@ MANIFEST = "manifest.json"
 CHECKSUMS = "SHA256SUMS"
 
 
-def export_dumps(store: ox.Store, directory: Path | str, *, version: str | None = None) -> list[Path]:
+def export_dumps(store: ox.Store, directory: Path | str, *, version: str | None = None,
+                 public_base: PublicBase | None = None) -> list[Path]:
     """Write the dumps into ``directory`` (created if missing); return the paths written,
     ``SHA256SUMS`` last.
 
     ``version`` names the data (the CLI passes :func:`evawkg.graph.store.bundle_version`, a hash of the
-    source files); by default it is a hash of the asserted statements themselves."""
+    source files); by default it is a hash of the asserted statements themselves. ``public_base``
+    publishes the IRIs under its public base (by default they stay as the store has them)."""
+    iris = public_base or PublicBase()
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    quads = _canonical_quads(store)
-    asserted = sorted({q.triple for q in quads if q.graph_name != INFERRED_GRAPH}, key=_triple_key)
-    inferred = [q.triple for q in quads if q.graph_name == INFERRED_GRAPH]
+    canonical = _canonical_quads(store)
+    asserted = iris.triples_out(sorted({q.triple for q in canonical if q.graph_name != INFERRED_GRAPH},
+                                       key=_triple_key))
+    inferred = iris.triples_out(q.triple for q in canonical if q.graph_name == INFERRED_GRAPH)
+    quads = iris.quads_out(canonical)
     nquads = ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
     ntriples = ox.serialize(asserted, format=ox.RdfFormat.N_TRIPLES)
     if version is None:
         version = hashlib.sha256(ntriples).hexdigest()[:16]
+    prefixes = iris.prefixes_out(PREFIXES)
 
     contents: dict[str, bytes] = {
-        TURTLE: _turtle(asserted),
+        TURTLE: _turtle(asserted, prefixes),
         NTRIPLES_GZ: _gzip(ntriples),
-        JSON_LD: compact(asserted, build_context(), absolute_ids=True),
-        INFERRED_TURTLE: _turtle(inferred),
+        JSON_LD: compact(asserted, iris.context_out(build_context()), absolute_ids=True),
+        INFERRED_TURTLE: _turtle(inferred, prefixes),
         NQUADS_GZ: _gzip(nquads),
         VERSION: (version + "\n").encode(),
     }
@@ -102,15 +112,9 @@ def _quad_key(quad: ox.Quad) -> tuple[str, str, str, str]:
     return (str(quad.graph_name), *_triple_key(quad.triple))
 
 
-def _turtle(triples: list[ox.Triple]) -> bytes:
-    body = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-    # pyoxigraph writes its @prefix lines in hash order; replace them by a sorted header.
-    lines = body.split(b"\n")
-    start = 0
-    while start < len(lines) and lines[start].startswith(b"@prefix "):
-        start += 1
-    header = "".join(f"@prefix {prefix}: <{namespace}> .\n" for prefix, namespace in sorted(PREFIXES.items()))
-    return header.encode() + b"\n" + b"\n".join(lines[start:])
+def _turtle(triples: list[ox.Triple], prefixes: dict[str, str]) -> bytes:
+    # The prefixes the file uses, sorted (pyoxigraph writes them in hash order), then the body.
+    return serialize_with_prefixes(triples, ox.RdfFormat.TURTLE, prefixes)
 
 
 def _gzip(data: bytes) -> bytes:

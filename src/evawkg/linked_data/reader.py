@@ -15,9 +15,11 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from ..graph.public_base import PublicBase
 from ..sparql.embedded import STORE_CHANGED
 from .description import INBOUND_LIMIT, Describer, Description, Labels
 from .dumps import export_dumps
+from .spelling import respelled
 from .void import describe_dataset
 
 _describer: Describer | None = None
@@ -41,12 +43,14 @@ def _describer_call(store: ox.Store, method: str, args: tuple, kwargs: dict) -> 
     return getattr(_describer, method)(*args, **kwargs)
 
 
-def _write_dumps(store: ox.Store, directory: str, version: str) -> None:
-    export_dumps(store, Path(directory), version=version)
+def _write_dumps(store: ox.Store, directory: str, version: str, canonical: str | None,
+                 public: str | None) -> None:
+    iris = PublicBase(canonical, public) if canonical and public else None
+    export_dumps(store, Path(directory), version=version, public_base=iris)
 
 
-def _void(store: ox.Store, base_iri: str, version: str) -> list[ox.Triple]:
-    return describe_dataset(store, base_iri, version=version)
+def _void(store: ox.Store, base_iri: str, version: str, public: str | None) -> list[ox.Triple]:
+    return describe_dataset(store, base_iri, version=version, public_base=public)
 
 
 class GraphReader:
@@ -93,13 +97,21 @@ class GraphReader:
     def activities_at(self, place: ox.NamedNode) -> list[dict]:
         return self._describe("activities_at", place)
 
-    def void(self, base_iri: str, version: str) -> list[ox.Triple]:
-        """The VoID triples of the served dataset."""
-        return self.service.call(_void, base_iri, version, timeout=self.timeout)
+    def respelled(self, iri: str) -> str | None:
+        """The IRI of the graph ``iri`` spells in another case or with a trailing slash."""
+        return self.service.call(respelled, iri, timeout=self.timeout)
 
-    def write_dumps(self, directory: Path, version: str, timeout: float) -> None:
-        """Write the dumps of the served dataset into ``directory`` (a long job: own timeout)."""
-        self.service.call(_write_dumps, str(directory), version, timeout=timeout)
+    def void(self, base_iri: str, version: str, public_base: str | None = None) -> list[ox.Triple]:
+        """The VoID triples of the served dataset (canonical ``base_iri``), its own IRIs and
+        ``void:uriSpace`` under ``public_base``."""
+        return self.service.call(_void, base_iri, version, public_base, timeout=self.timeout)
+
+    def write_dumps(self, directory: Path, version: str, timeout: float, *,
+                    base_iri: str | None = None, public_base: str | None = None) -> None:
+        """Write the dumps of the served dataset into ``directory`` (a long job: own timeout),
+        IRIs under ``base_iri`` published under ``public_base``."""
+        self.service.call(_write_dumps, str(directory), version, base_iri, public_base,
+                          timeout=timeout)
 
 
 __all__ = ["GraphReader"]

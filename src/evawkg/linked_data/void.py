@@ -14,6 +14,7 @@ from __future__ import annotations
 import pyoxigraph as ox
 
 from ..graph.inference import INFERRED_GRAPH
+from ..graph.public_base import PublicBase
 from ..namespaces import PREFIXES
 
 VOID = "http://rdfs.org/ns/void#"
@@ -66,8 +67,20 @@ def _string(text: str) -> str:
     return ox.Literal(text).__str__()
 
 
-def describe_dataset(store: ox.Store, base_iri: str, *, version: str) -> list[ox.Triple]:
-    """The VoID triples of ``store`` published under ``base_iri``, data version ``version``."""
+def describe_dataset(store: ox.Store, base_iri: str, *, version: str,
+                     public_base: str | None = None) -> list[ox.Triple]:
+    """The VoID triples of ``store``, whose IRIs are under ``base_iri``, data version
+    ``version``; with ``public_base``, every IRI under ``base_iri`` (the dataset's own, its
+    endpoint and dumps, the classes, graphs and sources counted) is published under it, and so
+    is ``void:uriSpace``, a literal that names where the IRIs live."""
+    iris = PublicBase(base_iri, public_base or base_iri)
+    return [iris.triple_out(triple) if triple.predicate != _void("uriSpace") else
+            ox.Triple(iris.term_out(triple.subject), triple.predicate,
+                      ox.Literal(iris.iri_out(triple.object.value)))
+            for triple in _describe(store, base_iri, version)]
+
+
+def _describe(store: ox.Store, base_iri: str, version: str) -> list[ox.Triple]:
     dataset = ox.NamedNode(base_iri + ".well-known/void#dataset")
     triples: list[ox.Triple] = []
 

@@ -251,20 +251,24 @@ class ProcessPool:
 
     # --- Running a job ----------------------------------------------------------------------------
 
-    def run(self, job: Any, timeout: float) -> Any:
+    def run(self, job: Any, timeout: float, *, slots: Slots | None = None,
+            wait: float | None = None) -> Any:
         """Run ``job`` in a child; kill that child if it passes ``timeout`` seconds or its
-        memory limit."""
+        memory limit. ``slots`` (default: the pool's) is where the job takes its slot, waiting
+        at most ``wait`` seconds (default: ``queue_wait``): a writable store's writes take
+        theirs apart from the readers' (:mod:`evawkg.writes.readers`)."""
         self._require_running(timeout)
         client = current_client.get()
-        refused = self._slots.acquire(client, self.queue_wait)
+        slots = slots if slots is not None else self._slots
+        refused = slots.acquire(client, self.queue_wait if wait is None else wait)
         if refused == "client":
-            raise self.client_busy_error(self._slots.share)
+            raise self.client_busy_error(slots.share)
         if refused == "all":
             raise self.busy_error()
         try:
             kind, value = self._run_in_child(job, timeout)
         finally:
-            self._slots.release(client)
+            slots.release(client)
         if kind == "ok":
             return value
         if kind == "error":
@@ -332,6 +336,10 @@ class ProcessPool:
                     and child.idle_and_alive()):
                 return child
             self._release(child, keep=False)
+        return self._fork_busy(parent, generation)
+
+    def _fork_busy(self, parent, generation) -> Child:
+        """A new reusable child of ``parent``, counted busy (its caller holds the slot)."""
         try:
             child = parent.fork(self.reuse, self._address_extra(), generation)
         except (EOFError, OSError) as error:

@@ -88,6 +88,11 @@ class DataGraph:
             else:
                 yield from self.store.quads_for_pattern(subject, predicate, obj, graph)
 
+    def forget(self) -> None:
+        """Drop what was read ahead (:meth:`describe`) and the class memberships remembered."""
+        self._described.clear()
+        self._types.clear()
+
     def describe(self, nodes: Iterable[Term]) -> None:
         """Read every triple of ``nodes`` in one store lookup each, for the many property shapes
         that will each ask for one of their properties (one lookup per node instead of one per
@@ -204,12 +209,11 @@ class DataGraph:
         return not types.isdisjoint(classes)
 
     def instances(self, cls: Term) -> set[Term]:
-        """Every SHACL instance of ``cls``, by one SPARQL query on the store."""
-        if not isinstance(cls, ox.NamedNode):
-            return {s for c in self.subclasses(cls) for s in self.subjects(RDF_TYPE, c)}
-        rows = self.query(f"SELECT DISTINCT ?this WHERE {{ ?class <{RDFS_SUBCLASS_OF.value}>* "
-                          f"<{cls.value}> . ?this <{RDF_TYPE.value}> ?class }}")
-        return {row[0] for row in rows}
+        """Every SHACL instance of ``cls``: one index scan of ``rdf:type`` per class in
+        ``rdfs:subClassOf*`` (a third cheaper than the same as one SPARQL query, at 100k and at
+        1M triples alike, docs/benchmarks.md)."""
+        subjects = self.subjects
+        return {s for c in self.subclasses(cls) for s in subjects(RDF_TYPE, c)}
 
     # -------------------------------------------------------------- SPARQL
 

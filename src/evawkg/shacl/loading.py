@@ -81,7 +81,7 @@ def _parse(upload: Upload, fmt, data, rename: bool, target: ox.NamedNode,
                   first_line_offset=len(upload.prefix_header))
         raise
     return [q if not isinstance(q.graph_name, ox.DefaultGraph)
-            else ox.Quad(q.subject, q.predicate, q.object, target) for q in quads]
+            else ox.Quad(q.subject, q.predicate, q.object, target) for q in upload.stored(quads)]
 
 
 def _keep_originals(store: ox.Store, quads: list[ox.Quad], originals: Originals) -> None:

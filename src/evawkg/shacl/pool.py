@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..graph.dataset import DatasetSource
+from ..graph.public_base import PublicBase
 from ..errors import (ClientError, EvawError, NotReady, PayloadTooLarge, ProcessDied,
                       QueryTimeout, Restarting)
 from ..processes import ProcessPool, ProcessSpec
@@ -68,6 +69,8 @@ class ValidationJob:
     with_graph: bool = False
     #: shapes sent with the upload, used instead of the bundled shapes
     shapes: Upload | None = None
+    #: the server's canonical and public bases: the report names IRIs under the public one
+    iris: PublicBase | None = None
 
 
 @dataclass(frozen=True)
@@ -85,7 +88,7 @@ def run_job(job: ValidationJob, served=None) -> ValidationAnswer:
     """Parse, validate and render ``job`` here, in this process. ``served`` is a store of the
     served dataset this process may change (a forked validation process's copy); without it the
     dataset is opened afresh."""
-    from .rendering import render_report
+    from .rendering import render_published
 
     started = time.perf_counter()
     if job.engine not in ENGINES:
@@ -98,7 +101,7 @@ def run_job(job: ValidationJob, served=None) -> ValidationAnswer:
     store = served if served is not None else (job.dataset.open() if needs_store and job.dataset
                                                else None)
     report = (_on_store if job.engine == "store" else _on_pyshacl)(job, store)
-    text = render_report(report, job.format)
+    text = render_published(report, job.format, job.iris)
     return ValidationAnswer(text, job.format, report.conforms, report.counts_by_severity(),
                             time.perf_counter() - started)
 

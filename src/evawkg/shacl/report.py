@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import dataclass
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, replace
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
@@ -16,6 +18,7 @@ from rdflib.term import Node
 
 from ..graph.formats import format_by_name
 from ..graph.jsonld import compact, prefix_context
+from ..graph.public_base import PublicBase
 from ..namespaces import PREFIXES, SHAPES
 
 #: Severities from worst to mildest, as SHACL names them.
@@ -23,6 +26,10 @@ SEVERITIES: tuple[URIRef, ...] = (SH.Violation, SH.Warning, SH.Info)
 
 #: Prefixes used when a report names terms: the project's plus ``shapes:``.
 REPORT_PREFIXES: dict[str, str] = {**PREFIXES, "shapes": str(SHAPES)}
+
+#: The prefixes a rendering names terms with: :data:`REPORT_PREFIXES`, or the same prefixes with
+#: their namespaces under a public base while :func:`published_prefixes` is in effect.
+_PREFIXES: ContextVar[dict[str, str]] = ContextVar("report_prefixes", default=REPORT_PREFIXES)
 
 
 @dataclass(frozen=True)
@@ -93,12 +100,13 @@ def short_term(term: Node | None) -> str:
         return "-"
     if isinstance(term, URIRef):
         text = str(term)
-        best = max((ns for ns in REPORT_PREFIXES.values() if text.startswith(ns)),
+        prefixes = _PREFIXES.get()
+        best = max((ns for ns in prefixes.values() if text.startswith(ns)),
                    key=len, default=None)
         if best is not None:
             local = text[len(best):]
             if local and not any(c in local for c in " <>\"{}|^`\\"):
-                prefix = next(p for p, ns in REPORT_PREFIXES.items() if ns == best)
+                prefix = next(p for p, ns in prefixes.items() if ns == best)
                 return f"{prefix}:{local}"
         return f"<{text}>"
     if isinstance(term, Literal):
@@ -206,10 +214,50 @@ def render_graph(report: Report, format: str = "turtle") -> str:
     """SHACL's own ``sh:ValidationReport`` in an RDF format (``turtle``, ``json-ld``…); JSON-LD
     is compacted with the project's prefixes, like every JSON-LD the project writes."""
     if format == "json-ld":
-        return compact(report.graph, prefix_context(PREFIXES)).decode()
+        prefixes = {p: ns for p, ns in _PREFIXES.get().items() if p in PREFIXES}
+        return compact(report.graph, prefix_context(prefixes)).decode()
     return report.graph.serialize(format=format_by_name(format).rdflib_name)
 
 
+# --- Reports under a public base ------------------------------------------------------------------
+
+def publish_report(report: Report, iris: PublicBase) -> Report:
+    """``report`` with every IRI under the canonical base (focus nodes, values, shapes, SHACL's
+    report graph) published under the public one, as the server publishes every IRI
+    (:mod:`evawkg.graph.public_base`). Messages, paths and locations are text and stay: their
+    prefixed names (``country:TH``) read the same under either base."""
+    if iris.identity:
+        return report
+
+    def term(node):
+        if isinstance(node, URIRef):
+            return URIRef(iris.iri_out(str(node)))
+        if isinstance(node, Literal) and node.datatype is not None and not node.language:
+            return Literal(str(node), datatype=URIRef(iris.iri_out(str(node.datatype))))
+        return node
+
+    graph = Graph()
+    for prefix, namespace in report.graph.namespaces():
+        graph.bind(prefix, iris.iri_out(str(namespace)), override=True, replace=True)
+    for s, p, o in report.graph:
+        graph.add((term(s), term(p), term(o)))
+    results = [replace(r, focus=term(r.focus), value=term(r.value), shape=term(r.shape),
+                       node_shape=term(r.node_shape), path=term(r.path))
+               for r in report.results]
+    return Report(report.conforms, results, graph)
+
+
+@contextmanager
+def published_prefixes(iris: PublicBase):
+    """Renderings inside name terms with the project's prefixes under ``iris``'s public base."""
+    token = _PREFIXES.set(iris.prefixes_out(REPORT_PREFIXES))
+    try:
+        yield
+    finally:
+        _PREFIXES.reset(token)
+
+
 __all__ = ["Report", "Result", "SEVERITIES", "REPORT_PREFIXES", "local_name", "short_term",
+           "publish_report", "published_prefixes",
            "path_text", "severity_rank", "render_text", "report_to_dict", "render_json",
            "render_graph"]

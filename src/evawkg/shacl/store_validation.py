@@ -123,9 +123,12 @@ def _inferred_graph() -> ox.NamedNode:
 
 
 def validate_dataset(store: ox.Store, shapes=None, *, inference: str = "none",
-                     shape_iris: Iterable | None = None, bundle: Bundle | None = None) -> Report:
-    """Validate a whole store (the served graph, the bundle), every graph of it, with the
-    ontology added if the store lacks it; ``store`` may be changed (pass one of your own)."""
+                     shape_iris: Iterable | None = None, bundle: Bundle | None = None,
+                     exclude_graphs: Iterable = ()) -> Report:
+    """Validate a whole store (the served graph, the bundle), every graph of it but
+    ``exclude_graphs`` (``evawkg check`` leaves out the inferred graph: it validates the data as
+    asserted), with the ontology added if the store lacks it; ``store`` may be changed (pass one
+    of your own)."""
     _check_inference(inference)
     bundle = bundle or default_bundle()
     model, allow_warnings = _shapes(shapes, bundle)
@@ -133,7 +136,7 @@ def validate_dataset(store: ox.Store, shapes=None, *, inference: str = "none",
     _add_ontology(store, bundle)
     _infer(store, inference)
     return validate(store, model, shape_iris=selected, allow_warnings=allow_warnings,
-                    locate=Locator(None, store))
+                    exclude_graphs=exclude_graphs, locate=Locator(None, store))
 
 
 __all__ = ["validate_uploads", "validate_with_graph", "validate_dataset"]

@@ -30,6 +30,7 @@ import rdflib
 
 from ..errors import UnparsableInput
 from ..graph.formats import format_by_name
+from ..graph.public_base import PublicBase
 from ..namespaces import BASE, GRAPH
 
 #: Deepest JSON nesting accepted; real JSON-LD documents nest a handful of levels.
@@ -41,7 +42,7 @@ MAX_ENTITY_EXPANSION = 4 * 1024 * 1024
 
 #: The project's own JSON-LD contexts, the only ones a document may name.
 _ENTITY_REFERENCE = re.compile(r"&([A-Za-z_][\w.\-]*);")
-_OWN_CONTEXT = re.compile(re.escape(BASE) + r"context(?:/v[0-9A-Za-z.\-]+)?\.jsonld")
+_OWN_CONTEXT = r"context(?:/v[0-9A-Za-z.\-]+)?\.jsonld"  # after the canonical or public base
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,20 @@ class Upload:
     format: str  # a format name of :mod:`evawkg.graph.formats` (``turtle``, ``json-ld``…)
     source: str = "upload"  # what error messages call it: a file name, "the request body"
     base_iri: str | None = None
+    #: The server's canonical and public bases: IRIs under the public one are read as the
+    #: canonical IRIs they publish (a page's Turtle validates against the served graph), and
+    #: the context at the public base is the project's own.
+    iris: PublicBase | None = None
     #: prefix declarations read before ``data``, on its first line (a bundled data file is read
     #: with data/prefixes.ttl's: :mod:`evawkg.graph.shared_prefixes`); Turtle only
     prefix_header: str = ""
+
+    def stored(self, quads: list) -> list:
+        """``quads`` parsed from this upload with their IRIs as the graph stores them."""
+        if self.iris is None or self.iris.identity:
+            return quads
+        return [ox.Quad(*(self.iris.term_in(t) for t in (q.subject, q.predicate, q.object,
+                                                           q.graph_name))) for q in quads]
 
 
 def read_upload(upload: Upload) -> rdflib.Graph:
@@ -70,6 +82,10 @@ def read_upload(upload: Upload) -> rdflib.Graph:
     store = ox.Store()
     load_data(store, data, fmt, source=upload.source, graph=str(GRAPH["upload"]),
               base_iri=upload.base_iri, first_line_offset=len(upload.prefix_header))
+    if upload.iris is not None and not upload.iris.identity:
+        quads = upload.stored(list(store))
+        store = ox.Store()
+        store.extend(quads)
     return to_rdflib(store)
 
 
@@ -89,7 +105,8 @@ def checked_data(upload: Upload) -> bytes | str:
     if fmt.name == "rdfxml":
         _check_xml(upload.data, upload.source)
     elif fmt.name == "json-ld":
-        return _inline_own_context(text, upload.source)
+        bases = (BASE,) if upload.iris is None else (upload.iris.canonical, upload.iris.public)
+        return _inline_own_context(text, upload.source, bases)
     if upload.prefix_header and fmt.name == "turtle":
         return upload.prefix_header.encode() + upload.data
     return upload.data
@@ -191,7 +208,7 @@ def _json_depth_position(text: str) -> tuple[int, int] | None:
     return None
 
 
-def _inline_own_context(text: str, source: str) -> str:
+def _inline_own_context(text: str, source: str, bases: tuple[str, ...] = (BASE,)) -> str:
     """The JSON-LD with the project's own context put inline; other remote contexts refused."""
     position = _json_depth_position(text)
     if position is not None:
@@ -205,29 +222,30 @@ def _inline_own_context(text: str, source: str) -> str:
                               f"{error.msg}", source=source, line=error.lineno,
                               column=error.colno) from None
     changed = [False]
-    document = _replace_contexts(document, source, changed)
+    own = re.compile("(?:" + "|".join(re.escape(base) for base in bases) + ")" + _OWN_CONTEXT)
+    document = _replace_contexts(document, source, changed, own)
     return json.dumps(document) if changed[0] else text
 
 
-def _replace_contexts(value, source: str, changed: list[bool]):
+def _replace_contexts(value, source: str, changed: list[bool], own: re.Pattern):
     if isinstance(value, list):
-        return [_replace_contexts(item, source, changed) for item in value]
+        return [_replace_contexts(item, source, changed, own) for item in value]
     if not isinstance(value, dict):
         return value
     result = {}
     for key, item in value.items():
         if key == "@context":
-            result[key] = _context_value(item, source, changed)
+            result[key] = _context_value(item, source, changed, own)
         else:
-            result[key] = _replace_contexts(item, source, changed)
+            result[key] = _replace_contexts(item, source, changed, own)
     return result
 
 
-def _context_value(context, source: str, changed: list[bool]):
+def _context_value(context, source: str, changed: list[bool], own: re.Pattern):
     if isinstance(context, list):
-        return [_context_value(item, source, changed) for item in context]
+        return [_context_value(item, source, changed, own) for item in context]
     if isinstance(context, str):
-        if _OWN_CONTEXT.fullmatch(context):
+        if own.fullmatch(context):
             from ..graph.jsonld import build_context
 
             changed[0] = True
@@ -237,8 +255,8 @@ def _context_value(context, source: str, changed: list[bool]):
             f"network access while parsing); put the context inline or use the project's own, "
             f"{BASE}context.jsonld", source=source)
     if isinstance(context, dict):
-        return {key: (_context_value(item, source, changed) if key == "@import"
-                      else _replace_contexts(item, source, changed))
+        return {key: (_context_value(item, source, changed, own) if key == "@import"
+                      else _replace_contexts(item, source, changed, own))
                 for key, item in context.items()}
     return context
 

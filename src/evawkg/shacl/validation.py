@@ -39,6 +39,13 @@ class ValidationError(EvawError):
     code = "validation-failed"
 
 
+class ShapesRejected(ClientError, ValidationError):
+    """pySHACL refused shapes the caller sent (a constraint it cannot load, a SHACL-SPARQL query
+    SHACL forbids, such as one using SERVICE): the caller's fault, 400 / exit 2."""
+
+    code = "bad-shapes"
+
+
 # --------------------------------------------------------------------------- loading
 
 
@@ -160,6 +167,7 @@ def validate(data: Graph, shapes: Graph | None = None, ontology: Graph | None = 
     if inference not in INFERENCE_OPTIONS:
         raise ClientError(f"unknown inference option {inference!r}; use one of: "
                           + ", ".join(INFERENCE_OPTIONS))
+    own_shapes = shapes is not None
     if shapes is None or ontology is None:
         bundled_shapes, bundled_ontology = _bundled_inputs(default_bundle())
         shapes = bundled_shapes if shapes is None else shapes
@@ -180,14 +188,27 @@ def validate(data: Graph, shapes: Graph | None = None, ontology: Graph | None = 
     working.addN((s, p, o, working) for s, p, o in _triples(ontology))
 
     import pyshacl  # imported here: the store engine's paths never need it
+    from pyshacl import errors as pyshacl_errors
 
+    refusals = (pyshacl_errors.ShapeLoadError, pyshacl_errors.ConstraintLoadError,
+                pyshacl_errors.ValidationFailure)
     try:
         _, report_graph, _ = pyshacl.validate(
             working, shacl_graph=shapes_graph, inference=inference, inplace=True,
             allow_warnings=allow_warnings, advanced=False, do_owl_imports=False)
+    except refusals as error:
+        if own_shapes:
+            raise ShapesRejected(f"the shapes cannot be evaluated: {error}; fix the shapes "
+                                 "file") from error
+        raise ValidationError(f"SHACL validation could not run: {error}") from error
     except Exception as error:  # pySHACL raises its own hierarchy and rdflib's errors
         raise ValidationError(f"SHACL validation could not run: {error}") from error
     if not isinstance(report_graph, Graph):
+        # pySHACL answers a ValidationFailure (a forbidden SPARQL construct, SERVICE among them)
+        # with its message instead of a report.
+        if own_shapes:
+            raise ShapesRejected(f"the shapes cannot be evaluated: {report_graph}; fix the "
+                                 "shapes file")
         raise ValidationError(f"SHACL validation could not run: {report_graph}")
     _bind(report_graph)
     results = _results(report_graph, shapes_graph)

@@ -7,7 +7,12 @@ Answers are serialised by pyoxigraph itself, never through rdflib terms (which w
 N-Triples (CONSTRUCT), where one line is one row or triple, so counting lines counts rows and
 writing stops as soon as the cap is passed; the lines are then re-read by pyoxigraph into the
 requested format. JSON-LD is compacted with the project's prefixes as its ``@context``
-(:func:`evawkg.graph.jsonld.compact`).
+(:func:`evawkg.graph.jsonld.compact`); Turtle and TriG declare only the prefixes they use.
+
+IRIs are published under the request's public base (:class:`evawkg.graph.public_base.PublicBase`):
+the IRIs a query writes in full, its graph names and its parameters are mapped to the canonical
+base the store holds before it runs, and every IRI of the answer back to the public base, in every
+format, term by term.
 
 Formats: https://www.w3.org/TR/sparql11-results-json/, /rdf-sparql-XMLres/,
 /sparql11-results-csv-tsv/, /json-ld11/.
@@ -23,7 +28,10 @@ import pyoxigraph as ox
 
 from ..errors import ClientError, EvawError, QuerySyntaxError, ResultTooLarge, ServiceFailed
 from ..graph.jsonld import compact, prefix_context
-from .rules import prepare_query, refuse_update
+from ..graph.prefixed import serialize_with_prefixes, used_prefixes
+from ..graph.public_base import PublicBase
+from .query_text import rewrite_iris, slash_hint
+from .rules import prepare_query, refuse_update, unescape_codepoints
 from .service import Answer, AnswerFormats, DatasetDescription, GraphCount, PreparedQuery
 
 _RESULTS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
@@ -52,6 +60,15 @@ class QueryJob:
     allow_service: tuple[str, ...] = ()
     # Named-query parameters (variable name -> RDF term), bound by pyoxigraph, never pasted.
     substitutions: tuple[tuple[str, ox.NamedNode | ox.Literal], ...] = ()
+    # The base the answer's IRIs are published under (None: the canonical base_iri itself).
+    public_base: str | None = None
+
+    @property
+    def iris(self) -> PublicBase:
+        """The mapping between the store's base and the published one (none without both)."""
+        if not self.base_iri or not self.public_base:
+            return PublicBase()
+        return PublicBase(self.base_iri, self.public_base)
 
 
 class _RowLimit(Exception):
@@ -86,23 +103,32 @@ def execute(store: ox.Store, job: QueryJob) -> Answer:
     Raises ReadOnly or ServiceRefused (the rules), QuerySyntaxError, NotAcceptable (no format of
     the query's kind was acceptable), ResultTooLarge or ServiceFailed; never an engine exception."""
     started = time.perf_counter()
-    prepared = prepare_query(job.text, allow_service=job.allow_service, base_iri=job.base_iri,
+    iris = job.iris
+    text = job.text
+    if not iris.identity:
+        # Escapes first, so that an IRI written with \u escapes is read as the parsers read it;
+        # a text that never names the public base has nothing to map (a substring test in C).
+        text = unescape_codepoints(text)
+        if iris.public in text:
+            text = rewrite_iris(text, iris.iri_in)
+    prepared = prepare_query(text, allow_service=job.allow_service, base_iri=job.base_iri,
                              prefixes=job.prefixes, always_parse=False)
     options: dict = {"prefixes": job.prefixes, "base_iri": job.base_iri}
     if job.default_graphs is not None or job.named_graphs is not None:
         # The protocol's graphs replace the query's FROM / FROM NAMED (SPARQL 1.1 Protocol 2.1.4).
-        options["default_graph"] = _graphs(job.default_graphs, "default-graph-uri")
-        options["named_graphs"] = _graphs(job.named_graphs, "named-graph-uri")
+        options["default_graph"] = _graphs(job.default_graphs, "default-graph-uri", iris)
+        options["named_graphs"] = _graphs(job.named_graphs, "named-graph-uri", iris)
     elif job.union and not prepared.has_dataset:
         # Only without FROM: pyoxigraph's union flag would silently override the query's FROM.
         options["use_default_graph_as_union"] = True
     if job.substitutions:
-        options["substitutions"] = {ox.Variable(name): term for name, term in job.substitutions}
+        options["substitutions"] = {ox.Variable(name): iris.term_in(term)
+                                    for name, term in job.substitutions}
     try:
         return _run(store, prepared, job, options, started)
     except SyntaxError as error:
         refuse_update(prepared.text)  # pyoxigraph's Store.query never runs an update
-        raise syntax_error(error) from None
+        raise syntax_error(error, prepared.text, job.prefixes) from None
     except (OSError, RuntimeError, ValueError) as error:
         if prepared.services:
             endpoints = ", ".join(f"<{endpoint}>" for endpoint in prepared.services)
@@ -111,9 +137,9 @@ def execute(store: ox.Store, job: QueryJob) -> Answer:
         raise EvawError(f"the query engine failed: {_said(error)}") from None
 
 
-def _graphs(iris: tuple[str, ...] | None, parameter: str) -> list[ox.NamedNode]:
+def _graphs(names: tuple[str, ...] | None, parameter: str, iris: PublicBase) -> list[ox.NamedNode]:
     try:
-        return [ox.NamedNode(iri) for iri in iris or ()]
+        return [ox.NamedNode(iris.iri_in(name)) for name in names or ()]
     except ValueError as error:
         raise ClientError(f"{parameter} must be absolute IRIs ({error})") from None
 
@@ -129,25 +155,29 @@ def _run(store: ox.Store, prepared: PreparedQuery, job: QueryJob, options: dict,
     result = store.query(prepared.text, **options)
     if isinstance(result, ox.QueryTriples):
         fmt = job.formats.of("graph")
-        payload, rows = _write_triples(result, fmt.name, job.max_rows, job.prefixes)
+        payload, rows = _write_triples(result, fmt.name, job.max_rows, job.prefixes, job.iris)
     elif isinstance(result, ox.QueryBoolean):
         fmt = job.formats.of("results")
         payload, rows = result.serialize(format=_RESULTS[fmt.name]), 1
     else:
         fmt = job.formats.of("results")
-        payload, rows = _write_solutions(result, fmt.name, job.max_rows)
+        payload, rows = _write_solutions(result, fmt.name, job.max_rows, job.iris)
     return Answer(payload, fmt, rows, time.perf_counter() - started)
 
 
-def syntax_error(error: SyntaxError) -> QuerySyntaxError:
-    """The parser's message with its position said in words, and kept as ``line``/``column``."""
+def syntax_error(error: SyntaxError, text: str | None = None,
+                 prefixes: dict[str, str] | None = None) -> QuerySyntaxError:
+    """The parser's message with its position said in words, and kept as ``line``/``column``;
+    when ``text`` runs a prefixed name on with a slash (``id:country/TH``), how to write it."""
     message = str(error.args[0]) if error.args else str(error)
+    hint = slash_hint(text, prefixes or {}) if text else None
+    suffix = f"; {hint}" if hint else ""
     match = _POSITION.match(message)
     if not match:
-        return QuerySyntaxError(f"query syntax error: {message}")
+        return QuerySyntaxError(f"query syntax error: {message}{suffix}")
     line, column = int(match.group(1)), int(match.group(2))
     found = QuerySyntaxError(f"query syntax error at line {line}, column {column}: "
-                             f"{message[match.end():]}")
+                             f"{message[match.end():]}{suffix}")
     found.line, found.column = line, column
     return found
 
@@ -169,13 +199,15 @@ def _cap(limit: int, what: str) -> int:
     return limit - 1 if what == "rows" else limit
 
 
-def _write_solutions(solutions: ox.QuerySolutions, name: str, max_rows: int) -> tuple[bytes, int]:
+def _write_solutions(solutions: ox.QuerySolutions, name: str, max_rows: int,
+                     iris: PublicBase = PublicBase()) -> tuple[bytes, int]:
     if name not in _RESULTS:
         raise ValueError(f"{name} is no SPARQL results format")
     limit = max_rows + 1 if max_rows else 0  # + the header line
     tsv = _capped(lambda out: solutions.serialize(out, format=ox.QueryResultsFormat.TSV),
                   limit, "rows")
     rows = max(tsv.count(b"\n") - 1, 0)
+    tsv = iris.tsv_out(tsv)  # one term per field: every format below is read from it
     if name == "tsv":
         return tsv, rows
     reread = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
@@ -183,26 +215,31 @@ def _write_solutions(solutions: ox.QuerySolutions, name: str, max_rows: int) -> 
 
 
 def _write_triples(triples: ox.QueryTriples, name: str, max_rows: int,
-                   prefixes: dict[str, str]) -> tuple[bytes, int]:
+                   prefixes: dict[str, str], iris: PublicBase = PublicBase()) -> tuple[bytes, int]:
     if name not in _GRAPHS:
         raise ValueError(f"{name} is no RDF format")
     lines = _capped(lambda out: triples.serialize(out, format=ox.RdfFormat.N_TRIPLES),
                     max_rows, "triples")
     count = lines.count(b"\n")
-    if name in ("ntriples", "nquads"):
+    if name in ("ntriples", "nquads") and iris.identity:
         return lines, count  # an N-Triples document is an N-Quads document
-    triples = [quad.triple for quad in ox.parse(lines, format=ox.RdfFormat.N_TRIPLES)]
-    return serialize_graph(triples, name, prefixes), count
+    triples = iris.triples_out(quad.triple for quad in ox.parse(lines, format=ox.RdfFormat.N_TRIPLES))
+    return serialize_graph(triples, name, iris.prefixes_out(prefixes)), count
 
 
 def serialize_graph(triples: list[ox.Triple], name: str, prefixes: dict[str, str]) -> bytes:
-    """``triples`` in the graph format called ``name``; JSON-LD compacted with ``prefixes``."""
+    """``triples`` in the graph format called ``name``: Turtle and TriG declare the prefixes of
+    ``prefixes`` they use and no other; JSON-LD is compacted with those as its context."""
     if name == "json-ld":
-        return compact(triples, prefix_context(prefixes), indent=None)
+        return compact(triples, prefix_context(used_prefixes(triples, prefixes)), indent=None)
     if name in ("trig", "nquads"):
         quads = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
-        return ox.serialize(quads, format=_GRAPHS[name], prefixes=prefixes)
-    return ox.serialize(triples, format=_GRAPHS[name], prefixes=prefixes)
+        if name == "nquads":
+            return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+        return serialize_with_prefixes(quads, ox.RdfFormat.TRIG, prefixes)
+    if name == "ntriples":
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    return serialize_with_prefixes(triples, _GRAPHS[name], prefixes)
 
 
 def describe_dataset(store: ox.Store, *, union: bool) -> DatasetDescription:

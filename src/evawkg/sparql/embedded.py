@@ -34,12 +34,12 @@ import pyoxigraph as ox
 
 from ..errors import (ClientLimitReached, EvawError, MemoryLimitExceeded, ProcessDied,
                       QueryTimeout, Restarting)
-from ..graph.dataset import DatasetSource, print_progress
+from ..graph.dataset import DatasetSource, print_progress, read_marker, remember
 from ..namespaces import PREFIXES
 from ..processes import ProcessPool, ProcessSpec
 from .answers import QueryJob, describe_dataset, execute
 from .rules import check_nesting
-from .service import Answer, DatasetDescription, QueryRequest
+from .service import Answer, DatasetDescription, GraphCount, QueryRequest
 
 
 
@@ -53,9 +53,25 @@ class StoreCall:
 
 
 def open_dataset(source: DatasetSource, union: bool) -> tuple[ox.Store, DatasetDescription]:
-    """The loader's setup: the dataset in memory and its description."""
+    """The loader's setup: the dataset in memory and its description.
+
+    Counting a million triples (the distinct ones of the union) takes seconds, so an on-disk
+    store's description is recorded with it and read back on the next start."""
     store = source.open(print_progress)
-    return store, describe_dataset(store, union=union)
+    key = f"description-{'union' if union else 'default'}"
+    if source.store_dir:
+        recorded = read_marker(source.store_dir)
+        known = recorded.get(key)
+        if known and known.get("version") == recorded.get("version") == source.version():
+            return store, DatasetDescription(
+                known["triples"], known["quads"],
+                tuple(GraphCount(name, count) for name, count in known["graphs"]), union)
+    description = describe_dataset(store, union=union)
+    if source.store_dir:
+        remember(source.store_dir, key, {
+            "version": source.version(), "triples": description.triples, "quads": description.quads,
+            "graphs": [[graph.name, graph.triples] for graph in description.graphs]})
+    return store, description
 
 
 #: Called with a store something changed in place (a writable store's query process applying a
@@ -179,7 +195,7 @@ class EmbeddedSparqlService:
                        union=self.settings.default_graph_as_union,
                        default_graphs=request.default_graphs, named_graphs=request.named_graphs,
                        allow_service=tuple(self.settings.allow_service),
-                       substitutions=request.substitutions)
+                       substitutions=request.substitutions, public_base=request.public_base)
         return self.pool.run(job, request.timeout)
 
     def call(self, function: Callable[..., Any], *args: Any, timeout: float) -> Any:

@@ -32,6 +32,7 @@ refused (fail closed): what cannot be checked is not run.
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 from itertools import accumulate, islice
@@ -140,9 +141,35 @@ def unescape_codepoints(text: str) -> str:
 
 # --- The rules, from rdflib's algebra (query process) ---------------------------------------
 
+#: Texts up to this length have their checks remembered (:func:`prepare_query`).
+CACHED_TEXT_CHARS = 32_768
+
+
 def prepare_query(text: str, *, allow_service: tuple[str, ...] = (), base_iri: str | None = None,
                   prefixes: dict[str, str] | None = None, always_parse: bool = True
                   ) -> PreparedQuery:
+    """Check ``text`` against the read-only and SERVICE rules and tell what it asks for (see
+    :func:`_prepare_query`). The answer depends on nothing but the arguments, so it is
+    remembered for the last texts seen: a named query sends the same text on every request
+    (its parameters are bound apart), and rdflib's parse costs 50-400 ms of a request."""
+    if len(text) > CACHED_TEXT_CHARS:
+        return _prepare_query(text, allow_service=allow_service, base_iri=base_iri,
+                              prefixes=prefixes, always_parse=always_parse)
+    return _remembered(text, tuple(allow_service), base_iri,
+                       tuple(prefixes.items()) if prefixes else None, always_parse)
+
+
+@functools.lru_cache(maxsize=256)
+def _remembered(text: str, allow_service: tuple[str, ...], base_iri: str | None,
+                prefixes: tuple[tuple[str, str], ...] | None, always_parse: bool) -> PreparedQuery:
+    return _prepare_query(text, allow_service=allow_service, base_iri=base_iri,
+                          prefixes=dict(prefixes) if prefixes is not None else None,
+                          always_parse=always_parse)
+
+
+def _prepare_query(text: str, *, allow_service: tuple[str, ...] = (), base_iri: str | None = None,
+                   prefixes: dict[str, str] | None = None, always_parse: bool = True
+                   ) -> PreparedQuery:
     """Check ``text`` against the read-only and SERVICE rules and tell what it asks for.
 
     Returns the :class:`PreparedQuery` to run: its ``text`` is the unescaped text (run that, not

@@ -141,6 +141,9 @@ class QueryRequest:
     default_graphs: tuple[str, ...] | None = None  # protocol's default-graph-uri, if any
     named_graphs: tuple[str, ...] | None = None  # protocol's named-graph-uri, if any
     substitutions: tuple = ()  # (variable name, pyoxigraph term) pairs of a named query
+    # The base the answer's IRIs are published under, and the query's may be written under
+    # (evawkg.graph.public_base); None: the store's own base.
+    public_base: str | None = None
 
     def __post_init__(self) -> None:
         # Callers written for the earlier shape, QueryRequest(prepared_query, answer_format, …),

@@ -153,12 +153,30 @@ def _cors(response: Response) -> Response:
         response.vary.add("Origin")
     else:
         return response
-    response.headers["Access-Control-Expose-Headers"] = "ETag, Retry-After, X-Result-Rows"
+    writes = _write_endpoint()
+    response.headers["Access-Control-Expose-Headers"] = (
+        "ETag, Retry-After, X-Result-Rows" + (", Location, Link, Server-Timing" if writes else ""))
     if request.method == "OPTIONS":
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type, If-None-Match"
+        methods, headers = "GET, POST, OPTIONS", "Accept, Content-Type, If-None-Match"
+        if writes:
+            # A page elsewhere writing with a token: the methods the endpoint takes (the Graph
+            # Store Protocol's PUT and DELETE too), the bearer token and the ETag conditions.
+            allowed = [m for m in ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS")
+                       if m in response.allow]
+            methods = ", ".join(allowed) if allowed else methods
+            headers += ", Authorization, If-Match"
+        response.headers["Access-Control-Allow-Methods"] = methods
+        response.headers["Access-Control-Allow-Headers"] = headers
         response.headers["Access-Control-Max-Age"] = "86400"
     return response
+
+
+def _write_endpoint() -> bool:
+    """Whether the request is to an endpoint that writes (``/sparql`` updates, the Graph Store
+    Protocol) on a server with writes on."""
+    if not writes_enabled(current_app.extensions["evawkg"].settings):
+        return False
+    return request.path == "/sparql" or (request.endpoint or "").startswith("writes.")
 
 
 def _gzip(response: Response) -> Response:

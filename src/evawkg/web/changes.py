@@ -8,7 +8,8 @@
   ``/changes/<N>.rdfp``), or HTML.
 
 Each commit is also a ``prov:Activity`` in ``graph/changes`` (:mod:`evawkg.writes.provenance`),
-queryable at ``/sparql``.
+queryable at ``/sparql``. Every IRI the feed names (commits, graphs, the delta's terms) is
+published under the server's public base, as everywhere else.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from ..errors import ClientError, NotFound
 from ..writes.delta import serialize_quads
 from ..writes.provenance import change_iri, rdf_patch, summary
 from ..writes.writer import Writer
+from .linked_data import public_base
 from .negotiation import HTML, MediaTable
 
 blueprint = Blueprint("changes", __name__)
@@ -69,14 +71,15 @@ def change(seq: int, suffix: str | None = None) -> Response:
     record = _writer().index.get(seq)
     if record is None:
         raise NotFound(f"there is no commit {seq}; /changes lists them")
+    iris = public_base()
     if kind == "patch":
-        response = Response(rdf_patch(record), content_type="application/rdf-patch; charset=utf-8")
+        response = Response(rdf_patch(record, iris),
+                            content_type="application/rdf-patch; charset=utf-8")
     elif kind == "json":
+        delta = record.delta
         body = {**_entry(record.meta),
-                "removed": serialize_quads(record.delta.removed).decode("utf-8"),
-                "added": serialize_quads(record.delta.added).decode("utf-8"),
-                "inferred_removed": serialize_quads(record.delta.inferred_removed).decode("utf-8"),
-                "inferred_added": serialize_quads(record.delta.inferred_added).decode("utf-8")}
+                **{name: serialize_quads(iris.quads_out(getattr(delta, name))).decode("utf-8")
+                   for name in ("removed", "added", "inferred_removed", "inferred_added")}}
         response = Response(json.dumps(body, indent=2, ensure_ascii=False) + "\n",
                             mimetype="application/json")
     else:
@@ -96,13 +99,19 @@ def _number(name: str, default: int) -> int:
 
 def _entry(meta: dict) -> dict:
     seq = meta["seq"]
-    return {"id": seq, "iri": change_iri(seq), "href": f"{request.host_url}changes/{seq}",
+    iris = public_base()
+
+    def names(key: str) -> list:
+        return [iris.iri_out(name) if name else name for name in meta.get(key, [])]
+
+    return {"id": seq, "iri": iris.iri_out(change_iri(seq)),
+            "href": f"{iris.public}changes/{seq}",
             "summary": summary(meta), "time": meta["time"], "token": meta.get("token"),
-            "operation": meta.get("operation"), "graphs": meta.get("graphs", []),
+            "operation": meta.get("operation"), "graphs": names("graphs"),
             "added": meta.get("added", 0), "removed": meta.get("removed", 0),
             "inferred_added": meta.get("inferred_added", 0),
             "inferred_removed": meta.get("inferred_removed", 0),
-            "created": meta.get("created", []), "dropped": meta.get("dropped", []),
+            "created": names("created"), "dropped": names("dropped"),
             "request_sha256": meta.get("request_sha256")}
 
 
@@ -115,7 +124,7 @@ def _atom(entries: list[dict]) -> str:
     rows = ['<?xml version="1.0" encoding="utf-8"?>',
             '<feed xmlns="http://www.w3.org/2005/Atom">',
             "<title>evawkg changes</title>",
-            f"<id>{escape(request.host_url)}changes</id>",
+            f"<id>{escape(public_base().public)}changes</id>",
             f'<link rel="self" href="{escape(request.url)}"/>',
             f"<updated>{escape(updated)}</updated>"]
     for entry in entries:
@@ -162,10 +171,14 @@ def _change_page(record) -> str:
             f'<a href="/changes/{record.seq}.rdfp">RDF Patch</a> · '
             f'<a href="/changes/{record.seq}?format=json">JSON</a> · '
             '<a href="/changes">all changes</a></p>'
-            f"<h2>Removed</h2><pre>{html.escape(serialize_quads(record.delta.removed).decode())}"
-            f"</pre><h2>Added</h2><pre>{html.escape(serialize_quads(record.delta.added).decode())}"
+            f"<h2>Removed</h2><pre>{html.escape(_quads(record.delta.removed))}"
+            f"</pre><h2>Added</h2><pre>{html.escape(_quads(record.delta.added))}"
             "</pre>")
     return _PAGE.format(title=f"Commit {record.seq}", body=body)
+
+
+def _quads(quads) -> str:
+    return serialize_quads(public_base().quads_out(quads)).decode()
 
 
 __all__ = ["blueprint", "FEED", "CHANGE"]

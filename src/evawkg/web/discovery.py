@@ -13,17 +13,15 @@ from __future__ import annotations
 import hashlib
 import json
 
-import pyoxigraph as ox
-
 from flask import Blueprint, Response, render_template, request
 
-from ..graph.jsonld import context_document, context_path
+from ..graph.jsonld import context_path
 from ..errors import NotFound
 from ..linked_data.dumps import CHECKSUMS, MANIFEST, VERSION
 from ..linked_data.description import Description, Labels, Statement
 from ..linked_data.void import PREFIXES_VOID
 from .linked_data import (GRAPH, RESOURCE, content_type, etag_for, finish, linked_data,
-                          not_modified, serialize)
+                          not_modified, public_base, public_context, serialize)
 from .negotiation import MediaTable
 from .pages import LANGUAGE_NAMES, PageBuilder
 
@@ -49,7 +47,8 @@ def context(version: str | None = None) -> Response:
     if version is not None and version != current:
         raise NotFound(f"there is no context of version {version}; the current one is "
                        f"/{context_path(current)}")
-    body = context_document()
+    # The namespaces of the context are the public ones its documents' IRIs are published under.
+    body = (json.dumps({"@context": public_context()}, ensure_ascii=False, indent=2) + "\n").encode()
     etag = etag_for("context", current)
     cached = not_modified(etag)
     if cached is not None:
@@ -66,7 +65,7 @@ def context(version: str | None = None) -> Response:
 @blueprint.route("/dumps/")
 def dumps() -> Response:
     state = linked_data()
-    folder = state.dumps()
+    folder = state.dumps(public_base())
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     _, kind = _listing_kind()
     etag = etag_for("dumps", kind, manifest["version"])
@@ -99,7 +98,7 @@ def dump(name: str) -> Response:
     known = {entry[0]: entry[1] for entry in DUMPS}
     if name not in known:
         raise NotFound(f"there is no dump called {name!r}; the list is at /dumps/")
-    folder = linked_data().dumps()
+    folder = linked_data().dumps(public_base())
     data = (folder / name).read_bytes()
     manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     checksum = manifest["files"].get(name, {}).get("sha256") or _sha256(data)
@@ -128,10 +127,11 @@ def void_response(kind: str) -> Response:
     cached = not_modified(etag)
     if cached is not None:
         return cached
-    base = state.settings.base_iri
-    triples = state.reader.void(base, state.version)
+    iris = public_base()
+    triples = state.reader.void(iris.canonical, state.version, iris.public)
+    dataset = iris.public + ".well-known/void#dataset"
     if kind == "html":
-        description = Description(base + ".well-known/void#dataset",
+        description = Description(dataset,
                                   about=[Statement(t.subject, t.predicate, t.object) for t in triples])
         description.labels = Labels({})
         builder = PageBuilder(description, ["en"])
@@ -140,13 +140,9 @@ def void_response(kind: str) -> Response:
     else:
         if kind not in GRAPH.names.values():
             kind = "turtle"
-        body = serialize(kind, triples, None, first=base + ".well-known/void#dataset") \
-            if kind != "turtle" else _turtle(triples)
+        # Published already (void:uriSpace is a literal the general rule leaves alone).
+        body = serialize(kind, triples, None, first=dataset, prefixes=PREFIXES_VOID)
     return finish(Response(body, content_type=content_type(kind)), etag)
-
-
-def _turtle(triples) -> bytes:
-    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES_VOID)
 
 
 __all__ = ["blueprint", "void_response"]

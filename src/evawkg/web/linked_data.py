@@ -7,13 +7,17 @@ query time limit, and the web process holds no copy of the graph. Until the grap
 views answer 503 with ``Retry-After``. Dumps are written once per data version by
 :func:`evawkg.linked_data.dumps.export_dumps` into a cache folder, on first request.
 
-IRIs under the configured base (``Settings.base_iri``) map to paths of this server: the part
-after the base is the path (``{BASE}id/country/TH`` → ``/id/country/TH``), whatever host the
-request came to, so the server works on localhost and behind a proxy at the canonical host.
+IRIs are published under the request's public base (:func:`public_base`: the ``public_base``
+setting, or by default the address the request reached, so a local run's links work) and map to
+paths of this server: the part after the base is the path (``{PUBLIC}id/country/TH`` →
+``/id/country/TH``). The graph keeps its canonical base (``Settings.base_iri``); the views read
+canonical IRIs, and :func:`serialize` and :func:`public_iris` publish them, so every output kind
+maps them in this one place (docs/linked-data.md says why).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import tempfile
 import threading
@@ -24,6 +28,8 @@ import pyoxigraph as ox
 from flask import Flask, Response, current_app, request
 
 from ..graph.jsonld import build_context, compact, context_path, ontology_version
+from ..graph.prefixed import serialize_with_prefixes
+from ..graph.public_base import PublicBase
 from ..linked_data.dumps import MANIFEST
 from ..linked_data.reader import GraphReader
 from ..namespaces import PREFIXES
@@ -68,6 +74,10 @@ _OXIGRAPH = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
 CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
 
 
+#: Public bases whose dumps a worker keeps track of at once (each is written once, on first use).
+DUMP_BASES = 4
+
+
 class LinkedData:
     """What the linked-data views share: the reader of the served graph, and its dumps."""
 
@@ -76,7 +86,8 @@ class LinkedData:
         self.service = service
         self.reader = GraphReader(service, settings.query_timeout)
         self._dumps_lock = threading.Lock()
-        self._dumps: tuple[str, Path] | None = None
+        #: (data version, public base) → folder; a write changes the version, so new dumps.
+        self._dumps: dict[tuple[str, str], Path] = {}
         self.ontology_version = ontology_version()
 
     @property
@@ -88,23 +99,30 @@ class LinkedData:
     def describer(self) -> GraphReader:
         return self.reader
 
-    def dumps(self) -> Path:
-        """The folder of the dumps of this data version, written on first use."""
+    def dumps(self, iris: PublicBase) -> Path:
+        """The folder of the dumps of this data version published under ``iris.public``, written
+        on first use (one at a time: writing them takes a query process for seconds)."""
         with self._dumps_lock:
             version = self.version
-            if self._dumps is None or self._dumps[0] != version:
+            key = (version, iris.public)
+            folder = self._dumps.get(key)
+            if folder is None:
+                digest = hashlib.sha256(iris.public.encode()).hexdigest()[:12]
                 safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in version)
-                folder = Path(tempfile.gettempdir()) / "evawkg-dumps" / safe
+                folder = Path(tempfile.gettempdir()) / "evawkg-dumps" / f"{safe}-{digest}"
                 if not (folder / MANIFEST).exists():
                     folder.parent.mkdir(parents=True, exist_ok=True)
                     building = Path(tempfile.mkdtemp(prefix="building-", dir=folder.parent))
-                    self.reader.write_dumps(building, version, self.settings.dump_timeout)
+                    self.reader.write_dumps(building, version, self.settings.dump_timeout,
+                                            base_iri=iris.canonical, public_base=iris.public)
                     try:
                         building.rename(folder)
                     except OSError:  # another worker finished first: its files are the same
                         pass
-                self._dumps = (version, folder)
-            return self._dumps[1]
+                if len(self._dumps) >= DUMP_BASES:
+                    self._dumps.pop(next(iter(self._dumps)))
+                self._dumps[key] = folder
+            return folder
 
 
 def install(app: Flask) -> LinkedData:
@@ -124,23 +142,32 @@ def linked_data() -> LinkedData:
 # --- IRIs and paths ---------------------------------------------------------------------------
 
 def base_iri() -> str:
-    return linked_data().settings.base_iri
+    """The canonical base IRI: the one the graph is written under."""
+    return current_app.extensions["evawkg"].settings.base_iri
+
+
+def public_base() -> PublicBase:
+    """The canonical base and the base this request's answers publish IRIs under: the
+    ``public_base`` setting, else the address the request reached (``http://127.0.0.1:8080/``)."""
+    settings = current_app.extensions["evawkg"].settings
+    return PublicBase(settings.base_iri, settings.public_base or request.url_root)
 
 
 def iri_for_path(path: str) -> str:
-    """The IRI a request path names: the base IRI followed by the path (less the base's own
-    path, when a proxy passes it through)."""
-    base = base_iri()
-    base_path = urlsplit(base).path or "/"
+    """The (canonical) IRI a request path names: the base IRI followed by the path (less the
+    public base's own path, when a proxy passes it through)."""
+    base_path = urlsplit(public_base().public).path or "/"
     relative = path[len(base_path):] if path.startswith(base_path) else path.lstrip("/")
-    return base + relative
+    return base_iri() + relative
 
 
 def href(iri: str) -> str:
-    """Where a browser on this server finds ``iri``: a local path under the base, else the IRI."""
-    base = base_iri()
-    if iri.startswith(base):
-        return request.script_root + "/" + iri[len(base):]
+    """Where a browser on this server finds ``iri`` (canonical or published): the path under the
+    public base (``/id/country/TH``; ``/kg/id/country/TH`` for a base with a path), else the IRI."""
+    iris = public_base()
+    for base in (iris.canonical, iris.public):
+        if iri.startswith(base):
+            return (urlsplit(iris.public).path or "/") + iri[len(base):]
     return iri
 
 
@@ -151,20 +178,61 @@ def is_local(iri: str) -> bool:
 # --- Representations ----------------------------------------------------------------------------
 
 def context_url() -> str:
-    return request.host_url + context_path(linked_data().ontology_version)
+    """The context's URL, under the public base like every IRI the server emits."""
+    return public_base().public + context_path(linked_data().ontology_version)
+
+
+def public_context() -> dict:
+    """The project's JSON-LD context with its namespaces under this request's public base."""
+    return public_base().context_out(build_context())
+
+
+def public_iris(value):
+    """A page model (dicts, lists, dataclasses) with every ``iri`` field published under the
+    public base: the IRIs pages show are canonical until here, their links already local."""
+    iris = public_base()
+    if iris.identity:
+        return value
+    return _publish(value, iris)
+
+
+def _publish(value, iris: PublicBase):
+    if isinstance(value, dict):
+        return {key: (iris.iri_out(item) if key == "iri" and isinstance(item, str)
+                      else _publish(item, iris)) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(_publish(item, iris) for item in value)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {}
+        for field in dataclasses.fields(value):
+            item = getattr(value, field.name)
+            if field.name == "iri" and isinstance(item, str):
+                changes[field.name] = iris.iri_out(item)
+            elif isinstance(item, (dict, list, tuple)) or dataclasses.is_dataclass(item):
+                changes[field.name] = _publish(item, iris)
+        return dataclasses.replace(value, **changes) if changes else value
+    return value
 
 
 def serialize(kind: str, triples: list[ox.Triple], quads: list[ox.Quad] | None = None, *,
-              first: str | None = None) -> bytes:
-    """``triples`` (``quads`` for TriG and N-Quads) in the format ``kind``."""
+              first: str | None = None, prefixes: dict[str, str] | None = None) -> bytes:
+    """``triples`` (``quads`` for TriG and N-Quads), read from the graph, in the format
+    ``kind`` with their IRIs under the request's public base; Turtle and TriG declare only the
+    prefixes (the project's, and ``prefixes``) they use."""
+    iris = public_base()
+    triples = iris.triples_out(triples)
+    prefixes = iris.prefixes_out({**PREFIXES, **(prefixes or {})})
     if kind == "json-ld":
-        return compact(triples, build_context(), context_ref=context_url(), first=first,
-                       absolute_ids=True)
+        return compact(triples, public_context(), context_ref=context_url(),
+                       first=iris.iri_out(first) if first else None, absolute_ids=True)
     if kind in ("trig", "nquads"):
-        return ox.serialize(quads if quads is not None else triples, format=_OXIGRAPH[kind],
-                            prefixes=PREFIXES if kind == "trig" else None)
-    return ox.serialize(triples, format=_OXIGRAPH[kind],
-                        prefixes=PREFIXES if kind in ("turtle", "rdfxml") else None)
+        statements = iris.quads_out(quads) if quads is not None else triples
+        if kind == "nquads":
+            return ox.serialize(statements, format=ox.RdfFormat.N_QUADS)
+        return serialize_with_prefixes(statements, ox.RdfFormat.TRIG, prefixes)
+    if kind == "ntriples":
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    return serialize_with_prefixes(triples, _OXIGRAPH[kind], prefixes)
 
 
 def content_type(kind: str) -> str:
@@ -173,7 +241,9 @@ def content_type(kind: str) -> str:
 
 
 def etag_for(*parts: str) -> str:
-    digest = hashlib.sha256("\0".join(parts).encode()).hexdigest()[:20]
+    """A weak entity tag of the data version, ``parts`` and the public base (every
+    representation names its IRIs under it)."""
+    digest = hashlib.sha256("\0".join((*parts, public_base().public)).encode()).hexdigest()[:20]
     return f"{linked_data().version}-{digest}"
 
 
@@ -199,4 +269,5 @@ def finish(response: Response, etag: str, *, languages: bool = False) -> Respons
 
 
 __all__ = ["LinkedData", "install", "linked_data", "RESOURCE", "GRAPH", "SUFFIXES", "serialize",
-           "iri_for_path", "href", "etag_for", "not_modified", "finish", "content_type"]
+           "iri_for_path", "href", "etag_for", "not_modified", "finish", "content_type",
+           "public_base", "public_context", "public_iris"]

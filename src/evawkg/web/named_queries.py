@@ -26,9 +26,11 @@ from flask import Blueprint, Response, current_app, g, render_template, request
 
 from ..graph.bundle import default_bundle
 from ..errors import EvawError, NotFound, ParameterError
+from ..sparql.query_text import rewrite_iris
 from ..workbench.openapi import openapi_document
 from ..workbench.named_queries import TYPE_HINTS, NamedQuery, load_named_queries
 from ..workbench.tables import Table, run_named_query
+from .linked_data import public_base
 from .negotiation import HTML, MediaTable
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -105,7 +107,7 @@ def run_query(name: str) -> Response:
             response.set_etag(etag, weak=True)
         return response
     answer = run_named_query(state.service, query, values, timeout=state.settings.query_timeout,
-                             fmt=_SERVICE_FORMAT[kind])
+                             fmt=_SERVICE_FORMAT[kind], public_base=public_base().public)
     g.query_seconds, g.rows = answer.seconds, answer.rows
     payload = answer.payload
     if kind == "json":
@@ -173,7 +175,8 @@ def _html_page(query: NamedQuery, values: dict[str, str], state) -> Response:
     table, error = None, None
     try:
         table = Table.from_sparql_json(run_named_query(
-            state.service, query, values, timeout=state.settings.query_timeout).payload)
+            state.service, query, values, timeout=state.settings.query_timeout,
+            public_base=public_base().public).payload)
     except EvawError as failure:
         if failure.status >= 500 and failure.status != 503:
             raise
@@ -183,8 +186,9 @@ def _html_page(query: NamedQuery, values: dict[str, str], state) -> Response:
              for kind in ("json", "csv", "tsv", "srj")}
     body = render_template("workbench/query.html", query=query, values=effective,
                            hints=TYPE_HINTS, table=table, error=error, links=links,
-                           editor_link="/sparql#query=" + quote(editor_text(query, effective)),
-                           base_iri=state.settings.base_iri)
+                           editor_link="/sparql#query=" + quote(rewrite_iris(
+                               editor_text(query, effective), public_base().iri_out)),
+                           base_iri=public_base().public)
     response = Response(body, mimetype="text/html", status=error.status if error else 200)
     response.vary.add("Accept")
     response.vary.add("Accept-Language")
@@ -224,13 +228,14 @@ def _outer_where(text: str) -> int | None:
 
 @blueprint.route("/openapi.json")
 def openapi() -> Response:
-    response = current_app.json.response(openapi_document(named_queries().values()))
+    response = current_app.json.response(openapi_document(named_queries().values(),
+                                                          server_url=public_base().public))
     return response
 
 
 @blueprint.route("/api")
 def api_page() -> Response:
-    document = openapi_document(named_queries().values())
+    document = openapi_document(named_queries().values(), server_url=public_base().public)
     return Response(render_template("workbench/api.html", document=document), mimetype="text/html")
 
 

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, redirect, render_template, request
 
 from ..errors import NotFound
 from ..namespaces import PREFIXES
 from ..linked_data.description import Description, as_iri
 from .linked_data import (EXTENSION, RESOURCE, SUFFIXES, content_type, etag_for, finish, href,
-                          install, iri_for_path, linked_data, not_modified, serialize)
+                          install, iri_for_path, linked_data, not_modified, public_iris, serialize)
 from .ontology_page import ontology_page
 from .pages import LANGUAGE_NAMES, languages, resource_page
 
@@ -44,7 +44,13 @@ def _install(state) -> None:
 def resource(path: str) -> Response:
     state = linked_data()
     describer = state.describer
-    iri, suffix = _resolve(request.path, describer)
+    try:
+        iri, suffix = _resolve(request.path, describer)
+    except NotFound:
+        moved = _respelled(request.path, describer)
+        if moved is None:
+            raise
+        return moved
     kind = _representation(suffix)
     langs = languages() if kind == "html" else []
     etag = etag_for(iri, kind, ",".join(langs), request.host_url if kind == "json-ld" else "")
@@ -86,6 +92,26 @@ def _resolve(path: str, describer) -> tuple[str, str | None]:
                    "query /sparql")
 
 
+def _respelled(path: str, describer) -> Response | None:
+    """A 301 to the IRI the graph spells ``path``'s IRI as, in another case or without a
+    trailing slash (``/id/country/za`` → ``/id/country/ZA``), the suffix and query kept."""
+    iri = as_iri(iri_for_path(path))
+    if iri is None:
+        return None
+    target, suffix = describer.respelled(iri), ""
+    stem, dot, extension = iri.rpartition(".")
+    if target is None and dot and extension in SUFFIXES and "/" not in extension:
+        target, suffix = describer.respelled(stem), "." + extension
+    if target is None:
+        return None
+    location = href(target) + suffix
+    if request.query_string:
+        location += "?" + request.query_string.decode("latin-1")
+    response = redirect(location, code=301)
+    response.vary.add("Accept")
+    return response
+
+
 def _version_alias(iri: str) -> str:
     """The versioned ontology IRI (``…/ontology/0.1.0``) names the current ontology."""
     state = linked_data()
@@ -112,11 +138,13 @@ def _html(description: Description, describer, langs: list[str], is_ontology: bo
                                      ("N-Triples", "ntriples"), ("RDF/XML", "rdfxml"),
                                      ("TriG (inferred apart)", "trig"))]
     common = {"langs": langs, "language_names": LANGUAGE_NAMES, "alternates": alternates}
+    # The page model is read in canonical IRIs (links are local paths already); the IRIs it shows
+    # are published under the public base here.
     if is_ontology:
-        return render_template("ontology.html", page=ontology_page(description, describer, langs),
-                               **common)
-    return render_template("resource.html", page=resource_page(description, describer, langs),
-                           **common)
+        return render_template("ontology.html",
+                               page=public_iris(ontology_page(description, describer, langs)), **common)
+    return render_template("resource.html",
+                           page=public_iris(resource_page(description, describer, langs)), **common)
 
 
 def register(app) -> None:

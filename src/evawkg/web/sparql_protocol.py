@@ -36,6 +36,7 @@ from ..namespaces import PREFIXES
 from ..sparql.service_description import PREFIXES as SD_PREFIXES
 from ..sparql.service_description import describe_service
 from ..sparql import AnswerFormats, QueryRequest, check_graph_iri
+from .linked_data import public_base
 from .negotiation import HTML, SERVICE_DESCRIPTION, table_for
 
 blueprint = Blueprint("sparql", __name__)
@@ -164,11 +165,13 @@ def endpoint() -> Response:
         return _service_description(service, protocol)
     # The form is not known here (the query is parsed in its process): negotiate both kinds.
     media_types, formats = _negotiate(request.headers.get("Accept"), protocol.format)
-    etag = _etag(service.data_version, protocol, media_types)
+    published = public_base().public
+    etag = _etag(service.data_version, protocol, media_types, published)
     if request.method in ("GET", "HEAD") and request.if_none_match.contains_weak(etag):
         return _not_modified(etag)
     answer = service.query(QueryRequest(protocol.query, formats, protocol.timeout,
-                                        protocol.default_graphs, protocol.named_graphs))
+                                        protocol.default_graphs, protocol.named_graphs,
+                                        public_base=published))
     g.query_seconds, g.rows = answer.seconds, answer.rows
     response = Response(answer.payload, content_type=_content_type(media_types[answer.format.kind]))
     response.headers["X-Result-Rows"] = str(answer.rows)
@@ -197,10 +200,10 @@ def _content_type(media_type: str) -> str:
     return media_type + "; charset=utf-8" if media_type.startswith("text/") else media_type
 
 
-def _etag(version: str, protocol: ProtocolRequest, media_types: dict) -> str:
+def _etag(version: str, protocol: ProtocolRequest, media_types: dict, published: str) -> str:
     digest = hashlib.sha256()
     for part in (protocol.query or "", repr(protocol.default_graphs), repr(protocol.named_graphs),
-                 repr(sorted(media_types.items()))):
+                 repr(sorted(media_types.items())), published):
         digest.update(part.encode() + b"\0")
     return f"{version}-{digest.hexdigest()[:20]}"
 
@@ -221,10 +224,12 @@ def _service_description(service, protocol: ProtocolRequest) -> Response:
             endpoint=html.escape(request.base_url), prefixes=html.escape(_prefix_lines())),
             mimetype="text/html")
     else:
-        etag = f"{service.data_version}-sd-{hashlib.sha256(media_type.encode() + request.base_url.encode()).hexdigest()[:12]}"
+        iris = public_base()
+        etag = f"{service.data_version}-sd-{hashlib.sha256(media_type.encode() + request.base_url.encode() + iris.public.encode()).hexdigest()[:12]}"
         if request.if_none_match.contains_weak(etag):
             return _not_modified(etag)
-        triples = describe_service(request.base_url, service.describe())
+        # The graph names are the store's: published like every other IRI.
+        triples = iris.triples_out(describe_service(request.base_url, service.describe()))
         response = Response(serialize_graph(triples, fmt.name, SD_PREFIXES),
                             content_type=_content_type(media_type))
         response.set_etag(etag, weak=True)
@@ -233,7 +238,8 @@ def _service_description(service, protocol: ProtocolRequest) -> Response:
 
 
 def _prefix_lines() -> str:
-    return "\n".join(f"PREFIX {prefix}: <{iri}>" for prefix, iri in PREFIXES.items())
+    prefixes = public_base().prefixes_out(PREFIXES)
+    return "\n".join(f"PREFIX {prefix}: <{iri}>" for prefix, iri in prefixes.items())
 
 
 _QUERY_PAGE = """<!doctype html>

@@ -33,6 +33,7 @@ from ..errors import ClientError, PayloadTooLarge, UnknownFormat, UnsupportedMed
 from ..graph.formats import RDF_FORMATS, format_for_media_type, format_for_path
 from ..shacl.uploads import Upload
 from ..shacl.pool import ValidationAnswer, ValidationJob, ValidationPool
+from .linked_data import public_base
 from .negotiation import HTML, MediaTable
 
 blueprint = Blueprint("validation", __name__)
@@ -59,6 +60,10 @@ SHAPES = MediaTable("the shapes", [(HTML, "html"), ("text/turtle", "turtle"),
 _MEDIA_TYPES = {"json": "application/json", "turtle": "text/turtle; charset=utf-8",
                 "json-ld": "application/ld+json", "html": "text/html; charset=utf-8",
                 "text": "text/plain; charset=utf-8"}
+
+
+#: Reports on the served graph kept at once (options × format × engine × public base).
+SERVED_REPORTS_KEPT = 64
 
 
 class ValidationService:
@@ -101,16 +106,21 @@ class ValidationService:
         return self.pool.run(job, self.settings.validation_timeout)
 
     def served_report(self, inference: str, shapes: tuple[str, ...] | None,
-                      format: str, engine: str = "store") -> ValidationAnswer:
-        """The report on the served graph, kept per data version (it changes only on a remote
-        store, whose content other tools may change)."""
+                      format: str, engine: str = "store", iris=None) -> ValidationAnswer:
+        """The report on the served graph, its IRIs under ``iris``'s public base, kept per data
+        version (it changes with a write, or on a remote store whose content other tools may
+        change)."""
         version = current_app.extensions["evawkg"].service.data_version
-        key = (version, inference, shapes, format, engine)
+        key = (version, inference, shapes, format, engine, iris)
         if key not in self._served:
             job = ValidationJob(dataset=self.dataset(), inference=inference,
-                                shape_iris=shapes, format=format, engine=engine)
+                                shape_iris=shapes, format=format, engine=engine, iris=iris)
+            answer = self.run(job)
             self._served = {k: v for k, v in self._served.items() if k[0] == version}
-            self._served[key] = self.run(job)
+            # Bounded: without a public_base setting each Host a client names is a base.
+            while len(self._served) >= SERVED_REPORTS_KEPT:
+                self._served.pop(next(iter(self._served)))
+            self._served[key] = answer
         return self._served[key]
 
     def _remote_dump(self):
@@ -219,7 +229,8 @@ def _upload() -> Upload:
         raise _too_large() from None
     if not data.strip():
         raise ClientError("the upload is empty; send the RDF to validate")
-    return Upload(data, fmt.name, source=source, prefix_header=_predeclared(fmt.name))
+    return Upload(data, fmt.name, source=source, prefix_header=_predeclared(fmt.name),
+                  iris=public_base())
 
 
 def _predeclared(format_name: str) -> str:
@@ -246,7 +257,7 @@ def _shapes_upload() -> Upload | None:
     data = file.read()
     if not data.strip():
         raise ClientError("the shapes file is empty; send SHACL shapes or leave the field out")
-    return Upload(data, fmt.name, source=file.filename)
+    return Upload(data, fmt.name, source=file.filename, iris=public_base())
 
 
 def _read_body(limit: int) -> bytes:
@@ -287,7 +298,7 @@ def validate() -> Response:
         job = ValidationJob(uploads=(upload,), inference=inference, shape_iris=shapes,
                             format=format, engine=engine, with_graph=with_graph,
                             dataset=service.dataset() if with_graph else None,
-                            shapes=shapes_upload)
+                            shapes=shapes_upload, iris=public_base())
         return _answer(service.run(job))
     _, format = SERVED_REPORTS.choose(request.headers.get("Accept"), request.args.get("format"))
     if format == "form":
@@ -295,7 +306,7 @@ def validate() -> Response:
         response.vary.add("Accept")
         return response
     inference, shapes = _options()
-    return _answer(_service().served_report(inference, shapes, format, _engine()))
+    return _answer(_service().served_report(inference, shapes, format, _engine(), public_base()))
 
 
 @blueprint.route("/shapes")

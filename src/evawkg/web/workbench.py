@@ -26,7 +26,9 @@ from flask import Blueprint, Response, current_app, render_template, request
 from ..workbench.charts import Overview, overview
 from ..errors import EvawError, NotReady, TooManyRequests
 from ..namespaces import PREFIXES
+from ..sparql.query_text import rewrite_iris
 from ..workbench.search import check_limit, check_query, find
+from .linked_data import href, public_base, public_iris
 from .named_queries import editor_text, named_queries
 from .negotiation import HTML, MediaTable
 
@@ -68,9 +70,9 @@ def destinations() -> list[tuple[str, str]]:
 
 
 def local_href(iri: str) -> str:
-    """The path of this server where ``iri`` is described (IRIs under the base), else ``iri``."""
-    base = current_app.extensions["evawkg"].settings.base_iri
-    return "/" + iri[len(base):] if iri.startswith(base) else iri
+    """The path of this server where ``iri`` is described (IRIs under the canonical or the
+    public base), else ``iri``."""
+    return href(iri)
 
 
 def languages() -> list[str]:
@@ -89,28 +91,36 @@ def languages() -> list[str]:
 def editor_page() -> str:
     """The YASGUI page ``GET /sparql`` answers to browsers."""
     queries = named_queries()
-    prefix_lines = "\n".join(f"PREFIX {p}: <{iri}>" for p, iri in PREFIXES.items())
+    # The prefixes as published: a query written with them runs (the server maps the public base
+    # back), and the IRIs of its answers are under the same base.
+    iris = public_base()
+    prefixes = iris.prefixes_out(PREFIXES)
+    prefix_lines = "\n".join(f"PREFIX {p}: <{iri}>" for p, iri in prefixes.items())
     examples = [{"name": q.name, "summary": q.summary,
-                 "query": with_prefixes(editor_text(q, {p.name: p.default for p in q.parameters}))}
+                 "query": with_prefixes(rewrite_iris(editor_text(q, {p.name: p.default for p in
+                                                                     q.parameters}), iris.iri_out),
+                                        prefixes)}
                 for q in queries.values()]
     default_query = (prefix_lines + "\n\nSELECT ?class (COUNT(?thing) AS ?things)\nWHERE { ?thing a ?class }\n"
                      "GROUP BY ?class\nORDER BY DESC(?things)\nLIMIT 20\n")
-    config = {"endpoint": request.base_url, "prefixes": PREFIXES, "prefixLines": prefix_lines,
+    config = {"endpoint": request.base_url, "prefixes": prefixes, "prefixLines": prefix_lines,
               "defaultQuery": default_query, "examples": examples, "search": "/search"}
     return render_template("workbench/editor.html", config=config, examples=examples)
 
 
-def with_prefixes(text: str) -> str:
-    """``text`` with ``PREFIX`` lines for the predeclared prefixes it uses, after its ``#``
-    header (the server knows them anyway; the editor's checker and readers need them)."""
+def with_prefixes(text: str, prefixes: dict[str, str] | None = None) -> str:
+    """``text`` with ``PREFIX`` lines for the predeclared prefixes (``prefixes``, by default
+    the project's) it uses, after its ``#`` header (the server knows them anyway; the editor's
+    checker and readers need them)."""
+    prefixes = PREFIXES if prefixes is None else prefixes
     lines = text.splitlines()
     header = 0
     while header < len(lines) and lines[header].lstrip().startswith("#"):
         header += 1
     body = "\n".join(lines[header:])
-    used = [prefix for prefix in PREFIXES
+    used = [prefix for prefix in prefixes
             if re.search(rf"(?<![\w<:/.#-]){re.escape(prefix)}:", body)]
-    declarations = [f"PREFIX {prefix}: <{PREFIXES[prefix]}>" for prefix in used]
+    declarations = [f"PREFIX {prefix}: <{prefixes[prefix]}>" for prefix in used]
     return "\n".join(lines[:header] + declarations + lines[header:]) + "\n"
 
 
@@ -127,9 +137,9 @@ def search() -> Response:
     hits = state.service.call(find, q, langs, limit, timeout=state.settings.query_timeout)
     if kind == "json":
         response = current_app.json.response(
-            {"q": q, "hits": [hit.as_json(local_href(hit.iri)) for hit in hits]})
+            {"q": q, "hits": [public_iris(hit.as_json(local_href(hit.iri))) for hit in hits]})
     else:
-        response = _search_page(q, hits, langs)
+        response = _search_page(q, public_iris(hits), langs)
     response.vary.add("Accept")
     response.vary.add("Accept-Language")
     return response

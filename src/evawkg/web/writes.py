@@ -11,6 +11,10 @@
   GET and HEAD give a strong ``ETag`` (``"<graph version>.<format>"``); PUT, POST and DELETE
   honour ``If-Match`` (412) and ``If-None-Match: *``.
 
+IRIs a request writes under the server's public base (the update's text, ``using-graph-uri``,
+``graph=``, the body's RDF) are stored as the canonical IRIs they publish, and every IRI answered
+(``Location``, reports, graphs read) is published, as everywhere else (docs/linked-data.md).
+
 Translation only: a request becomes operations and a token; :class:`evawkg.writes.writer.Writer`
 commits them or raises. Answers: 204 (200 with the SHACL report when it has warnings or notes
 about what was written), 201 for a graph created, 401 with ``WWW-Authenticate`` without a valid
@@ -31,14 +35,15 @@ from werkzeug.http import parse_etags
 
 from ..errors import (ClientError, GraphNotFound, NotAcceptable, PayloadTooLarge,
                       QuerySyntaxError, ShapesViolated, Unauthorized)
-from ..shacl.rendering import render_report
+from ..shacl.rendering import render_published
+from ..sparql.query_text import rewrite_iris
 from ..writes import writable_service
 from ..writes.bodies import read_graph
 from ..writes.operations import DropGraph, InsertQuads, ReplaceGraph
 from ..writes.readers import graph_triples
 from ..writes.writer import Committed, Preconditions, Writer
 from .errors import render_error
-from .linked_data import GRAPH, content_type, iri_for_path, serialize
+from .linked_data import GRAPH, content_type, iri_for_path, public_base, serialize
 from .validation import REPORTS
 
 blueprint = Blueprint("writes", __name__)
@@ -105,10 +110,13 @@ def _route_update() -> Response | None:
         text = updates[0]
     else:
         return None
-    using = tuple(parameters.getlist("using-graph-uri")) or None
-    using_named = tuple(parameters.getlist("using-named-graph-uri")) or None
+    # IRIs written under the public base are the canonical IRIs they publish (as in queries);
+    # the journal keeps the request as it came.
+    iris = public_base()
+    using = tuple(map(iris.iri_in, parameters.getlist("using-graph-uri"))) or None
+    using_named = tuple(map(iris.iri_in, parameters.getlist("using-named-graph-uri"))) or None
     started = time.perf_counter()
-    operations = writer.compile(text, using, using_named)
+    operations = writer.compile(rewrite_iris(text, iris.iri_in), using, using_named)
     compiled = time.perf_counter() - started
     committed = writer.commit(operations, token, operation="update",
                               request=text.encode("utf-8"))
@@ -142,17 +150,17 @@ def _acknowledge(committed: Committed, *, status: int | None = None,
                  location: str | None = None) -> Response:
     if committed.warnings:
         fmt = _report_format()
-        response = Response(render_report(committed.report, fmt),
+        response = Response(render_published(committed.report, fmt, public_base()),
                             content_type=_REPORT_TYPES[fmt], status=status or 200)
         response.vary.add("Accept")
     else:
         response = Response(status=status or 204)
         del response.headers["Content-Type"]  # nothing follows
     if committed.seq is not None:
-        response.headers["Link"] = (f'<{request.host_url}changes/{committed.seq}>; '
+        response.headers["Link"] = (f'<{public_base().public}changes/{committed.seq}>; '
                                     'rel="related"; title="this commit"')
     if location:
-        response.headers["Location"] = location
+        response.headers["Location"] = public_base().iri_out(location)
     if committed.timings:  # https://www.w3.org/TR/server-timing/
         response.headers["Server-Timing"] = ", ".join(
             f"{name};dur={seconds * 1000:.1f}" for name, seconds in committed.timings.items())
@@ -177,8 +185,8 @@ def _violated(error: ShapesViolated) -> Response:
     if error.report is None:
         return render_error(error)
     fmt = _report_format()
-    response = Response(render_report(error.report, fmt), content_type=_REPORT_TYPES[fmt],
-                        status=422)
+    response = Response(render_published(error.report, fmt, public_base()),
+                        content_type=_REPORT_TYPES[fmt], status=422)
     response.headers["X-Validation-Conforms"] = "false"
     response.vary.add("Accept")
     return response
@@ -197,7 +205,7 @@ def graph_store() -> Response:
     if len(graphs) > 1 or (graphs and default):
         raise ClientError("name one graph: ?graph=IRI or ?default, not both or several")
     if graphs:
-        return _graph(graphs[0])
+        return _graph(public_base().iri_in(graphs[0]))
     if default:
         return _graph(None)
     if request.method == "POST":
@@ -226,8 +234,10 @@ def _graph(graph: str | None) -> Response:
                                   request=f"DELETE {graph}".encode(), preconditions=conditions)
         return _acknowledge(committed)
     body = _body_bytes(writer.settings.max_write_bytes)
+    # Relative IRIs resolve against the graph's IRI as the client names it (published).
+    iris = public_base()
     quads = read_graph(body, request.headers.get("Content-Type"), graph,
-                       base_iri=graph or writer.settings.base_iri)
+                       base_iri=iris.iri_out(graph or writer.settings.base_iri), iris=iris)
     if request.method == "PUT":
         operation = ReplaceGraph(graph, quads)
     else:
@@ -245,7 +255,9 @@ def _new_graph() -> Response:
     graph = f"{writer.settings.base_iri}graph/{uuid.uuid4()}"
     writer.require(token, graph)
     body = _body_bytes(writer.settings.max_write_bytes)
-    quads = read_graph(body, request.headers.get("Content-Type"), graph, base_iri=graph)
+    iris = public_base()
+    quads = read_graph(body, request.headers.get("Content-Type"), graph,
+                       base_iri=iris.iri_out(graph), iris=iris)
     committed = writer.commit((InsertQuads(quads, create=(graph,)),), token,
                               operation="gsp-post", request=b"POST\n" + body)
     return _acknowledge(committed, status=201, location=graph)

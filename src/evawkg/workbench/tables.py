@@ -62,12 +62,13 @@ class Table:
 
 
 def run_select(service: SparqlService, text: str, *, timeout: float, fmt: str = "json",
-               substitutions: Mapping | None = None) -> Answer:
+               substitutions: Mapping | None = None, public_base: str | None = None) -> Answer:
     """Run our own SELECT ``text`` through ``service`` and answer it in format ``fmt`` (the
-    service applies the query rules in its query process, as for any client's query)."""
+    service applies the query rules in its query process, as for any client's query), its IRIs
+    published under ``public_base`` when given."""
     pairs = tuple((variable.value, term) for variable, term in (substitutions or {}).items())
     return service.query(QueryRequest(text, AnswerFormats.only(answer_format(fmt)), timeout,
-                                      substitutions=pairs))
+                                      substitutions=pairs, public_base=public_base))
 
 
 def select(service: SparqlService, text: str, *, timeout: float,
@@ -78,13 +79,13 @@ def select(service: SparqlService, text: str, *, timeout: float,
 
 
 def run_named_query(service: SparqlService, query: NamedQuery, values: Mapping[str, str], *,
-                    timeout: float, fmt: str = "json") -> Answer:
+                    timeout: float, fmt: str = "json", public_base: str | None = None) -> Answer:
     """Run ``query`` with ``values`` (parameter name → text; defaults fill the rest).
 
     Raises :class:`~evawkg.errors.ParameterError` (400) naming the parameter and its type for
     a value that is not of it, before anything runs."""
     return run_select(service, query.text, timeout=timeout, fmt=fmt,
-                      substitutions=query.bind(values))
+                      substitutions=query.bind(values), public_base=public_base)
 
 
 def named_query_table(service: SparqlService, query: NamedQuery, values: Mapping[str, str], *,

@@ -13,6 +13,7 @@ import pyoxigraph as ox
 
 from ..errors import ClientError, UnsupportedMediaType
 from ..graph.formats import format_for_media_type
+from ..graph.public_base import PublicBase
 from ..graph.store import load_data
 from ..shacl.uploads import Upload, checked_data
 from .delta import GraphName, graph_name, graph_term
@@ -21,23 +22,27 @@ SOURCE = "the request body"
 
 
 def read_graph(data: bytes, media_type: str | None, graph: GraphName,
-               base_iri: str | None) -> tuple[ox.Quad, ...]:
-    """The triples of ``data`` as quads of ``graph`` (an empty body: no triple)."""
+               base_iri: str | None, iris: PublicBase | None = None) -> tuple[ox.Quad, ...]:
+    """The triples of ``data`` as quads of ``graph`` (an empty body: no triple). With ``iris``,
+    IRIs under the public base are read as the canonical IRIs they publish (``graph`` is
+    canonical already)."""
     if not data.strip():
         return ()
     if not media_type:
         raise UnsupportedMediaType("the body has no Content-Type; send text/turtle or another "
                                    "RDF media type")
     fmt = format_for_media_type(media_type)
-    checked = checked_data(Upload(data, fmt.name, SOURCE, base_iri))
+    upload = Upload(data, fmt.name, SOURCE, base_iri, iris=iris)
+    checked = checked_data(upload)
     scratch = ox.Store()
     load_data(scratch, checked, fmt, source=SOURCE, graph=graph, base_iri=base_iri)
+    quads = upload.stored(list(scratch))
     target = graph_term(graph)
-    others = {graph_name(q.graph_name) for q in scratch if q.graph_name != target}
+    others = {graph_name(q.graph_name) for q in quads if q.graph_name != target}
     if others:
         raise ClientError(f"the body holds named graphs ({', '.join(sorted(map(str, others)))}); "
                           "the Graph Store Protocol writes one graph: send its triples only")
-    return fresh_blank_nodes(scratch)
+    return fresh_blank_nodes(quads)
 
 
 def fresh_blank_nodes(quads) -> tuple[ox.Quad, ...]:

@@ -1,5 +1,5 @@
-"""The guard: a write applied to a working copy, the OWL 2 RL closure updated for it, the result
-validated, and the change handed back only if no violation-level result remains.
+"""The guard: a write applied to the store, the OWL 2 RL closure updated for it, the nodes it
+can affect validated, and the change handed back only if no violation-level result remains.
 
 :func:`run_guard` runs where the store lives: in a query process of the server, or on a store
 the command line loaded. It never commits: it applies the write to the store, judges it, returns
@@ -10,18 +10,23 @@ cannot put it back (a fault in the undo itself) exits at once rather than serve 
 store: the write then fails with 503, nothing committed. The caller journals the delta
 (:mod:`evawkg.writes.writer`).
 
-Two steps stand in for engines other work is replacing, each behind one function so the swap is
-one edit: :func:`update_closure` recomputes the whole closure (until ``inference.apply(store,
-added, removed)`` updates it for the change alone) and :func:`validate_change` validates every
-graph (until the SPARQL-based engine's ``validate(store, focus=…)`` validates the nodes the
-change touches and those whose shapes reach them).
+The two costly steps work on the change, not the graph:
+
+* the closure: :func:`evawkg.graph.inference.apply` (semi-naive for what is added,
+  delete-and-rederive for what is removed) brings ``graph/inferred`` up to date;
+* validation: the store engine (:mod:`evawkg.shacl.engine`) validates, on the store with the
+  change applied, the nodes the change touches (the subjects of its asserted quads) and every
+  node whose results it can change (:mod:`evawkg.shacl.reach`: nodes whose shapes read a changed
+  triple, asserted or inferred, through their targets, paths, inverse paths, nested shapes or
+  SPARQL patterns). A change to ``rdfs:subClassOf`` validates everything.
 
 What refuses a write: a violation-level result about a node the change touches, or one that was
 not there before the change (a change can break a node it does not touch: removing the type a
 ``sh:class`` of another node needs). Violations the graph already had about nodes the change
-leaves alone do not block it, so curators can mend a graph one write at a time. With full
-validation standing in, "before" is the set of violations of the state the write starts from
-(:func:`violations_of`), computed once per commit and handed from write to write.
+leaves alone do not block it, so curators can mend a graph one write at a time. "Was there
+before" is decided by validating those few nodes again once the store is put back. The
+decision is the one full validation of the states before and after, with the closure
+recomputed, would give (``tests/writes/test_guard_equivalence.py``).
 """
 
 from __future__ import annotations
@@ -32,19 +37,16 @@ import traceback
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from rdflib import BNode, URIRef
 
 from ..errors import GraphForbidden
 from ..graph.inference import INFERRED_GRAPH
-from ..graph.store import to_rdflib
 from ..shacl.report import Report
+from ..shacl.terms import from_rdflib, to_rdflib
 from .delta import Delta, WorkingView
-from .operations import Context, Operation, RequireGraph
+from .operations import Context, Operation
 from .tokens import CHANGES, WriteToken, refusal
 
 _CHANGES = ox.NamedNode(CHANGES)
-#: Parks the default graph while the closure is recomputed (inference needs it empty).
-_PARKED_DEFAULT = ox.NamedNode(CHANGES + "-parked-default")
 
 
 @dataclass(frozen=True)
@@ -56,8 +58,6 @@ class WriteJob:
     context: Context
     infer: bool = True  # keep graph/inferred the closure of the rest
     validate: bool = True
-    #: The violations of the state the write starts from, if known (:func:`violations_of`).
-    baseline: frozenset | None = None
 
 
 @dataclass(frozen=True)
@@ -66,25 +66,33 @@ class Outcome:
 
     delta: Delta
     report: Report | None
-    violations: frozenset | None = None  # of the state after the write, when validated
     timings: dict = field(default_factory=dict)  # seconds per step
+    #: how many nodes were validated (``None``: the whole graph)
+    focus: int | None = None
 
     @property
     def conforms(self) -> bool:
         return self.report is None or self.report.conforms
 
 
+class _Closure:
+    """What the closure's update did, for the undo: ``None`` until it ran, or the quads it
+    removed and added; ``broken`` when it failed part-way (then it is recomputed)."""
+
+    def __init__(self):
+        self.removed: list[ox.Quad] = []
+        self.added: list[ox.Quad] = []
+        self.broken = False
+
+
 def run_guard(store: ox.Store, job: WriteJob) -> Outcome:
     """Apply ``job`` to ``store``, judge the result, and undo it (see the module notes)."""
     clock = _Clock()
     view = WorkingView(store)
-    closure: tuple[list[ox.Quad], list[ox.Quad]] = ([], [])
+    closure = _Closure()
+    checked = None
     try:
-        baseline = job.baseline
         for operation in job.operations:
-            if baseline is None and job.validate and not isinstance(operation, RequireGraph):
-                baseline = violations_of(validate_all(store))
-                clock.lap("baseline")
             operation.apply(view, job.context)
         delta = view.delta()
         clock.lap("apply")
@@ -93,38 +101,53 @@ def run_guard(store: ox.Store, job: WriteJob) -> Outcome:
             if reason is not None:
                 raise GraphForbidden(reason)
         if delta.empty:
-            return Outcome(delta, None, baseline, clock.laps)
+            return Outcome(delta, None, clock.done)
         if job.infer:
-            closure = update_closure(store, delta)
-            delta.inferred_removed, delta.inferred_added = closure
+            update_closure(store, delta, closure)
+            delta.inferred_removed, delta.inferred_added = closure.removed, closure.added
             clock.lap("closure")
-        if not job.validate:
-            return Outcome(delta, None, None, clock.laps)
-        report, after = validate_change(store, delta, baseline)
-        clock.lap("validate")
-        return Outcome(delta, report, after, clock.laps)
+        if job.validate:
+            checked = validate_change(store, delta)
+            clock.lap("validate")
     finally:
         _undo(store, view, closure)
+    if checked is None:
+        return Outcome(delta, None, clock.done)
+    report, focus = checked
+    report = judge(store, report, touched_nodes(delta))
+    clock.lap("judge")
+    return Outcome(delta, report, clock.done, None if focus is None else len(focus))
 
 
-def _undo(store: ox.Store, view: WorkingView, closure) -> None:
+def _undo(store: ox.Store, view: WorkingView, closure: _Closure) -> None:
     try:
-        removed, added = closure
-        for quad in added:
+        for quad in closure.added:
             store.remove(quad)
-        store.extend(removed)
+        store.extend(closure.removed)
         view.revert()
+        if closure.broken:
+            from ..graph.inference import infer
+
+            infer(store)
     except BaseException:  # noqa: BLE001 -- a store left changed must never answer a query
         traceback.print_exc()
         os._exit(70)
 
 
 class _Clock:
-    """Seconds spent in each step (answered as ``Server-Timing``, read by the benchmark)."""
+    """Seconds spent in each step (answered as ``Server-Timing``, read by the benchmark), and
+    the CPU seconds of them all (``cpu``: what the write costs the machine, whatever else runs
+    on it)."""
 
     def __init__(self):
         self.laps: dict[str, float] = {}
         self._last = time.perf_counter()
+        self._cpu = time.process_time()
+
+    @property
+    def done(self) -> dict[str, float]:
+        self.laps["cpu"] = time.process_time() - self._cpu
+        return self.laps
 
     def lap(self, name: str) -> None:
         now = time.perf_counter()
@@ -132,66 +155,64 @@ class _Clock:
         self._last = now
 
 
-def update_closure(store: ox.Store, delta: Delta) -> tuple[list[ox.Quad], list[ox.Quad]]:
-    """Bring graph/inferred up to date with ``delta`` (already applied to ``store``); returns the
-    quads it lost and gained.
+def update_closure(store: ox.Store, delta: Delta, closure: _Closure | None = None
+                   ) -> tuple[list[ox.Quad], list[ox.Quad]]:
+    """Bring graph/inferred up to date with ``delta`` (already applied to ``store``, whose
+    closure was current before it); returns the quads it lost and gained (and records them in
+    ``closure`` for the undo). A failure part-way marks ``closure`` broken: the undo then
+    recomputes the closure whole."""
+    from ..graph.inference import apply
 
-    For now: the whole closure recomputed (:func:`evawkg.graph.inference.infer`), with the
-    default graph and the changes graph parked outside it (inference reads every named graph
-    and needs the default graph empty)."""
-    from ..graph.inference import infer
-
-    before = set(store.quads_for_pattern(None, None, None, INFERRED_GRAPH))
-    parked_default = list(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
-    parked_changes = list(store.quads_for_pattern(None, None, None, _CHANGES))
-    changes_existed = store.contains_named_graph(_CHANGES)
-    for quad in parked_default:
-        store.remove(quad)
-    if changes_existed:
-        store.remove_graph(_CHANGES)
+    closure = closure if closure is not None else _Closure()
     try:
-        infer(store)
+        change = apply(store, delta.added, delta.removed)
     except BaseException:
-        if store.contains_named_graph(INFERRED_GRAPH):  # as it was: the caller undoes the rest
-            store.remove_graph(INFERRED_GRAPH)
-        store.extend(before)
+        closure.broken = True
         raise
-    finally:
-        store.extend(parked_default)
-        if changes_existed:
-            store.add_graph(_CHANGES)
-            store.extend(parked_changes)
-    after = set(store.quads_for_pattern(None, None, None, INFERRED_GRAPH))
-    return sorted(before - after, key=str), sorted(after - before, key=str)
+    closure.removed = sorted((ox.Quad(*t, INFERRED_GRAPH) for t in change.removed), key=str)
+    closure.added = sorted((ox.Quad(*t, INFERRED_GRAPH) for t in change.added), key=str)
+    return closure.removed, closure.added
 
 
-def validate_change(store: ox.Store, delta: Delta,
-                    before: frozenset) -> tuple[Report, frozenset]:
-    """The SHACL report on ``store`` after ``delta``: the violations that refuse it (about a
-    node it touched, or new: see the module notes), and the warnings and notes about nodes it
-    touched (the rest of the graph's are not news); and every violation of the new state.
-
-    For now: every graph but the changes graph validated in full (:func:`validate_all`)."""
-    from ..shacl.with_graph import only_about
-
-    report = validate_all(store)
-    focus = touched_nodes(delta)
-    focus.update(r.focus for r in report.violations if violation_key(r) not in before)
-    return only_about(report, focus), violations_of(report)
+def changed_triples(delta: Delta) -> set[tuple]:
+    """The triples of the data graph a change can have added or removed (asserted and
+    inferred)."""
+    return {(q.subject, q.predicate, q.object)
+            for q in (*delta.added, *delta.removed, *delta.inferred_added, *delta.inferred_removed)
+            if q.graph_name != _CHANGES}
 
 
-def validate_all(store: ox.Store) -> Report:
-    """Every graph of ``store`` but the changes graph, validated against the bundled shapes."""
-    from ..shacl.validation import validate
+def validate_change(store: ox.Store, delta: Delta) -> tuple[Report, set | None]:
+    """The store engine's report, on ``store`` after ``delta``, about every node ``delta`` can
+    affect (and the nodes it touches), with those nodes (``None``: the whole graph was)."""
+    from ..shacl.data_graph import DataGraph
+    from ..shacl.engine import bundled_model, validate
+    from ..shacl.reach import reach_of
 
-    graphs = [g for g in store.named_graphs() if g != _CHANGES]
-    data = to_rdflib(store, graphs)
-    defaults = list(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
-    if defaults:
-        scratch = ox.Store()
-        scratch.extend(ox.Quad(q.subject, q.predicate, q.object, _PARKED_DEFAULT) for q in defaults)
-        data += to_rdflib(scratch)
-    return validate(data)
+    model = bundled_model()
+    data = DataGraph(store, None, exclude=[_CHANGES])
+    focus = reach_of(model).focus_nodes(data, changed_triples(delta))
+    if focus is not None:
+        focus |= {from_rdflib(node) for node in touched_nodes(delta)}
+    return validate(store, model, exclude_graphs=[_CHANGES], focus=focus), focus
+
+
+def judge(store: ox.Store, report: Report, touched: set) -> Report:
+    """What of ``report`` (the state after the change) refuses or is news, with ``store`` back
+    in the state before it: every result about a touched node, and the violations about other
+    nodes that validating them before the change does not give."""
+    from ..shacl.engine import validate
+    from ..shacl.report_subset import only_about
+
+    suspects = {r.focus for r in report.violations if r.focus not in touched}
+    news = set()
+    if suspects:
+        before = validate(store, exclude_graphs=[_CHANGES],
+                          focus=[from_rdflib(node) for node in suspects])
+        known = {violation_key(r) for r in before.violations}
+        news = {r.focus for r in report.violations
+                if r.focus in suspects and violation_key(r) not in known}
+    return only_about(report, touched | news)
 
 
 def violation_key(result) -> tuple[str, ...]:
@@ -200,22 +221,11 @@ def violation_key(result) -> tuple[str, ...]:
             str(result.constraint))
 
 
-def violations_of(report: Report) -> frozenset:
-    return frozenset(violation_key(r) for r in report.violations)
-
-
 def touched_nodes(delta: Delta) -> set:
     """The subjects of the asserted quads a change adds or removes (rdflib terms). A node only
     referred to is not touched: what a change does to it shows as a new violation."""
-    nodes = set()
-    for quad in (*delta.added, *delta.removed):
-        term = quad.subject
-        if isinstance(term, ox.NamedNode):
-            nodes.add(URIRef(term.value))
-        elif isinstance(term, ox.BlankNode):
-            nodes.add(BNode(term.value))
-    return nodes
+    return {to_rdflib(quad.subject) for quad in (*delta.added, *delta.removed)}
 
 
-__all__ = ["WriteJob", "Outcome", "run_guard", "update_closure", "validate_change",
-           "validate_all", "violations_of", "touched_nodes"]
+__all__ = ["WriteJob", "Outcome", "run_guard", "update_closure", "validate_change", "judge",
+           "changed_triples", "violation_key", "touched_nodes"]

@@ -27,6 +27,7 @@ from urllib.parse import quote
 
 import pyoxigraph as ox
 
+from ..graph.public_base import PublicBase
 from ..namespaces import BASE, PREFIXES
 from .tokens import CHANGES
 
@@ -104,19 +105,21 @@ def apply_record(store: ox.Store, record) -> None:
     store.extend(activity_quads(record.meta))
 
 
-def rdf_patch(record) -> str:
+def rdf_patch(record, iris: PublicBase | None = None) -> str:
     """The commit as an RDF Patch (https://afs.github.io/rdf-patch/): a transaction of ``D``
-    (delete) and ``A`` (add) rows in N-Quads syntax; graph creations and drops as comments."""
+    (delete) and ``A`` (add) rows in N-Quads syntax; graph creations and drops as comments.
+    With ``iris``, its IRIs are published under the public base, as the server publishes all."""
     from .delta import serialize_quads
 
-    lines = [f"H id <{change_iri(record.seq)}> .", "TX ."]
+    iris = iris or PublicBase()
+    lines = [f"H id <{iris.iri_out(change_iri(record.seq))}> .", "TX ."]
     for name in record.delta.dropped:
-        lines.append(f"# dropped graph <{name}>")
+        lines.append(f"# dropped graph <{iris.iri_out(name) if name else name}>")
     for name in record.delta.created:
-        lines.append(f"# created graph <{name}>")
+        lines.append(f"# created graph <{iris.iri_out(name) if name else name}>")
     for prefix, quads in (("D", record.delta.removed), ("A", record.delta.added)):
         lines += [f"{prefix} {line}" for line in
-                  serialize_quads(quads).decode("utf-8").splitlines() if line]
+                  serialize_quads(iris.quads_out(quads)).decode("utf-8").splitlines() if line]
     lines.append("TC .")
     return "\n".join(lines) + "\n"
 

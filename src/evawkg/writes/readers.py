@@ -9,8 +9,9 @@ same before it forks (:func:`refresh_writable`). A process applies a commit whol
 anything, so no query sees half of one; a query running finishes on the state it started with;
 a query started after a commit's acknowledgement finds the new head, so it runs on a state
 holding the commit. Writes never block this path: a write takes one query process for the time
-of its guard (``call_writing``), which undoes its change before answering, like a query would
-take it; the other processes go on answering. The loader follows the journal too, before each
+of its guard (``call_writing``), which undoes its change before answering, in a process and a slot
+of its own, at a lower CPU priority (the readers keep all of theirs); the other processes go on
+answering. The loader follows the journal too, before each
 fork (the pool's generation, :meth:`evawkg.processes.ProcessPool.advance`).
 
 ``docs/writes.md`` compares this with the other designs considered.
@@ -18,6 +19,7 @@ fork (the pool's generation, :meth:`evawkg.processes.ProcessPool.advance`).
 
 from __future__ import annotations
 
+import os
 import threading
 from dataclasses import dataclass, replace
 from typing import Any
@@ -26,7 +28,11 @@ import pyoxigraph as ox
 
 from ..graph.dataset import DatasetSource
 from ..sparql.answers import describe_dataset
-from ..sparql.embedded import EmbeddedSparqlService, QueryPool, run_in_store, store_changed
+from ..processes.pool import READY
+from ..processes.procfs import resident_bytes
+from ..processes.slots import Slots
+from ..sparql.embedded import (EmbeddedSparqlService, QueryPool, StoreCall, run_in_store,
+                               store_changed)
 from ..sparql.service import DatasetDescription
 from .journal import Head, Journal
 from .store import StoreInfo, catch_up, open_in_memory
@@ -43,19 +49,18 @@ class LoadedStore:
 
 def open_writable(directory: str, union: bool) -> tuple[LoadedStore, DatasetDescription]:
     """The loader's setup: the store's current state in memory, and its description; and the
-    guard warmed up here once (pySHACL imported, shapes parsed), so that every process
-    forked for a write starts with them instead of paying for them on each commit."""
+    guard warmed up here once (shapes compiled, what they read analysed), so that every query
+    process forked from here starts with them instead of paying for them on its first write."""
     store, head = open_in_memory(directory)
     warm_up()
     return LoadedStore(store, directory, head), describe_dataset(store, union=union)
 
 
 def warm_up() -> None:
-    import rdflib
+    from ..shacl.engine import bundled_model
+    from ..shacl.reach import reach_of
 
-    from ..shacl.validation import validate
-
-    validate(rdflib.Graph())
+    reach_of(bundled_model())
 
 
 def refresh_writable(state: LoadedStore, generation: int) -> LoadedStore:
@@ -94,7 +99,16 @@ def graph_triples(store: ox.Store, graph: str | None) -> list[ox.Triple] | None:
 
 class WritablePool(QueryPool):
     """The query pool of a writable store: its loader and its query processes follow the
-    journal (the loader before each fork, a query process before each job)."""
+    journal (the loader before each fork, a query process before each job).
+
+    A write's guard runs in a query process of its own, kept from write to write and never
+    lent to readers, at a lower CPU priority (``write_nice``), and takes its slot from
+    :attr:`writer_slots`, one slot apart from the readers' ``max_concurrent_queries``. Writes
+    are serialised anyway (the journal's lock), so one is all they can use; and a write in
+    progress then never leaves readers a slot short (with one slot, a write of several seconds
+    turned every query away with 429), nor waits behind readers, nor counts against its
+    client's share of the readers' slots, and when the CPU is short readers go first. The cost
+    is one query process more (a copy-on-write fork of the loader, as the others)."""
 
     retire_stale = False
 
@@ -104,6 +118,64 @@ class WritablePool(QueryPool):
                             setup_args=(source.store_dir, options["union"]),
                             refresh=refresh_writable)
         self._generation = Journal(source.store_dir).head().seq
+        self.writer_slots = Slots(1, None)
+        self._writer_child = None
+        self._writing = threading.local()
+
+    def run_writing(self, job: Any, timeout: float, wait: float) -> Any:
+        """Run ``job`` in the writers' process and slot (see the class notes)."""
+        self._writing.active = True
+        try:
+            return self.run(job, timeout, slots=self.writer_slots, wait=wait)
+        finally:
+            self._writing.active = False
+
+    def _for_writer(self) -> bool:
+        return getattr(self._writing, "active", False)
+
+    def _take_child(self):
+        if not self._for_writer():
+            return super()._take_child()
+        with self._lock:
+            child, self._writer_child = self._writer_child, None
+            parent, generation, state = self._parent, self._generation, self._state
+            if child is not None:
+                self._busy.add(child)
+        if child is not None:
+            if child.parent is parent and child.idle_and_alive():
+                return child
+            super()._release(child, keep=False)
+        if state != READY:
+            raise self._death_error(None, f"the {self.name} processes are {state}")
+        return self._fork_busy(parent, generation)
+
+    def _release(self, child, *, keep: bool) -> None:
+        if not self._for_writer():
+            return super()._release(child, keep=keep)
+        if keep and self.resident_limit:
+            keep = resident_bytes(child.pid) - child.parent.resident <= self.resident_limit // 2
+        with self._lock:
+            self._busy.discard(child)
+            if (keep and child.parent is self._parent and self._state == READY
+                    and self._writer_child is None):
+                self._writer_child = child
+                return
+        self._kill(child)
+
+    def close(self) -> None:
+        with self._lock:
+            child, self._writer_child = self._writer_child, None
+        super().close()
+        if child is not None:
+            self._kill(child)
+
+
+def run_niced(store: ox.Store, nice: int, function, *args) -> Any:
+    """``function(store, *args)`` at niceness ``nice`` at least (in the writers' process, which
+    serves nothing else: a niceness cannot be lowered again)."""
+    if nice and os.getpriority(os.PRIO_PROCESS, 0) < nice:
+        os.setpriority(os.PRIO_PROCESS, 0, nice)
+    return function(store, *args)
 
 
 class WritableSparqlService(EmbeddedSparqlService):
@@ -134,8 +206,14 @@ class WritableSparqlService(EmbeddedSparqlService):
     def call_writing(self, function, *args, timeout: float):
         """``function(store, *args)`` in a query process at the journal's head (it catches up
         first): a function that changes the store and puts it back (the guard), so no process
-        is forked for a write."""
-        return self.call(function, *args, timeout=timeout)
+        is forked for a write. It runs in the writers' process and slot, not a reader's
+        (:class:`WritablePool`);
+        the caller holds the write lock, so the slot is free but for a write of another
+        thread that has just released the lock."""
+        self.pool.advance(self.journal.head().seq)
+        return self.pool.run_writing(
+            StoreCall(run_niced, (self.settings.write_nice, function, *args)), timeout,
+            wait=self.settings.write_lock_wait)
 
     def describe(self) -> DatasetDescription:
         version = self.data_version

@@ -32,7 +32,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from ..errors import BundleError, SettingsError
-from ..graph.dataset import MARKER, DatasetSource, ensure_store_directory, file_graphs
+from ..graph.dataset import MARKER, SNAPSHOT, DatasetSource, ensure_store_directory, file_graphs
 from .journal import Head, Journal
 from .provenance import apply_record
 
@@ -85,6 +85,8 @@ def seed(settings, progress=None) -> StoreInfo:
         source = DatasetSource(files=files, infer=settings.infer,
                                graphs=file_graphs(files, settings.graph))
         ensure_store_directory(source, directory, **({"progress": progress} if progress else {}))
+        # Its N-Quads snapshot would lag behind the base once commits are folded in.
+        (directory / SNAPSHOT).unlink(missing_ok=True)
         marker = _read_marker(marker_path)
         marker.update(writable=True, infer=bool(settings.infer and not files),
                       applied={"seq": 0, "offset": 0},

@@ -114,7 +114,6 @@ class Writer:
         self.tokens = TokenTable(settings.write_tokens)
         self.journal: Journal = service.journal
         self.index = CommitIndex(self.journal)
-        self._baseline: tuple[int, frozenset] | None = None  # violations at a commit
 
     # --- Who ------------------------------------------------------------------------------------
 
@@ -204,8 +203,6 @@ class Writer:
         with self.journal.lock(settings.write_lock_wait):
             locked = time.perf_counter()
             head = self.journal.recover()
-            if self._baseline is not None and self._baseline[0] == head.seq:
-                job = replace(job, baseline=self._baseline[1])
             if preconditions is not None:
                 self.index.follow(head)
                 operations_check = self._check(preconditions)
@@ -225,15 +222,11 @@ class Writer:
             if not outcome.conforms:
                 raise ShapesViolated(_violations(outcome.report), report=outcome.report)
             if outcome.delta.empty:
-                if outcome.violations is not None:
-                    self._baseline = (head.seq, outcome.violations)
                 return Committed(None, (), outcome.report, timings)
             delta = outcome.delta
             record = self.journal.append(commit_meta(delta, token, operation, request, started),
                                          delta, head)
             timings["journal"] = time.perf_counter() - guarded
-            if outcome.violations is not None:
-                self._baseline = (record.seq, outcome.violations)
         return Committed(record, tuple(delta.created), outcome.report, timings)
 
     def _check(self, conditions: Preconditions) -> tuple[Operation, ...]:

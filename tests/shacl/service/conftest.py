@@ -36,7 +36,10 @@ def upload_of(path: Path) -> bytes:
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
-    return Settings(port=0, max_concurrent_queries=2, queue_wait=30.0, validation_timeout=30.0)
+    # Reports name IRIs under the data's own base (the default publishes them under the address
+    # each request reached: http://localhost/ for the test client).
+    return Settings(port=0, max_concurrent_queries=2, queue_wait=30.0, validation_timeout=30.0,
+                    public_base="https://evawkg.example.org/")
 
 
 @pytest.fixture(scope="session")

@@ -36,7 +36,7 @@ def test_upload_form_in_chromium_shows_the_report_and_links_the_shape(server, pa
     assert "does not conform" in page.inner_text("#verdict")
     section = page.locator('section[data-shape="shapes:Activity-label"]')
     assert "Give the activity an English rdfs:label" in section.inner_text()
-    assert "id:activity/test" in section.inner_text()
+    assert "activity:test" in section.inner_text()
     section.locator('a[href="/shapes#Activity-label"]').click()
     page.wait_for_url("**/shapes#Activity-label")
     row = page.locator("tr#Activity-label")
