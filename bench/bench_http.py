@@ -236,13 +236,15 @@ def _bench_against(server: Server, name: str, store: ox.Store, queries: dict[str
     return rows, summary
 
 
-def write_section(path: Path, section: str) -> None:
+def write_section(path: Path, section: str, heading: str = SECTION) -> None:
+    """Replace the section of ``path`` that starts with ``heading`` by ``section`` (or append
+    it), leaving the others: each benchmark rewrites only its own."""
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start = text.find(SECTION)
+    start = text.find(heading)
     if start == -1:
         text = text.rstrip("\n") + "\n\n" + section
     else:
-        following = text.find("\n## ", start + len(SECTION))
+        following = text.find("\n## ", start + len(heading))
         text = text[:start] + section + (text[following + 1:] if following != -1 else "")
     path.write_text(text, encoding="utf-8")
 

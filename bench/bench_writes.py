@@ -34,7 +34,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_http import bound_text, free_port, percentile  # noqa: E402
+from bench_http import bound_text, free_port, percentile, write_section  # noqa: E402
 
 from evawkg.graph.bundle import default_bundle  # noqa: E402
 from evawkg.namespaces import BASE  # noqa: E402
@@ -225,18 +225,6 @@ def synthetic_home(folder: Path, size: int) -> Path:
     return home
 
 
-def write_section(path: Path, section: str) -> None:
-    """Replace this benchmark's section of ``path`` (or append it), leaving the others."""
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    start = text.find(SECTION)
-    if start == -1:
-        text = text.rstrip("\n") + "\n\n" + section
-    else:
-        following = text.find("\n## ", start + len(SECTION))
-        text = text[:start] + section + (text[following + 1:] if following != -1 else "")
-    path.write_text(text, encoding="utf-8")
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sizes", default="1000000", help="synthetic graph sizes ('' for none)")
@@ -301,7 +289,7 @@ def main() -> None:
         *read_rows, ""])
     print(section)
     if args.write:
-        write_section(args.write, section)
+        write_section(args.write, section, SECTION)
 
 
 if __name__ == "__main__":

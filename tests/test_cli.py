@@ -387,7 +387,7 @@ def test_check_non_conforming_data_fails_validate_naming_the_focus(runner, bundl
     validate_line = next(line for line in result.stdout.splitlines() if line.startswith("validate "))
     assert validate_line.split()[:2] == ["validate", "FAIL"]
     assert "does not conform" in validate_line
-    assert "id:instrument/test-untitled" in result.stdout
+    assert "instrument:test-untitled" in result.stdout  # the kind prefix (issue 15)
     assert result.stdout.splitlines()[-1].startswith("check FAILED")
 
 

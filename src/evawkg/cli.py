@@ -396,7 +396,6 @@ def _uploads(paths: Iterable[Path], input_format: str | None, bundle: Bundle | N
     bundle's ``data/`` with its base too, exactly as the loader reads it."""
     from .graph import store as stores
     from .graph.formats import format_by_name, format_for_path
-    from .graph.shared_prefixes import header, predeclared
     from .shacl.uploads import Upload
 
     uploads = []
@@ -405,14 +404,22 @@ def _uploads(paths: Iterable[Path], input_format: str | None, bundle: Bundle | N
         fmt = (format_by_name(input_format) if input_format
                else format_by_name("turtle") if name == stores.STDIN else format_for_path(path))
         data, base_iri = stores.read_source(path)
-        if fmt.name != "turtle":
-            shared = ""
-        elif bundle is not None and bundle.is_data_file(path) and bundle.prefix_file.is_file():
-            shared = header(bundle.prefix_file)  # as the loader reads it, base included
-        else:
-            shared = predeclared(bundle)
+        shared = _shared_prefixes(bundle, path, fmt.name)
         uploads.append(Upload(data, fmt.name, source=name, base_iri=base_iri, prefix_header=shared))
     return uploads
+
+
+def _shared_prefixes(bundle: Bundle | None, path: Path, format_name: str) -> str:
+    """What Turtle from ``path`` is read with: a file of the bundle's ``data/`` with
+    data/prefixes.ttl's declarations and base, as the loader reads it; any other with the shared
+    prefixes predeclared (its own declarations win); other formats with nothing."""
+    from .graph.shared_prefixes import header, predeclared
+
+    if format_name != "turtle":
+        return ""
+    if bundle is not None and bundle.is_data_file(path) and bundle.prefix_file.is_file():
+        return header(bundle.prefix_file)
+    return predeclared(bundle)
 
 
 def _load_inputs(paths: Iterable[Path], input_format: str | None) -> pyoxigraph.Store:
@@ -729,12 +736,15 @@ def load(bundle: Bundle, files: tuple[Path, ...], graphs: tuple[str, ...], store
                                "--sparql-endpoint URL (a remote store)")
     if len(files) != 1 or len(graphs) != 1:
         raise click.UsageError("a writable store takes one FILE and one --graph IRI")
-    _load_into_store(files[0], graphs[0], store_dir, input_format, replace, no_validate, author)
+    _load_into_store(bundle, files[0], graphs[0], store_dir, input_format, replace, no_validate,
+                     author)
 
 
-def _load_into_store(file: Path, graph: str, store_dir: Path, input_format: str | None,
+def _load_into_store(bundle: Bundle, file: Path, graph: str, store_dir: Path,
+                     input_format: str | None,
                      replace: bool, no_validate: bool, author: str | None) -> None:
-    """``load --store``: one file into one graph of a writable store, through the guard."""
+    """``load --store``: one file into one graph of a writable store, through the guard. Turtle
+    is read with data/prefixes.ttl's prefixes, as ``validate`` reads it."""
     import getpass
 
     from .graph import store as stores
@@ -750,7 +760,8 @@ def _load_into_store(file: Path, graph: str, store_dir: Path, input_format: str 
            else format_by_name("turtle") if str(file) == stores.STDIN else format_for_path(file))
     data, base_iri = stores.read_source(file)
     name = None if graph == "default" else graph
-    quads = read_graph(data, fmt.media_type, name, base_iri=base_iri)
+    quads = read_graph(data, fmt.media_type, name, base_iri=base_iri, source=str(file),
+                       prefix_header=_shared_prefixes(bundle, file, fmt.name))
     operation = (ReplaceGraph(name, quads) if replace
                  else InsertQuads(quads, create=(name,) if name else ()))
     writer = WriteToken(author or f"cli:{getpass.getuser()}", "", (graph,))

@@ -80,7 +80,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("allow_load", (), "Documents SPARQL Update LOAD may fetch (exact IRIs); empty: LOAD is refused.", tuple),
     Setting("write_timeout", 300.0, "Seconds a write (apply, OWL 2 RL closure, SHACL validation) may run before it is stopped; nothing is written then.", float),
     Setting("write_lock_wait", 60.0, "Seconds a write waits for the one before it (writes are serialised); 503 past it.", float),
-    Setting("write_nice", 5, "Niceness of the query process that runs writes (their guard: closure, SHACL), 0-19: under CPU contention readers go first. 0: as readers.", int),
+    Setting("write_nice", 10, "Niceness of the query process that runs writes (their guard: closure, SHACL), 0-19: under CPU contention readers go first. 0: as readers.", int),
     Setting("max_write_bytes", 16_777_216, "Largest body a write accepts (update text, Graph Store Protocol RDF); 413 past it.", int),
 )
 

@@ -420,3 +420,22 @@ def test_validate_at_the_default_base_names_the_address_the_request_reached(loca
     report = validate(local, f"<{CANONICAL}id/activity/probe> a <{CANONICAL}ontology#Activity> .",
                       "application/json").json
     assert {result["focus"]["value"] for result in report["results"]} == {LOCAL + "id/activity/probe"}
+
+
+def test_dumps_for_many_hosts_keep_a_bounded_number_of_folders_on_disk(local_app):
+    """Without a public_base setting each Host a client names is a base with dumps of its own:
+    at most DUMP_BASES of them stay on disk, the others are removed as new ones are written."""
+    from evawkg.web.linked_data import DUMP_BASES, MANIFEST
+
+    client = local_app.test_client()
+    folders = []
+    for number in range(DUMP_BASES + 2):
+        host = f"h{number}.example"
+        response = client.get("/dumps/evawkg.nt.gz", base_url=f"http://{host}/")
+        assert response.status_code == 200
+        folders.append(local_app.extensions["evawkg.linked_data"]._dumps[
+            (local_app.extensions["evawkg"].service.data_version, f"http://{host}/")])
+    kept = [folder for folder in folders if (folder / MANIFEST).exists()]
+    assert kept == folders[-DUMP_BASES:]
+    again = client.get("/dumps/evawkg.nt.gz", base_url="http://h0.example/")
+    assert again.status_code == 200 and b"http://h0.example/" in gzip.decompress(again.data)

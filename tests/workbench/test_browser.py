@@ -73,7 +73,10 @@ def test_editor_suggests_resources_from_search_while_typing(page):
     hints.first.wait_for(timeout=10000)
     assert "Namibia" in hints.first.inner_text()
     page.keyboard.press("Enter")
-    # Each kind has its own prefix, so the suggestion is a prefixed name, not a full IRI.
+    # Each kind has its own prefix, so the suggestion is a prefixed name, not a full IRI. The pick
+    # lands in the editor a moment after the key on a busy machine: wait for it, then check it.
+    page.wait_for_function("window.evawkgYasgui.getTab().getQuery().includes('country:NA')",
+                           timeout=5000)
     assert "country:NA" in page.evaluate("window.evawkgYasgui.getTab().getQuery()")
 
 

@@ -108,3 +108,24 @@ def test_serve_with_write_tokens_but_no_store_is_a_usage_error(tmp_path):
     result = run("serve", "--write-tokens", str(tokens), "--port", "0")
     assert result.exit_code == 2
     assert "--store" in result.stderr
+
+
+def test_load_reads_turtle_with_the_shared_prefixes(store, tmp_path):
+    """A record written with `evawkg new-record` declares no prefix (data/prefixes.ttl does):
+    `load` reads it as `validate` does; a syntax error names the file's own line and column."""
+    bundle = tmp_path / "bundle"
+    (bundle / "data").mkdir(parents=True)
+    (bundle / "data" / "prefixes.ttl").write_text(
+        f"@prefix ex: <{EX}> .\n@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n")
+    source = tmp_path / "shelf.ttl"
+    source.write_text(GOOD.split("\n", 1)[1])
+    assert "@prefix" not in source.read_text()
+    result = run("--home", str(bundle), "load", str(source), "--graph", THINGS, "--store", str(store))
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("commit 1: +4")
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("ex:a ex:b .\n")
+    refused = run("--home", str(bundle), "load", str(broken), "--graph", THINGS, "--store", str(store))
+    assert refused.exit_code == 2
+    line, column = refused.stderr.split("broken.ttl:", 1)[1].split(":")[:2]
+    assert line == "1" and int(column) <= len("ex:a ex:b .") + 1, refused.stderr

@@ -137,6 +137,20 @@ def test_the_guard_decides_as_full_validation_and_recomputation_would(reach_home
             assert inferred(store) == inferred(_recomputed(store))
 
 
+@pytest.mark.parametrize("deleted", range(4))
+def test_a_schema_triple_asserted_again_beside_a_deletion_keeps_the_closure_exact(reach_home, deleted):
+    """Found by the property test above in CI: asserting in the data graph a subclass axiom the
+    ontology already holds (Widget subClassOf Thing), in the same write as deleting an instance's
+    triple, left a stale inferred type: the axiom was taken as new, so the schema "before the
+    change" lacked it and the deletion was judged against that schema."""
+    store = load_bundle()
+    held = sorted(store.quads_for_pattern(None, None, None, THINGS), key=str)
+    operations = [DeleteQuads((held[deleted],)),
+                  InsertQuads((ox.Quad(ox.NamedNode(EX + "Widget"), SUBCLASS, ox.NamedNode(EX + "Thing"),
+                                       THINGS),))]
+    judge_both(store, operations)
+
+
 def _recomputed(store: ox.Store) -> ox.Store:
     other = copy(store)
     infer(other)

@@ -110,7 +110,12 @@ def apply(store: ox.Store, added: Iterable[ox.Triple | ox.Quad] = (),
     against the state before the change), then what still has a derivation from what is left
     is put back and joined like an addition. Schema changes go the same way (a new
     ``rdfs:subClassOf`` is joined with the data it applies to)."""
-    added_triples = {t for t in map(_triple, added) if _asserted(store, t)}
+    added = list(added)
+    added_quads = {item for item in added if isinstance(item, ox.Quad)}
+    # A quad adding a triple another graph asserted already adds nothing: taking it as new would
+    # make the schema "before the change" lack it, and deletions be judged against that schema.
+    added_triples = {t for t in map(_triple, added) if _asserted(store, t)
+                     and not _asserted_beside(store, t, added_quads)}
     removed_triples = {t for t in map(_triple, removed) if not _asserted(store, t)}
     promoted = {t for t in added_triples if ox.Quad(*t, INFERRED_GRAPH) in store}
     for triple in promoted:
@@ -158,6 +163,15 @@ def _triple(item: ox.Triple | ox.Quad | tuple) -> Triple:
 
 def _asserted(store: ox.Store, triple: Triple) -> bool:
     return any(quad.graph_name != INFERRED_GRAPH for quad in store.quads_for_pattern(*triple, None))
+
+
+def _asserted_beside(store: ox.Store, triple: Triple, added: set) -> bool:
+    """Whether a graph other than the change's own added quads asserts ``triple`` (so it was
+    asserted before the change). Only quads can tell: for triples, nothing is beside."""
+    if not added:
+        return False
+    return any(quad.graph_name != INFERRED_GRAPH and quad not in added
+               for quad in store.quads_for_pattern(*triple, None))
 
 
 # The schema's closure and the reasoner's tables compiled from it, per schema: a change to the

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import shutil
 import tempfile
 import threading
 from pathlib import Path
@@ -106,6 +107,8 @@ class LinkedData:
             version = self.version
             key = (version, iris.public)
             folder = self._dumps.get(key)
+            if folder is not None and not (folder / MANIFEST).exists():
+                folder = None  # another worker evicted it: write it again
             if folder is None:
                 digest = hashlib.sha256(iris.public.encode()).hexdigest()[:12]
                 safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in version)
@@ -119,8 +122,13 @@ class LinkedData:
                         building.rename(folder)
                     except OSError:  # another worker finished first: its files are the same
                         pass
-                if len(self._dumps) >= DUMP_BASES:
-                    self._dumps.pop(next(iter(self._dumps)))
+                self._dumps.pop(key, None)
+                while len(self._dumps) >= DUMP_BASES:
+                    # Removed from disk too: without a public_base setting, each Host a client
+                    # names is a base, and its dumps would otherwise pile up in the temp folder.
+                    evicted = self._dumps.pop(next(iter(self._dumps)))
+                    if evicted != folder:
+                        shutil.rmtree(evicted, ignore_errors=True)
                 self._dumps[key] = folder
             return folder
 

@@ -22,20 +22,23 @@ SOURCE = "the request body"
 
 
 def read_graph(data: bytes, media_type: str | None, graph: GraphName,
-               base_iri: str | None, iris: PublicBase | None = None) -> tuple[ox.Quad, ...]:
+               base_iri: str | None, iris: PublicBase | None = None, *,
+               prefix_header: str = "", source: str = SOURCE) -> tuple[ox.Quad, ...]:
     """The triples of ``data`` as quads of ``graph`` (an empty body: no triple). With ``iris``,
     IRIs under the public base are read as the canonical IRIs they publish (``graph`` is
-    canonical already)."""
+    canonical already). ``prefix_header``: Turtle declarations read before ``data`` (``evawkg
+    load`` of a data file: data/prefixes.ttl's); errors still name ``data``'s own columns."""
     if not data.strip():
         return ()
     if not media_type:
         raise UnsupportedMediaType("the body has no Content-Type; send text/turtle or another "
                                    "RDF media type")
     fmt = format_for_media_type(media_type)
-    upload = Upload(data, fmt.name, SOURCE, base_iri, iris=iris)
+    upload = Upload(data, fmt.name, source, base_iri, iris=iris, prefix_header=prefix_header)
     checked = checked_data(upload)
     scratch = ox.Store()
-    load_data(scratch, checked, fmt, source=SOURCE, graph=graph, base_iri=base_iri)
+    load_data(scratch, checked, fmt, source=source, graph=graph, base_iri=base_iri,
+              first_line_offset=len(upload.prefix_header) if fmt.name == "turtle" else 0)
     quads = upload.stored(list(scratch))
     target = graph_term(graph)
     others = {graph_name(q.graph_name) for q in quads if q.graph_name != target}
