@@ -219,8 +219,8 @@ def test_validate_the_served_graph_reports_as_on_the_embedded_store(stores, back
     from evawkg.web import create_app
 
     reports = []
-    for settings in (Settings(max_concurrent_queries=1),
-                     stores.get(backend, "bundle").settings(max_concurrent_queries=1)):
+    remote = stores.get(backend, "bundle").settings(max_concurrent_queries=1)
+    for settings in (Settings(max_concurrent_queries=1, public_base=remote.public_base), remote):
         app = create_app(settings)
         service = app.extensions["evawkg"].service
         try:

@@ -125,10 +125,14 @@ class ValidationService:
 
     def _remote_dump(self):
         from ..graph.dataset import DatasetSource
+        from ..graph.public_base import PublicBase
         from ..linked_data.dumps import NQUADS_GZ
         from .linked_data import install
 
-        folder = install(current_app._get_current_object()).dumps()
+        # The dump of the graph as stored (its canonical IRIs): the report maps them to the
+        # request's public base itself, as on the embedded store.
+        canonical = PublicBase(self.settings.base_iri, self.settings.base_iri)
+        folder = install(current_app._get_current_object()).dumps(canonical)
         return DatasetSource(files=(str(folder / NQUADS_GZ),), infer=False)
 
     def health(self) -> dict:

@@ -59,7 +59,6 @@ class RemoteWriter(Writer):
         self.tokens = TokenTable(settings.write_tokens)
         self.journal = None
         self.index = None
-        self._baseline = None
         self._lock = threading.Lock()
         self._copy: tuple[str, ox.Store] | None = None  # (write version, the served graphs)
         self.client = service.client  # closed with the service
@@ -123,14 +122,11 @@ class RemoteWriter(Writer):
         job = WriteJob(operations, token, Context(settings.default_graph_as_union, settings.base_iri),
                        infer=INFERRED_GRAPH in set(store.named_graphs()),
                        validate=validate)
-        if self._baseline is not None and self._baseline[0] == version:
-            job = WriteJob(job.operations, job.token, job.context, job.infer, job.validate,
-                           baseline=self._baseline[1])  # the violations of this version, known
         if preconditions is not None:
             extra = self._check(preconditions)
             if extra:
                 job = WriteJob((*extra, *job.operations), job.token, job.context, job.infer,
-                               job.validate, job.baseline)
+                               job.validate)
         outcome = self._guard(store, job, timeout)
         guarded = time.perf_counter()
         timings = {"read": read - clock, **outcome.timings, "guard": guarded - read}
@@ -138,8 +134,6 @@ class RemoteWriter(Writer):
             raise ShapesViolated(_violations(outcome.report), report=outcome.report)
         delta = outcome.delta
         if delta.empty:
-            if outcome.violations is not None:
-                self._baseline = (version, outcome.violations)
             return Committed(None, (), outcome.report, timings)
         new_version = uuid.uuid4().hex
         self.client.update(_commit_text(delta, store, version, new_version), timeout=timeout)
@@ -151,8 +145,6 @@ class RemoteWriter(Writer):
             return None
         delta.apply(store)
         self._copy = (new_version, store)
-        self._baseline = ((new_version, outcome.violations) if outcome.violations is not None
-                          else None)
         timings["commit"] = time.perf_counter() - guarded
         refresh = getattr(self.service, "refresh", None)
         if refresh is not None:
