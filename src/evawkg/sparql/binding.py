@@ -63,16 +63,17 @@ def where_group(text: str) -> int | None:
 
 
 def values_block(bindings: Iterable[tuple[str, ox.NamedNode | ox.Literal | ox.BlankNode]]) -> str:
-    """``VALUES (?a ?b) { (term term) }`` for (variable name, term) pairs ("" for none)."""
+    """``VALUES (?a) { (term) } VALUES (?b) { (term) }`` for (variable name, term) pairs ("" for
+    none): one block per variable, the same one row as a block of several columns, which
+    Virtuoso 7.2 cannot be given where the group joins a grouped subquery (its server dies of a
+    segmentation fault: ``activities-per-region``, two parameters)."""
     pairs = list(bindings)
     if not pairs:
         return ""
     for name, _ in pairs:
         if not re.fullmatch(r"[A-Za-z0-9_\u00B7\u00C0-\uFFFF]+", name):
             raise ValueError(f"{name!r} is no SPARQL variable name")
-    names = " ".join(f"?{name}" for name, _ in pairs)
-    terms = " ".join(str(term) for _, term in pairs)
-    return f" VALUES ({names}) {{ ({terms}) }} "
+    return "".join(f" VALUES (?{name}) {{ ({term}) }}" for name, term in pairs) + " "
 
 
 def bind(text: str, bindings: Iterable[tuple[str, object]], *, inline: bool = False) -> str:
