@@ -213,8 +213,9 @@ def test_blank_node_labels_are_the_stores_own(app, backend):
 # --- /validate against the served graph -----------------------------------------------------------
 
 def test_validate_the_served_graph_reports_as_on_the_embedded_store(stores, backend):
-    """The served graph is read from the store (its N-Quads dump, in pages) and validated in the
-    validation process: the report is the embedded store's."""
+    """The store engine validates the served graph where it is: its reads and SPARQL go to the
+    store from a read process (the validation processes, which would validate a local copy,
+    are never started), and the report is the embedded store's."""
     from evawkg.settings import Settings
     from evawkg.web import create_app
 
@@ -228,6 +229,8 @@ def test_validate_the_served_graph_reports_as_on_the_embedded_store(stores, back
             response = app.test_client().get("/validate", headers={"Accept": "application/json"})
             assert response.status_code == 200, response.get_data(as_text=True)[:500]
             reports.append(response.get_json())
+            if settings is remote:
+                assert app.extensions["evawkg.validation"].health() == {"status": "idle"}
         finally:
             app.extensions["evawkg.validation"].close()
             service.close()
