@@ -186,6 +186,26 @@ def positioned(error: QuerySyntaxError, text: str, prologue_length: int) -> Quer
     return result
 
 
+def _kept(error: EvawError) -> EvawError:
+    """``error`` without its traceback and the exceptions it was raised from, to be kept and
+    raised again from other threads: their frames hold this thread's pyoxigraph objects (a
+    store's answer being parsed), which pyoxigraph refuses to see dropped in another thread."""
+    error.__traceback__ = None
+    error.__context__ = error.__cause__ = None
+    return error
+
+
+class _SlotsView:
+    """The query slots of a remote service, shown as a pool's ``health()`` (``busy`` of
+    ``slots``): what the embedded service's query pool shows, for the same readers."""
+
+    def __init__(self, slots: Slots):
+        self._slots = slots
+
+    def health(self) -> dict:
+        return {"status": "ready", "slots": self._slots.size, "busy": self._slots.in_use}
+
+
 # --- The processes -------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -315,6 +335,11 @@ class RemoteSparqlService:
         self.reads.start()
         threading.Thread(target=self._watch, name="evawkg-store-watch", daemon=True).start()
 
+    @property
+    def pool(self) -> _SlotsView:
+        """The query slots, read as the embedded service's query pool is (``health()["busy"]``)."""
+        return _SlotsView(self._slots)
+
     # --- The store's state ---------------------------------------------------------------------
 
     def _watch(self) -> None:
@@ -331,7 +356,7 @@ class RemoteSparqlService:
             except EvawError as error:
                 if not isinstance(self._failure, type(error)) or self._failure.message != error.message:
                     log.warning("the SPARQL store does not answer: %s", error.message)
-                self._failure = error
+                self._failure = _kept(error)
                 snapshot = None
             else:
                 if self._failure is not None:
@@ -408,7 +433,7 @@ class RemoteSparqlService:
                                          timeout=min(5.0, self.settings.query_timeout))
             response.read(1 << 16)
         except EvawError as error:
-            self._failure = error
+            self._failure = _kept(error)
         else:
             if self._failure is not None:
                 self.refresh()
