@@ -29,8 +29,6 @@ _LANGUAGE_DROPPED = ("Virtuoso drops the language tag of a GROUP_CONCAT of liter
 #: Named query -> why Virtuoso 7.2 (Debian's virtuoso-opensource) answers it otherwise.
 VIRTUOSO_DIFFERENCES = {
     "activities-in-period": _LANGUAGE_DROPPED.format(column="?when"),
-    "activities-in-place": _LANGUAGE_DROPPED.format(column="?places"),
-    "policy-framework": _LANGUAGE_DROPPED.format(column="?pertinentTo"),
     "agency-partners": "Virtuoso returns 2 rows instead of 5: in a group with a transitive "
                        "path (org:unitOf*) it takes an activity's two prov:qualifiedAssociation "
                        "patterns for one",
