@@ -36,8 +36,6 @@ VIRTUOSO_DIFFERENCES = {
                         "union of the served graphs finds nothing)",
     "agency-publications": "Virtuoso drops the language tag of a GROUP_CONCAT of literals that "
                            "all share one ('toolkit'@en becomes 'toolkit') and groups them apart",
-    "initiative-funding": "Virtuoso stores 500000000.0 (xsd:decimal) as an integer and answers "
-                          "\"500000000\"^^xsd:integer",
 }
 #: Not run at all on Virtuoso (see conftest.KNOWN_GAPS for why).
 VIRTUOSO_CANNOT = {"agency-activities", "civil-society-funds", "curation-gaps"}
