@@ -486,8 +486,8 @@ class RemoteSparqlService:
             wanted = accept[prepared.kind]
         try:
             inline = self.client.kind == "virtuoso"  # property paths need constant starts
-            text = prologue(PREFIXES, self.settings.base_iri) + bind(
-                prepared.text, request.substitutions, inline=inline)
+            head = prologue(PREFIXES, self.settings.base_iri)
+            text = head + bind(prepared.text, request.substitutions, inline=inline)
         except ValueError as error:
             raise EvawError(f"the parameters cannot be bound: {error}") from None
         defaults, named = self._dataset(request, prepared)
@@ -508,7 +508,7 @@ class RemoteSparqlService:
             try:
                 response = self.client.query(text, accept=wanted, timeout=left,
                                              default_graphs=defaults, named_graphs=named,
-                                             limit=request.timeout)
+                                             limit=request.timeout, head=len(head))
             except QuerySyntaxError as error:
                 raise positioned(error, prepared.text, len(text) - len(bind(
                     prepared.text, request.substitutions, inline=inline))) from None

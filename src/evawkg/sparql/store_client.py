@@ -25,6 +25,7 @@ never a partial answer; an answer it cut at its ``ResultSetMaxRows`` (``X-SPARQL
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import http.client
 import os
@@ -33,7 +34,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote_plus, urlencode, urlsplit
 
 from ..errors import (ClientError, EvawError, QuerySyntaxError, QueryTimeout, ResultTooLarge,
                       StoreTimeout, StoreUnreachable)
@@ -283,18 +284,20 @@ class StoreClient:
 
     def query(self, text: str, *, accept: str, timeout: float,
               default_graphs: tuple[str, ...] | None = None,
-              named_graphs: tuple[str, ...] | None = None, limit: float | None = None
-              ) -> StoreResponse:
+              named_graphs: tuple[str, ...] | None = None, limit: float | None = None,
+              head: int = 0) -> StoreResponse:
         """POST ``text`` (form-encoded) to the query endpoint; a 2xx answer with its body still
         to read, else the store's error as ours. ``timeout`` is what is left of the query's time
-        limit, ``limit`` (for messages) the whole of it."""
-        fields = [("query", text)]
-        fields += [("default-graph-uri", iri) for iri in default_graphs or ()]
+        limit, ``limit`` (for messages) the whole of it. ``head``: the first characters of
+        ``text`` are the server's prologue, the same in every query (encoded once)."""
+        fields = [("default-graph-uri", iri) for iri in default_graphs or ()]
         fields += [("named-graph-uri", iri) for iri in named_graphs or ()]
         if self.kind == "virtuoso":
             fields.append(("timeout", str(max(1, int(timeout * 1000)))))
         try:
-            response = self.request("POST", self.query_url, body=urlencode(fields).encode(),
+            body = "query=" + _quoted(text[:head]) + quote_plus(text[head:])
+            body += "&" + urlencode(fields) if fields else ""
+            response = self.request("POST", self.query_url, body=body.encode(),
                                     headers={"Content-Type": "application/x-www-form-urlencoded",
                                              "Accept": accept},
                                     timeout=self._waiting_time(timeout))
@@ -361,6 +364,14 @@ class StoreClient:
                                f"did not run it; make it cheaper ({message})")
         raise StoreUnreachable(f"the SPARQL store at {where} failed (HTTP {response.status}): "
                                f"{message or 'no message'}")
+
+
+@functools.lru_cache(maxsize=16)
+def _quoted(text: str) -> str:
+    """``quote_plus(text)``, kept: the server's prologue (``BASE`` and some fifty ``PREFIX``
+    declarations, 3 KB) starts every query, and ``quote_plus`` encodes a character at a time in
+    Python, 0.1 ms of CPU for it (a tenth of the gateway's own CPU for a small query)."""
+    return quote_plus(text)
 
 
 def _said(body: bytes) -> str:
