@@ -90,19 +90,25 @@ def main(ctx: click.Context, home: Path | None) -> None:
 @click.option("--engine", default="store", show_default=True, type=click.Choice(["store", "pyshacl"]),
               help="Validate with store: SHACL evaluated on the pyoxigraph store; pyshacl: pySHACL "
                    "on an rdflib copy (the reference; much slower).")
+@click.option("--sparql-endpoint", envvar="EVAWKG_SPARQL_ENDPOINT", metavar="URL",
+              help="Check the content of this remote SPARQL store instead of the bundle: its "
+                   "graphs read in pages, then the same steps; named queries run on the store.")
+@click.option("--store-auth", envvar="EVAWKG_STORE_AUTH", metavar="USER:PASSWORD",
+              help="Credentials for the remote store (USER:PASSWORD or bearer:TOKEN).")
 @click.pass_obj
-def check(bundle: Bundle, engine: str) -> None:
+def check(bundle: Bundle, engine: str = "store", sparql_endpoint: str | None = None,
+          store_auth: str | None = None) -> None:
     """Check the bundle: parse, infer, lint the ontology, validate the data, run every named query.
 
     Prints one line per step with counts and timings; exits 1 if any step finds a problem,
     2 if the bundle cannot be loaded. The data is validated as asserted (with the ontology,
     without the inferred graph), by either engine with the same results.
     """
-    from .graph import lint, store as stores
+    if sparql_endpoint:
+        _check_remote(bundle, sparql_endpoint, store_auth or "")
+        return
+    from .graph import store as stores
     from .graph.progress import print_progress
-    from .shacl import validation
-    from .shacl.report import render_text
-    from .workbench.named_queries import load_named_queries
 
     failed = False
     started = time.perf_counter()
@@ -116,6 +122,24 @@ def check(bundle: Bundle, engine: str) -> None:
         step.say(f"{len(asserted_graphs)} files, {asserted} triples asserted, "
                  f"{len(store) - asserted} inferred")
 
+    failed |= _check_graph(bundle, store, data_graphs, ontology_graphs,
+                           lambda query: query.run(store), engine)
+    elapsed = time.perf_counter() - started
+    click.echo(f"check {'FAILED' if failed else 'passed'} in {elapsed:.2f} s")
+    if failed:
+        raise SystemExit(1)
+
+
+def _check_graph(bundle: Bundle, store: pyoxigraph.Store, data_graphs: list[str],
+                 ontology_graphs: list[str], run_query, engine: str = "store") -> bool:
+    """``check``'s steps after the graph is read: lint, validate, named queries (each run by
+    ``run_query``). True when one of them failed."""
+    from .graph import lint, store as stores
+    from .shacl import validation
+    from .shacl.report import render_text
+    from .workbench.named_queries import load_named_queries
+
+    failed = False
     with _step("lint") as step:
         ontology = stores.to_rdflib(store, ontology_graphs)
         data = stores.to_rdflib(store, data_graphs)
@@ -158,7 +182,7 @@ def check(bundle: Bundle, engine: str) -> None:
             rows, failures = 0, []
             for query in queries.values():
                 try:
-                    rows += _count(query.run(store))
+                    rows += _count(run_query(query))
                 except EvawError as error:
                     failures.append(f"{query.name}: {describe_error(error)}")
             step.say(f"{len(queries)} named quer{'y' if len(queries) == 1 else 'ies'} ran, "
@@ -167,7 +191,37 @@ def check(bundle: Bundle, engine: str) -> None:
             for failure in failures:
                 step.detail(failure)
             failed |= bool(failures) or not queries
+    return failed
 
+
+def _check_remote(bundle: Bundle, endpoint: str, auth: str) -> None:
+    """``check --sparql-endpoint``: the store's served graphs read into memory (in pages), then
+    the same lint and validation; the named queries run on the store itself."""
+    from .graph.inference import INFERRED_GRAPH
+    from .sparql.remote import served_graphs
+    from .sparql.remote_store import RemoteStore
+    from .sparql.store_client import StoreClient
+
+    started = time.perf_counter()
+    client = StoreClient(endpoint, auth=auth)
+    try:
+        with _step("store") as step:
+            graphs = served_graphs(client)
+            remote = RemoteStore(client, tuple(graphs), page_rows=5000, timeout=600)
+            store = pyoxigraph.Store()
+            for graph in graphs:
+                store.bulk_extend(remote.graph_quads(graph))
+            asserted = sorted(g for g in graphs if g != INFERRED_GRAPH.value)
+            step.say(f"{client.kind or 'sparql'} store at {endpoint}: {len(asserted)} graphs, "
+                     f"{sum(graphs[g] for g in asserted)} triples asserted, "
+                     f"{graphs.get(INFERRED_GRAPH.value, 0)} inferred", ok=bool(asserted))
+        ontology_names = {source.graph for source in bundle.ontology_sources()}
+        ontology = [g for g in asserted if g in ontology_names]
+        data = [g for g in asserted if g not in ontology_names]
+        failed = not asserted or _check_graph(bundle, store, data, ontology,
+                                              lambda query: query.run(remote))
+    finally:
+        client.close()
     elapsed = time.perf_counter() - started
     click.echo(f"check {'FAILED' if failed else 'passed'} in {elapsed:.2f} s")
     if failed:
@@ -633,10 +687,28 @@ def token_remove(name: str, token_file: Path) -> None:
 
 
 @main.command()
-@click.argument("file", type=click.Path(path_type=Path, allow_dash=True))
-@click.option("--graph", "graph", required=True, metavar="IRI",
-              help="The graph the file's triples go into (an IRI, or 'default').")
-@_STORE_OPTION
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, allow_dash=True))
+@click.option("--graph", "graphs", multiple=True, metavar="IRI",
+              help="The graph the file's triples go into (an IRI, or 'default'). With "
+                   "--sparql-endpoint: one for all FILES or one per file (default: "
+                   "{BASE}graph/<file stem>). Repeatable.")
+@click.option("--store", "store_dir", envvar="EVAWKG_STORE",
+              type=click.Path(file_okay=False, path_type=Path),
+              help="The writable store's directory (default: $EVAWKG_STORE).")
+@click.option("--sparql-endpoint", envvar="EVAWKG_SPARQL_ENDPOINT", metavar="URL",
+              help="Load into this remote SPARQL store instead: FILES (default: the bundle), "
+                   "each graph replaced, then the closure.")
+@click.option("--update-endpoint", envvar="EVAWKG_UPDATE_ENDPOINT", metavar="URL",
+              help="The remote store's SPARQL Update endpoint (default: the query endpoint).")
+@click.option("--graph-store", envvar="EVAWKG_GRAPH_STORE", metavar="URL",
+              help="The remote store's Graph Store Protocol endpoint; without: chunked INSERT DATA.")
+@click.option("--store-auth", envvar="EVAWKG_STORE_AUTH", metavar="USER:PASSWORD",
+              help="Credentials (USER:PASSWORD, Basic or Digest as the store asks; bearer:TOKEN).")
+@click.option("--infer/--no-infer", default=True, show_default=True,
+              help="With --sparql-endpoint: recompute the OWL 2 RL closure of everything the "
+                   "store serves into graph/inferred.")
+@click.option("--timeout", type=float, default=600.0, show_default=True,
+              help="With --sparql-endpoint: seconds each request to the store may take.")
 @click.option("--input-format", "-i", metavar="FORMAT",
               help="RDF format of FILE (default: from its extension; turtle for stdin).")
 @click.option("--replace", is_flag=True, help="Replace the graph's triples (default: add to them).")
@@ -645,13 +717,34 @@ def token_remove(name: str, token_file: Path) -> None:
                    "validated already.")
 @click.option("--as", "author", metavar="NAME", help="Who the change feed names (default: cli:$USER).")
 @click.pass_obj
-def load(bundle: Bundle, file: Path, graph: str, store_dir: Path, input_format: str | None,
+def load(bundle: Bundle, files: tuple[Path, ...], graphs: tuple[str, ...], store_dir: Path | None,
+         sparql_endpoint: str | None, update_endpoint: str | None, graph_store: str | None,
+         store_auth: str | None, infer: bool, timeout: float, input_format: str | None,
          replace: bool, no_validate: bool, author: str | None) -> None:
-    """Load FILE into GRAPH of a writable store, through the same guard as HTTP writes.
+    """Load FILE into GRAPH of a writable store (--store), through the same guard as HTTP
+    writes; or, with --sparql-endpoint, FILES (default: the bundle) into a remote SPARQL store.
 
     A running server sees the commit at once. Exits 0 when committed, 1 when the shapes refuse
-    it (the report on stdout), 2 when the file or the store cannot be read. Turtle is read with
-    data/prefixes.ttl's prefixes, as ``validate`` reads it."""
+    it (the report on stdout) or the remote store fails, 2 when the file or the store cannot be
+    read."""
+    if sparql_endpoint:
+        _load_remote(bundle, files, sparql_endpoint, update_endpoint, graph_store, store_auth,
+                     graphs, infer, timeout)
+        return
+    if store_dir is None:
+        raise click.UsageError("say where to load: --store DIR (a writable store) or "
+                               "--sparql-endpoint URL (a remote store)")
+    if len(files) != 1 or len(graphs) != 1:
+        raise click.UsageError("a writable store takes one FILE and one --graph IRI")
+    _load_into_store(bundle, files[0], graphs[0], store_dir, input_format, replace, no_validate,
+                     author)
+
+
+def _load_into_store(bundle: Bundle, file: Path, graph: str, store_dir: Path,
+                     input_format: str | None,
+                     replace: bool, no_validate: bool, author: str | None) -> None:
+    """``load --store``: one file into one graph of a writable store, through the guard. Turtle
+    is read with data/prefixes.ttl's prefixes, as ``validate`` reads it."""
     import getpass
 
     from .graph import store as stores
@@ -689,6 +782,43 @@ def load(bundle: Bundle, file: Path, graph: str, store_dir: Path, input_format: 
     if committed.warnings:
         click.echo(render_report(committed.report, "text"), nl=False)
 
+
+
+def _load_remote(bundle: Bundle, files: tuple[Path, ...], sparql_endpoint: str,
+                 update_endpoint: str | None, graph_store: str | None, store_auth: str | None,
+                 graphs: tuple[str, ...], infer: bool, timeout: float) -> None:
+    """``load --sparql-endpoint``: FILES (default: the bundle) into a remote SPARQL store, each
+    graph replaced, then its OWL 2 RL closure into graph/inferred (same rules as the embedded
+    store). Exit codes: 0 loaded, 1 the store failed, 2 bad arguments or unreadable files."""
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise click.UsageError("no such file: " + ", ".join(missing))
+    from .graph import store as stores
+    from .graph.dataset import file_graphs
+    from .sparql.remote import served_graphs
+    from .sparql.remote_load import load_into_store
+    from .sparql.store_client import StoreClient
+
+    if files:
+        placed = file_graphs(tuple(str(f) for f in files), graphs)
+        dataset = (stores.load_dataset(list(zip(files, [g or None for g in placed])))
+                   if placed else stores.load_files(files))
+    else:
+        if graphs:
+            raise ClientError("--graph names the graphs of FILES; the bundle has its own")
+        dataset = stores.load_bundle(bundle, infer=False)
+    client = StoreClient(sparql_endpoint, update_url=update_endpoint or "",
+                         graph_store_url=graph_store or "", auth=store_auth or "")
+    try:
+        served = tuple(served_graphs(client, timeout=timeout)) if infer else ()
+        report = load_into_store(client, dataset, infer=infer, served=served, timeout=timeout,
+                                 progress=lambda message: click.echo(f"evawkg: {message}", err=True))
+    finally:
+        client.close()
+    total = sum(report.graphs.values())
+    click.echo(f"loaded {total} triples into {len(report.graphs)} graphs of {sparql_endpoint} "
+               f"in {report.seconds:.1f} s"
+               + (f" ({report.inferred} inferred)" if report.inferred is not None else ""))
 
 @main.command()
 @_STORE_OPTION

@@ -202,6 +202,20 @@ class QueryTooDeep(QuerySyntaxError):
     code = "query-too-deep"
 
 
+class StoreUnreachable(EvawError):
+    """The remote SPARQL store could not be reached, refused our credentials or answered with
+    something that is no SPARQL answer: a gateway fault (502), never the client's."""
+
+    status = 502
+    code = "store-unreachable"
+
+
+class StoreTimeout(QueryTimeout):
+    """The remote SPARQL store gave no answer within the time limit; the request was abandoned
+    (504: the gateway waited, the store may still be working on it)."""
+
+    status = 504
+    code = "store-timeout"
 # --- Writes (evawkg.writes) ------------------------------------------------------------------
 
 

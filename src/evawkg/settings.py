@@ -69,6 +69,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_slots_per_client", 0, "Query slots one client (remote address; behind a proxy all share its address) may hold at once; 429 past it while others still get slots. 0: automatic, half of max_concurrent_queries (at least 1).", int),
     Setting("request_read_timeout", 10.0, "Seconds a request (head and body) may take to arrive whole; past it: 408 and the connection closes.", float),
     Setting("request_buffer_bytes", 67_108_864, "Bytes of requests still arriving a worker buffers at once; past it, large bodies wait (small requests never do).", int),
+    Setting("sparql_endpoint", "", "Serve a remote SPARQL 1.1 store's graphs instead of the embedded store: its query endpoint URL (e.g. http://127.0.0.1:8890/sparql). Empty: the embedded store.", str),
+    Setting("update_endpoint", "", "The remote store's SPARQL Update endpoint (evawkg load; empty: the query endpoint).", str),
+    Setting("graph_store", "", "The remote store's Graph Store Protocol endpoint (evawkg load PUTs each graph there; empty: chunked INSERT DATA on the update endpoint).", str),
+    Setting("store_auth", "", "Credentials for the remote store: USER:PASSWORD (HTTP Basic or Digest, as the store asks) or bearer:TOKEN.", str),
+    Setting("store_graphs", (), "The remote store's named graphs that make the served dataset (exact IRIs); empty: every graph it lists but its own system graphs (Virtuoso's).", tuple),
+    Setting("store_poll_seconds", 10.0, "Seconds between checks of the remote store's graphs and sizes (its data version; /healthz).", float),
+    Setting("store_page_rows", 5000, "Rows per page when reading a remote store in pages (linked-data reads, dumps); below the store's own cap (Virtuoso's ResultSetMaxRows, 10000 by default).", int),
     Setting("public_base", "", "Base URL the server is reached at (https://kg.example.org/, ending in '/'): every IRI it emits (pages, RDF, SPARQL results, VoID, dumps, OpenAPI) is published under it, and IRIs under it dereference here. Empty: the address each request reached, so a local run's links work.", str),
     Setting("write_tokens", "", "Bearer tokens allowed to write (SPARQL Update, Graph Store Protocol): a token file made by `evawkg token add`, or its JSON inline. Empty: the server is read-only. Writes need --store.", str),
     Setting("allow_load", (), "Documents SPARQL Update LOAD may fetch (exact IRIs); empty: LOAD is refused.", tuple),
@@ -139,6 +146,24 @@ def _validate(settings: Any) -> None:
         raise SettingsError(f"gzip_level must be between 0 and 9, not {settings.gzip_level}")
     _validate_public_base(settings.public_base)
     _validate_graphs(settings.data, settings.graph)
+    _validate_store(settings)
+
+
+def _validate_store(settings: Any) -> None:
+    for name in ("sparql_endpoint", "update_endpoint", "graph_store"):
+        value = getattr(settings, name)
+        if value and not re.fullmatch(r"https?://[^\s/?#]+[^\s]*", value):
+            raise SettingsError(f"{name} must be an http:// or https:// URL, not {value!r}")
+    if (settings.update_endpoint or settings.graph_store or settings.store_graphs) and not settings.sparql_endpoint:
+        raise SettingsError("update_endpoint, graph_store and store_graphs describe a remote "
+                            "store; give its query endpoint too (--sparql-endpoint URL)")
+    if settings.store_poll_seconds <= 0:
+        raise SettingsError(f"store_poll_seconds must be positive, not {settings.store_poll_seconds}")
+    if settings.store_page_rows < 1:
+        raise SettingsError(f"store_page_rows must be at least 1, not {settings.store_page_rows}")
+    for name in settings.store_graphs:
+        if not _ABSOLUTE_IRI.fullmatch(name):
+            raise SettingsError(f"store_graphs: {name!r} is not an absolute IRI")
 
 
 #: An absolute IRI: a scheme, a colon, and no character IRIs exclude (RFC 3987).

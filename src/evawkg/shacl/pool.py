@@ -137,6 +137,21 @@ def _on_pyshacl(job: ValidationJob, store):
     return validation.validate(to_rdflib(store), shapes, **options, **strict)
 
 
+def validate_served_store(store, shape_iris: tuple[str, ...] | None, format: str,
+                          iris: PublicBase | None) -> ValidationAnswer:
+    """The served graph validated where it is, by the store engine: its point reads and its
+    SPARQL run on ``store`` (on a remote store: :class:`evawkg.sparql.remote_store.RemoteStore`
+    in a read process, every read a request to the store), the report rendered as
+    :func:`run_job` renders it."""
+    from .rendering import render_published
+    from .store_validation import validate_in_place
+
+    started = time.perf_counter()
+    report = validate_in_place(store, shape_iris=shape_iris)
+    return ValidationAnswer(render_published(report, format, iris), format, report.conforms,
+                            report.counts_by_severity(), time.perf_counter() - started)
+
+
 def warm_up(dataset: DatasetSource | None = None):
     """The validator's setup: compile the shapes, load the served dataset (forked validation
     processes validate against their copy of it) and run both engines once, so that validation

@@ -139,4 +139,22 @@ def validate_dataset(store: ox.Store, shapes=None, *, inference: str = "none",
                     exclude_graphs=exclude_graphs, locate=Locator(None, store))
 
 
-__all__ = ["validate_uploads", "validate_with_graph", "validate_dataset"]
+def ontology_present(graphs: Iterable[str], bundle: Bundle | None = None) -> bool:
+    """Whether ``graphs`` hold the bundle's ontology graphs (the class hierarchy the shapes'
+    targets and ``sh:class`` read), so a store can be validated as it is."""
+    return {source.graph for source in (bundle or default_bundle()).ontology_sources()} <= set(graphs)
+
+
+def validate_in_place(store, *, shape_iris: Iterable | None = None,
+                      bundle: Bundle | None = None) -> Report:
+    """Validate ``store`` as it is, against the bundled shapes, reading and querying nothing
+    but it: no ontology added, no inference (``store`` may be a remote store read through
+    :class:`evawkg.sparql.remote_store.RemoteStore`, which cannot be changed; the caller checks
+    :func:`ontology_present`)."""
+    model, allow_warnings = _shapes(None, bundle or default_bundle())
+    return validate(store, model, shape_iris=_shape_nodes(model, shape_iris),
+                    allow_warnings=allow_warnings, locate=Locator(None, store))
+
+
+__all__ = ["validate_uploads", "validate_with_graph", "validate_dataset", "validate_in_place",
+           "ontology_present"]

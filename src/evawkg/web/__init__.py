@@ -5,7 +5,7 @@ handler (``errors``), and the cross-cutting HTTP duties as small hooks: CORS, gz
 headers (``security_headers``), one access-log line per request, and naming the client
 (:data:`evawkg.processes.current_client`) so the process pools share their slots fairly between
 clients. The SPARQL work is done by a :class:`~evawkg.sparql.SparqlService`, the embedded
-pyoxigraph pool unless one is given (tests, or later a remote store).
+pyoxigraph pool, or a remote SPARQL store's (``sparql_endpoint``), unless one is given (tests).
 """
 
 from __future__ import annotations
@@ -47,8 +47,13 @@ class AppState:
 
 
 def create_app(settings: Settings | None = None, service: SparqlService | None = None) -> Flask:
-    """The Flask app serving ``settings``' graph through ``service`` (embedded by default)."""
+    """The Flask app serving ``settings``' graph through ``service`` (by default the remote store
+    ``settings.sparql_endpoint`` names, else the embedded store)."""
     settings = settings or Settings()
+    if service is None and settings.sparql_endpoint:
+        from ..sparql.remote import RemoteSparqlService
+
+        service = RemoteSparqlService(settings)
     if service is None and writes_enabled(settings):
         from .writes import service_for
 

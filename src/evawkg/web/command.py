@@ -15,7 +15,8 @@ from ..settings import SETTINGS, Setting, Settings
 
 #: Flags whose name is not the setting's.
 FLAG_NAMES = {"query_timeout": "--timeout", "cors_origins": "--cors-origin",
-              "default_graph_as_union": "--union-default-graph"}
+              "default_graph_as_union": "--union-default-graph",
+              "store_graphs": "--store-graph"}
 
 #: Click types more exact than the setting's Python type.
 CLICK_TYPES = {

@@ -197,14 +197,14 @@ def _html_page(query: NamedQuery, values: dict[str, str], state) -> Response:
 
 def editor_text(query: NamedQuery, values: dict[str, str]) -> str:
     """The query as an editor example: its header kept as comments and the parameters bound by
-    a ``VALUES`` block at the start of the outermost ``WHERE`` (terms written by pyoxigraph,
+    ``VALUES`` blocks at the start of the outermost ``WHERE`` (terms written by pyoxigraph,
     from the header's defaults or the values the page was given, each checked by its type)."""
     substitutions = query.bind({k: v for k, v in values.items() if v is not None})
     if not substitutions:
         return query.text
-    names = " ".join(str(variable) for variable in substitutions)
-    terms = " ".join(str(term) for term in substitutions.values())
-    block = f"\n  VALUES ({names}) {{ ({terms}) }}"
+    # One block per parameter, as the server binds them (evawkg.sparql.binding.values_block:
+    # Virtuoso 7.2 dies of a block of several columns beside a grouped subquery).
+    block = "".join(f"\n  VALUES ({variable}) {{ ({term}) }}" for variable, term in substitutions.items())
     text = query.text
     position = _outer_where(text)
     return text[:position] + block + text[position:] if position is not None else text

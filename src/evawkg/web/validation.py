@@ -77,7 +77,11 @@ class ValidationService:
         self._dataset = None
 
     def dataset(self):
-        """The recipe of the served graph (the validator holds a copy of it)."""
+        """The recipe of the served graph (the validator holds a copy of it); for a remote store,
+        its N-Quads dump of the data version now (read from the store in pages, once per
+        version), which each validation process reads afresh."""
+        if self.settings.sparql_endpoint:
+            return self._remote_dump()
         with self._lock:
             if self._dataset is None:
                 from ..graph.dataset import dataset_source
@@ -87,7 +91,8 @@ class ValidationService:
 
     @property
     def pool(self) -> ValidationPool:
-        dataset = self.dataset()
+        # A remote store's graph changes under the server: no copy is held, each job reads its own.
+        dataset = None if self.settings.sparql_endpoint else self.dataset()
         with self._lock:
             if self._pool is None:
                 self._pool = ValidationPool(
@@ -102,18 +107,55 @@ class ValidationService:
 
     def served_report(self, inference: str, shapes: tuple[str, ...] | None,
                       format: str, engine: str = "store", iris=None) -> ValidationAnswer:
-        """The report on the served graph, its IRIs under ``iris``'s public base; it does not
-        change while the server runs."""
-        key = (inference, shapes, format, engine, iris)
+        """The report on the served graph, its IRIs under ``iris``'s public base, kept per data
+        version (it changes with a write, or on a remote store whose content other tools may
+        change)."""
+        service = current_app.extensions["evawkg"].service
+        version = service.data_version
+        key = (version, inference, shapes, format, engine, iris)
         if key not in self._served:
-            job = ValidationJob(dataset=self.dataset(), inference=inference,
-                                shape_iris=shapes, format=format, engine=engine, iris=iris)
-            answer = self.run(job)
+            if self._on_the_store(service, inference, engine):
+                answer = self._validate_on_store(service, shapes, format, iris)
+            else:
+                job = ValidationJob(dataset=self.dataset(), inference=inference,
+                                    shape_iris=shapes, format=format, engine=engine, iris=iris)
+                answer = self.run(job)
+            self._served = {k: v for k, v in self._served.items() if k[0] == version}
             # Bounded: without a public_base setting each Host a client names is a base.
             while len(self._served) >= SERVED_REPORTS_KEPT:
                 self._served.pop(next(iter(self._served)))
             self._served[key] = answer
         return self._served[key]
+
+    def _on_the_store(self, service, inference: str, engine: str) -> bool:
+        """Whether the served graph is validated where it is: a remote store, the store engine,
+        no inference asked (the store cannot be changed), and the ontology among the served
+        graphs. Otherwise the dump of this data version is validated (:meth:`_remote_dump`)."""
+        from ..shacl.store_validation import ontology_present
+
+        if not self.settings.sparql_endpoint or engine != "store" or inference != "none":
+            return False
+        return ontology_present(graph.name for graph in service.describe().graphs)
+
+    def _validate_on_store(self, service, shapes, format: str, iris):
+        """The store engine in one of the service's read processes, on the remote store: its
+        reads and SPARQL go to the store (one validation at most ``validation_timeout``)."""
+        from ..shacl.pool import validate_served_store
+
+        return service.call(validate_served_store, shapes, format, iris,
+                            timeout=self.settings.validation_timeout)
+
+    def _remote_dump(self):
+        from ..graph.dataset import DatasetSource
+        from ..graph.public_base import PublicBase
+        from ..linked_data.dumps import NQUADS_GZ
+        from .linked_data import install
+
+        # The dump of the graph as stored (its canonical IRIs): the report maps them to the
+        # request's public base itself, as on the embedded store.
+        canonical = PublicBase(self.settings.base_iri, self.settings.base_iri)
+        folder = install(current_app._get_current_object()).dumps(canonical)
+        return DatasetSource(files=(str(folder / NQUADS_GZ),), infer=False)
 
     def health(self) -> dict:
         """The validation pool's state for ``/healthz``; ``idle`` until a validation starts it."""

@@ -62,14 +62,21 @@ def service_for(settings):
 
 def register(app: Flask) -> None:
     state = app.extensions["evawkg"]
-    app.extensions["evawkg.writer"] = Writer(state.settings, state.service)
+    remote = bool(state.settings.sparql_endpoint)
+    if remote:  # the same requests and answers; the commit is an update on the store
+        from ..writes.remote_writer import RemoteWriter
+
+        app.extensions["evawkg.writer"] = RemoteWriter(state.settings, state.service)
+    else:
+        app.extensions["evawkg.writer"] = Writer(state.settings, state.service)
     app.before_request(_route_update)
     app.register_error_handler(Unauthorized, _unauthorized)
     app.register_error_handler(ShapesViolated, _violated)
     app.register_blueprint(blueprint)
-    from .changes import blueprint as changes
+    if not remote:  # the change feed is the journal's; a remote store has none
+        from .changes import blueprint as changes
 
-    app.register_blueprint(changes)
+        app.register_blueprint(changes)
 
 
 def _writer() -> Writer:

@@ -1,0 +1,256 @@
+"""Fixtures of the remote-store tests: the suites of the embedded store run again, unchanged, on
+two real stores started here on loopback, Oxigraph server and Virtuoso Open Source 7.
+
+Each test module of this folder imports the test functions of one suite (``from
+..web.test_sparql_protocol import *``); the fixtures below replace that suite's ``app``,
+``client`` and ``settings`` by the same server on a remote store, once per store kind
+(``backend``). Each store is started once per session per dataset (the protocol fixtures, the
+bundle) and loaded by ``evawkg load``'s code; every app is built by ``create_app`` from Settings
+with ``sparql_endpoint``, as ``evawkg serve --sparql-endpoint`` builds it.
+
+What a store cannot do as the embedded one does is listed once, in :data:`KNOWN_GAPS`, with the
+reason; those tests are marked ``xfail(strict=True)``, so a gap that closes fails the run until
+the list is updated. ``docs/deployment.md`` lists the same differences.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import pytest
+from werkzeug.serving import make_server
+
+from evawkg.graph.store import load_bundle, load_dataset
+from evawkg.web import create_app
+from ..support import free_port
+from .stores import Store, start
+
+import os
+
+#: The stores the suites run on. All of them unless EVAWKG_TEST_STORES names fewer (README: how to
+#: run the tests on a machine without Virtuoso); never skipped: a store that is missing fails.
+BACKENDS = tuple(os.environ.get("EVAWKG_TEST_STORES", "oxigraph,virtuoso").replace(" ", "").split(","))
+if not set(BACKENDS) <= {"oxigraph", "virtuoso"} or not BACKENDS:
+    raise ValueError("EVAWKG_TEST_STORES names oxigraph and/or virtuoso, comma-separated")
+
+WEB_FILES = (("tests/fixtures/web/organizations.ttl", "https://evawkg.example.org/graph/organizations"),
+             ("tests/fixtures/web/activities.trig", None))
+
+#: A test imported here runs on a remote store only through one of these fixtures; the others
+#: (header parsing, pure functions) are the embedded suite's and are not run twice.
+STORE_FIXTURES = {"app", "client", "ld_app", "live_base", "store", "named_queries"}
+
+
+@dataclass(frozen=True)
+class Gap:
+    """A test that cannot pass on ``backend``: ``test`` is its name, or ``~text`` for every test
+    whose id holds ``text`` (a named query's name). ``run=False``: not even run (it would wedge
+    the store for the tests after it)."""
+
+    backend: str
+    test: str
+    reason: str
+    run: bool = True
+
+    def matches(self, item, backend: str | None) -> bool:
+        if backend != self.backend:
+            return False
+        if self.test.startswith("~"):
+            return self.test[1:] in item.nodeid
+        return (item.originalname or item.name) == self.test
+
+
+_VIRTUOSO_QUERY = ("Virtuoso 7.2 cannot run the bundle's named query {name}: {why} "
+                   "(docs/deployment.md, 'Differences between stores')")
+
+#: What a store cannot do as the embedded one does: xfail(strict=True), or not run.
+KNOWN_GAPS: tuple[Gap, ...] = (
+    Gap("oxigraph", "test_timeout_parameter_lowers_limit_and_answers_503",
+        "Oxigraph server cannot stop a query: the request is abandoned at the limit, 504 "
+        "store-timeout (not the embedded 503), and the store goes on (docs/deployment.md)"),
+    Gap("oxigraph", "test_queries_past_concurrency_cap_get_429_with_retry_after",
+        "the slow queries are abandoned at their limit by Oxigraph server: 504 store-timeout, "
+        "not the embedded 503 (the 429 itself is as embedded)"),
+    Gap("virtuoso", "test_nesting_within_the_limit_still_runs",
+        "Virtuoso's SPARQL compiler refuses an expression 200 parentheses deep (400, "
+        "'The expression is too complex'); the embedded store reads 256 levels"),
+    Gap("virtuoso", "test_agency_partners_and_the_activities_they_joined",
+        "Virtuoso 7.2 answers agency-partners with 2 rows instead of 5: in a group holding a "
+        "transitive path (org:unitOf*), it takes the two prov:qualifiedAssociation patterns of "
+        "one activity (the lead's and the partner's) for one, and misses the zero-length step "
+        "to a constant (docs/deployment.md)"),
+    Gap("virtuoso", "test_agency_publications_with_kinds_dates_and_links",
+        "Virtuoso drops the language tag of GROUP_CONCAT results (\"toolkit\"@en becomes "
+        "\"toolkit\")"),
+    Gap("virtuoso", "test_keyword_search_is_case_insensitive_and_says_where",
+        "GROUP_CONCAT's order is the engine's: Virtuoso writes \"description, label\" where the "
+        "embedded store writes \"label, description\""),
+    Gap("virtuoso", "test_validate_the_served_graph_reports_as_on_the_embedded_store",
+        "Virtuoso stores an integral xsd:decimal as xsd:integer (\"505000000\"^^xsd:decimal in "
+        "data/unfpa.ttl), so StatedQuantityShape's datatype check finds violations the embedded "
+        "store does not (literal canonicalisation, docs/deployment.md)"),
+    Gap("virtuoso", "test_evawkg_check_reads_a_remote_store",
+        "check runs every named query on the store, curation-gaps among them, which leaves "
+        "Virtuoso 7.2 answering nothing more (see below)", run=False),
+    *(Gap("virtuoso", f"~-agency-partners-{agency}]",
+          f"Virtuoso 7.2 answers agency-partners with no row for {agency.upper()} (as for UNODC "
+          "above: its transitive paths)") for agency in ("unfpa", "unicef", "who")),
+    Gap("virtuoso", "test_agency_mandate_partners_and_publications_of_the_new_agencies",
+        "agency-partners on Virtuoso 7.2, as above"),
+    Gap("virtuoso", "~gives_the_api_answer[virtuoso-agency-mandate]",
+        "the editor's example binds the parameter by VALUES in the client's text, where Virtuoso "
+        "7.2 answers 9 rows of 10; the API writes the IRI in place and gets the embedded answer"),
+    Gap("virtuoso", "test_instrument_keyword_topic_and_curation_queries_answer_from_the_new_records",
+        "topic-activities' GROUP_CONCAT of lead agencies comes back empty on Virtuoso 7.2; the "
+        "test then runs curation-gaps (below)", run=False),
+    Gap("virtuoso", "test_funding_queries_are_unchanged_by_the_new_records",
+        _VIRTUOSO_QUERY.format(name="civil-society-funds", why="its compiler fails on the "
+                               "property path a|!b (SP031 'Weird | ppath')"), run=False),
+    *(Gap("virtuoso", f"~{spelling}", _VIRTUOSO_QUERY.format(name=name, why=why), run=False)
+      for name, why in (
+          ("agency-activities", "its compiler refuses ORDER BY on an aggregate's alias "
+                                "(SP031 'used in the result set outside aggregate')"),
+          ("civil-society-funds", "its compiler fails on the property path a|!b "
+                                  "(SP031 'Weird | ppath')"),
+          ("curation-gaps", "with a per-query timeout, the query (NOT EXISTS in a FILTER over "
+                            "VALUES) leaves Virtuoso's HTTP server answering nothing more"))
+      for spelling in (name, name.replace("-", "_"))),
+)
+
+
+def pytest_collection_modifyitems(config, items):
+    kept, dropped = [], []
+    for item in items:
+        remote = "tests/remote/" in item.nodeid.replace("\\", "/")
+        imported = not getattr(getattr(item, "function", None), "__module__", "").startswith(
+            ("tests.remote", "remote."))
+        if remote and imported and not STORE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+    for item in items:
+        if "tests/remote/" not in item.nodeid.replace("\\", "/"):
+            continue
+        backend = item.callspec.params.get("backend") if hasattr(item, "callspec") else None
+        for gap in KNOWN_GAPS:
+            if gap.matches(item, backend):
+                item.add_marker(pytest.mark.xfail(reason=gap.reason, strict=gap.run, run=gap.run))
+                break
+
+
+class Stores:
+    """The session's stores: one per (kind, dataset), started and loaded on first use."""
+
+    def __init__(self, factory):
+        import tempfile
+        from pathlib import Path
+
+        self.factory = factory
+        # A directory of the session's own, not pytest's basetemp: pytest removes all but its
+        # three newest basetemps when a session starts, so another session on the machine could
+        # delete a store's database under it (the store then answers nothing after a restart).
+        self.root = Path(tempfile.mkdtemp(prefix="evawkg-remote-stores-"))
+        self.running: dict[tuple[str, str], Store] = {}
+        self.lock = threading.Lock()
+
+    def get(self, kind: str, dataset: str) -> Store:
+        with self.lock:
+            key = (kind, dataset)
+            if key not in self.running:
+                store = start(kind, self.root / f"{kind}-{dataset}")
+                try:
+                    store.load(_DATASETS[dataset](), infer=False)
+                except BaseException:
+                    store.stop()
+                    raise
+                self.running[key] = store
+            return self.running[key]
+
+    def stop(self) -> None:
+        import shutil
+
+        for store in self.running.values():
+            store.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _web_dataset():
+    return load_dataset(WEB_FILES)
+
+
+def _bundle_dataset():
+    return load_bundle()  # with its closure: the store gets graph/inferred as the embedded one
+
+
+_DATASETS = {"web": _web_dataset, "bundle": _bundle_dataset}
+
+
+@pytest.fixture(scope="session")
+def stores(tmp_path_factory):
+    running = Stores(tmp_path_factory)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request) -> str:
+    return request.param
+
+
+# --- The protocol suite (tests/web) ------------------------------------------------------------
+
+@pytest.fixture(scope="session")
+def web_store(stores, backend) -> Store:
+    return stores.get(backend, "web")
+
+
+@pytest.fixture(scope="session")
+def settings(web_store):
+    # The embedded suite's limits (tests/web/conftest.py), on the remote store.
+    return web_store.settings(max_concurrent_queries=2, queue_wait=0.2, query_timeout=5.0,
+                              max_rows=20, max_body_bytes=4096,
+                              cors_origins=("https://analyst.example",), store_poll_seconds=2.0)
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    application = create_app(settings)
+    service = application.extensions["evawkg"].service
+    assert service.wait_ready(60), service.health()
+    yield application
+    service.close()
+
+
+@pytest.fixture()
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture()
+def endless_query(web_store, backend):
+    """The embedded suite's endless query; Oxigraph server cannot stop it, so the store is
+    restarted after the test (its data is on disk) to end the work it goes on doing."""
+    from ..web.conftest import ENDLESS_QUERY
+
+    yield ENDLESS_QUERY
+    if backend == "oxigraph":
+        web_store.restart()
+
+
+@pytest.fixture(scope="session")
+def fixture_files():
+    from ..web.conftest import FIXTURE_FILES
+
+    return FIXTURE_FILES
+
+
+def serve_live(app):
+    """``app`` on a free loopback port (werkzeug in a thread): (base URL, server, thread)."""
+    server = make_server("127.0.0.1", free_port(), app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    return f"http://127.0.0.1:{server.server_port}", server, thread

@@ -1,0 +1,189 @@
+"""A remote store that is down, slow, failing or answering garbage: the server answers 502 or 504
+with a message saying so, within the time limit, never a hang or a 500; ``/healthz`` says the
+store failed, and recovers with it. The store here is a small HTTP server on loopback whose
+behaviour each test sets."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from evawkg.settings import Settings
+from evawkg.web import create_app
+
+GRAPHS = {"head": {"vars": ["g", "n"]}, "results": {"bindings": [
+    {"g": {"type": "uri", "value": "https://evawkg.example.org/graph/a"},
+     "n": {"type": "literal", "datatype": "http://www.w3.org/2001/XMLSchema#integer",
+           "value": "3"}}]}}
+
+
+class FakeStore(ThreadingHTTPServer):
+    """Answers every query with :data:`GRAPHS` unless ``mode`` says otherwise."""
+
+    daemon_threads = True
+
+    def __init__(self):
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.mode = "ok"
+        self.release = threading.Event()  # ends a "slow" answer early (at teardown)
+        self.headers_extra: dict[str, str] = {}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        store: FakeStore = self.server  # type: ignore[assignment]
+        mode = store.mode
+        if mode == "slow":
+            store.release.wait(30)
+            mode = "ok"
+        if mode == "garbage":
+            self._send(200, b"<html>I am a login page</html>", "application/sparql-results+json")
+        elif mode == "error":
+            self._send(500, b"Virtuoso 42000 Error SR171: Transaction timed out", "text/plain")
+        elif mode == "cut":
+            body = json.dumps(GRAPHS).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body) * 2))
+            self.end_headers()
+            self.wfile.write(body[: len(body) // 2])
+            self.wfile.flush()
+            self.connection.close()
+        else:
+            self._send(200, json.dumps(GRAPHS).encode(), "application/sparql-results+json")
+
+    def _send(self, status: int, body: bytes, media_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", media_type)
+        self.send_header("Content-Length", str(len(body)))
+        for name, value in self.server.headers_extra.items():  # type: ignore[attr-defined]
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture()
+def fake_store():
+    store = FakeStore()
+    thread = threading.Thread(target=store.serve_forever, daemon=True)
+    thread.start()
+    yield store
+    store.release.set()
+    store.shutdown()
+    store.server_close()
+    thread.join(10)
+
+
+@pytest.fixture()
+def app(fake_store):
+    port = fake_store.server_address[1]
+    settings = Settings(sparql_endpoint=f"http://127.0.0.1:{port}/sparql", query_timeout=1.5,
+                        store_poll_seconds=0.3, max_concurrent_queries=2)
+    application = create_app(settings)
+    service = application.extensions["evawkg"].service
+    assert service.wait_ready(30), service.health()
+    yield application
+    service.close()
+
+
+QUERY = {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 5"}
+
+
+def ask(app, **headers):
+    return app.test_client().get("/sparql", query_string=QUERY,
+                                 headers={"Accept": "application/json", **headers})
+
+
+def test_store_answering_garbage_gives_502_naming_the_store(app, fake_store):
+    fake_store.mode = "garbage"
+    response = ask(app)
+    assert response.status_code == 502
+    body = response.get_json()
+    assert body["error"] == "store-unreachable" and "no application/sparql-results+json" in body["message"]
+
+
+def test_store_failing_gives_502_with_its_message(app, fake_store):
+    fake_store.mode = "error"
+    response = ask(app)
+    assert response.status_code == 502
+    assert "HTTP 500" in response.get_json()["message"] and "SR171" in response.get_json()["message"]
+
+
+def test_store_too_slow_gives_504_at_the_time_limit(app, fake_store):
+    fake_store.mode = "slow"
+    started = time.monotonic()
+    response = ask(app)
+    elapsed = time.monotonic() - started
+    assert response.status_code == 504 and response.get_json()["error"] == "store-timeout"
+    assert "abandoned" in response.get_json()["message"]
+    assert 1.2 < elapsed < 5
+
+
+def test_store_closing_mid_answer_gives_502(app, fake_store):
+    fake_store.mode = "cut"
+    response = ask(app)
+    assert response.status_code in (502, 504)
+    assert response.get_json()["error"] in ("store-unreachable", "store-timeout")
+
+
+def test_store_cutting_at_its_row_limit_is_refused_not_passed_on(app, fake_store):
+    fake_store.headers_extra = {"X-SPARQL-MaxRows": "10000"}
+    response = ask(app)
+    assert response.status_code == 422
+    assert "ResultSetMaxRows" in response.get_json()["message"]
+
+
+def test_store_stopping_a_query_at_its_timeout_is_a_timeout_not_a_partial_answer(app, fake_store):
+    fake_store.headers_extra = {"X-SQL-State": "S1TAT"}
+    response = ask(app)
+    assert response.status_code == 503 and response.get_json()["error"] == "query-timeout"
+
+
+def test_store_down_gives_502_and_healthz_503_then_recovers(app, fake_store):
+    client = app.test_client()
+    assert client.get("/healthz").status_code == 200
+    port = fake_store.server_address[1]
+    fake_store.shutdown()
+    fake_store.server_close()
+    started = time.monotonic()
+    response = ask(app)
+    assert response.status_code == 502 and response.get_json()["error"] == "store-unreachable"
+    assert "cannot be reached" in response.get_json()["message"]
+    assert time.monotonic() - started < 5
+    time.sleep(2.5)  # the /healthz ping and the watcher both see it
+    health = client.get("/healthz")
+    assert health.status_code == 503
+    body = health.get_json()
+    assert body["status"] == "failed" and body["pools"]["store"]["status"] == "failed"
+    assert "cannot be reached" in body["message"]
+    # The store comes back on the same port: so does the server.
+    again = FakeStore.__new__(FakeStore)
+    ThreadingHTTPServer.__init__(again, ("127.0.0.1", port), _Handler)
+    again.mode, again.release, again.headers_extra = "ok", threading.Event(), {}
+    thread = threading.Thread(target=again.serve_forever, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and client.get("/healthz").status_code != 200:
+            time.sleep(0.3)
+        assert client.get("/healthz").status_code == 200
+        assert ask(app).status_code == 200
+    finally:
+        again.shutdown()
+        again.server_close()
+        thread.join(10)
+
+
+def test_linked_data_page_on_a_store_down_is_502_not_500(app, fake_store):
+    fake_store.shutdown()
+    fake_store.server_close()
+    response = app.test_client().get("/id/country/TH", headers={"Accept": "text/turtle"})
+    assert response.status_code == 502

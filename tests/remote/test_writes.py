@@ -1,0 +1,180 @@
+"""The guarded write path on a remote store (``evawkg serve --sparql-endpoint`` with write
+tokens): SPARQL Update and the Graph Store Protocol through evawkg to Oxigraph server and
+Virtuoso, judged by the same guard (tokens, closure, SHACL) and committed as one conditional
+update (:mod:`evawkg.writes.remote_writer`); what the store holds is read back directly."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from evawkg.graph.bundle import Bundle
+from evawkg.graph.store import load_bundle
+from evawkg.settings import Settings
+from evawkg.sparql.remote import STORE_VERSION_GRAPH, served_graphs, write_version
+from evawkg.web import create_app
+from ..writes.conftest import BUNDLE, EX, INFERRED, NOTES, THINGS, bundle_home, make_tokens
+from .stores import start
+
+UPDATE = "application/sparql-update"
+PREFIX = f"PREFIX ex: <{EX}> PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>\n"
+
+
+def widget(name: str, graph: str = THINGS, label: bool = True) -> str:
+    named = f'; rdfs:label "{name}" ' if label else ""
+    return (PREFIX + f"INSERT DATA {{ GRAPH <{graph}> {{ ex:{name} a ex:Widget {named}; "
+            f'rdfs:comment "made by a test" ; ex:partOf ex:room }} }}')
+
+
+@pytest.fixture(scope="module")
+def remote(backend, tmp_path_factory):
+    """A store of its own holding the tiny writes bundle and its closure, and a writable app on
+    it (two, to act as two replicas)."""
+    with bundle_home():
+        directory = tmp_path_factory.mktemp(f"{backend}-writes")
+        store = start(backend, directory / "store")
+        try:
+            store.load(load_bundle(Bundle(BUNDLE)), infer=False)
+            tokens, secrets = make_tokens(directory)
+            settings = Settings(sparql_endpoint=store.query_url, update_endpoint=store.update_url,
+                                store_auth=store.auth, write_tokens=str(tokens),
+                                max_concurrent_queries=2, store_poll_seconds=60, write_timeout=60)
+            apps = [create_app(settings), create_app(settings)]
+            for app in apps:
+                assert app.extensions["evawkg"].service.wait_ready(60)
+            yield store, apps, secrets
+            for app in apps:
+                app.extensions["evawkg"].service.close()
+        finally:
+            store.stop()
+
+
+def version_of(store) -> str:
+    client = store.loader_client()
+    try:
+        return write_version(client)
+    finally:
+        client.close()
+
+
+def served(store) -> dict:
+    client = store.loader_client()
+    try:
+        return served_graphs(client)
+    finally:
+        client.close()
+
+
+def on_store(store, query: str) -> list[dict]:
+    """A SELECT asked of the store itself, not through evawkg."""
+    client = store.loader_client()
+    try:
+        response = client.query(PREFIX + query, accept="application/sparql-results+json",
+                                timeout=30)
+        return json.loads(response.read())["results"]["bindings"]
+    finally:
+        client.close()
+
+
+def held(store, graph: str, name: str) -> bool:
+    return bool(on_store(store, f"SELECT ?t WHERE {{ GRAPH <{graph}> {{ ex:{name} a ?t }} }}"))
+
+
+def post(app, text: str, secret: str | None, **headers):
+    if secret:
+        headers["Authorization"] = "Bearer " + secret
+    return app.test_client().post("/sparql", data=text, content_type=UPDATE, headers=headers)
+
+
+def test_an_update_through_evawkg_commits_on_the_store_with_its_closure(remote):
+    store, (app, _), secrets = remote
+    service = app.extensions["evawkg"].service
+    version = service.data_version
+    response = post(app, widget("shelf"), secrets["curator"])
+    assert response.status_code == 204, response.data
+    steps = {part.split(";")[0].strip() for part in response.headers["Server-Timing"].split(",")}
+    assert {"read", "apply", "closure", "validate", "commit"} <= steps
+    assert held(store, THINGS, "shelf")
+    # the closure followed on the store: a Widget is a Thing, partOf is transitive
+    assert held(store, INFERRED, "shelf")
+    assert on_store(store, f"SELECT * WHERE {{ GRAPH <{INFERRED}> {{ ex:shelf ex:partOf ex:house }} }}")
+    # this replica's caches follow at once; the version graph is never served
+    assert service.data_version != version
+    answer = app.test_client().get("/sparql", query_string={
+        "query": PREFIX + "SELECT ?g WHERE { GRAPH ?g { ex:shelf a ex:Widget } }"},
+        headers={"Accept": "application/sparql-results+json"})
+    assert [row["g"]["value"] for row in answer.json["results"]["bindings"]] == [THINGS]
+    assert STORE_VERSION_GRAPH not in served(store)
+
+
+def test_a_write_breaking_a_shape_is_422_and_the_store_unchanged(remote):
+    store, (app, _), secrets = remote
+    before = version_of(store)
+    response = post(app, widget("nameless", label=False), secrets["curator"],
+                    Accept="application/json")
+    assert response.status_code == 422, response.data
+    assert response.json["conforms"] is False
+    assert not held(store, THINGS, "nameless") and not held(store, INFERRED, "nameless")
+    assert version_of(store) == before
+
+
+def test_tokens_guard_the_remote_store(remote):
+    store, (app, _), secrets = remote
+    assert post(app, widget("anonymous"), None).status_code == 401
+    assert post(app, widget("elsewhere", NOTES), secrets["things-only"]).status_code == 403
+    assert not held(store, THINGS, "anonymous") and not held(store, NOTES, "elsewhere")
+
+
+def test_a_second_replica_writes_from_the_state_the_first_left(remote):
+    store, (first, second), secrets = remote
+    assert post(first, widget("chair"), secrets["curator"]).status_code == 204
+    # the second replica's copy predates the chair: it reads the store again before its guard
+    assert post(second, widget("table"), secrets["curator"]).status_code == 204
+    assert post(first, PREFIX + f"DELETE DATA {{ GRAPH <{THINGS}> {{ ex:chair rdfs:comment "
+                                f'"made by a test" }} }}', secrets["curator"]).status_code in (200, 204)
+    assert held(store, THINGS, "chair") and held(store, THINGS, "table")
+    assert not on_store(store, f"SELECT * WHERE {{ GRAPH <{THINGS}> {{ ex:chair rdfs:comment ?c }} }}")
+    assert "+" not in version_of(store)  # one version: no writer raced
+
+
+def test_graph_store_put_honours_if_match_against_the_store_version(remote):
+    store, (first, second), secrets = remote
+    auth = {"Authorization": "Bearer " + secrets["curator"]}
+    page = first.test_client().get("/graph-store", query_string={"graph": NOTES},
+                                   headers={"Accept": "text/turtle"})
+    assert page.status_code == 200, page.data
+    tag = page.headers["ETag"]
+    body = (f'@prefix ex: <{EX}> . @prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n'
+            'ex:memo a ex:Widget ; rdfs:label "Memo" ; rdfs:comment "put" ; ex:partOf ex:room .\n')
+    assert post(second, widget("stool"), secrets["curator"]).status_code == 204  # changes the version
+    stale = first.test_client().put("/graph-store", query_string={"graph": NOTES}, data=body,
+                                    content_type="text/turtle", headers={**auth, "If-Match": tag})
+    assert stale.status_code == 412, stale.data
+    assert not held(store, NOTES, "memo")
+    fresh = first.test_client().get("/graph-store", query_string={"graph": NOTES},
+                                    headers={"Accept": "text/turtle"}).headers["ETag"]
+    put = first.test_client().put("/graph-store", query_string={"graph": NOTES}, data=body,
+                                  content_type="text/turtle", headers={**auth, "If-Match": fresh})
+    assert put.status_code in (200, 204), put.data
+    assert held(store, NOTES, "memo")
+
+
+def test_an_update_from_an_outdated_state_writes_nothing(remote):
+    """The commit's condition itself: an update naming a version the store has left is a no-op."""
+    from evawkg.writes.delta import Delta
+    from evawkg.writes.remote_writer import _commit_text
+    import pyoxigraph as ox
+
+    store, _, _ = remote
+    quad = ox.Quad(ox.NamedNode(EX + "ghost"), ox.NamedNode(EX + "partOf"),
+                   ox.NamedNode(EX + "room"), ox.NamedNode(THINGS))
+    now = version_of(store)
+    client = store.loader_client()
+    try:
+        client.update(_commit_text(Delta(added=[quad]), ox.Store(), "an-old-version", "mine"),
+                      timeout=30)
+    finally:
+        client.close()
+    assert not on_store(store, f"SELECT * WHERE {{ GRAPH <{THINGS}> {{ ex:ghost ?p ?o }} }}")
+    assert version_of(store) == now
