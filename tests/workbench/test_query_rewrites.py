@@ -28,6 +28,10 @@ BEFORE = Path(__file__).parents[1] / "fixtures" / "queries-before-closure"
 REWRITTEN = sorted(path.stem for path in BEFORE.glob("*.rq"))
 #: Parameter sets each rewritten query is compared with (its defaults first).
 PARAMETERS = {
+    "activities-in-period": [{}, {"from": "2009-01", "to": "2009-12"}, {"from": "2008-01", "to": "2008-01"},
+                             {"from": "2015-01", "to": "2016-12"}, {"from": "2019-05", "to": "2019-05"},
+                             {"from": "2014-01", "to": "2014-12"}, {"from": "2017-01", "to": "2017-12"},
+                             {"from": "2010-11", "to": "2010-11"}, {"from": "2000-01", "to": "2030-12"}],
     "activities-per-region": [{}, {"within": "id:region/africa", "class": "evaw:Activity"},
                               {"within": "id:region/western-africa", "class": "evaw:Activity"},
                               {"within": "id:region/asia"}, {"within": "id:region/southern-africa"}],
@@ -41,7 +45,7 @@ PARAMETERS = {
 }
 #: GROUP_CONCAT columns and their separators.
 LIST_COLUMNS = {"countries": " ", "kinds": ", ", "topics": ", ", "leads": ", ", "partners": "; ",
-                "places": ", "}
+                "places": ", ", "when": "; "}
 EVAW = PREFIXES["evaw"]
 
 
