@@ -105,7 +105,7 @@ class Server:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "evawkg.web.command", "--port", str(self.port),
              "--threads", "16", "--max-concurrent-queries", str(concurrency), "--timeout", "300",
-             "--max-rows", "0", "--queue-wait", "30", "--gzip-level", "0",
+             "--max-rows", "0", "--queue-wait", "30", "--gzip-level", "0", "--answer-cache-mb", "0",
              "--log-level", "warning", *data],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 600

@@ -65,7 +65,7 @@ class WritableServer:
         self.process = subprocess.Popen(
             [sys.executable, "-m", "evawkg.web.command", "--port", str(self.port), "--threads", "16",
              "--max-concurrent-queries", str(clients + 1), "--max-slots-per-client", str(clients + 1),
-             "--timeout", "300", "--max-rows", "0", "--queue-wait", "30", "--gzip-level", "0",
+             "--timeout", "300", "--max-rows", "0", "--queue-wait", "30", "--gzip-level", "0", "--answer-cache-mb", "0",
              "--store", str(directory / "store"), "--write-tokens", str(tokens),
              "--write-timeout", "3600", "--log-level", "warning"],
             env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

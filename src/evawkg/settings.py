@@ -62,6 +62,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("allow_service", (), "SERVICE endpoints queries may call (exact IRIs); empty: SERVICE is refused.", tuple),
     Setting("sandbox_network", True, "Run query processes in a network namespace without network (Linux) unless SERVICE is allowed.", bool),
     Setting("cors_origins", ("*",), "Origins allowed by CORS for GET and POST ('*': any; empty: no CORS headers).", tuple),
+    Setting("answer_cache_mb", 64, "MB of query answers each worker keeps, by data version and query, so a repeated query is answered without running again (0: off). Queries calling NOW(), RAND(), UUID(), STRUUID() or BNODE(), or using SERVICE, always run.", int),
     Setting("gzip_level", 1, "gzip level for responses of 1 KiB or more when the client accepts it (0: off).", int),
     Setting("log_level", "info", "Logging level of the server (debug, info, warning, error).", str),
     Setting("query_memory_limit_mb", 0, "MB of memory a query process may use beyond the loaded graph's own before it is killed (422); 0: automatic, as much again as the graph holds and at least 1024.", int),
@@ -117,7 +118,8 @@ def _validate(settings: Any) -> None:
             raise SettingsError(f"{name} must be at least 1, not {getattr(settings, name)}")
     if settings.query_timeout <= 0:
         raise SettingsError(f"query_timeout must be positive, not {settings.query_timeout}")
-    for name in ("max_rows", "queue_wait", "query_memory_limit_mb", "max_slots_per_client"):
+    for name in ("max_rows", "queue_wait", "query_memory_limit_mb", "max_slots_per_client",
+                 "answer_cache_mb"):
         if getattr(settings, name) < 0:
             raise SettingsError(f"{name} cannot be negative, not {getattr(settings, name)}")
     if settings.request_read_timeout <= 0:

@@ -157,6 +157,9 @@ class EmbeddedSparqlService:
 
     #: The query pool's class (a writable store's service gives its own: ``evawkg.writes``).
     pool_class: type[QueryPool] = QueryPool
+    #: Every change of the data changes ``data_version`` (the sources' hash, then the write
+    #: journal's head): answers may be kept by it (:mod:`evawkg.sparql.answer_cache`).
+    exact_data_version = True
 
     def __init__(self, source: DatasetSource, settings):
         self.settings = settings

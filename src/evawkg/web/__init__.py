@@ -22,6 +22,7 @@ from ..graph.dataset import dataset_source
 from ..processes import current_client
 from ..settings import Settings
 from ..sparql import SparqlService
+from ..sparql.answer_cache import with_answer_cache
 from ..writes import enabled as writes_enabled
 from .errors import register_error_handlers
 from .named_queries import blueprint as named_queries_blueprint
@@ -56,6 +57,7 @@ def create_app(settings: Settings | None = None, service: SparqlService | None =
         from ..sparql.embedded import EmbeddedSparqlService
 
         service = EmbeddedSparqlService(dataset_source(settings), settings)
+    service = with_answer_cache(service, settings.answer_cache_mb * 1024 * 1024)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.json.sort_keys = False

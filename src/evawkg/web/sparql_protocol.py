@@ -29,6 +29,7 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, Response, current_app, g, request
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
+from ..sparql.answer_cache import answers_repeat
 from ..sparql.answers import serialize_graph
 from ..errors import (ClientError, NotAcceptable, PayloadTooLarge, QuerySyntaxError,
                       ReadOnly, UnsupportedMediaType)
@@ -166,8 +167,11 @@ def endpoint() -> Response:
     # The form is not known here (the query is parsed in its process): negotiate both kinds.
     media_types, formats = _negotiate(request.headers.get("Accept"), protocol.format)
     published = public_base().public
-    etag = _etag(service.data_version, protocol, media_types, published)
-    if request.method in ("GET", "HEAD") and request.if_none_match.contains_weak(etag):
+    # An answer that may differ between runs (NOW(), RAND()…) has no validator to offer.
+    etag = (_etag(service.data_version, protocol, media_types, published)
+            if answers_repeat(protocol.query) else None)
+    if (etag and request.method in ("GET", "HEAD")
+            and request.if_none_match.contains_weak(etag)):
         return _not_modified(etag)
     answer = service.query(QueryRequest(protocol.query, formats, protocol.timeout,
                                         protocol.default_graphs, protocol.named_graphs,
@@ -175,7 +179,7 @@ def endpoint() -> Response:
     g.query_seconds, g.rows = answer.seconds, answer.rows
     response = Response(answer.payload, content_type=_content_type(media_types[answer.format.kind]))
     response.headers["X-Result-Rows"] = str(answer.rows)
-    if request.method in ("GET", "HEAD"):
+    if etag and request.method in ("GET", "HEAD"):
         response.set_etag(etag, weak=True)
     response.vary.add("Accept")
     return response

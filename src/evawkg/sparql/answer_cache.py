@@ -1,0 +1,117 @@
+"""Answers already given, kept by data version and request, so a repeated query is not run again.
+
+Analysts' tools and pages ask the same queries over and over (a dashboard's named queries, the
+home page's figures, a notebook re-run): between two changes of the data, the same text with
+the same graphs, substitutions, formats and public base has the same answer. Serving it from
+memory skips the process hop and the query itself (a point lookup's web-side work is most of
+its cost, see docs/benchmarks.md). The key holds the service's ``data_version``, read before
+the query runs: a write changes the version, so nothing stale is served; at worst an answer
+newer than its key is stored, and the next version's requests never look it up.
+
+Not kept: answers of queries whose text calls a function that differs between runs (``NOW``,
+``RAND``, ``UUID``, ``STRUUID``, ``BNODE``) or asks another endpoint (``SERVICE``);
+:func:`answers_repeat` decides (the ``ETag`` of ``/sparql`` asks it too); errors (a timeout,
+too many rows) are never kept. Memory is bounded: ``max_bytes`` of payloads per process, least
+recently used first out, and no single answer over an eighth of it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from .service import Answer, QueryRequest, SparqlService
+
+#: Functions whose value differs between two runs of a query (SPARQL 1.1 sections 17.4.5.1,
+#: 17.4.3.16-17, 17.4.4.3, 17.4.2.9), and SERVICE, whose data is not this service's. Matched
+#: on the whole text (a word in a string or comment only costs a cache miss).
+_UNREPEATABLE = re.compile(r"\b(?:now|rand|uuid|struuid|bnode)\s*\(|\bservice\b", re.IGNORECASE)
+
+_WORDS = ("now", "rand", "uuid", "bnode", "service")
+
+#: The largest share of the cache one answer may take.
+LARGEST_SHARE = 8
+
+
+def answers_repeat(text: str) -> bool:
+    """Whether running ``text`` twice on the same data must give the same answer."""
+    lowered = text.lower()
+    # Most texts name none of these words: a substring test settles them at C speed.
+    if not any(word in lowered for word in _WORDS):
+        return True
+    return _UNREPEATABLE.search(text) is None
+
+
+class AnswerCache:
+    """A bounded, thread-safe map from (data version, request) to an answer."""
+
+    def __init__(self, max_bytes: int):
+        self.max_bytes = max_bytes
+        self.size = 0
+        self.hits = 0
+        self.misses = 0
+        self._answers: OrderedDict[Any, Answer] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Answer | None:
+        with self._lock:
+            answer = self._answers.get(key)
+            if answer is None:
+                self.misses += 1
+                return None
+            self._answers.move_to_end(key)
+            self.hits += 1
+            return answer
+
+    def put(self, key: Any, answer: Answer) -> None:
+        size = len(answer.payload)
+        if size > self.max_bytes // LARGEST_SHARE:
+            return
+        with self._lock:
+            previous = self._answers.pop(key, None)
+            if previous is not None:
+                self.size -= len(previous.payload)
+            self._answers[key] = answer
+            self.size += size
+            while self.size > self.max_bytes:
+                _, evicted = self._answers.popitem(last=False)
+                self.size -= len(evicted.payload)
+
+
+class CachingService:
+    """``service`` with its query answers kept in an :class:`AnswerCache`; everything else
+    (``describe``, ``call``, ``health``…) is the service's own."""
+
+    def __init__(self, service: SparqlService, max_bytes: int):
+        self.service = service
+        self.cache = AnswerCache(max_bytes)
+
+    def query(self, request: QueryRequest) -> Answer:
+        if not answers_repeat(request.text):
+            return self.service.query(request)
+        # The timeout bounds the work, not the answer: requests differing only in it share one.
+        key = (self.service.data_version, dataclasses.replace(request, timeout=0.0))
+        answer = self.cache.get(key)
+        if answer is not None:
+            return dataclasses.replace(answer, seconds=0.0)
+        answer = self.service.query(request)
+        self.cache.put(key, answer)
+        return answer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.service, name)
+
+
+def with_answer_cache(service: SparqlService, max_bytes: int) -> SparqlService:
+    """``service`` answering repeated queries from memory; as it is when ``max_bytes`` is 0 or
+    when its ``data_version`` may miss a change (``exact_data_version`` not set: a store other
+    tools write to, whose version is measured now and then), where a kept answer could go stale."""
+    if max_bytes <= 0 or not getattr(service, "exact_data_version", False):
+        return service
+    return CachingService(service, max_bytes)
+
+
+__all__ = ["AnswerCache", "CachingService", "answers_repeat", "with_answer_cache"]

@@ -1,0 +1,117 @@
+"""Repeated queries are answered from memory until the data changes; answers that may differ
+between runs never are; the memory is bounded."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from evawkg.errors import QueryTimeout
+from evawkg.sparql import AnswerFormats, QueryRequest
+from evawkg.sparql.answer_cache import AnswerCache, CachingService, answers_repeat, with_answer_cache
+from evawkg.sparql.service import RESULT_FORMATS, Answer
+
+JSON = {"Accept": "application/sparql-results+json"}
+LABELS = "SELECT ?s ?label WHERE { ?s <http://www.w3.org/2000/01/rdf-schema#label> ?label } ORDER BY ?s ?label"
+
+
+class CountingService:
+    """A service that answers every query with its own run number, and counts the runs."""
+
+    def __init__(self):
+        self.runs = 0
+        self.data_version = "v1"
+        self.fail_with: Exception | None = None
+
+    def query(self, request: QueryRequest) -> Answer:
+        self.runs += 1
+        if self.fail_with is not None:
+            raise self.fail_with
+        return Answer(f"run {self.runs} of {request.text}".encode(), RESULT_FORMATS[0], 1, 0.25)
+
+    def describe(self):
+        return "the service's own"
+
+
+def request_for(text: str, timeout: float = 5.0, **extra) -> QueryRequest:
+    return QueryRequest(text, AnswerFormats(), timeout, **extra)
+
+
+def test_a_repeated_query_runs_once_until_the_data_version_changes():
+    inner = CountingService()
+    service = CachingService(inner, 1 << 20)
+    first = service.query(request_for("SELECT * { ?s ?p ?o }"))
+    again = service.query(request_for("SELECT * { ?s ?p ?o }", timeout=9.0))  # timeout is no key
+    assert inner.runs == 1 and again.payload == first.payload and again.seconds == 0.0
+    service.query(request_for("SELECT * { ?s ?p ?o }", default_graphs=("urn:g",)))
+    assert inner.runs == 2  # another dataset: another answer
+    inner.data_version = "v2"
+    after_change = service.query(request_for("SELECT * { ?s ?p ?o }"))
+    assert inner.runs == 3 and after_change.payload.startswith(b"run 3")
+    assert service.describe() == "the service's own"  # the rest is the service's
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT (NOW() AS ?t) {}", "SELECT (rand () AS ?r) {}", "SELECT (UUID() AS ?u) {}",
+    "SELECT (STRUUID() AS ?u) {}", "CONSTRUCT { ?x <urn:p> 1 } WHERE { BIND(BNODE() AS ?x) }",
+    "SELECT * { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
+])
+def test_answers_that_may_differ_between_runs_are_never_kept(text):
+    assert not answers_repeat(text)
+    inner = CountingService()
+    service = CachingService(inner, 1 << 20)
+    service.query(request_for(text))
+    service.query(request_for(text))
+    assert inner.runs == 2
+
+
+def test_errors_are_not_kept():
+    inner = CountingService()
+    inner.fail_with = QueryTimeout("the query ran past 5 s")
+    service = CachingService(inner, 1 << 20)
+    for _ in range(2):
+        with pytest.raises(QueryTimeout):
+            service.query(request_for("SELECT * { ?s ?p ?o }"))
+    assert inner.runs == 2
+
+
+def test_memory_is_bounded_least_recently_used_first_out():
+    cache = AnswerCache(800)
+    answer = Answer(b"x" * 100, RESULT_FORMATS[0], 1)
+    for key in range(8):
+        cache.put(key, answer)
+    assert cache.size == 800
+    assert cache.get(0) is answer  # 0 is now the most recently used
+    cache.put(8, answer)
+    assert cache.size == 800 and cache.get(1) is None and cache.get(0) is answer
+    cache.put("big", Answer(b"x" * 101, RESULT_FORMATS[0], 1))  # over an eighth: not kept
+    assert cache.get("big") is None and cache.size == 800
+
+
+def test_only_a_service_whose_version_follows_every_change_is_cached():
+    measured_now_and_then = CountingService()  # a store other tools write to
+    assert with_answer_cache(measured_now_and_then, 1 << 20) is measured_now_and_then
+    exact = CountingService()
+    exact.exact_data_version = True
+    assert isinstance(with_answer_cache(exact, 1 << 20), CachingService)
+    assert with_answer_cache(exact, 0) is exact
+
+
+def test_the_server_answers_a_repeated_query_from_memory(client, app):
+    service = app.extensions["evawkg"].service
+    assert isinstance(service, CachingService)
+    first = client.get("/sparql", query_string={"query": LABELS + " # cache"}, headers=JSON)
+    hits = service.cache.hits
+    again = client.get("/sparql", query_string={"query": LABELS + " # cache"}, headers=JSON)
+    assert first.status_code == again.status_code == 200
+    assert again.data == first.data and json.loads(again.data)["results"]["bindings"]
+    assert service.cache.hits == hits + 1
+
+
+def test_the_server_runs_a_query_with_struuid_every_time_and_gives_it_no_etag(client):
+    answers = [client.get("/sparql", query_string={"query": "SELECT (STRUUID() AS ?u) {}"},
+                          headers=JSON) for _ in range(2)]
+    values = [json.loads(a.data)["results"]["bindings"][0]["u"]["value"] for a in answers]
+    assert values[0] != values[1]
+    assert all(a.status_code == 200 and "ETag" not in a.headers for a in answers)
