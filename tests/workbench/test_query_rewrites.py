@@ -37,6 +37,8 @@ PARAMETERS = {
                               {"within": "id:region/asia"}, {"within": "id:region/southern-africa"}],
     "agency-publications": [{}, {"agency": "id:organization/who"}, {"agency": "id:organization/unfpa"},
                             {"agency": "id:organization/agency-0"}],
+    "keyword-search": [{}, {"keyword": "police"}, {"keyword": "THAILAND"}, {"keyword": "webinar"},
+                       {"keyword": "violence"}, {"keyword": "Gender-Based"}],
     "people-trained": [{}, {"place": "id:region/southern-africa"}, {"place": "id:region/africa"},
                         {"kind": "id:quantity-kind/people-reached"}],
     "people-trained-total": [{}, {"place": "id:region/southern-africa"}, {"place": "id:region/africa"},
@@ -49,7 +51,7 @@ PARAMETERS = {
 }
 #: GROUP_CONCAT columns and their separators.
 LIST_COLUMNS = {"countries": " ", "kinds": ", ", "topics": ", ", "leads": ", ", "partners": "; ",
-                "places": ", ", "when": "; "}
+                "places": ", ", "when": "; ", "foundIn": ", "}
 EVAW = PREFIXES["evaw"]
 
 
