@@ -34,6 +34,9 @@ VIRTUOSO_DIFFERENCES = {
                        "patterns for one",
     "topic-activities": "Virtuoso returns no row instead of 3 (the skos:broader* path over the "
                         "union of the served graphs finds nothing)",
+    "people-trained": "Virtuoso returns no row: the place test is IF(EXISTS, true, EXISTS with "
+                      "nested, correlated EXISTS) inside FILTER EXISTS (conftest._PLACE_TEST)",
+    "people-trained-total": "Virtuoso returns no row: the place test, as for people-trained",
     "agency-publications": "Virtuoso drops the language tag of a GROUP_CONCAT of literals that "
                            "all share one ('toolkit'@en becomes 'toolkit') and groups them apart",
 }
