@@ -62,8 +62,9 @@ class Gap:
 
 
 _PLACE_TEST = ("Virtuoso 7.2 answers no rows where the place is tested as IF(EXISTS {world}, true, "
-               "EXISTS {placement with nested, correlated EXISTS}) inside a FILTER EXISTS; the "
-               "embedded store and Oxigraph server answer as before the rewrite "
+               "EXISTS {placement FILTER(... || EXISTS {...})}) inside a FILTER EXISTS: that third "
+               "operand drops every row even when the IF's condition holds (the world test alone "
+               "keeps them); the embedded store and Oxigraph server answer as before the rewrite "
                "(docs/deployment.md, 'Differences between stores')")
 
 _VIRTUOSO_QUERY = ("Virtuoso 7.2 cannot run the bundle's named query {name}: {why} "
