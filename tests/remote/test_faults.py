@@ -46,6 +46,9 @@ class _Handler(BaseHTTPRequestHandler):
             mode = "ok"
         if mode == "garbage":
             self._send(200, b"<html>I am a login page</html>", "application/sparql-results+json")
+        elif mode == "cancelled":  # what Virtuoso 7.2 may answer at its per-query timeout
+            self._send(500, b"Virtuoso HY008 Error SR203: Async statement killed by SQLCancel.\n",
+                       "text/plain")
         elif mode == "error":
             self._send(500, b"Virtuoso 42000 Error SR171: Transaction timed out", "text/plain")
         elif mode == "cut":
@@ -143,6 +146,12 @@ def test_store_cutting_at_its_row_limit_is_refused_not_passed_on(app, fake_store
 
 def test_store_stopping_a_query_at_its_timeout_is_a_timeout_not_a_partial_answer(app, fake_store):
     fake_store.headers_extra = {"X-SQL-State": "S1TAT"}
+    response = ask(app)
+    assert response.status_code == 503 and response.get_json()["error"] == "query-timeout"
+
+
+def test_store_cancelling_a_query_at_its_timeout_is_a_timeout_not_a_server_fault(app, fake_store):
+    fake_store.mode = "cancelled"
     response = ask(app)
     assert response.status_code == 503 and response.get_json()["error"] == "query-timeout"
 

@@ -359,11 +359,22 @@ class StoreClient:
                                    f"{response.status}); check store_auth")
         if response.status == 413:
             raise ClientError(f"the store refused the request as too large: {message}")
+        if _CANCELLED_AT_ITS_TIMEOUT.search(message):
+            # Virtuoso sometimes reports a query it stopped at its per-query timeout as a 500
+            # (the statement cancelled) rather than a 200 marked S1TAT: the same timeout.
+            raise QueryTimeout(f"the query was stopped on the store after {timeout:g} s, its "
+                               "time limit; make it cheaper (LIMIT, more selective patterns) "
+                               "or ask for a longer timeout= (at most the server's limit)")
         if "estimated execution time" in message.lower():
             raise QueryTimeout(f"the store estimates the query would run past its limit, so it "
                                f"did not run it; make it cheaper ({message})")
         raise StoreUnreachable(f"the SPARQL store at {where} failed (HTTP {response.status}): "
                                f"{message or 'no message'}")
+
+
+#: Virtuoso's words for a statement it cancelled (SR203, SQL state HY008), as its per-query
+#: timeout does: "Virtuoso HY008 Error SR203: Async statement killed by SQLCancel".
+_CANCELLED_AT_ITS_TIMEOUT = re.compile(r"\bHY008\b.*\bSR203\b|killed by SQLCancel", re.IGNORECASE)
 
 
 @functools.lru_cache(maxsize=16)
