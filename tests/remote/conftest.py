@@ -226,13 +226,24 @@ def settings(web_store):
                               cors_origins=("https://analyst.example",), store_poll_seconds=2.0)
 
 
-@pytest.fixture(scope="session")
-def app(settings):
+def running_app(settings):
+    """``create_app(settings)`` once its remote service is ready (else the store's health says
+    why), closed after its last test: every remote suite's app fixture yields from it."""
     application = create_app(settings)
     service = application.extensions["evawkg"].service
     assert service.wait_ready(60), service.health()
     yield application
     service.close()
+
+
+@pytest.fixture(scope="session")
+def bundle_store(stores, backend) -> Store:
+    return stores.get(backend, "bundle")
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    yield from running_app(settings)
 
 
 @pytest.fixture()

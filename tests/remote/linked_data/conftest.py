@@ -7,22 +7,12 @@ from __future__ import annotations
 import pytest
 
 from evawkg.graph.store import load_bundle
-from evawkg.web import create_app
-from ..conftest import serve_live
-
-
-@pytest.fixture(scope="session")
-def bundle_store(stores, backend):
-    return stores.get(backend, "bundle")
+from ..conftest import running_app, serve_live
 
 
 @pytest.fixture(scope="session")
 def ld_app(bundle_store):
-    application = create_app(bundle_store.settings(max_concurrent_queries=1, gzip_level=0))
-    service = application.extensions["evawkg"].service
-    assert service.wait_ready(60), service.health()
-    yield application
-    service.close()
+    yield from running_app(bundle_store.settings(max_concurrent_queries=1, gzip_level=0))
 
 
 @pytest.fixture()

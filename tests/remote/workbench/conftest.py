@@ -5,12 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from evawkg.web import create_app
-
-
-@pytest.fixture(scope="session")
-def bundle_store(stores, backend):
-    return stores.get(backend, "bundle")
+from ..conftest import running_app
 
 
 @pytest.fixture(scope="session")
@@ -18,13 +13,11 @@ def settings(bundle_store):
     return bundle_store.settings(query_timeout=20.0, max_concurrent_queries=2, queue_wait=10.0)
 
 
+# An app of its own (the bundle's settings): the session-scoped app of tests/remote/conftest.py
+# is kept once per session, with the web fixtures' settings.
 @pytest.fixture(scope="session")
 def app(settings):
-    application = create_app(settings)
-    service = application.extensions["evawkg"].service
-    assert service.wait_ready(60), service.health()
-    yield application
-    service.close()
+    yield from running_app(settings)
 
 
 @pytest.fixture()
