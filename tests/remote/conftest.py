@@ -81,14 +81,6 @@ KNOWN_GAPS: tuple[Gap, ...] = (
     Gap("virtuoso", "test_nesting_within_the_limit_still_runs",
         "Virtuoso's SPARQL compiler refuses an expression 200 parentheses deep (400, "
         "'The expression is too complex'); the embedded store reads 256 levels"),
-    Gap("virtuoso", "test_agency_partners_and_the_activities_they_joined",
-        "Virtuoso 7.2 answers agency-partners with 2 rows instead of 5: in a group holding a "
-        "transitive path (org:unitOf*), it takes the two prov:qualifiedAssociation patterns of "
-        "one activity (the lead's and the partner's) for one, and misses the zero-length step "
-        "to a constant (docs/deployment.md)"),
-    Gap("virtuoso", "test_agency_publications_with_kinds_dates_and_links",
-        "Virtuoso drops the language tag of GROUP_CONCAT results (\"toolkit\"@en becomes "
-        "\"toolkit\")"),
     # people-trained, people-trained-total and topic-activities test the place with IF over
     # nested, correlated EXISTS (fast on pyoxigraph whatever order it draws, docs/benchmarks.md).
     *(Gap("virtuoso", test, _PLACE_TEST) for test in (
@@ -103,11 +95,6 @@ KNOWN_GAPS: tuple[Gap, ...] = (
     Gap("virtuoso", "test_evawkg_check_reads_a_remote_store",
         "check runs every named query on the store, curation-gaps among them, which leaves "
         "Virtuoso 7.2 answering nothing more (see below)", run=False),
-    *(Gap("virtuoso", f"~-agency-partners-{agency}]",
-          f"Virtuoso 7.2 answers agency-partners with no row for {agency.upper()} (as for UNODC "
-          "above: its transitive paths)") for agency in ("unfpa", "unicef", "who")),
-    Gap("virtuoso", "test_agency_mandate_partners_and_publications_of_the_new_agencies",
-        "agency-partners on Virtuoso 7.2, as above"),
     Gap("virtuoso", "~gives_the_api_answer[virtuoso-agency-mandate]",
         "the editor's example binds the parameter by VALUES in the client's text, where Virtuoso "
         "7.2 answers 9 rows of 10; the API writes the IRI in place and gets the embedded answer"),

@@ -23,22 +23,13 @@ from evawkg.workbench.tables import run_named_query
 
 QUERIES = sorted(load_named_queries(default_bundle().queries_dir))
 
-_LANGUAGE_DROPPED = ("Virtuoso drops the language tag of a GROUP_CONCAT of literals that all "
-                     "share it ({column}: \"…\"@en on the embedded store, \"…\" there)")
-
 #: Named query -> why Virtuoso 7.2 (Debian's virtuoso-opensource) answers it otherwise.
 VIRTUOSO_DIFFERENCES = {
-    "activities-in-period": _LANGUAGE_DROPPED.format(column="?when"),
-    "agency-partners": "Virtuoso returns 2 rows instead of 5: in a group with a transitive "
-                       "path (org:unitOf*) it takes an activity's two prov:qualifiedAssociation "
-                       "patterns for one",
     "topic-activities": "Virtuoso returns no row instead of 3 (the skos:broader* path over the "
                         "union of the served graphs finds nothing)",
     "people-trained": "Virtuoso returns no row: the place test is IF(EXISTS, true, EXISTS with "
                       "nested, correlated EXISTS) inside FILTER EXISTS (conftest._PLACE_TEST)",
     "people-trained-total": "Virtuoso returns no row: the place test, as for people-trained",
-    "agency-publications": "Virtuoso drops the language tag of a GROUP_CONCAT of literals that "
-                           "all share one ('toolkit'@en becomes 'toolkit') and groups them apart",
 }
 #: Not run at all on Virtuoso (see conftest.KNOWN_GAPS for why).
 VIRTUOSO_CANNOT = {"agency-activities", "civil-society-funds", "curation-gaps"}
