@@ -61,12 +61,6 @@ class Gap:
         return (item.originalname or item.name) == self.test
 
 
-_PLACE_TEST = ("Virtuoso 7.2 answers no rows where the place is tested as IF(EXISTS {world}, true, "
-               "EXISTS {placement FILTER(... || EXISTS {...})}) inside a FILTER EXISTS: that third "
-               "operand drops every row even when the IF's condition holds (the world test alone "
-               "keeps them); the embedded store and Oxigraph server answer as before the rewrite "
-               "(docs/deployment.md, 'Differences between stores')")
-
 _VIRTUOSO_QUERY = ("Virtuoso 7.2 cannot run the bundle's named query {name}: {why} "
                    "(docs/deployment.md, 'Differences between stores')")
 
@@ -81,13 +75,6 @@ KNOWN_GAPS: tuple[Gap, ...] = (
     Gap("virtuoso", "test_nesting_within_the_limit_still_runs",
         "Virtuoso's SPARQL compiler refuses an expression 200 parentheses deep (400, "
         "'The expression is too complex'); the embedded store reads 256 levels"),
-    # people-trained, people-trained-total and topic-activities test the place with IF over
-    # nested, correlated EXISTS (fast on pyoxigraph whatever order it draws, docs/benchmarks.md).
-    *(Gap("virtuoso", test, _PLACE_TEST) for test in (
-        "~rows_in_json[virtuoso-people-trained]", "~rows_in_json[virtuoso-people-trained-total]",
-        "~rows_in_json[virtuoso-topic-activities]", "~echoes_parameters[virtuoso-people-trained]",
-        "test_people_trained_138_law_enforcement_officers_in_six_countries",
-        "test_place_time_and_people_queries_answer_from_the_new_records")),
     Gap("virtuoso", "test_validate_the_served_graph_reports_as_on_the_embedded_store",
         "Virtuoso stores an integral xsd:decimal as xsd:integer (\"505000000\"^^xsd:decimal in "
         "data/unfpa.ttl), so StatedQuantityShape's datatype check finds violations the embedded "
@@ -99,8 +86,8 @@ KNOWN_GAPS: tuple[Gap, ...] = (
         "the editor's example binds the parameter by VALUES in the client's text, where Virtuoso "
         "7.2 answers 9 rows of 10; the API writes the IRI in place and gets the embedded answer"),
     Gap("virtuoso", "test_instrument_keyword_topic_and_curation_queries_answer_from_the_new_records",
-        "topic-activities' GROUP_CONCAT of lead agencies comes back empty on Virtuoso 7.2; the "
-        "test then runs curation-gaps (below)", run=False),
+        "the test runs curation-gaps (below) after topic-activities (whose leads Virtuoso 7.2 "
+        "now answers as the embedded store does)", run=False),
     Gap("virtuoso", "test_funding_queries_are_unchanged_by_the_new_records",
         _VIRTUOSO_QUERY.format(name="civil-society-funds", why="its compiler fails on the "
                                "property path a|!b (SP031 'Weird | ppath')"), run=False),

@@ -135,6 +135,40 @@ def test_same_answers_on_synthetic_10k(synthetic_10k, name, values):
     same_answers(synthetic_10k, name, values)
 
 
+#: The bundle states no member of a grouping, so the member branch of the place test is checked
+#: on the bundle plus test-only members of the Pacific: a country (India) and two regions
+#: (Southern Africa, where the 138 officers were trained; South-eastern Asia, where Viet Nam
+#: lies), so that both ways into a member (placed at it, or at a place inside it) count.
+TEST_MEMBERS = ("country/IN", "region/southern-africa", "region/south-eastern-asia")
+PLACE_QUERIES = ("people-trained", "people-trained-total", "topic-activities")
+GROUPING_PARAMETERS = [{"place": "id:place/the-pacific"},
+                       {"place": "id:place/the-pacific", "kind": "id:quantity-kind/people-targeted"}]
+
+
+@pytest.fixture(scope="module")
+def grouping_store(bundle):
+    store = load_bundle(bundle)
+    graph = ox.NamedNode(BASE + "graph/test-members")
+    for member in TEST_MEMBERS:
+        store.add(ox.Quad(ox.NamedNode(BASE + "id/place/the-pacific"), ox.NamedNode(EVAW + "hasMemberPlace"),
+                          ox.NamedNode(BASE + "id/" + member), graph))
+    return store
+
+
+@pytest.mark.parametrize(("name", "values"), [(name, values) for name in PLACE_QUERIES
+                                              for values in GROUPING_PARAMETERS
+                                              if name != "topic-activities" or "kind" not in values])
+def test_same_answers_for_a_grouping_with_members(grouping_store, name, values):
+    rows = same_answers(grouping_store, name, values)
+    assert rows, "the members place some activity in the grouping"
+    if name == "people-trained" and "kind" not in values:  # in a member region
+        assert [row[4] for row in rows] == ['"138"^^<http://www.w3.org/2001/XMLSchema#integer>']
+    if name == "topic-activities":  # at a member country, and in a member region
+        assert {BASE + "id/activity/who-clinical-guidance-india-namibia",
+                BASE + "id/activity/unodc-2009-03-viet-nam-domestic-violence-training"} <= {
+                    row[2].strip("<>") for row in rows}
+
+
 def _objects(store: ox.Store, predicate: str) -> dict[ox.NamedNode, set]:
     found = defaultdict(set)
     for quad in store.quads_for_pattern(None, ox.NamedNode(predicate), None, None):
