@@ -1,8 +1,9 @@
-"""Fixtures shared by the whole suite: the real bundle of this checkout."""
+"""Fixtures shared by the whole suite: the real bundle of this checkout, and one real browser."""
 
 from __future__ import annotations
 
 import gc
+import os
 
 import pytest
 
@@ -26,3 +27,28 @@ def _collect_garbage_on_this_thread():
     thread" (an unraisable exception, an error here)."""
     yield
     gc.collect()
+
+
+#: Debian's chromium (``.ci/run`` installs it); Playwright cannot download browsers here.
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """One chromium for every browser test of the session, driven by Playwright's sync API.
+
+    One, because that API runs an event loop on the main thread for as long as it is open: a
+    second ``sync_playwright()`` started while a session-long one is alive fails ("using
+    Playwright Sync API inside the asyncio loop"), so suites that each opened their own passed
+    alone and failed in some orders. Each test or module takes its own context from it. A
+    missing chromium fails (a browser test is never skipped)."""
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

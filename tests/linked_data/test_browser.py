@@ -4,7 +4,6 @@ internal link from the home page finds no error."""
 
 from __future__ import annotations
 
-import shutil
 import urllib.error
 import urllib.request
 from collections import deque
@@ -14,33 +13,21 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update"]
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "linked_data"
 
-pytestmark = pytest.mark.skipif(not shutil.which(CHROMIUM),
-                                reason="Debian chromium is not installed (.ci/run installs it)")
-
-
 @pytest.fixture(scope="module")
-def page(live_base):
-    from playwright.sync_api import sync_playwright
-
+def page(browser, live_base):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        context = browser.new_context(locale="en-GB")
-        outside: list[str] = []
-        # Nothing may leave the machine: every script, style and font is ours.
-        context.route("**/*", lambda route: route.continue_()
-                      if urlsplit(route.request.url).hostname == "127.0.0.1"
-                      else (outside.append(route.request.url), route.abort()))
-        tab = context.new_page()
-        tab.outside = outside
-        yield tab
-        context.close()
-        browser.close()
+    context = browser.new_context(locale="en-GB")
+    outside: list[str] = []
+    # Nothing may leave the machine: every script, style and font is ours.
+    context.route("**/*", lambda route: route.continue_()
+                  if urlsplit(route.request.url).hostname == "127.0.0.1"
+                  else (outside.append(route.request.url), route.abort()))
+    tab = context.new_page()
+    tab.outside = outside
+    yield tab
+    context.close()
 
 
 def shot(page, name: str) -> None:

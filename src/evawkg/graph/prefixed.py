@@ -12,9 +12,11 @@ remaining declarations are sorted by name, so equal graphs give equal bytes.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import pyoxigraph as ox
+
+from .formats import format_by_name
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 
@@ -78,4 +80,26 @@ def serialize_with_prefixes(statements: list, fmt: ox.RdfFormat, prefixes: dict[
     return b"".join(declared[name] for name in used) + rest
 
 
-__all__ = ["used_prefixes", "serialize_with_prefixes"]
+def serialize_graph_as(name: str, triples: list[ox.Triple], prefixes: dict[str, str], *,
+                       json_ld: Callable[[list[ox.Triple]], bytes],
+                       quads: list[ox.Quad] | None = None) -> bytes:
+    """``triples`` in the RDF format called ``name`` (:mod:`.formats`): the one dispatch for
+    graphs the server writes (answers to CONSTRUCT and DESCRIBE, linked-data pages).
+
+    Turtle, TriG and RDF/XML declare the prefixes of ``prefixes`` they use; TriG and N-Quads
+    write ``quads`` when given, else the triples in the default graph; JSON-LD is
+    ``json_ld(triples)``, because its context and framing are the caller's."""
+    if name == "json-ld":
+        return json_ld(triples)
+    if name in ("trig", "nquads"):
+        if quads is None:
+            quads = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
+        if name == "nquads":
+            return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+        return serialize_with_prefixes(quads, ox.RdfFormat.TRIG, prefixes)
+    if name == "ntriples":
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    return serialize_with_prefixes(triples, format_by_name(name).oxigraph, prefixes)
+
+
+__all__ = ["used_prefixes", "serialize_with_prefixes", "serialize_graph_as"]

@@ -27,8 +27,9 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 
 from ..errors import ClientError, EvawError, QuerySyntaxError, ResultTooLarge, ServiceFailed
+from ..graph.formats import RDF_FORMATS
 from ..graph.jsonld import compact, prefix_context
-from ..graph.prefixed import serialize_with_prefixes, used_prefixes
+from ..graph.prefixed import serialize_graph_as, used_prefixes
 from ..graph.public_base import PublicBase
 from .query_text import rewrite_iris, slash_hint
 from .rules import prepare_query, refuse_update, unescape_codepoints
@@ -36,9 +37,7 @@ from .service import Answer, AnswerFormats, DatasetDescription, GraphCount, Prep
 
 _RESULTS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
             "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
-_GRAPHS = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-           "json-ld": ox.RdfFormat.JSON_LD, "rdfxml": ox.RdfFormat.RDF_XML,
-           "trig": ox.RdfFormat.TRIG, "nquads": ox.RdfFormat.N_QUADS}
+_GRAPHS = frozenset(rdf_format.name for rdf_format in RDF_FORMATS)
 _POSITION = re.compile(r"^error at (\d+):(\d+): ")
 
 
@@ -230,16 +229,8 @@ def _write_triples(triples: ox.QueryTriples, name: str, max_rows: int,
 def serialize_graph(triples: list[ox.Triple], name: str, prefixes: dict[str, str]) -> bytes:
     """``triples`` in the graph format called ``name``: Turtle and TriG declare the prefixes of
     ``prefixes`` they use and no other; JSON-LD is compacted with those as its context."""
-    if name == "json-ld":
-        return compact(triples, prefix_context(used_prefixes(triples, prefixes)), indent=None)
-    if name in ("trig", "nquads"):
-        quads = [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples]
-        if name == "nquads":
-            return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
-        return serialize_with_prefixes(quads, ox.RdfFormat.TRIG, prefixes)
-    if name == "ntriples":
-        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-    return serialize_with_prefixes(triples, _GRAPHS[name], prefixes)
+    return serialize_graph_as(name, triples, prefixes, json_ld=lambda statements: compact(
+        statements, prefix_context(used_prefixes(statements, prefixes)), indent=None))
 
 
 def describe_dataset(store: ox.Store, *, union: bool) -> DatasetDescription:

@@ -29,7 +29,7 @@ import pyoxigraph as ox
 from flask import Flask, Response, current_app, request
 
 from ..graph.jsonld import build_context, compact, context_path, ontology_version
-from ..graph.prefixed import serialize_with_prefixes
+from ..graph.prefixed import serialize_graph_as
 from ..graph.public_base import PublicBase
 from ..linked_data.dumps import MANIFEST
 from ..linked_data.reader import GraphReader
@@ -69,9 +69,6 @@ MEDIA_TYPE = {"turtle": "text/turtle", "json-ld": "application/ld+json",
               "ntriples": "application/n-triples", "rdfxml": "application/rdf+xml",
               "trig": "application/trig", "nquads": "application/n-quads", "html": HTML}
 EXTENSION = {value: key for key, value in SUFFIXES.items()}
-_OXIGRAPH = {"turtle": ox.RdfFormat.TURTLE, "ntriples": ox.RdfFormat.N_TRIPLES,
-             "rdfxml": ox.RdfFormat.RDF_XML, "trig": ox.RdfFormat.TRIG,
-             "nquads": ox.RdfFormat.N_QUADS}
 CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
 
 
@@ -230,17 +227,11 @@ def serialize(kind: str, triples: list[ox.Triple], quads: list[ox.Quad] | None =
     iris = public_base()
     triples = iris.triples_out(triples)
     prefixes = iris.prefixes_out({**PREFIXES, **(prefixes or {})})
-    if kind == "json-ld":
-        return compact(triples, public_context(), context_ref=context_url(),
-                       first=iris.iri_out(first) if first else None, absolute_ids=True)
-    if kind in ("trig", "nquads"):
-        statements = iris.quads_out(quads) if quads is not None else triples
-        if kind == "nquads":
-            return ox.serialize(statements, format=ox.RdfFormat.N_QUADS)
-        return serialize_with_prefixes(statements, ox.RdfFormat.TRIG, prefixes)
-    if kind == "ntriples":
-        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-    return serialize_with_prefixes(triples, _OXIGRAPH[kind], prefixes)
+    return serialize_graph_as(
+        kind, triples, prefixes, quads=iris.quads_out(quads) if quads is not None else None,
+        json_ld=lambda statements: compact(statements, public_context(), context_ref=context_url(),
+                                           first=iris.iri_out(first) if first else None,
+                                           absolute_ids=True))
 
 
 def content_type(kind: str) -> str:
