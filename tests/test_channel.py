@@ -54,3 +54,14 @@ def test_a_closed_end_is_eof_and_seen_without_reading(pair):
     assert channel.closed_by_peer()
     with pytest.raises(EOFError):
         channel.receive(1)
+
+
+@pytest.mark.parametrize("timeout", [0.9999997, 1.9999999, 0.0004, 0.0])
+def test_a_wait_of_any_length_times_out_cleanly(pair, timeout):
+    """A wait just short of a whole second rounds to 1,000,000 us, which the kernel refuses
+    (EDOM): a query timing out then looked like a dead process (503 process-died)."""
+    channel, _ = pair
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        channel.receive(timeout)
+    assert time.monotonic() - started < timeout + 2

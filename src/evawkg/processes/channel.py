@@ -103,8 +103,10 @@ class Channel:
             timeout = max(timeout, 0.001)  # 0 would mean "no limit" to the kernel
         if timeout == self._timeout:
             return
-        seconds = int(timeout or 0)
-        micros = int(round(((timeout or 0) - seconds) * 1_000_000))
+        # Whole microseconds, carried into the seconds: a timeval's microseconds must stay
+        # under a million (round(0.9999997 s) would give 1,000,000 us, which the kernel refuses
+        # with EDOM).
+        seconds, micros = divmod(int(round((timeout or 0) * 1_000_000)), 1_000_000)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVTIMEO,
                              struct.pack("@ll", seconds, micros))
         self._timeout = timeout
