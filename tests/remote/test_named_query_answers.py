@@ -24,12 +24,7 @@ from evawkg.workbench.tables import run_named_query
 QUERIES = sorted(load_named_queries(default_bundle().queries_dir))
 
 #: Named query -> why Virtuoso 7.2 (Debian's virtuoso-opensource) answers it otherwise.
-VIRTUOSO_DIFFERENCES = {
-    "topic-activities": "Virtuoso drops the language tag of a GROUP_CONCAT of literals that all "
-                        "share it (?topics, ?leads, ?places: \"…\"@en on the embedded store, "
-                        "\"…\" there), and an activity with no partner gets ?partners \"\" where "
-                        "the embedded store leaves it unbound (the same rows and items otherwise)",
-}
+VIRTUOSO_DIFFERENCES: dict[str, str] = {}
 #: Not run at all on Virtuoso (see conftest.KNOWN_GAPS for why).
 VIRTUOSO_CANNOT = {"agency-activities", "civil-society-funds", "curation-gaps"}
 
