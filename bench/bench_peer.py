@@ -21,6 +21,7 @@ Usage::
 
     python bench/bench_peer.py [--triples 100000] [--rounds 3] [--requests 1000] \\
         [--queries Q0_point,Q1_country_date,Q3_partners_concat] [--virtuoso] [--write docs/benchmarks.md]
+        [--before-src ../main/src]
 
 ``--virtuoso`` includes a Virtuoso already running on 127.0.0.1:8890 with the data loaded::
 
@@ -230,6 +231,10 @@ def main() -> None:
     parser.add_argument("--virtuoso", action="store_true", help="also Virtuoso on 127.0.0.1:8890")
     parser.add_argument("--cached", action="store_true",
                         help="also evawkg with its answer cache (a repeated query from memory)")
+    parser.add_argument("--before-src", type=Path,
+                        help="also run evawkg (answer cache off) from this other checkout's src "
+                             "directory, as evawkg-before on port 8209: before and after a change "
+                             "in the same rounds, under the same load")
     parser.add_argument("--virtuoso-graph", default="https://kg.example.org/graph")
     parser.add_argument("--virtuoso-pid-file", type=Path,
                         default=Path("/tmp/evawkg-bench-peer/virtuoso-kg/virtuoso.pid"),
@@ -256,7 +261,14 @@ def main() -> None:
     table["evawkg-cached"] = ([cached_port if part == url.split(":")[-1].split("/")[0] else part
                                for part in command], environment,
                               url.replace(url.split(":")[-1].split("/")[0], cached_port), fast)
-    servers = (["evawkg", "gunicorn-gthread-1w4t"] + (["evawkg-cached"] if args.cached else [])
+    port = url.split(":")[-1].split("/")[0]
+    if args.before_src:
+        table["evawkg-before"] = (
+            ["8209" if part == port else part for part in table["evawkg"][0]],
+            dict(table["evawkg"][1], PYTHONPATH=str(args.before_src.resolve())),
+            url.replace(port, "8209"), fast)
+    servers = (["evawkg", "gunicorn-gthread-1w4t"] + (["evawkg-before"] if args.before_src else [])
+               + (["evawkg-cached"] if args.cached else [])
                + (["virtuoso"] if args.virtuoso else []))
     started_load = load_average()
     results: dict = {}

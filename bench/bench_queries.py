@@ -39,7 +39,7 @@ import pyoxigraph as ox
 from evawkg.graph.bundle import default_bundle
 from evawkg.graph.dataset import DatasetSource, ensure_store_directory
 from evawkg.graph.synthetic import QUERY_VALUES, write_synthetic
-from evawkg.workbench.named_queries import load_named_queries
+from evawkg.workbench.named_queries import load_named_queries, load_named_query
 
 #: Parameter values naming resources of ``write_synthetic`` (other parameters keep defaults); the
 #: generator owns them, since it knows what it makes (tests check every query answers rows).
@@ -119,6 +119,10 @@ def main() -> None:
     parser.add_argument("--work", type=Path, help="directory for the synthetic file and the store (kept)")
     parser.add_argument("--no-http", action="store_true", help="in-process only")
     parser.add_argument("--query-processes", type=int, default=2)
+    parser.add_argument("--before", type=Path,
+                        help="a directory of earlier texts of the queries (such as "
+                             "tests/fixtures/queries-before-closure): each one there is timed too, "
+                             "in-process, taking turns with the current text in this process")
     args = parser.parse_args()
 
     work = args.work or Path(tempfile.mkdtemp(prefix="bench-queries-"))
@@ -137,6 +141,8 @@ def main() -> None:
     wanted = {name.strip() for name in args.queries.split(",") if name.strip()}
     queries = {name: q for name, q in load_named_queries(default_bundle().queries_dir).items()
                if not wanted or name in wanted}
+    before = {name: load_named_query(args.before / f"{name}.rq") for name in queries
+              if args.before and (args.before / f"{name}.rq").exists()}
     server = None if args.no_http else Server(files, store_dir, work / "server.log", args.query_processes)
     rows = []
     try:
@@ -144,8 +150,10 @@ def main() -> None:
         for name, query in queries.items():
             values = values_for(query)
             path = f"/queries/{name}?" + urllib.parse.urlencode(values)
-            local, remote, cpu = [], [], []
+            local, remote, cpu, earlier = [], [], [], []
             answer = in_process(store, query, values)  # warm
+            if name in before:
+                in_process(store, before[name], values)
             if server:
                 status, body = server.get(path, connection)
                 if status != 200:
@@ -155,6 +163,10 @@ def main() -> None:
                 in_process(store, query, values)
                 local.append(time.perf_counter() - begin)
                 cpu.append(time.process_time() - begin_cpu)
+                if name in before:
+                    begin = time.perf_counter()
+                    in_process(store, before[name], values)
+                    earlier.append(time.perf_counter() - begin)
                 if server:
                     begin = time.perf_counter()
                     server.get(path, connection)
@@ -163,7 +175,8 @@ def main() -> None:
             local_ms = statistics.median(local) * 1000
             remote_ms = statistics.median(remote) * 1000 if remote else None
             row = (f"| {name} | {count} | {local_ms:.1f} | {statistics.median(cpu) * 1000:.1f} | "
-                   + (f"{remote_ms:.1f} | x{remote_ms / local_ms:.2f} |" if remote_ms else "– | – |"))
+                   + (f"{remote_ms:.1f} | x{remote_ms / local_ms:.2f} |" if remote_ms else "– | – |")
+                   + (f" {statistics.median(earlier) * 1000:.1f} |" if earlier else (" – |" if before else "")))
             rows.append(row)
             print(row, file=sys.stderr, flush=True)
     finally:
@@ -171,8 +184,9 @@ def main() -> None:
             server.stop()
     print(f"\nsynthetic {args.size} ({len(store)} quads with the closure), median of {args.runs}, "
           f"load average {os.getloadavg()[0]:.1f}\n")
-    print("| query | rows | in-process (ms) | in-process CPU (ms) | HTTP (ms) | HTTP / in-process |")
-    print("|---|---:|---:|---:|---:|---:|")
+    print("| query | rows | in-process (ms) | in-process CPU (ms) | HTTP (ms) | HTTP / in-process |"
+          + (" before, in-process (ms) |" if before else ""))
+    print("|---|---:|---:|---:|---:|---:|" + ("---:|" if before else ""))
     print("\n".join(rows))
 
 

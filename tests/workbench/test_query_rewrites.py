@@ -33,6 +33,13 @@ PARAMETERS = {
                              {"from": "2015-01", "to": "2016-12"}, {"from": "2019-05", "to": "2019-05"},
                              {"from": "2014-01", "to": "2014-12"}, {"from": "2017-01", "to": "2017-12"},
                              {"from": "2010-11", "to": "2010-11"}, {"from": "2000-01", "to": "2030-12"}],
+    "agency-activities": [{}, {"agency": "id:organization/unfpa"},
+                          {"agency": "id:organization/who", "from": "2010-01", "to": "2011-12"},
+                          {"agency": "id:organization/unicef", "undated": "omit"},
+                          {"from": "2009-01", "to": "2009-12"}, {"agency": "id:organization/agency-0"}],
+    "curation-gaps": [{}, {"class": "evaw:Country"}, {"language": "en"},
+                      {"class": "org:Organization", "language": "zh"},
+                      {"class": "evaw:LegalInstrument", "language": "ar"}],
     "activities-per-region": [{}, {"within": "id:region/africa", "class": "evaw:Activity"},
                               {"within": "id:region/western-africa", "class": "evaw:Activity"},
                               {"within": "id:region/asia"}, {"within": "id:region/southern-africa"}],
@@ -55,7 +62,7 @@ PARAMETERS = {
                          {"place": "id:region/asia"}, {"place": "id:region/south-eastern-asia"}],
 }
 #: GROUP_CONCAT columns and their separators.
-LIST_COLUMNS = {"countries": " ", "kinds": ", ", "topics": ", ", "leads": ", ", "partners": "; ",
+LIST_COLUMNS = {"countries": " ", "types": ", ", "kinds": ", ", "topics": ", ", "leads": ", ", "partners": "; ",
                 "places": ", ", "when": "; ", "foundIn": ", "}
 EVAW = PREFIXES["evaw"]
 

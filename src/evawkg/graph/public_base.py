@@ -121,9 +121,16 @@ class PublicBase:
         by a search inside a literal's text."""
         if self.identity:
             return data
-        canonical = re.escape(self.canonical.encode())
+        raw = self.canonical.encode()
+        if raw not in data:  # nothing under the canonical base: one substring search in C
+            return data
+        canonical = re.escape(raw)
         public = self.public.encode().replace(b"\\", b"\\\\")
-        data = re.sub(rb"(^|[\t\n])<" + canonical, rb"\1<" + public, data)
+        # A field's start as a lookbehind, not an alternation: the engine then scans for the
+        # literal "<canonical" (2-3x faster on a large answer).
+        data = re.sub(rb"(?<![^\t\n])<" + canonical, b"<" + public, data)
+        if b'"^^<' + raw not in data:
+            return data
         return re.sub(rb'("\^\^<)' + canonical + rb'([^>\t\n]*>)(?=[\t\n]|$)',
                       rb"\1" + public + rb"\2", data)
 

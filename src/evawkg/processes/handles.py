@@ -2,7 +2,7 @@
 
 The warm parent is ``python -m evawkg.processes FD NAME`` with one end of a control socket; a
 child is asked for with ``("fork", reuse, address_extra, generation)`` and its socket passed along
-(``SCM_RIGHTS``), so the caller talks to each child directly."""
+(``SCM_RIGHTS``), so the caller talks to each child directly, over a :class:`~.channel.Channel`."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import threading
 from multiprocessing.connection import Connection
 from typing import Any
 
+from .channel import Channel
 from .procfs import alive
 from .spec import ProcessSpec
 
@@ -59,7 +60,7 @@ class WarmParent:
             raise
         finally:
             theirs.close()
-        return Child(pid, Connection(ours.detach()), self, generation)
+        return Child(pid, Channel(ours), self, generation)
 
     def alive(self) -> bool:
         return alive(self.process.pid)
@@ -83,18 +84,22 @@ class WarmParent:
 
 
 class Child:
-    __slots__ = ("pid", "connection", "parent", "generation")
+    __slots__ = ("pid", "connection", "parent", "generation", "peak")
 
-    def __init__(self, pid: int, connection: Connection, parent: WarmParent,
+    def __init__(self, pid: int, connection: Channel, parent: WarmParent,
                  generation: Any = None):
         self.pid = pid
         self.connection = connection
         self.parent = parent
         self.generation = generation
+        #: The child's peak resident size (bytes) as its last answer said (0: none yet).
+        self.peak = 0
 
     def idle_and_alive(self) -> bool:
-        """An idle child never has anything to read: readable means its end closed (it died)."""
+        """An idle child never has anything to read: readable means its end closed (it died;
+        the kernel closes a process's sockets as it exits, before it is a zombie). One
+        non-blocking peek, no ``/proc`` read."""
         try:
-            return not self.connection.poll(0) and alive(self.pid)
+            return not self.connection.closed_by_peer()
         except (OSError, ValueError):
             return False

@@ -14,6 +14,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from ..errors import EvawError
+from .channel import Channel
 from .procfs import PAGE_SIZE
 from .spec import ProcessSpec
 
@@ -65,10 +66,10 @@ def serve_jobs(spec: ProcessSpec, state: Any, fd: int, reuse: bool,
     signal.signal(signal.SIGCHLD, signal.SIG_DFL)
     if address_extra is not None:
         limit_memory(address_extra)
-    connection = Connection(fd)
+    connection = Channel(socket.socket(fileno=fd))
     while True:
         try:
-            job = connection.recv()
+            job = connection.receive()
         except (EOFError, OSError):
             return
         try:
@@ -79,7 +80,9 @@ def serve_jobs(spec: ProcessSpec, state: Any, fd: int, reuse: bool,
             reply = ("memory", traceback.format_exc())
         except Exception:  # noqa: BLE001 -- reported to the caller, which logs it as a 500
             reply = ("fault", traceback.format_exc())
-        connection.send(reply)
+        # The peak resident size (one cheap system call): while it stays low the caller knows
+        # the child is small enough to keep without reading /proc (see ProcessPool._release).
+        connection.send((*reply, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024))
         if not reuse:
             return
 

@@ -23,6 +23,8 @@ log = logging.getLogger("evawkg.processes")
 
 #: How often the caller samples a running child's resident memory.
 MEMORY_POLL_SECONDS = 0.05
+#: Without a memory limit, the longest single wait for an answer (the deadline is checked after).
+UNWATCHED_WAIT_SECONDS = 1.0
 #: ``resident_limit=0`` means: as much again as the warm parent holds, and at least this.
 AUTOMATIC_MEMORY_MINIMUM = 1024 ** 3
 #: First wait before restarting a dead warm parent; it doubles while restarts keep failing.
@@ -352,13 +354,17 @@ class ProcessPool:
         deadline = time.monotonic() + timeout
         limit = self.resident_limit
         base = child.parent.resident
-        interval = MEMORY_POLL_SECONDS
+        interval = MEMORY_POLL_SECONDS if limit else UNWATCHED_WAIT_SECONDS
         while True:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 raise self.timeout_error(timeout)
-            if child.connection.poll(min(remaining, interval) if limit else remaining):
-                return child.connection.recv()
+            try:
+                # One recv, bounded by the socket's timeout (a whole wait costs no poll).
+                kind, value, child.peak = child.connection.receive(min(remaining, interval))
+                return kind, value
+            except TimeoutError:
+                pass
             if limit:
                 grown = resident_bytes(child.pid) - base
                 if grown > limit:
@@ -385,8 +391,7 @@ class ProcessPool:
     def _release(self, child: Child, *, keep: bool) -> None:
         """Back to the idle list when it may serve again, else killed."""
         if keep and self.reuse and self.resident_limit:
-            # A child whose allocator kept much of a big job's memory would fail the next job.
-            keep = resident_bytes(child.pid) - child.parent.resident <= self.resident_limit // 2
+            keep = self._small_enough(child)
         with self._lock:
             self._busy.discard(child)
             if (keep and self.reuse and child.parent is self._parent and self._state == READY
@@ -394,6 +399,16 @@ class ProcessPool:
                 self._idle.append(child)
                 return
         self._kill(child)
+
+    def _small_enough(self, child: Child) -> bool:
+        """Whether a child may serve again: a child whose allocator kept much of a big job's
+        memory would fail the next job. Its peak resident size, which it sends with each
+        answer, settles most cases without reading ``/proc`` (the current size is never above
+        the peak); only a child that once grew past half its limit is measured now."""
+        most = self.resident_limit // 2
+        if child.peak and child.peak - child.parent.resident <= most:
+            return True
+        return resident_bytes(child.pid) - child.parent.resident <= most
 
     @staticmethod
     def _kill(child: Child) -> None:

@@ -155,7 +155,28 @@ def public_base() -> PublicBase:
     """The canonical base and the base this request's answers publish IRIs under: the
     ``public_base`` setting, else the address the request reached (``http://127.0.0.1:8080/``)."""
     settings = current_app.extensions["evawkg"].settings
-    return PublicBase(settings.base_iri, settings.public_base or request.url_root)
+    return PublicBase(settings.base_iri, settings.public_base or request_root())
+
+
+#: ``request.url_root`` by what it is made of; a few distinct ones (the addresses a server is
+#: reached at), emptied when a client sends many.
+_ROOTS: dict[tuple, str] = {}
+ROOTS_KEPT = 64
+
+
+def request_root() -> str:
+    """``request.url_root``, remembered per scheme, ``Host``, server address, mount path and
+    trusted hosts: werkzeug rebuilds and IRI-decodes it on every request (~25 us of a point
+    lookup's web side); an untrusted host still raises, it is never remembered."""
+    key = (request.scheme, request.headers.get("Host"), request.server, request.root_path,
+           tuple(request.trusted_hosts or ()))
+    root = _ROOTS.get(key)
+    if root is None:
+        root = request.url_root
+        if len(_ROOTS) >= ROOTS_KEPT:
+            _ROOTS.clear()
+        _ROOTS[key] = root
+    return root
 
 
 def iri_for_path(path: str) -> str:

@@ -107,9 +107,33 @@ ERRORS = MediaTable("errors", [("text/plain", "text"), ("application/json", "jso
                                (HTML, "html")], {"text": "text", "json": "json", "html": "html"})
 
 
+@lru_cache(maxsize=ACCEPT_CACHE_SIZE)
+def _accepts_gzip(header: str) -> bool:
+    return bool(parse_accept_header(header)["gzip"])
+
+
+def accepts_gzip(header: str | None) -> bool:
+    """Whether an ``Accept-Encoding`` header accepts gzip (werkzeug's reading, remembered per
+    header text like the media-type decisions: clients repeat the same header)."""
+    header = header or ""
+    if len(header) > ACCEPT_CACHE_MAX_LENGTH:
+        return bool(parse_accept_header(header)["gzip"])
+    return _accepts_gzip(header)
+
+
+def add_vary(response, name: str) -> None:
+    """``name`` added to the response's ``Vary`` once (header names are case-insensitive), as
+    ``response.vary.add`` does without parsing the header into a set and writing it back."""
+    current = response.headers.get("Vary")
+    if not current:
+        response.headers["Vary"] = name
+    elif name.lower() not in {part.strip().lower() for part in current.split(",")}:
+        response.headers["Vary"] = f"{current}, {name}"
+
+
 def table_for(kind: str) -> MediaTable:
     """The table of a query's kind of answer (``results`` or ``graph``)."""
     return GRAPHS if kind == "graph" else RESULTS
 
 
-__all__ = ["MediaTable", "RESULTS", "GRAPHS", "SERVICE_DESCRIPTION", "ERRORS", "HTML", "table_for"]
+__all__ = ["accepts_gzip", "add_vary", "MediaTable", "RESULTS", "GRAPHS", "SERVICE_DESCRIPTION", "ERRORS", "HTML", "table_for"]

@@ -38,7 +38,7 @@ from ..sparql.service_description import PREFIXES as SD_PREFIXES
 from ..sparql.service_description import describe_service
 from ..sparql import AnswerFormats, QueryRequest, check_graph_iri
 from .linked_data import public_base
-from .negotiation import HTML, SERVICE_DESCRIPTION, table_for
+from .negotiation import HTML, SERVICE_DESCRIPTION, add_vary, table_for
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -181,7 +181,7 @@ def endpoint() -> Response:
     response.headers["X-Result-Rows"] = str(answer.rows)
     if etag and request.method in ("GET", "HEAD"):
         response.set_etag(etag, weak=True)
-    response.vary.add("Accept")
+    add_vary(response, "Accept")
     return response
 
 
@@ -215,7 +215,7 @@ def _etag(version: str, protocol: ProtocolRequest, media_types: dict, published:
 def _not_modified(etag: str) -> Response:
     response = Response(status=304)
     response.set_etag(etag, weak=True)
-    response.vary.add("Accept")
+    add_vary(response, "Accept")
     return response
 
 
@@ -237,7 +237,7 @@ def _service_description(service, protocol: ProtocolRequest) -> Response:
         response = Response(serialize_graph(triples, fmt.name, SD_PREFIXES),
                             content_type=_content_type(media_type))
         response.set_etag(etag, weak=True)
-    response.vary.add("Accept")
+    add_vary(response, "Accept")
     return response
 
 
