@@ -25,10 +25,6 @@ QUERIES = sorted(load_named_queries(default_bundle().queries_dir))
 
 #: Named query -> why Virtuoso 7.2 (Debian's virtuoso-opensource) answers it otherwise.
 VIRTUOSO_DIFFERENCES = {
-    "topic-activities": "Virtuoso drops the language tag of a GROUP_CONCAT of literals that all "
-                        "share it (?topics, ?leads, ?places: \"…\"@en on the embedded store, "
-                        "\"…\" there), and an activity with no partner gets ?partners \"\" where "
-                        "the embedded store leaves it unbound (the same rows and items otherwise)",
     "agency-activities": "Virtuoso drops the language tag of a GROUP_CONCAT of literals that all "
                          "share it (?types, ?places, ?partners), and concatenates \"\" for an "
                          "activity without any where the embedded store leaves the list unbound "
