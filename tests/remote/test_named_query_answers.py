@@ -25,10 +25,6 @@ QUERIES = sorted(load_named_queries(default_bundle().queries_dir))
 
 #: Named query -> why Virtuoso 7.2 (Debian's virtuoso-opensource) answers it otherwise.
 VIRTUOSO_DIFFERENCES = {
-    "agency-activities": "Virtuoso drops the language tag of a GROUP_CONCAT of literals that all "
-                         "share it (?types, ?places, ?partners), and concatenates \"\" for an "
-                         "activity without any where the embedded store leaves the list unbound "
-                         "(the rows themselves are the embedded ones)",
     "civil-society-funds": "Virtuoso returns no row instead of 5: skos:broader* from a ?group "
                            "bound by ?fund's patterns reaches only its zero-length step once "
                            "the group also types ?fund (conftest._CIVIL_SOCIETY_FUNDS)",
