@@ -61,11 +61,6 @@ class Gap:
         return (item.originalname or item.name) == self.test
 
 
-_CIVIL_SOCIETY_FUNDS = ("Virtuoso 7.2 answers civil-society-funds with no row instead of 5: "
-                       "?group skos:broader* ?recipients, ?group bound by ?fund's patterns, is "
-                       "walked to its zero-length step only once the group also types ?fund "
-                       "(every rewrite tried: docs/deployment.md, 'Differences between stores')")
-
 #: What a store cannot do as the embedded one does: xfail(strict=True), or not run.
 KNOWN_GAPS: tuple[Gap, ...] = (
     Gap("oxigraph", "test_timeout_parameter_lowers_limit_and_answers_503",
@@ -84,12 +79,6 @@ KNOWN_GAPS: tuple[Gap, ...] = (
     Gap("virtuoso", "~gives_the_api_answer[virtuoso-agency-mandate]",
         "the editor's example binds the parameter by VALUES in the client's text, where Virtuoso "
         "7.2 answers 9 rows of 10; the API writes the IRI in place and gets the embedded answer"),
-    # civil-society-funds runs on Virtuoso 7.2 since its paths put an inverse first, but answers
-    # no row there (a transitive path from a start another pattern binds).
-    *(Gap("virtuoso", test, _CIVIL_SOCIETY_FUNDS) for test in (
-        "~answers_as_on_the_embedded_store[virtuoso-civil-society-funds]",
-        "~echoes_parameters[virtuoso-civil-society-funds]", "test_civil_society_funds_and_who_runs_them",
-        "~rows_in_json[virtuoso-civil-society-funds]")),
     Gap("virtuoso", "~gives_the_api_answer[virtuoso-agency-activities]",
         "the editor's example binds the agency by VALUES in the client's text, where Virtuoso "
         "7.2 misses the activity a unit of the agency led (its regional office's); the API "

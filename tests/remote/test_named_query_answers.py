@@ -3,9 +3,8 @@ Oxigraph server and on Virtuoso as on the embedded store.
 
 "The same" is row for row as RDF terms, in any row order, with one allowance: the order of the
 values inside a ``GROUP_CONCAT``, which SPARQL leaves to the engine (each store reads its indexes
-in its own order), so a concatenated text is compared as its multiset of words. What Virtuoso 7.2
-answers differently is listed in :data:`VIRTUOSO_DIFFERENCES` (xfail, strict) with the reason;
-docs/deployment.md lists the same.
+in its own order), so a concatenated text is compared as its multiset of words. No named query is excused on any
+store: the rewrites that got Virtuoso 7.2 there are listed in docs/deployment.md.
 """
 
 from __future__ import annotations
@@ -22,13 +21,6 @@ from evawkg.workbench.named_queries import load_named_queries
 from evawkg.workbench.tables import run_named_query
 
 QUERIES = sorted(load_named_queries(default_bundle().queries_dir))
-
-#: Named query -> why Virtuoso 7.2 (Debian's virtuoso-opensource) answers it otherwise.
-VIRTUOSO_DIFFERENCES = {
-    "civil-society-funds": "Virtuoso returns no row instead of 5: skos:broader* from a ?group "
-                           "bound by ?fund's patterns reaches only its zero-length step once "
-                           "the group also types ?fund (conftest._CIVIL_SOCIETY_FUNDS)",
-}
 
 
 def _term(cell: dict) -> tuple:
@@ -69,10 +61,8 @@ def remote_service(stores, backend):
 
 
 @pytest.mark.parametrize("name", QUERIES)
-def test_named_query_answers_as_on_the_embedded_store(request, backend, remote_service,
+def test_named_query_answers_as_on_the_embedded_store(backend, remote_service,
                                                       embedded_answers, bundle, name):
-    if backend == "virtuoso" and name in VIRTUOSO_DIFFERENCES:
-        request.applymarker(pytest.mark.xfail(reason=VIRTUOSO_DIFFERENCES[name], strict=True))
     query = load_named_queries(bundle.queries_dir)[name]
     answer = run_named_query(remote_service, query, {}, timeout=20.0)
     assert rows_of(answer.payload) == embedded_answers[name]

@@ -37,6 +37,8 @@ PARAMETERS = {
                           {"agency": "id:organization/who", "from": "2010-01", "to": "2011-12"},
                           {"agency": "id:organization/unicef", "undated": "omit"},
                           {"from": "2009-01", "to": "2009-12"}, {"agency": "id:organization/agency-0"}],
+    "civil-society-funds": [{}, {"recipients": "id:target-group/local-and-grassroots-organizations"},
+                            {"recipients": "id:target-group/grassroots-ngos"}],
     "curation-gaps": [{}, {"class": "evaw:Country"}, {"language": "en"},
                       {"class": "org:Organization", "language": "zh"},
                       {"class": "evaw:LegalInstrument", "language": "ar"}],
