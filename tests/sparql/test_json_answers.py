@@ -174,11 +174,23 @@ def test_pyoxigraph_writes_triple_terms_with_the_same_term_objects():
 @pytest.mark.parametrize("cut", range(0, 12))
 def test_the_bound_counts_separators_split_over_two_writes(cut):
     document = b'[{"a":1},{"b":2},{"c":3}]'
-    writer = _RowBoundWriter(0)
+    writer = _RowBoundWriter(3)  # 25 bytes could hold 8 separators: counted from the start
     writer.write(document[:cut])
     writer.write(document[cut:cut + 1])
     writer.write(document[cut + 1:])
     assert writer.separators == 2 and writer.getvalue() == document
+
+
+def test_the_bound_is_counted_only_once_it_could_pass_the_cap():
+    writer = _RowBoundWriter(4)
+    writer.write(b"[{},{},")  # 7 bytes hold at most 2 separators: bound 3
+    assert writer.separators is None
+    writer.write(b"{},{")  # 11 bytes: at most 3, bound 4
+    assert writer.separators is None
+    writer.write(b"}")  # 12 bytes: at most 4, bound 5: counted, 3 (one across the writes)
+    assert writer.separators == 3 and not writer.stopped
+    with pytest.raises(_RowLimit):
+        writer.write(b",{}]")
 
 
 def test_the_bound_stops_the_writer_past_its_limit_only():
