@@ -7,7 +7,7 @@ Answers are serialised by pyoxigraph itself, never through rdflib terms (which w
 N-Triples (CONSTRUCT), where one line is one row or triple, so counting lines counts rows and
 writing stops as soon as the cap is passed; the lines are then re-read by pyoxigraph into the
 requested format. SELECT answers asked as JSON (what analysts and most clients ask for) are
-written as JSON directly, without that re-read (0.2-0.5 ms on a 50-120 kB answer), by counting
+written as JSON directly, without that re-read (0.1-0.45 ms less on a 50-120 kB answer), counting
 an upper bound on their rows as they stream; an answer whose bound passes the cap while its rows
 may not is run again and written through TSV, so the cap is exact either way (see
 :func:`_json_solutions`). JSON-LD is compacted with the project's prefixes as its ``@context``
