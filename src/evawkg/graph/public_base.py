@@ -16,6 +16,7 @@ results and graphs, resource descriptions, VoID, dumps, the JSON-LD context).
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -133,6 +134,29 @@ class PublicBase:
             return data
         return re.sub(rb'("\^\^<)' + canonical + rb'([^>\t\n]*>)(?=[\t\n]|$)',
                       rb"\1" + public + rb"\2", data)
+
+
+    # -- SPARQL results written as JSON -----------------------------------------------------
+
+    def json_out(self, data: bytes) -> bytes:
+        """SPARQL JSON results (https://www.w3.org/TR/sparql11-results-json/) as pyoxigraph
+        writes them, with their IRIs published by the rule of :meth:`tsv_out` (every IRI under
+        the canonical base, as a prefix of bytes). pyoxigraph writes them compactly, keys in a
+        fixed order: an IRI term, also inside a triple term, is exactly
+        ``"type":"uri","value":"<iri>"`` and a datatype ``"datatype":"<iri>"``. Both hold
+        unescaped quotes after a letter, which a JSON string never holds (a quote in it is
+        written ``\\"``), so they are found by position, never inside a literal's text or a
+        variable's name (a variable is followed by ``:{``). An IRI is written verbatim: JSON
+        escapes only quotes, backslashes and control characters, none of which an IRI holds."""
+        if self.identity:
+            return data
+        raw = self.canonical.encode()
+        if raw not in data:  # nothing under the canonical base: one substring search in C
+            return data
+        public = json.dumps(self.public, ensure_ascii=False)[1:-1].encode()
+        for key in (b'"type":"uri","value":"', b'"datatype":"'):
+            data = data.replace(key + raw, key + public)
+        return data
 
 
 __all__ = ["PublicBase"]

@@ -6,7 +6,11 @@ Answers are serialised by pyoxigraph itself, never through rdflib terms (which w
 1.5-5x). The row cap is enforced while writing: the answer is first written as TSV (SELECT) or
 N-Triples (CONSTRUCT), where one line is one row or triple, so counting lines counts rows and
 writing stops as soon as the cap is passed; the lines are then re-read by pyoxigraph into the
-requested format. JSON-LD is compacted with the project's prefixes as its ``@context``
+requested format. SELECT answers asked as JSON (what analysts and most clients ask for) are
+written as JSON directly, without that re-read (0.1-0.45 ms less on a 50-120 kB answer), counting
+an upper bound on their rows as they stream; an answer whose bound passes the cap while its rows
+may not is run again and written through TSV, so the cap is exact either way (see
+:func:`_json_solutions`). JSON-LD is compacted with the project's prefixes as its ``@context``
 (:func:`evawkg.graph.jsonld.compact`); Turtle and TriG declare only the prefixes they use.
 
 IRIs are published under the request's public base (:class:`evawkg.graph.public_base.PublicBase`):
@@ -20,6 +24,7 @@ Formats: https://www.w3.org/TR/sparql11-results-json/, /rdf-sparql-XMLres/,
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import dataclass
@@ -39,6 +44,7 @@ _RESULTS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML
             "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
 _GRAPHS = frozenset(rdf_format.name for rdf_format in RDF_FORMATS)
 _POSITION = re.compile(r"^error at (\d+):(\d+): ")
+_EMPTY_ROW = re.compile(rb"\},\{\}")  # a regex finds it in half the time ``in`` does
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,54 @@ class _LineCountingWriter:
         if self.limit and self.lines > self.limit:
             raise _RowLimit()
         self.chunks.append(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def getvalue(self) -> bytes:
+        return b"".join(self.chunks)
+
+
+class _RowBoundWriter:
+    """A binary output that keeps what pyoxigraph writes as SPARQL JSON results and stops it once
+    an upper bound on its rows passes ``limit`` (0: never).
+
+    pyoxigraph writes the results compactly, one object per row in ``"bindings":[...]``; two rows
+    meet at ``},{``, which nothing else in the document writes outside a string (two terms of a
+    row meet at ``},"``). A literal's text may hold ``},{`` too, so the count of ``},{`` + 1 is an
+    upper bound on the rows, never an under-estimate. Counting costs a pass over the bytes
+    (0.6 ns a byte, 70 us on a 120 kB answer), so it starts only when the bound could pass the
+    cap: ``},{`` cannot overlap itself, so n bytes hold at most n // 3 of them. Occurrences
+    across two writes are counted with the last two bytes of the previous one."""
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.size = 0
+        self.separators: int | None = None  # None: not counted yet (the bound cannot pass)
+        self.tail = b""
+        self.chunks: list[bytes] = []
+        self.stopped = False
+
+    def write(self, data) -> int:
+        if self.stopped:  # pyoxigraph's buffer writes its bytes once more as it is dropped
+            raise _RowLimit()
+        data = bytes(data)
+        self.chunks.append(data)  # kept: the rows certainly begun are counted in it
+        self.size += len(data)
+        if not self.limit or self.size // 3 + 1 <= self.limit:
+            return len(data)
+        if self.separators is None:
+            seen = self.getvalue()
+            self.separators, self.tail = seen.count(b"},{"), seen[-2:]
+        else:
+            # A separator split over two writes lies within the previous write's last two bytes
+            # and this one's first two; neither part alone holds one, so none counts twice.
+            self.separators += (self.tail + data[:2]).count(b"},{") + data.count(b"},{")
+            self.tail = (self.tail + data[-2:])[-2:]
+        if self.separators + 1 > self.limit:
+            self.stopped = True
+            raise _RowLimit()
         return len(data)
 
     def flush(self) -> None:
@@ -171,7 +225,8 @@ def _run(store: ox.Store, prepared: PreparedQuery, job: QueryJob, options: dict,
         payload, rows = result.serialize(format=_RESULTS[fmt.name]), 1
     else:
         fmt = job.formats.of("results")
-        payload, rows = _write_solutions(result, fmt.name, job.max_rows, job.iris)
+        payload, rows = _write_solutions(result, fmt.name, job.max_rows, job.iris,
+                                         again=lambda: store.query(prepared.text, **options))
     return Answer(payload, fmt, rows, time.perf_counter() - started)
 
 
@@ -198,9 +253,7 @@ def _capped(write, limit: int, what: str) -> bytes:
         write(writer)
     except (_RowLimit, OSError, ValueError):
         if writer.limit and writer.lines > writer.limit:
-            raise ResultTooLarge(
-                f"the answer has more than {_cap(limit, what)} {what}, the server's cap; "
-                f"add LIMIT (and OFFSET to page through it) or aggregate") from None
+            raise _too_large(_cap(limit, what), what) from None
         raise
     return writer.getvalue()
 
@@ -209,10 +262,24 @@ def _cap(limit: int, what: str) -> int:
     return limit - 1 if what == "rows" else limit
 
 
+def _too_large(cap: int, what: str) -> ResultTooLarge:
+    return ResultTooLarge(f"the answer has more than {cap} {what}, the server's cap; "
+                          f"add LIMIT (and OFFSET to page through it) or aggregate")
+
+
 def _write_solutions(solutions: ox.QuerySolutions, name: str, max_rows: int,
-                     iris: PublicBase = PublicBase()) -> tuple[bytes, int]:
+                     iris: PublicBase = PublicBase(), again=None) -> tuple[bytes, int]:
+    """``solutions`` in the results format called ``name``, with their row count, IRIs published
+    under ``iris``; ResultTooLarge past ``max_rows`` rows (0: no cap). ``again()`` gives the same
+    solutions anew (the query run again): JSON is then written directly, and only an answer
+    whose rows :func:`_json_solutions` cannot bound within the cap is run again through TSV."""
     if name not in _RESULTS:
         raise ValueError(f"{name} is no SPARQL results format")
+    if name == "json" and (again is not None or not max_rows):
+        written = _json_solutions(solutions, max_rows, iris)
+        if written is not None:
+            return written
+        solutions = again()
     limit = max_rows + 1 if max_rows else 0  # + the header line
     tsv = _capped(lambda out: solutions.serialize(out, format=ox.QueryResultsFormat.TSV),
                   limit, "rows")
@@ -222,6 +289,37 @@ def _write_solutions(solutions: ox.QuerySolutions, name: str, max_rows: int,
         return tsv, rows
     reread = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
     return reread.serialize(format=_RESULTS[name]), rows
+
+
+def _json_solutions(solutions: ox.QuerySolutions, max_rows: int,
+                    iris: PublicBase) -> tuple[bytes, int] | None:
+    """``solutions`` as pyoxigraph writes them in SPARQL JSON, with their exact row count; None
+    when the upper bound of :class:`_RowBoundWriter` passed ``max_rows`` but the rows certainly
+    seen did not (a literal holding ``},{``): only writing them again as TSV can tell.
+
+    Exact rows: a row that binds a variable starts ``{"``, so rows after the first are the
+    occurrences of ``},{"``, which no string holds (a quote in a JSON string is escaped ``\\"``).
+    A row that binds nothing is ``{}`` (a projection of unbound OPTIONAL variables): the first
+    row, or after another at ``},{}``, which a literal may hold too; with either the document is
+    parsed and its rows counted (rare, slower, exact)."""
+    writer = _RowBoundWriter(max_rows)
+    try:
+        solutions.serialize(writer, format=ox.QueryResultsFormat.JSON)
+    except (_RowLimit, OSError, ValueError):
+        if not writer.stopped:
+            raise
+        if writer.getvalue().count(b'},{"') + 1 > max_rows:  # rows certainly begun
+            raise _too_large(max_rows, "rows") from None
+        return None
+    payload = writer.getvalue()
+    first = payload.find(b'"bindings":[') + len(b'"bindings":[')  # after the head: near the start
+    if payload.startswith(b"]", first):
+        rows = 0
+    elif payload.startswith(b"{}", first) or _EMPTY_ROW.search(payload):
+        rows = len(json.loads(payload)["results"]["bindings"])
+    else:
+        rows = payload.count(b'},{"') + 1
+    return iris.json_out(payload), rows
 
 
 def _write_triples(triples: ox.QueryTriples, name: str, max_rows: int,
