@@ -38,7 +38,7 @@ from evawkg.sparql import AnswerFormats, answers
 from evawkg.sparql.answers import QueryJob, execute
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_peer import ROOT, load_peer, make_data  # noqa: E402
+from bench_peer import add_peer_arguments, load_peer, make_data  # noqa: E402
 
 PUBLIC = "http://127.0.0.1:8207/"
 DIRECT = answers._write_solutions
@@ -65,10 +65,7 @@ def timed(store: ox.Store, job: QueryJob, path) -> tuple[float, bytes, int]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--peer-dir", type=Path, default=ROOT.parent / "shared" / "bench")
-    parser.add_argument("--work", type=Path, default=Path("/tmp/evawkg-bench-peer"))
-    parser.add_argument("--triples", type=int, default=100_000)
-    parser.add_argument("--queries", default="Q0_point,Q1_country_date,Q3_partners_concat")
+    add_peer_arguments(parser)
     parser.add_argument("--calls", type=int, default=400, help="calls of each path per query and base")
     args = parser.parse_args()
 

@@ -215,12 +215,18 @@ def load_average() -> str:
     return ", ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def add_peer_arguments(parser: argparse.ArgumentParser) -> None:
+    """The peer benchmark's data and queries: where its scripts are, where the generated graph
+    goes, its size, and which of its queries to run (bench_answers.py takes the same)."""
     parser.add_argument("--peer-dir", type=Path, default=ROOT.parent / "shared" / "bench")
     parser.add_argument("--work", type=Path, default=Path("/tmp/evawkg-bench-peer"))
     parser.add_argument("--triples", type=int, default=100_000)
     parser.add_argument("--queries", default="Q0_point,Q1_country_date,Q3_partners_concat")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    add_peer_arguments(parser)
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--warmup", type=int, default=100)
