@@ -292,7 +292,7 @@ class StoreClient:
         ``text`` are the server's prologue, the same in every query (encoded once)."""
         try:
             body = "query=" + _quoted(text[:head]) + quote_plus(text[head:])
-            body += _dataset_fields(default_graphs or (), named_graphs or ())
+            body += _dataset_fields(tuple(default_graphs or ()), tuple(named_graphs or ()))
             if self.kind == "virtuoso":
                 body += f"&timeout={max(1, int(timeout * 1000))}"
             response = self.request("POST", self.query_url, body=body.encode(),
