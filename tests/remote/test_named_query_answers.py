@@ -3,8 +3,9 @@ Oxigraph server and on Virtuoso as on the embedded store.
 
 "The same" is row for row as RDF terms, in any row order, with one allowance: the order of the
 values inside a ``GROUP_CONCAT``, which SPARQL leaves to the engine (each store reads its indexes
-in its own order), so a concatenated text is compared as its multiset of words. No named query is excused on any
-store: the rewrites that got Virtuoso 7.2 there are listed in docs/deployment.md.
+in its own order), so a concatenated text is compared as its multiset of words. No named query
+is excused on any store: the rewrites that got Virtuoso 7.2 there are listed in
+docs/deployment.md.
 """
 
 from __future__ import annotations

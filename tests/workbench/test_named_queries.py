@@ -486,6 +486,28 @@ def test_civil_society_funds_and_who_runs_them(answer):
     assert {row["fund"] for row in narrower} == {iri("organization/unvtf")}
 
 
+def test_civil_society_funds_follows_narrower_stated_either_way(named, bundle):
+    """A narrower group stated from the broader side (``skos:narrower``, SKOS's inverse of
+    ``skos:broader``) counts as well: the query walks ``(^skos:narrower|skos:broader)*``."""
+    from evawkg.graph.store import load_bundle
+    from evawkg.namespaces import BASE
+
+    store = load_bundle(bundle)
+    skos, evaw = PREFIXES["skos"], PREFIXES["evaw"]
+    group = pyoxigraph.NamedNode(iri("target-group/test-women-led-groups"))
+    fund = pyoxigraph.NamedNode(iri("organization/test-fund"))
+    graph = pyoxigraph.NamedNode(BASE + "graph/test-narrower")
+    store.extend([
+        pyoxigraph.Quad(pyoxigraph.NamedNode(iri("target-group/civil-society")),
+                        pyoxigraph.NamedNode(skos + "narrower"), group, graph),
+        pyoxigraph.Quad(fund, pyoxigraph.NamedNode(evaw + "channelsResourcesTo"), group, graph),
+        pyoxigraph.Quad(fund, pyoxigraph.NamedNode(PREFIXES["rdf"] + "type"),
+                        pyoxigraph.NamedNode(evaw + "Fund"), graph)])
+    funds = {solution["fund"].value for solution in named["civil-society-funds"].run(store, {})}
+    assert iri("organization/test-fund") in funds
+    assert iri("organization/unvtf") in funds  # stated by skos:broader, two steps down
+
+
 def test_keyword_search_is_case_insensitive_and_says_where(answer):
     rows = answer("keyword-search", keyword="THAILAND")
     assert [row["activity"] for row in rows] == [
