@@ -135,7 +135,6 @@ class PublicBase:
         return re.sub(rb'("\^\^<)' + canonical + rb'([^>\t\n]*>)(?=[\t\n]|$)',
                       rb"\1" + public + rb"\2", data)
 
-
     # -- SPARQL results written as JSON -----------------------------------------------------
 
     def json_out(self, data: bytes) -> bytes:
