@@ -1,5 +1,6 @@
-"""The W3C SHACL test suite (core and SHACL-SPARQL), read from its copy beside the repository
-(``<repo>/../shared/reference/w3c-shacl-tests``; its README says how reports are compared).
+"""The W3C SHACL test suite (core and SHACL-SPARQL), read from its copy in the repository
+(``tests/vendor/w3c-shacl-tests``; its README says where it comes from and how reports are
+compared).
 
 Each ``sht:Validate`` entry names a data graph and a shapes graph (often the test file itself)
 and the expected ``sh:ValidationReport``, or ``sht:Failure`` when the engine must refuse the
@@ -18,7 +19,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, SH
 
 ROOT = Path(__file__).resolve().parents[2]
-SUITE = ROOT.parent / "shared" / "reference" / "w3c-shacl-tests"
+SUITE = ROOT / "tests" / "vendor" / "w3c-shacl-tests"
 
 MF = rdflib.Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 SHT = rdflib.Namespace("http://www.w3.org/ns/shacl-test#")
