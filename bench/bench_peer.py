@@ -17,11 +17,16 @@ Every request here repeats one text, which evawkg's answer cache (``answer_cache
 answer from memory: ``evawkg`` runs with it off, so the hop and the query are measured;
 ``--cached`` adds ``evawkg-cached``, the default configuration.
 
+``--in-thread`` adds ``evawkg-in-thread`` (``bench/in_thread_server.py``, never served): evawkg's
+own worker, app and settings with each query run in the request thread, no query process. It
+splits evawkg's cost over the floor in two: ``evawkg`` against it is what the hop to a killable
+query process costs, it against the floor is what evawkg's web layer costs.
+
 Usage::
 
     python bench/bench_peer.py [--triples 100000] [--rounds 3] [--requests 1000] \\
         [--queries Q0_point,Q1_country_date,Q3_partners_concat] [--virtuoso] [--write docs/benchmarks.md]
-        [--before-src ../main/src]
+        [--before-src ../main/src] [--in-thread]
 
 ``--virtuoso`` includes a Virtuoso already running on 127.0.0.1:8890 with the data loaded::
 
@@ -179,7 +184,9 @@ def report(results, servers, queries, args, started_load, ended_load) -> str:
         "",
         f"    python bench/bench_peer.py --triples {args.triples} --rounds {args.rounds} "
         f"--requests {args.requests} --concurrency {args.concurrency} "
-        f"--slots-per-client {args.slots_per_client}",
+        f"--slots-per-client {args.slots_per_client}"
+        + "".join(f" --{flag}" for flag in ("cached", "in-thread", "virtuoso")
+                  if getattr(args, flag.replace("-", "_"))),
         "",
         f"{args.triples:,} triples of the peer generator, {args.concurrency} keep-alive clients, "
         f"medians of {args.rounds} rounds (servers alternating). CPU: milliseconds of the "
@@ -197,7 +204,7 @@ def report(results, servers, queries, args, started_load, ended_load) -> str:
             rps, p50 = median_of(runs, "rps"), median_of(runs, "p50")
             cpu = statistics.median(sum(run["cpu"].values()) for run in runs)
             split = ""
-            if name.startswith("evawkg"):
+            if name.startswith("evawkg") and name != "evawkg-in-thread":
                 split = (f" (web {median_of(runs, 'cpu', 'web'):.2f} + query "
                          f"{median_of(runs, 'cpu', 'query'):.2f})")
             ratio_rps = ratio_cpu = "-"
@@ -241,6 +248,9 @@ def main() -> None:
                         help="also run evawkg (answer cache off) from this other checkout's src "
                              "directory, as evawkg-before on port 8209: before and after a change "
                              "in the same rounds, under the same load")
+    parser.add_argument("--in-thread", action="store_true",
+                        help="also evawkg with each query run in its request thread "
+                             "(bench/in_thread_server.py, port 8211): the cost of the hop")
     parser.add_argument("--virtuoso-graph", default="https://kg.example.org/graph")
     parser.add_argument("--virtuoso-pid-file", type=Path,
                         default=Path("/tmp/evawkg-bench-peer/virtuoso-kg/virtuoso.pid"),
@@ -273,7 +283,13 @@ def main() -> None:
             ["8209" if part == port else part for part in table["evawkg"][0]],
             dict(table["evawkg"][1], PYTHONPATH=str(args.before_src.resolve())),
             url.replace(port, "8209"), fast)
+    if args.in_thread:
+        table["evawkg-in-thread"] = (
+            [sys.executable, str(ROOT / "bench" / "in_thread_server.py"), "--data", str(data),
+             "--port", "8211", "--max-rows", "0"],
+            table["evawkg"][1], url.replace(port, "8211"), fast)
     servers = (["evawkg", "gunicorn-gthread-1w4t"] + (["evawkg-before"] if args.before_src else [])
+               + (["evawkg-in-thread"] if args.in_thread else [])
                + (["evawkg-cached"] if args.cached else [])
                + (["virtuoso"] if args.virtuoso else []))
     started_load = load_average()
