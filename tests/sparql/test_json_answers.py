@@ -20,7 +20,7 @@ from evawkg.graph.public_base import PublicBase
 from evawkg.namespaces import PREFIXES
 from evawkg.sparql import AnswerFormats
 from evawkg.sparql import answers
-from evawkg.sparql.answers import QueryJob, _RowBoundWriter, _RowLimit, execute
+from evawkg.sparql.answers import _RESULTS, QueryJob, _RowBoundWriter, _RowLimit, execute
 from evawkg.sparql.service import answer_format
 
 CANONICAL = "https://evawkg.example.org/"
@@ -271,6 +271,20 @@ def test_iris_inside_triple_terms_are_published_term_by_term():
         ox.NamedNode(OUTSIDE + "a"), ox.NamedNode(OUTSIDE + "p"),
         ox.Literal("7", datatype=ox.NamedNode(OUTSIDE + "dt")))
     assert row["u"].object == ox.Literal(CANONICAL + "lit")
+
+
+@pytest.mark.parametrize("fmt", ["tsv", "xml"])
+def test_every_format_publishes_the_iris_inside_triple_terms_as_json_does(fmt):
+    text = (f"SELECT (<<( <{OUTSIDE}a> <{OUTSIDE}p> <<( <{OUTSIDE}b> <{OUTSIDE}p> "
+            f"\"7\"^^<{OUTSIDE}dt> )>> )>> AS ?t) "
+            f"(<<( <{OUTSIDE}a> <{OUTSIDE}p> '<{CANONICAL}lit> \"^^<{CANONICAL}x>' )>> AS ?u) {{}}")
+    [expected] = list(ox.parse_query_results(
+        execute(ox.Store(), _job(text, public=OUTSIDE)).payload, format=JSON))
+    answer = execute(ox.Store(), _job(text, fmt, public=OUTSIDE))
+    [row] = list(ox.parse_query_results(answer.payload, format=_RESULTS[fmt]))
+    assert (row["t"], row["u"]) == (expected["t"], expected["u"])
+    assert row["t"].object.subject == ox.NamedNode(OUTSIDE + "b")
+    assert row["u"].object == ox.Literal(f'<{CANONICAL}lit> "^^<{CANONICAL}x>')
 
 
 def test_a_public_base_json_would_escape_is_escaped():

@@ -26,6 +26,14 @@ import pyoxigraph as ox
 from ..namespaces import BASE
 
 
+#: A TSV field holding a triple term, ``<<( s p o )>>`` (a literal's tab and line feed are
+#: escaped, so a field never holds either), and the terms inside one: the triple term's brackets,
+#: a literal whole (its text may hold ``<…>`` and spaces), an IRI, or anything else (blank nodes).
+_TRIPLE_FIELD = re.compile(rb"(?<![^\t\n])<<\([^\t\n]*")
+_TRIPLE_TERM = re.compile(rb'<<\(|\)>>|"(?:[^"\\]|\\.)*"(?:@[A-Za-z0-9-]+|\^\^<[^>\s]*>)?'
+                          rb"|<[^>\s]*>|[^\s]+")
+
+
 @dataclass(frozen=True)
 class PublicBase:
     """The canonical base IRI of the data and the public one it is published under."""
@@ -119,7 +127,9 @@ class PublicBase:
         published. A TSV field is one term in Turtle syntax, and a literal's tab and line feed
         are escaped, so an IRI term is exactly a field starting with ``<``, and a datatype is
         the ``^^<…>`` ending a field that starts with ``"``: both are found by position, never
-        by a search inside a literal's text."""
+        by a search inside a literal's text. A field holding an RDF 1.2 triple term,
+        ``<<( s p o )>>``, is read term by term (a literal whole), so the IRIs inside it are
+        published too, as :meth:`json_out` publishes them."""
         if self.identity:
             return data
         raw = self.canonical.encode()
@@ -130,10 +140,14 @@ class PublicBase:
         # A field's start as a lookbehind, not an alternation: the engine then scans for the
         # literal "<canonical" (2-3x faster on a large answer).
         data = re.sub(rb"(?<![^\t\n])<" + canonical, b"<" + public, data)
-        if b'"^^<' + raw not in data:
-            return data
-        return re.sub(rb'("\^\^<)' + canonical + rb'([^>\t\n]*>)(?=[\t\n]|$)',
-                      rb"\1" + public + rb"\2", data)
+        if b'"^^<' + raw in data:
+            data = re.sub(rb'("\^\^<)' + canonical + rb'([^>\t\n]*>)(?=[\t\n]|$)',
+                          rb"\1" + public + rb"\2", data)
+        if b"<<(" in data:  # RDF 1.2 triple terms: their own IRIs, term by term
+            data = _TRIPLE_FIELD.sub(lambda field: _TRIPLE_TERM.sub(
+                lambda term: _term_out(term.group(), raw, self.public.encode()), field.group()),
+                data)
+        return data
 
     # -- SPARQL results written as JSON -----------------------------------------------------
 
@@ -156,6 +170,20 @@ class PublicBase:
         for key in (b'"type":"uri","value":"', b'"datatype":"'):
             data = data.replace(key + raw, key + public)
         return data
+
+
+def _term_out(term: bytes, raw: bytes, public: bytes) -> bytes:
+    """One term inside a triple term written as TSV: an IRI ``<…>`` or a literal's ``^^<…>``
+    under the canonical base ``raw`` gets ``public`` in its place, as every other IRI of the
+    answer (:meth:`PublicBase.tsv_out`); a literal's text never changes."""
+    if term.startswith(b"<" + raw):
+        return b"<" + public + term[1 + len(raw):]
+    # A datatype ends the literal: the last "^^< of a literal ending in ">" (its text may hold
+    # an escaped \"^^<…> too, before the closing quote).
+    at = term.rfind(b'"^^<') if term.startswith(b'"') and term.endswith(b">") else -1
+    if at > 0 and term.startswith(raw, at + 4):
+        return term[:at + 4] + public + term[at + 4 + len(raw):]
+    return term
 
 
 __all__ = ["PublicBase"]
