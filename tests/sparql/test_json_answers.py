@@ -33,7 +33,7 @@ JSON = ox.QueryResultsFormat.JSON
 AWKWARD = ["x},{y", 'x},{"y', "{}", "},{}", '},{"o":{"type":"uri","value":"' + CANONICAL + 'z"}',
            'say "hi"', "back\\slash\\", "tab\there", "line\nfeed", "cr\rreturn", "\x01control",
            "é ü 😀 \u2028", "/slash/", '"type":"uri","value":"' + CANONICAL + "q",
-           '"datatype":"' + CANONICAL + "dt", CANONICAL + "in/a/literal"]
+           '"datatype":"' + CANONICAL + "dt", CANONICAL + "in/a/literal", "ends},{"]
 
 
 def _iri(path: str) -> ox.NamedNode:
@@ -330,6 +330,21 @@ def test_literals_that_inflate_the_bound_answer_through_a_second_run(public, fal
     assert fallbacks == [20]
     # The second run also refuses exactly when the rows, not the bound, pass the cap.
     assert _same_as_tsv(store, MANY, max_rows=19, public=public) is None
+
+
+@pytest.mark.parametrize("tag", ["plain", "language", "datatype"])
+def test_a_literal_ending_in_brace_comma_brace_starts_no_row(tag, fallbacks):
+    # Its closing quote makes a '},{"' that no row starts: before '}' or ',', never a name.
+    def literal(index: int) -> ox.Literal:
+        text = f"v{index}}},{{"
+        return {"plain": ox.Literal(text), "language": ox.Literal(text, language="en"),
+                "datatype": ox.Literal(text, datatype=_iri("dt"))}[tag]
+    store = _store([(_iri(f"row/{index}"), _iri("many"), literal(index)) for index in range(5)])
+    assert _same_as_tsv(store, MANY).rows == 5
+    assert fallbacks == []  # counted exactly, in one run
+    # At the cap, the bound (every "},{") passes it while the rows do not: a second run answers.
+    assert _same_as_tsv(store, MANY, max_rows=5).rows == 5
+    assert _same_as_tsv(store, MANY, max_rows=4) is None
 
 
 def test_without_a_cap_nothing_runs_twice(fallbacks):

@@ -298,7 +298,7 @@ def _json_solutions(solutions: ox.QuerySolutions, max_rows: int,
     seen did not (a literal holding ``},{``): only writing them again as TSV can tell.
 
     Exact rows: a row that binds a variable starts ``{"``, so rows after the first are the
-    occurrences of ``},{"``, which no string holds (a quote in a JSON string is escaped ``\\"``).
+    occurrences of ``},{"`` before a variable's name (:func:`_rows_after_the_first`).
     A row that binds nothing is ``{}`` (a projection of unbound OPTIONAL variables): the first
     row, or after another at ``},{}``, which a literal may hold too; with either the document is
     parsed and its rows counted (rare, slower, exact)."""
@@ -308,7 +308,7 @@ def _json_solutions(solutions: ox.QuerySolutions, max_rows: int,
     except (_RowLimit, OSError, ValueError):
         if not writer.stopped:
             raise
-        if writer.getvalue().count(b'},{"') + 1 > max_rows:  # rows certainly begun
+        if _rows_after_the_first(writer.getvalue()) + 1 > max_rows:  # rows certainly begun
             raise _too_large(max_rows, "rows") from None
         return None
     payload = writer.getvalue()
@@ -318,8 +318,22 @@ def _json_solutions(solutions: ox.QuerySolutions, max_rows: int,
     elif payload.startswith(b"{}", first) or _EMPTY_ROW.search(payload):
         rows = len(json.loads(payload)["results"]["bindings"])
     else:
-        rows = payload.count(b'},{"') + 1
+        rows = _rows_after_the_first(payload) + 1
     return iris.json_out(payload), rows
+
+
+def _rows_after_the_first(payload: bytes) -> int:
+    """How many rows of a SPARQL JSON answer (as pyoxigraph writes it) begin after its first:
+    the ``},{"`` followed by a variable's name. A quote inside a string is escaped, so the only
+    other ``},{"`` is a literal whose text ends in ``},{`` meeting its closing quote; after that
+    comes ``}`` (the term's end) or ``,`` (its language or datatype), never a name. A part of an
+    answer (a stopped one) ending in ``},{"`` may be either: it is not counted, so the count
+    stays a lower bound. Three searches in C, no match objects."""
+    found = payload.count(b'},{"')
+    if not found:
+        return 0
+    return (found - payload.count(b'},{"}') - payload.count(b'},{",')
+            - payload.endswith(b'},{"'))
 
 
 def _write_triples(triples: ox.QueryTriples, name: str, max_rows: int,
