@@ -156,6 +156,42 @@ def test_post_sparql_syntax_error_returns_400_with_position(client):
     assert f"line 3, column {body['column']}" in body["message"]
 
 
+@pytest.mark.parametrize("text", [
+    "SELECT (<http://example.org/fn>(1) AS ?x) {}",
+    "SELECT * { BIND(1 AS ?x) FILTER(<http://www.w3.org/2001/XMLSchema#nonsense>(?x)) }",
+    "PREFIX f: <http://example.org/f#> SELECT * { BIND(1 AS ?x) } ORDER BY f:rank(?x)",
+])
+def test_an_unknown_extension_function_is_a_400_naming_it(client, text):
+    response = client.get("/sparql", query_string={"query": text}, headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["error"] == "query-syntax-error"
+    assert "is not supported" in body["message"] and "built-in functions" in body["message"]
+    assert "<http://" in body["message"]
+
+
+@pytest.mark.parametrize(("how", "text"), [("get", ""), ("get", "  \n\t"), ("body", ""),
+                                           ("form", " ")])
+def test_an_empty_query_is_a_400_saying_so_not_an_update(client, how, text):
+    headers = {"Accept": "application/json"}
+    if how == "get":
+        response = client.get("/sparql", query_string={"query": text}, headers=headers)
+    elif how == "body":
+        response = client.post("/sparql", data=text, content_type="application/sparql-query",
+                               headers=headers)
+    else:
+        response = client.post("/sparql", data={"query": text}, headers=headers)
+    assert response.status_code == 400
+    assert "the query is empty" in response.get_json()["message"]
+
+
+def test_a_query_of_only_comments_is_a_syntax_error_not_an_update(client):
+    response = client.get("/sparql", query_string={"query": "# nothing here\nPREFIX x: <http://x/>"},
+                          headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "query-syntax-error"
+
+
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])
 def test_other_methods_on_sparql_return_405_with_allow(client, method):
     response = client.open("/sparql", method=method)
