@@ -156,6 +156,24 @@ def test_post_sparql_syntax_error_returns_400_with_position(client):
     assert f"line 3, column {body['column']}" in body["message"]
 
 
+@pytest.mark.parametrize(("accept", "media_type"), [
+    ("application/sparql-results+json;charset=utf-8", "application/sparql-results+json"),
+    ("text/csv; charset=utf-8", "text/csv"),
+    ("application/sparql-results+xml;charset=\"UTF-8\";q=0.9, text/csv;q=0.1",
+     "application/sparql-results+xml"),
+])
+def test_accept_with_a_utf8_charset_gets_that_type(client, accept, media_type):
+    response = client.get("/sparql", query_string={"query": "SELECT * { BIND(1 AS ?x) }"},
+                          headers={"Accept": accept})
+    assert response.status_code == 200 and response.mimetype == media_type
+
+
+def test_accept_with_another_charset_is_a_406_saying_answers_are_utf8(client):
+    response = client.get("/sparql", query_string={"query": "SELECT * { BIND(1 AS ?x) }"},
+                          headers={"Accept": "application/sparql-results+json;charset=latin1"})
+    assert response.status_code == 406 and "every answer is UTF-8" in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize("text", [
     "SELECT (<http://example.org/fn>(1) AS ?x) {}",
     "SELECT * { BIND(1 AS ?x) FILTER(<http://www.w3.org/2001/XMLSchema#nonsense>(?x)) }",
