@@ -174,6 +174,16 @@ def test_accept_with_another_charset_is_a_406_saying_answers_are_utf8(client):
     assert response.status_code == 406 and "every answer is UTF-8" in response.get_data(as_text=True)
 
 
+def test_a_graph_with_triple_terms_asked_as_json_ld_is_a_406_naming_formats(client):
+    text = ("CONSTRUCT { <http://x/s> <http://x/p> <<( <http://x/a> <http://x/b> <http://x/c> )>> } {}")
+    response = client.get("/sparql", query_string={"query": text},
+                          headers={"Accept": "application/ld+json"})
+    assert response.status_code == 406
+    assert "Turtle, TriG, N-Triples or N-Quads" in response.get_data(as_text=True)
+    turtle = client.get("/sparql", query_string={"query": text}, headers={"Accept": "text/turtle"})
+    assert turtle.status_code == 200 and b"<<(" in turtle.data
+
+
 @pytest.mark.parametrize("text", [
     "SELECT (<http://example.org/fn>(1) AS ?x) {}",
     "SELECT * { BIND(1 AS ?x) FILTER(<http://www.w3.org/2001/XMLSchema#nonsense>(?x)) }",
