@@ -357,3 +357,25 @@ def test_other_formats_keep_the_tsv_path():
     for fmt in ("xml", "csv", "tsv"):
         answer = execute(store, _job(SHAPES["everything"], fmt=fmt, public=OUTSIDE))
         assert answer.format.name == fmt and answer.rows == _via_tsv(store, _job(SHAPES["everything"]))[1]
+
+
+# -- the size cap ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["json", "tsv", "xml", "csv"])
+def test_an_answer_past_the_size_cap_is_refused_naming_it(fmt):
+    store = _many(200, literal="x" * 500)
+    job = QueryJob(MANY, AnswerFormats.only(answer_format(fmt)), PREFIXES, base_iri=CANONICAL,
+                   max_bytes=50_000)
+    with pytest.raises(ResultTooLarge, match="MB as .*add LIMIT"):
+        execute(store, job)
+    roomy = QueryJob(**{**job.__dict__, "max_bytes": 10_000_000})
+    assert execute(store, roomy).rows == 200
+
+
+def test_a_graph_past_the_size_cap_is_refused():
+    store = _many(200, literal="x" * 500)
+    text = f"CONSTRUCT {{ ?s <{CANONICAL}many> ?o }} WHERE {{ ?s <{CANONICAL}many> ?o }}"
+    job = QueryJob(text, AnswerFormats.only(answer_format("turtle")), PREFIXES,
+                   base_iri=CANONICAL, max_bytes=50_000)
+    with pytest.raises(ResultTooLarge):
+        execute(store, job)

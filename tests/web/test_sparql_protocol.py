@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import threading
@@ -14,6 +15,7 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from evawkg.namespaces import GRAPH
+from evawkg.web import create_app
 
 LABELS = "SELECT ?label WHERE { ?a a evaw:Activity ; rdfs:label ?label } ORDER BY ?label"
 DESCRIBE_ORGS = "CONSTRUCT { ?o rdfs:label ?l } WHERE { ?o a org:FormalOrganization ; rdfs:label ?l }"
@@ -182,6 +184,26 @@ def test_a_graph_with_triple_terms_asked_as_json_ld_is_a_406_naming_formats(clie
     assert "Turtle, TriG, N-Triples or N-Quads" in response.get_data(as_text=True)
     turtle = client.get("/sparql", query_string={"query": text}, headers={"Accept": "text/turtle"})
     assert turtle.status_code == 200 and b"<<(" in turtle.data
+
+
+def test_an_answer_past_max_answer_mb_is_a_422_and_a_smaller_one_answers(settings):
+    doubled = " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(18))
+    text = f'SELECT ?a18 WHERE {{ BIND("12345678" AS ?a0) {doubled} }}'  # one 2 MiB literal
+    app = create_app(dataclasses.replace(settings, max_answer_mb=1))
+    service = app.extensions["evawkg"].service
+    try:
+        service.wait_ready(60)
+        client = app.test_client()
+        big = client.post("/sparql", data=text, content_type="application/sparql-query",
+                          headers={"Accept": "application/sparql-results+json"})
+        assert big.status_code == 422
+        assert "more than the server's cap of 1 MB" in big.get_data(as_text=True)
+        small = client.post("/sparql", data=text.replace("?a18", "?a10", 1),  # 8 KiB
+                            content_type="application/sparql-query",
+                            headers={"Accept": "application/sparql-results+json"})
+        assert small.status_code == 200
+    finally:
+        service.close()
 
 
 @pytest.mark.parametrize("text", [

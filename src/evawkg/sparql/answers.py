@@ -60,6 +60,7 @@ class QueryJob:
     formats: AnswerFormats
     prefixes: dict[str, str]
     max_rows: int = 0
+    max_bytes: int = 0  # the answer's largest size in bytes (0: no cap)
     base_iri: str | None = None
     union: bool = True
     default_graphs: tuple[str, ...] | None = None
@@ -235,6 +236,13 @@ def _run(store: ox.Store, prepared: PreparedQuery, job: QueryJob, options: dict,
         fmt = job.formats.of("results")
         payload, rows = _write_solutions(result, fmt.name, job.max_rows, job.iris,
                                          again=lambda: store.query(prepared.text, **options))
+    if job.max_bytes and len(payload) > job.max_bytes:
+        # Here, in the query process: a huge answer never crosses to the web worker, which
+        # would hold it and compress it outside the query's limits.
+        raise ResultTooLarge(
+            f"the answer is {len(payload) / 1_048_576:.0f} MB as {fmt.name}, more than the server's "
+            f"cap of {job.max_bytes / 1_048_576:.0f} MB; add LIMIT (and OFFSET to page through it), "
+            "select fewer or shorter values, or aggregate")
     return Answer(payload, fmt, rows, time.perf_counter() - started)
 
 
