@@ -206,6 +206,20 @@ def test_an_answer_past_max_answer_mb_is_a_422_and_a_smaller_one_answers(setting
         service.close()
 
 
+@pytest.mark.parametrize(("text", "accept", "instead"), [
+    ('SELECT ?x WHERE { BIND("bell \\u0007 here" AS ?x) }', "application/sparql-results+xml",
+     "application/sparql-results+json"),
+    ('CONSTRUCT { <http://x/s> <http://x/p> "nul \\u0000 here" } {}', "application/rdf+xml",
+     "text/turtle"),
+])
+def test_an_answer_xml_cannot_carry_is_a_406_naming_formats_that_can(client, text, accept, instead):
+    response = client.get("/sparql", query_string={"query": text}, headers={"Accept": accept})
+    assert response.status_code == 406
+    assert "XML 1.0 cannot carry" in response.get_data(as_text=True)
+    assert client.get("/sparql", query_string={"query": text},
+                      headers={"Accept": instead}).status_code == 200
+
+
 @pytest.mark.parametrize("text", [
     "SELECT (<http://example.org/fn>(1) AS ?x) {}",
     "SELECT * { BIND(1 AS ?x) FILTER(<http://www.w3.org/2001/XMLSchema#nonsense>(?x)) }",

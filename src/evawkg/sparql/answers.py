@@ -34,7 +34,7 @@ import pyoxigraph as ox
 from ..errors import ClientError, EvawError, QuerySyntaxError, ResultTooLarge, ServiceFailed
 from ..graph.formats import RDF_FORMATS
 from ..graph.jsonld import compact, prefix_context
-from ..graph.prefixed import serialize_graph_as, used_prefixes
+from ..graph.prefixed import refuse_what_xml_cannot_carry, serialize_graph_as, used_prefixes
 from ..graph.public_base import PublicBase
 from .query_text import rewrite_iris, slash_hint
 from .rules import prepare_query, refuse_update, unescape_codepoints
@@ -304,7 +304,10 @@ def _write_solutions(solutions: ox.QuerySolutions, name: str, max_rows: int,
     if name == "tsv":
         return tsv, rows
     reread = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-    return reread.serialize(format=_RESULTS[name]), rows
+    written = reread.serialize(format=_RESULTS[name])
+    if name == "xml":
+        refuse_what_xml_cannot_carry(written, "JSON, CSV or TSV")
+    return written, rows
 
 
 def _json_solutions(solutions: ox.QuerySolutions, max_rows: int,
