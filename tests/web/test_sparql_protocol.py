@@ -249,6 +249,13 @@ def test_an_empty_query_is_a_400_saying_so_not_an_update(client, how, text):
     assert "the query is empty" in response.get_json()["message"]
 
 
+def test_a_query_body_starting_with_a_byte_order_mark_is_read_without_it(client):
+    response = client.post("/sparql", data="\ufeffASK {}".encode("utf-8"),
+                           content_type="application/sparql-query",
+                           headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200 and response.get_json(force=True)["boolean"] is True
+
+
 def test_a_query_of_only_comments_is_a_syntax_error_not_an_update(client):
     response = client.get("/sparql", query_string={"query": "# nothing here\nPREFIX x: <http://x/>"},
                           headers={"Accept": "application/json"})
