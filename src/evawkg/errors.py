@@ -49,6 +49,16 @@ class QuerySyntaxError(ClientError):
     code = "query-syntax-error"
 
 
+class UnsupportedFunction(QuerySyntaxError):
+    """A call of a function the engine does not know (an extension function's IRI): the same
+    words whichever store refused it."""
+
+    def __init__(self, iri: str):
+        super().__init__(f"the function <{iri}> is not supported: this endpoint evaluates "
+                         "SPARQL 1.1's built-in functions and XSD casts only; remove the call or "
+                         "compute it in the client")
+
+
 class ParameterError(ClientError):
     """A named-query parameter that is unknown or does not have its declared type."""
 

@@ -76,6 +76,16 @@ KNOWN_GAPS: tuple[Gap, ...] = (
         "Virtuoso stores an integral xsd:decimal as xsd:integer (\"505000000\"^^xsd:decimal in "
         "data/unfpa.ttl), so StatedQuantityShape's datatype check finds violations the embedded "
         "store does not (literal canonicalisation, docs/deployment.md)"),
+    Gap("virtuoso", "test_a_graph_with_triple_terms_asked_as_json_ld_is_a_406_naming_formats",
+        "Virtuoso 7.2 has no RDF 1.2 triple terms: it refuses the query's <<( … )>> as a syntax "
+        "error (400), before any format is chosen"),
+    Gap("virtuoso", "~xml_cannot_carry_is_a_406_naming_formats_that_can[virtuoso-CONSTRUCT",
+        "Virtuoso 7.2's SPARQL parser ends a string at an escaped U+0000 ('Unterminated SPARQL "
+        "short double-quoted string', HTTP 500): the query never runs"),
+    Gap("virtuoso", "test_a_query_of_only_comments_is_a_syntax_error_not_an_update",
+        "Virtuoso 7.2 takes a text of only comments and PREFIX lines for SPARQL Update and refuses "
+        "it as a permission fault (SR186 on SPARUL_RUN, HTTP 500), which evawkg reports as the "
+        "store's failure (502)"),
     Gap("virtuoso", "~gives_the_api_answer[virtuoso-agency-mandate]",
         "the editor's example binds the parameter by VALUES in the client's text, where Virtuoso "
         "7.2 answers 9 rows of 10; the API writes the IRI in place and gets the embedded answer"),

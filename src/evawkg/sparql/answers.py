@@ -31,7 +31,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from ..errors import ClientError, EvawError, QuerySyntaxError, ResultTooLarge, ServiceFailed
+from ..errors import (ClientError, EvawError, QuerySyntaxError, ResultTooLarge, ServiceFailed,
+                      UnsupportedFunction)
 from ..graph.formats import RDF_FORMATS
 from ..graph.jsonld import compact, prefix_context
 from ..graph.prefixed import refuse_what_xml_cannot_carry, serialize_graph_as, used_prefixes
@@ -189,10 +190,7 @@ def execute(store: ox.Store, job: QueryJob) -> Answer:
     except (OSError, RuntimeError, ValueError) as error:
         unsupported = _UNSUPPORTED_FUNCTION.match(str(error))
         if unsupported:
-            raise QuerySyntaxError(
-                f"the function <{iris.iri_out(unsupported.group(1))}> is not supported: this "
-                "endpoint evaluates SPARQL 1.1's built-in functions and XSD casts only; remove "
-                "the call or compute it in the client") from None
+            raise UnsupportedFunction(iris.iri_out(unsupported.group(1))) from None
         if prepared.services:
             endpoints = ", ".join(f"<{endpoint}>" for endpoint in prepared.services)
             raise ServiceFailed(f"the SERVICE endpoint {endpoints} failed: {_said(error)}; "
