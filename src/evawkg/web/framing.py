@@ -31,8 +31,10 @@ class Framing(enum.Enum):
     #: The request (head and body) is buffered whole, or is malformed (see ``whole``): hand
     #: it over.
     COMPLETE = "complete"
-    #: The head is whole but the body is larger than the buffer may hold: hand it over now,
-    #: unread, so the application answers 413; the connection closes after that answer.
+    #: The head is whole but the body is larger than the buffer may hold: with a
+    #: ``Content-Length``, hand it over now, unread, so the application answers 413 from the
+    #: head; a chunked body (a chunk declared past the limit) the worker refuses itself. The
+    #: connection closes after either answer.
     BODY_TOO_LARGE = "body too large"
     #: No end of the header block within the limit: answer 431.
     HEAD_TOO_LARGE = "head too large"
@@ -75,6 +77,11 @@ class RequestFraming:
     @property
     def head_complete(self) -> bool:
         return self._body_start is not None
+
+    @property
+    def chunked(self) -> bool:
+        """Whether the body comes in chunks (its size is then known only once it has arrived)."""
+        return self._chunked
 
     def feed(self, data: bytes) -> Framing:
         """Add ``data``; say whether the request is whole now."""
