@@ -481,11 +481,15 @@ TURTLE = b"d\r\n<a> <b> <c> .\r\n"
 @pytest.mark.parametrize("request_bytes, status, words", [
     (CHUNKED_FORM + FORM_QUERY + b"0\r\nnot a header\r\n\r\n", b"400", b"'Name: value'"),
     (CHUNKED_TURTLE + TURTLE + b"0\r\nnot a header\r\n\r\n", b"400", b"'Name: value'"),
-    (CHUNKED_FORM + FORM_QUERY + b"0\r\nX-T: " + b"a" * 9000 + b"\r\n\r\n", b"431", b"trailers"),
-    (CHUNKED_FORM + FORM_QUERY + b"0\r\n" + b"".join(b"X-%d: a\r\n" % i for i in range(150))
-     + b"\r\n", b"431", b"trailers"),
+    (CHUNKED_FORM + FORM_QUERY + b"0\r\nX-T: " + b"a" * 70_000 + b"\r\n\r\n", b"431",
+     b"trailers are larger than 65536 bytes (64 KiB)"),
+    (CHUNKED_FORM + FORM_QUERY + b"0\r\n" + b"".join(b"X-%d: %s\r\n" % (i, b"a" * 1000)
+                                                     for i in range(70)) + b"\r\n", b"431",
+     b"trailers are larger than 65536 bytes (64 KiB)"),
+    (CHUNKED_FORM + FORM_QUERY + b"0\r\nContent-Length: 5\r\n\r\n", b"400", b"'Name: value'"),
     (CHUNKED_FORM + b"ffffffff\r\nquery=ASK%7B%7D", b"413", b"larger than"),
-], ids=["bad-trailer", "bad-trailer-validate", "long-trailer", "150-trailers", "huge-chunk"])
+], ids=["bad-trailer", "bad-trailer-validate", "long-trailer", "70-trailers-of-1000-bytes",
+        "forbidden-trailer", "huge-chunk"])
 def test_chunked_body_the_parser_refuses_gets_a_4xx_line_and_closes(
         server, request_bytes, status, words):
     """These reached the application, which failed reading the body (500; the huge chunk after
@@ -495,3 +499,51 @@ def test_chunked_body_the_parser_refuses_gets_a_4xx_line_and_closes(
     assert headers[b"connection"] == b"close"
     assert words in body and body.count(b"\n") == 1, body
     assert took < 5.0  # answered and closed at once
+
+
+@pytest.mark.parametrize("trailers", [b"X-T: " + b"a" * 9000 + b"\r\n",
+                                      b"".join(b"X-%d: a\r\n" % i for i in range(150))],
+                         ids=["9000-byte-trailer", "150-trailers"])
+def test_trailers_within_the_head_limit_are_accepted(server, trailers):
+    """Trailers are bounded as the head is (64 KiB): these gave 500 (gunicorn's 100 fields of
+    8,190 bytes, raised inside the application)."""
+    line, _, body, _ = exchange(server, CHUNKED_FORM + FORM_QUERY + b"0\r\n" + trailers + b"\r\n")
+    assert line.startswith(b"HTTP/1.1 200 "), (line, body)
+    assert b'"boolean":true' in body
+
+
+# --- the documented head limit is the one that applies (fuzz review 3.1) ----------------------
+
+@pytest.mark.parametrize("head", [
+    f"GET /sparql?query={urllib.parse.quote('ASK { ?s ?p ?o } #' + 'a' * 20_000)} HTTP/1.1\r\n"
+    "Host: x\r\nAccept: application/sparql-results+json\r\n",
+    "GET /healthz HTTP/1.1\r\nHost: x\r\nX-A: " + "a" * 9000 + "\r\n",
+    "GET /healthz HTTP/1.1\r\nHost: x\r\n" + "".join(f"X-{i}: a\r\n" for i in range(1000)),
+], ids=["20-KB-query-in-the-url", "9000-byte-header", "1000-headers"])
+def test_heads_within_64_kib_are_served(server, head):
+    """gunicorn's defaults (4,094-byte request line, 8,190-byte fields, 100 fields) answered
+    these with its own HTML 414 or 431, well before the documented 64 KiB."""
+    line, _, body, _ = exchange(server, (head + "Connection: close\r\n\r\n").encode())
+    assert line.startswith(b"HTTP/1.1 200 "), (line, body[:300])
+
+
+def test_request_line_past_the_head_limit_gets_414_saying_use_post(server):
+    query = urllib.parse.quote("ASK { ?s ?p ?o } #" + "a" * 70_000)
+    line, headers, body, took = exchange(
+        server, f"GET /sparql?query={query} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    assert line.startswith(b"HTTP/1.1 414 ")
+    assert headers[b"content-type"].startswith(b"text/plain")
+    assert b"65536 bytes (64 KiB)" in body and b"POST" in body and body.count(b"\n") == 1
+    assert took < 5.0
+
+
+def test_gunicorn_head_limits_follow_max_head_bytes_and_a_tiny_one_is_refused():
+    from evawkg.errors import SettingsError
+    from evawkg.settings import Settings
+    from evawkg.web.server import head_limits
+
+    assert head_limits(Settings()) == {"limit_request_line": 0, "limit_request_field_size": 65536,
+                                       "limit_request_fields": 16384}
+    assert head_limits(Settings(max_head_bytes=8192))["limit_request_fields"] == 2048
+    with pytest.raises(SettingsError, match="max_head_bytes must be at least 1024"):
+        Settings(max_head_bytes=100)

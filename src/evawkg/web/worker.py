@@ -49,9 +49,6 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 from .errors import byte_limit
 from .framing import Framing, RequestFraming
 
-#: Request line and headers together; browsers send a few KiB, gunicorn's own limits allow more
-#: in theory (100 fields of 8 KiB) but nothing this server answers needs it.
-MAX_HEAD_BYTES = 64 * 1024
 #: A connection may always buffer this much, whatever the worker's budget: small requests are
 #: never held up by large bodies in flight.
 SMALL_REQUEST_BYTES = 64 * 1024
@@ -88,6 +85,9 @@ class BufferingThreadWorker(ThreadWorker):
         self.read_timeout: float = settings.request_read_timeout
         self.buffer_budget: int = settings.request_buffer_bytes
         self.max_body_bytes: int = max(settings.max_body_bytes, settings.max_upload_bytes)
+        #: The request line and headers together (gunicorn's own limits are set not to bind
+        #: before it: see evawkg.web.server.head_limits).
+        self.max_head_bytes: int = settings.max_head_bytes
         self.buffered = 0
         # Insertion order is deadline order: every deadline is "now + the same timeout".
         self.reading: dict[BufferedConnection, float] = {}
@@ -125,7 +125,7 @@ class BufferingThreadWorker(ThreadWorker):
         self._start_reading(conn, b"")
 
     def _start_reading(self, conn: BufferedConnection, data: bytes) -> None:
-        conn.framing = RequestFraming(MAX_HEAD_BYTES, self.max_body_bytes)
+        conn.framing = RequestFraming(self.max_head_bytes, self.max_body_bytes)
         conn.sent_continue = False
         conn.deadline = time.monotonic() + self.read_timeout
         if not self.alive:
@@ -167,8 +167,19 @@ class BufferingThreadWorker(ThreadWorker):
         self._unregister(conn)
         if framing is Framing.HEAD_TOO_LARGE:
             self._refuse(conn, "431 Request Header Fields Too Large",
-                         f"the request line and headers are larger than {MAX_HEAD_BYTES} bytes; "
-                         "send fewer or shorter headers")
+                         f"the request line and headers are larger than "
+                         f"{byte_limit(self.max_head_bytes)}; send fewer or shorter headers")
+            return True
+        if framing is Framing.LINE_TOO_LONG:
+            self._refuse(conn, "414 URI Too Long",
+                         f"the request line is longer than {byte_limit(self.max_head_bytes)}; "
+                         "send a long query with POST (application/sparql-query, or query=... "
+                         "as a form) instead of in the URL")
+            return True
+        if framing is Framing.TRAILERS_TOO_LARGE:
+            self._refuse(conn, "431 Request Header Fields Too Large",
+                         f"the chunked body's trailers are larger than "
+                         f"{byte_limit(self.max_head_bytes)}; send fewer or shorter trailers")
             return True
         if framing is Framing.MALFORMED:
             self._refuse(conn, "400 Bad Request", MALFORMED_CHUNKS)
