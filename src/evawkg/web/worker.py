@@ -46,6 +46,7 @@ from gunicorn.http.body import Body, ChunkedReader
 from gunicorn.http.errors import LimitRequestHeaders, NoMoreData, ParseException
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
+from ..writes import enabled as writes_enabled
 from .errors import byte_limit
 from .framing import Framing, RequestFraming
 
@@ -84,7 +85,10 @@ class BufferingThreadWorker(ThreadWorker):
         settings = self.app.settings
         self.read_timeout: float = settings.request_read_timeout
         self.buffer_budget: int = settings.request_buffer_bytes
-        self.max_body_bytes: int = max(settings.max_body_bytes, settings.max_upload_bytes)
+        # The largest body any route takes (writes' too, when on): a chunk declared past it is
+        # refused here, 413.
+        self.max_body_bytes: int = max(settings.max_body_bytes, settings.max_upload_bytes,
+                                       settings.max_write_bytes if writes_enabled(settings) else 0)
         #: The request line and headers together (gunicorn's own limits are set not to bind
         #: before it: see evawkg.web.server.head_limits).
         self.max_head_bytes: int = settings.max_head_bytes
