@@ -69,6 +69,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("query_memory_limit_mb", 0, "MB of memory a query process may use beyond the loaded graph's own before it is killed (422); 0: automatic, as much again as the graph holds and at least 1024.", int),
     Setting("max_slots_per_client", 0, "Query slots one client (remote address; behind a proxy all share its address) may hold at once; 429 past it while others still get slots. 0: automatic, half of max_concurrent_queries (at least 1).", int),
     Setting("request_read_timeout", 10.0, "Seconds a request (head and body) may take to arrive whole; past it: 408 and the connection closes.", float),
+    Setting("max_head_bytes", 65_536, "Largest request head (request line and headers together) and largest trailer section of a chunked body: 431 past it, 414 when the request line alone is longer (send long queries with POST).", int),
     Setting("request_buffer_bytes", 67_108_864, "Bytes of requests still arriving a worker buffers at once; past it, large bodies wait (small requests never do).", int),
     Setting("sparql_endpoint", "", "Serve a remote SPARQL 1.1 store's graphs instead of the embedded store: its query endpoint URL (e.g. http://127.0.0.1:8890/sparql). Empty: the embedded store.", str),
     Setting("update_endpoint", "", "The remote store's SPARQL Update endpoint (evawkg load; empty: the query endpoint).", str),
@@ -132,6 +133,8 @@ def _validate(settings: Any) -> None:
             raise SettingsError(f"{name} cannot be negative, not {getattr(settings, name)}")
     if settings.request_read_timeout <= 0:
         raise SettingsError(f"request_read_timeout must be positive, not {settings.request_read_timeout}")
+    if settings.max_head_bytes < 1024:
+        raise SettingsError(f"max_head_bytes must be at least 1024, not {settings.max_head_bytes}")
     writes = settings.max_write_bytes if settings.write_tokens else 0
     if settings.request_buffer_bytes < max(settings.max_body_bytes, settings.max_upload_bytes,
                                            writes):

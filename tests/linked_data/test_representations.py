@@ -148,6 +148,24 @@ def test_get_with_matching_etag_returns_304(client, path):
     assert other.status_code == 200
 
 
+@pytest.mark.parametrize("path", ["/dumps/evawkg.ttl", "/dumps/evawkg.nt.gz", "/assets/style.css"])
+def test_if_match_that_fails_gets_412_with_a_short_error_not_the_file(client, path):
+    """werkzeug's conditional answer turned the status to 412 and kept the whole file as its
+    body (706 KB of Turtle for the dump)."""
+    with client.get(path) as current:  # closed: a static file's handle
+        assert current.status_code == 200 and len(current.data) > 1000
+    refused = client.get(path, headers={"If-Match": '"nope"', "Accept": "application/json"})
+    assert refused.status_code == 412
+    assert refused.mimetype == "application/json"
+    body = refused.get_json()
+    assert body["error"] == "precondition-failed" and "If-Match" in body["message"]
+    assert current.headers["ETag"] in body["message"]
+    assert len(refused.data) < 1000
+    assert "Content-Disposition" not in refused.headers
+    with client.get(path, headers={"If-Match": current.headers["ETag"]}) as matching:
+        assert matching.status_code == 200 and matching.data == current.data
+
+
 def test_etag_differs_by_representation_and_language(client):
     turtle = client.get("/id/country/TH.ttl").headers["ETag"]
     html_en = client.get("/id/country/TH.html", headers={"Accept-Language": "en"}).headers["ETag"]

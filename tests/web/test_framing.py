@@ -39,6 +39,16 @@ def fed_bytewise(data: bytes, **limits) -> list[Framing]:
     (HEAD + b"Transfer-Encoding: chunked\r\n\r\n65\r\n", Framing.BODY_TOO_LARGE),
     (b"GET / HTTP/1.1\r\n" + b"X: " + b"y" * 2000, Framing.HEAD_TOO_LARGE),
     (b"GET / HTTP/1.1\r\n" + b"X: " + b"y" * 2000 + b"\r\n\r\n", Framing.HEAD_TOO_LARGE),
+    (b"GET /" + b"a" * 2000, Framing.LINE_TOO_LONG),
+    (b"GET /" + b"a" * 2000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", Framing.LINE_TOO_LONG),
+    (b"GET /" + b"a" * 1000 + b" HTTP/1.1\r\nX: " + b"y" * 100 + b"\r\n\r\n",
+     Framing.HEAD_TOO_LARGE),
+    (HEAD + b"Transfer-Encoding: chunked\r\n\r\n3\r\nASK\r\n0\r\nT: " + b"t" * 1100,
+     Framing.TRAILERS_TOO_LARGE),
+    (HEAD + b"Transfer-Encoding: chunked\r\n\r\n3\r\nASK\r\n0\r\n"
+     + b"T: " + b"t" * 600 + b"\r\nU: " + b"u" * 600 + b"\r\n\r\n", Framing.TRAILERS_TOO_LARGE),
+    (HEAD + b"Transfer-Encoding: chunked\r\n\r\n3\r\nASK\r\n0\r\n"
+     + b"T: " + b"t" * 900 + b"\r\n\r\n", Framing.COMPLETE),
 ])
 def test_framing_whole_and_bytewise(request_bytes, expected):
     assert frame(request_bytes).result is expected

@@ -24,7 +24,7 @@ from ..settings import Settings
 from ..sparql import SparqlService
 from ..sparql.answer_cache import with_answer_cache
 from ..writes import enabled as writes_enabled
-from .errors import register_error_handlers
+from .errors import precondition_failed_body, register_error_handlers
 from .named_queries import blueprint as named_queries_blueprint
 from .negotiation import accepts_gzip, add_vary
 from .resources import register as register_linked_data
@@ -132,7 +132,9 @@ def _before() -> None:
 
 
 def _after(response: Response) -> Response:
-    """CORS, then gzip, then the hygiene headers, and last the access log of what is sent."""
+    """A 412's error body, CORS, then gzip, then the hygiene headers, and last the access log of
+    what is sent."""
+    response = precondition_failed_body(response)
     response = _cors(response)
     response = _gzip(response)
     response = add_security_headers(response)

@@ -34,10 +34,21 @@ _FROM_WERKZEUG = {
         f"{request.method} is not allowed on {request.path}; use "
         + ", ".join(sorted(e.valid_methods or ())),
         allowed=tuple(sorted(e.valid_methods or ()))),
-    413: lambda e: errors.PayloadTooLarge("the request body is larger than the server accepts; "
-                                          "send a shorter query"),
+    413: lambda e: errors.PayloadTooLarge(
+        f"the request body is larger than the {byte_limit(request.max_content_length)} "
+        f"{request.path} accepts; send a smaller body"),
     415: lambda e: errors.UnsupportedMediaType(str(e.description)),
 }
+
+
+def byte_limit(limit: int | None) -> str:
+    """A size limit as a 413 message states it: ``1048576 bytes (1 MiB)``."""
+    if limit is None:
+        return "size"
+    for unit, size in (("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if limit >= size:
+            return f"{limit} bytes ({limit / size:.4g} {unit})"
+    return f"{limit} bytes"
 
 
 #: Where a Python traceback starts in an error's message: its header, or a frame line.
@@ -108,6 +119,22 @@ def render_error(error: errors.EvawError) -> Response:
     return response
 
 
+def precondition_failed_body(response: Response) -> Response:
+    """The error body for a 412 made by werkzeug's ``make_conditional`` (static files, dumps),
+    which sets the status but keeps the whole representation as the body."""
+    if response.status_code != 412 or g.get("error_code"):
+        return response
+    etag = response.headers.get("ETag")
+    response.close()  # a static file's handle
+    current = f"its current ETag is {etag}" if etag else "it has no ETag"
+    replaced = render_error(errors.PreconditionFailed(
+        f"If-Match does not match {request.path}: {current}; GET it again and send that ETag, "
+        "or send no If-Match"))
+    if etag:
+        replaced.headers["ETag"] = etag
+    return replaced
+
+
 _HTML = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Error {status}</title></head>
 <body><h1>Error {status}: {code}</h1><p>{message}</p><p><a href="/sparql">SPARQL endpoint</a></p>
@@ -123,4 +150,5 @@ def register_error_handlers(app: Flask) -> None:
         return render_error(as_evaw_error(exception))
 
 
-__all__ = ["register_error_handlers", "render_error", "as_evaw_error", "public"]
+__all__ = ["register_error_handlers", "render_error", "as_evaw_error", "public", "byte_limit",
+           "precondition_failed_body"]

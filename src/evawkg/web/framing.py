@@ -31,11 +31,17 @@ class Framing(enum.Enum):
     #: The request (head and body) is buffered whole, or is malformed (see ``whole``): hand
     #: it over.
     COMPLETE = "complete"
-    #: The head is whole but the body is larger than the buffer may hold: hand it over now,
-    #: unread, so the application answers 413; the connection closes after that answer.
+    #: The head is whole but the body is larger than the buffer may hold: with a
+    #: ``Content-Length``, hand it over now, unread, so the application answers 413 from the
+    #: head; a chunked body (a chunk declared past the limit) the worker refuses itself. The
+    #: connection closes after either answer.
     BODY_TOO_LARGE = "body too large"
     #: No end of the header block within the limit: answer 431.
     HEAD_TOO_LARGE = "head too large"
+    #: No end of the request line within the head's limit: answer 414.
+    LINE_TOO_LONG = "request line too long"
+    #: A chunked body's trailer section longer than the head's limit: answer 431.
+    TRAILERS_TOO_LARGE = "trailers too large"
     #: A chunked body whose framing is broken (a chunk size that is not hex, an endless line):
     #: answer 400.
     MALFORMED = "malformed"
@@ -59,6 +65,7 @@ class RequestFraming:
         self._chunk_position = 0  # where the next chunk-size line starts (chunked bodies)
         self._body_bytes = 0      # chunk data seen so far (chunked bodies)
         self._in_trailers = False
+        self._trailer_bytes = 0
         self.result = Framing.INCOMPLETE
         #: Whether the whole request, as framed, is in :attr:`data` (not so for a malformed one
         #: handed over as it is: its parser might still wait for bytes).
@@ -75,6 +82,11 @@ class RequestFraming:
     @property
     def head_complete(self) -> bool:
         return self._body_start is not None
+
+    @property
+    def chunked(self) -> bool:
+        """Whether the body comes in chunks (its size is then known only once it has arrived)."""
+        return self._chunked
 
     def feed(self, data: bytes) -> Framing:
         """Add ``data``; say whether the request is whole now."""
@@ -117,12 +129,16 @@ class RequestFraming:
         if end < 0:
             self._scanned = len(self.data)
             if len(self.data) - start > self.max_head_bytes:
-                return Framing.HEAD_TOO_LARGE
+                return self._head_too_large(start)
             return None
         if end - start > self.max_head_bytes:
-            return Framing.HEAD_TOO_LARGE
+            return self._head_too_large(start)
         self._body_start = end + 4
         return self._read_head(bytes(self.data[start:end]))
+
+    def _head_too_large(self, start: int) -> Framing:
+        line_end = self.data.find(b"\r\n", start, start + self.max_head_bytes + 2)
+        return Framing.HEAD_TOO_LARGE if line_end >= 0 else Framing.LINE_TOO_LONG
 
     def _read_head(self, head: bytes) -> Framing | None:
         lines = head.split(b"\r\n")
@@ -162,8 +178,11 @@ class RequestFraming:
         while True:
             line_end = data.find(b"\r\n", self._chunk_position)
             if line_end < 0:
-                if len(data) - self._chunk_position > self.max_head_bytes:
-                    return Framing.MALFORMED  # an endless chunk-size or trailer line
+                pending = len(data) - self._chunk_position
+                if self._in_trailers and self._trailer_bytes + pending > self.max_head_bytes:
+                    return Framing.TRAILERS_TOO_LARGE
+                if pending > self.max_head_bytes:
+                    return Framing.MALFORMED  # an endless chunk-size line
                 return Framing.INCOMPLETE
             line = bytes(data[self._chunk_position:line_end])
             if self._in_trailers:
@@ -171,6 +190,10 @@ class RequestFraming:
                 if not line:
                     self.whole = True
                     return Framing.COMPLETE
+                # Trailers are a header section: bounded as the head is.
+                self._trailer_bytes += len(line) + 2
+                if self._trailer_bytes > self.max_head_bytes:
+                    return Framing.TRAILERS_TOO_LARGE
                 continue
             size_text = line.split(b";", 1)[0].strip()
             if not _CHUNK_SIZE.fullmatch(size_text):

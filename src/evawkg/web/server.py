@@ -54,6 +54,7 @@ class GunicornServer(BaseApplication):
             "when_ready": _announce_listening,
             "worker_exit": _close_pools,
             "control_socket_disable": True,
+            **head_limits(settings),
         }
         for key, value in config.items():
             self.cfg.set(key, value)
@@ -65,6 +66,19 @@ class GunicornServer(BaseApplication):
         service = app.extensions["evawkg"].service
         threading.Thread(target=_announce_dataset, args=(service,), daemon=True).start()
         return app
+
+
+def head_limits(settings: Settings) -> dict[str, int]:
+    """gunicorn's request-head limits, set so that only ``max_head_bytes`` binds: the worker
+    frames every head (:mod:`evawkg.web.worker`) and answers past it with its own 414 or 431 and
+    a message saying what to do; gunicorn's defaults (a 4,094-byte request line, 8,190-byte
+    fields, 100 fields) answered far smaller heads first, with a bare HTML page."""
+    return {
+        "limit_request_line": 0,  # unlimited here: the framing stops a line past max_head_bytes
+        "limit_request_field_size": settings.max_head_bytes,
+        # The most fields a head of that size holds ("a:" CRLF), within gunicorn's cap of 32768.
+        "limit_request_fields": min(32768, settings.max_head_bytes // 4),
+    }
 
 
 def _announce_listening(server) -> None:
@@ -115,4 +129,4 @@ def serve(settings: Settings) -> None:
     GunicornServer(settings).run()
 
 
-__all__ = ["serve", "GunicornServer"]
+__all__ = ["serve", "GunicornServer", "head_limits"]

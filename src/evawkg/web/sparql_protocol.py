@@ -37,6 +37,7 @@ from ..namespaces import PREFIXES
 from ..sparql.service_description import PREFIXES as SD_PREFIXES
 from ..sparql.service_description import describe_service
 from ..sparql import AnswerFormats, QueryRequest, check_graph_iri
+from .errors import byte_limit
 from .linked_data import public_base
 from .negotiation import HTML, SERVICE_DESCRIPTION, add_vary, table_for
 
@@ -113,7 +114,7 @@ def _read_body(limit: int) -> bytes:
     length = request.content_length
     if length is not None:
         if length > limit:
-            raise _too_large(f"has {length} bytes", limit)
+            raise _too_large(f"has {length} bytes, more than", limit)
         return request.get_data(cache=False)
     environ = request.environ
     if not environ.get("wsgi.input_terminated"):
@@ -126,13 +127,15 @@ def _read_body(limit: int) -> bytes:
         chunks.append(chunk)
         size += len(chunk)
     if size > limit:
-        raise _too_large("is longer", limit)
+        raise _too_large("is longer than", limit)
     return b"".join(chunks)
 
 
 def _too_large(how: str, limit: int) -> PayloadTooLarge:
-    return PayloadTooLarge(f"the request body {how} than the {limit} bytes this server accepts; "
-                           "send a shorter query")
+    return PayloadTooLarge(
+        f"the request body {how} the {byte_limit(limit)} /sparql accepts (max_body_bytes); "
+        "shorten the query: drop comments and padding, and load long VALUES lists or literals "
+        "as data rather than sending them with every query")
 
 
 def _decode(body: bytes, what: str) -> str:

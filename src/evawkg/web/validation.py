@@ -33,6 +33,7 @@ from ..errors import ClientError, PayloadTooLarge, UnknownFormat, UnsupportedMed
 from ..graph.formats import RDF_FORMATS, format_for_media_type, format_for_path
 from ..shacl.uploads import Upload
 from ..shacl.pool import ValidationAnswer, ValidationJob, ValidationPool
+from .errors import byte_limit
 from .linked_data import public_base
 from .negotiation import HTML, MediaTable
 
@@ -183,7 +184,12 @@ def _service() -> ValidationService:
 @blueprint.before_request
 def _upload_limit() -> None:
     # The app's max_body_bytes is sized for queries; uploads get their own, larger limit.
-    request.max_content_length = _service().settings.max_upload_bytes
+    limit = _service().settings.max_upload_bytes
+    request.max_content_length = limit
+    # Refused from the head, before any option is read from a form (werkzeug's own 413 would
+    # then answer, with advice for queries).
+    if request.method == "POST" and (request.content_length or 0) > limit:
+        raise _too_large()
 
 
 def _options() -> tuple[str, tuple[str, ...] | None]:
@@ -225,8 +231,9 @@ def _answer(answer: ValidationAnswer) -> Response:
 
 def _too_large() -> PayloadTooLarge:
     limit = _service().settings.max_upload_bytes
-    return PayloadTooLarge(f"the upload is larger than {limit} bytes, the most this server "
-                           "validates; split the data or validate it with `evawkg validate`")
+    return PayloadTooLarge(f"the upload is larger than {byte_limit(limit)}, the most this server "
+                           "validates (max_upload_bytes); upload a smaller file, split the data, "
+                           "or validate it locally with `evawkg validate`")
 
 
 def _upload() -> Upload:

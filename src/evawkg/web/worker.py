@@ -14,9 +14,16 @@ the query pool's blocking sockets and CPU-bound rendering on one cooperative loo
   connection, for a new one): past that it is answered 408 and closed, however the bytes trickle;
 * the bytes of unfinished requests a worker holds are bounded by ``request_buffer_bytes``; past
   it, reading a large body waits (its deadline still runs) while small requests go on;
-* a body larger than any route accepts is not read: the thread answers 413 from the head and the
-  connection closes; if a thread must read from the socket anyway (a malformed request), the
-  deadline shuts the socket's read side, which frees the thread;
+* a body larger than any route accepts is not read: the thread answers 413 from the head (a
+  chunked one, whose size is not in the head, is refused 413 by this loop) and the connection
+  closes; if a thread must read from the socket anyway (a malformed request), the deadline shuts
+  the socket's read side, which frees the thread;
+* a chunked body is decoded whole before the application sees it, so a bad trailer is a 400 (a
+  trailer section past gunicorn's header limits a 431) with one line saying why, not an error
+  inside the application (500);
+* an answer sent without reading the request body says ``Connection: close`` when the rest of
+  that body is more than a small request's worth (or cannot be read): the connection does close
+  then, and a client must not send its next request on it;
 * closing a connection lingers in the event loop (gunicorn's lingering close blocks the loop up
   to 2 s per connection), and stopping closes idle connections at once, so an idle server exits
   promptly after SIGTERM.
@@ -27,19 +34,22 @@ Plain HTTP/1.1 only: TLS and HTTP/2 terminate in a proxy in front, if any.
 from __future__ import annotations
 
 import errno
+import io
 import selectors
 import socket
+import threading
 import time
 from functools import partial
 
 from gunicorn import http
+from gunicorn.http.body import Body, ChunkedReader
+from gunicorn.http.errors import LimitRequestHeaders, NoMoreData, ParseException
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
+from ..writes import enabled as writes_enabled
+from .errors import byte_limit
 from .framing import Framing, RequestFraming
 
-#: Request line and headers together; browsers send a few KiB, gunicorn's own limits allow more
-#: in theory (100 fields of 8 KiB) but nothing this server answers needs it.
-MAX_HEAD_BYTES = 64 * 1024
 #: A connection may always buffer this much, whatever the worker's budget: small requests are
 #: never held up by large bodies in flight.
 SMALL_REQUEST_BYTES = 64 * 1024
@@ -75,7 +85,13 @@ class BufferingThreadWorker(ThreadWorker):
         settings = self.app.settings
         self.read_timeout: float = settings.request_read_timeout
         self.buffer_budget: int = settings.request_buffer_bytes
-        self.max_body_bytes: int = max(settings.max_body_bytes, settings.max_upload_bytes)
+        # The largest body any route takes (writes' too, when on): a chunk declared past it is
+        # refused here, 413.
+        self.max_body_bytes: int = max(settings.max_body_bytes, settings.max_upload_bytes,
+                                       settings.max_write_bytes if writes_enabled(settings) else 0)
+        #: The request line and headers together (gunicorn's own limits are set not to bind
+        #: before it: see evawkg.web.server.head_limits).
+        self.max_head_bytes: int = settings.max_head_bytes
         self.buffered = 0
         # Insertion order is deadline order: every deadline is "now + the same timeout".
         self.reading: dict[BufferedConnection, float] = {}
@@ -84,6 +100,8 @@ class BufferingThreadWorker(ThreadWorker):
         # only requests too large or malformed).
         self.unframed: dict[BufferedConnection, float] = {}
         self.lingering: dict[BufferedConnection, float] = {}
+        # The request each request thread is serving (see handle_request).
+        self._serving = threading.local()
 
     @classmethod
     def check_config(cls, cfg, log):
@@ -111,7 +129,7 @@ class BufferingThreadWorker(ThreadWorker):
         self._start_reading(conn, b"")
 
     def _start_reading(self, conn: BufferedConnection, data: bytes) -> None:
-        conn.framing = RequestFraming(MAX_HEAD_BYTES, self.max_body_bytes)
+        conn.framing = RequestFraming(self.max_head_bytes, self.max_body_bytes)
         conn.sent_continue = False
         conn.deadline = time.monotonic() + self.read_timeout
         if not self.alive:
@@ -153,13 +171,29 @@ class BufferingThreadWorker(ThreadWorker):
         self._unregister(conn)
         if framing is Framing.HEAD_TOO_LARGE:
             self._refuse(conn, "431 Request Header Fields Too Large",
-                         f"the request line and headers are larger than {MAX_HEAD_BYTES} bytes; "
-                         "send fewer or shorter headers")
+                         f"the request line and headers are larger than "
+                         f"{byte_limit(self.max_head_bytes)}; send fewer or shorter headers")
+            return True
+        if framing is Framing.LINE_TOO_LONG:
+            self._refuse(conn, "414 URI Too Long",
+                         f"the request line is longer than {byte_limit(self.max_head_bytes)}; "
+                         "send a long query with POST (application/sparql-query, or query=... "
+                         "as a form) instead of in the URL")
+            return True
+        if framing is Framing.TRAILERS_TOO_LARGE:
+            self._refuse(conn, "431 Request Header Fields Too Large",
+                         f"the chunked body's trailers are larger than "
+                         f"{byte_limit(self.max_head_bytes)}; send fewer or shorter trailers")
             return True
         if framing is Framing.MALFORMED:
-            self._refuse(conn, "400 Bad Request",
-                         "the chunked body is malformed: each chunk is its size in hex, CRLF, "
-                         "that many bytes, CRLF; a chunk of size 0 ends it (RFC 9112 section 7.1)")
+            self._refuse(conn, "400 Bad Request", MALFORMED_CHUNKS)
+            return True
+        if framing is Framing.BODY_TOO_LARGE and conn.framing.chunked:
+            # The application could only find out by reading the chunks, blocking a thread for
+            # bytes that may never come (a chunk of ffffffff): refused here, from what arrived.
+            self._refuse(conn, "413 Content Too Large",
+                         f"the chunked body is larger than {byte_limit(self.max_body_bytes)}, "
+                         "the most any route of this server accepts; send a smaller body")
             return True
         self._hand_over(conn, whole=framing is Framing.COMPLETE and conn.framing.whole)
         return True
@@ -178,6 +212,41 @@ class BufferingThreadWorker(ThreadWorker):
         if not whole:
             self.unframed[conn] = conn.deadline
         self.enqueue_req(conn)
+
+    # --- in a request thread --------------------------------------------------------------------
+
+    def load_wsgi(self):
+        super().load_wsgi()
+        self.wsgi = partial(self._serve, self.wsgi)
+
+    def handle_request(self, req, conn):
+        """Serve one parsed request (in a request thread): a chunked body is decoded first, so
+        the application reads it from memory and never meets a framing error."""
+        if conn.whole and isinstance(getattr(req.body, "reader", None), ChunkedReader):
+            refusal = _decode_chunks(req)
+            if refusal is not None:
+                self._send_refusal(conn, *refusal)
+                return False
+        self._serving.request = (req, conn)
+        try:
+            return super().handle_request(req, conn)
+        finally:
+            self._serving.request = None
+
+    def _serve(self, application, environ, start_response):
+        """The application, then (before gunicorn writes the status line) a decision on the
+        body it left unread: keep-alive is only honest if that body can be skipped here."""
+        answer = application(environ, start_response)
+        serving = getattr(self._serving, "request", None)
+        if serving is not None and not _skip_unread_body(*serving):
+            serving[0].force_close()  # gunicorn then answers "Connection: close"
+        return answer
+
+    def _send_refusal(self, conn: BufferedConnection, status: str, message: str) -> None:
+        try:
+            conn.sock.sendall(_refusal(status, message))
+        except OSError:
+            pass
 
     # --- after a thread has answered ----------------------------------------------------------
 
@@ -305,11 +374,7 @@ class BufferingThreadWorker(ThreadWorker):
             pass
 
     def _refuse(self, conn: BufferedConnection, status: str, message: str) -> None:
-        body = (message + "\n").encode()
-        self._send(conn, (
-            f"HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\n"
-            f"Content-Length: {len(body)}\r\nConnection: close\r\n"
-            "X-Content-Type-Options: nosniff\r\n\r\n").encode() + body)
+        self._send(conn, _refusal(status, message))
         self._release(conn)
         self._close(conn)
 
@@ -362,6 +427,64 @@ class BufferingThreadWorker(ThreadWorker):
         self._release(conn)
         self.nr_conns -= 1
         conn.close()
+
+
+#: How a chunked body is framed, for the 400s that refuse one.
+CHUNK_SYNTAX = ("each chunk is its size in hex, CRLF, that many bytes, CRLF; a chunk of size 0 "
+                "ends it, then trailer lines 'Name: value' and an empty line "
+                "(RFC 9112 section 7.1)")
+MALFORMED_CHUNKS = "the chunked body is malformed: " + CHUNK_SYNTAX
+
+
+def _refusal(status: str, message: str) -> bytes:
+    """A whole plain-text answer that closes the connection."""
+    body = (message + "\n").encode()
+    return (f"HTTP/1.1 {status}\r\nContent-Type: text/plain; charset=utf-8\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n"
+            "X-Content-Type-Options: nosniff\r\n\r\n").encode() + body
+
+
+class _InMemory:
+    """A decoded body as gunicorn's :class:`~gunicorn.http.body.Body` reads it."""
+
+    def __init__(self, data: bytes):
+        self._data = io.BytesIO(data)
+
+    def read(self, size: int) -> bytes:
+        return self._data.read(size)
+
+
+def _decode_chunks(req) -> tuple[str, str] | None:
+    """Decode ``req``'s chunked body (buffered whole by the event loop, so this reads memory
+    only) and put it back decoded; or the refusal (status, message) gunicorn's parser implies."""
+    try:
+        data = req.body.read()
+    except LimitRequestHeaders:
+        return ("431 Request Header Fields Too Large",
+                f"the chunked body's trailers are too large (at most {req.limit_request_fields} "
+                f"fields of {req.limit_request_field_size} bytes); send fewer or shorter trailers")
+    except (ParseException, NoMoreData) as error:  # NoMoreData: not expected, framed whole
+        return ("400 Bad Request",
+                f"the chunked body is malformed ({type(error).__name__}): {CHUNK_SYNTAX}")
+    req.body = Body(_InMemory(data))
+    return None
+
+
+def _skip_unread_body(req, conn: BufferedConnection) -> bool:
+    """Skip what the application left of ``req``'s body, if it is whole in memory and small
+    (gunicorn's own later drain stops at 64 KiB too); False when the connection must close."""
+    if not conn.whole:
+        return False  # the rest is still on the socket
+    try:
+        skipped = 0
+        while skipped <= SMALL_REQUEST_BYTES:
+            data = req.body.read(READ_SIZE)
+            if not data:
+                return True
+            skipped += len(data)
+    except Exception:  # noqa: BLE001 -- unreadable: where the next request starts is unknown
+        return False
+    return False
 
 
 __all__ = ["BufferingThreadWorker", "BufferedConnection"]
