@@ -101,3 +101,12 @@ def test_form_with_shapes_that_cannot_be_evaluated_is_400_naming_the_shape(serve
     status, _, body = _form(server, {}, {"file": ("data.ttl", upload_of(LABEL_MISSING)),
                                          "shapes_file": ("shapes.ttl", recursive)})
     assert status == 400 and b"refers back to itself" in body
+
+
+def test_form_with_jsonld_shapes_holding_an_integer_too_long_for_python_is_400(server):
+    shapes = ('{"@id": "http://example.org/S", "http://www.w3.org/ns/shacl#minCount": '
+              + "9" * 4301 + "}").encode()
+    status, _, body = _form(server, {}, {"file": ("data.ttl", upload_of(LABEL_MISSING)),
+                                         "shapes_file": ("shapes.jsonld", shapes)})
+    assert status == 400, body[:500]
+    assert b"shapes.jsonld:1:" in body and b"more than 4300 digits" in body, body[:500]
