@@ -53,6 +53,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("default_graph_as_union", True, "Queries see the default graph as the union of every graph (the bundle needs it: each file is a named graph); off: the dataset's own default graph, exactly as --data wrote it.", bool),
     Setting("query_timeout", 30.0, "Seconds a query may run before its process is killed (a request's timeout= may lower it).", float),
     Setting("max_rows", 100_000, "Most result rows (SELECT) or triples (CONSTRUCT/DESCRIBE); more is an error, never a silent cut. 0: no cap.", int),
+    Setting("max_answer_mb", 128, "Largest query answer in MB, in the format asked for; a larger one is an error (422) in the query process, never sent or kept in the web worker. 0: no cap.", int),
     Setting("max_body_bytes", 1_048_576, "Largest request body accepted (413 past it).", int),
     Setting("max_upload_bytes", 16_777_216, "Largest RDF upload POST /validate accepts (413 past it).", int),
     Setting("dump_timeout", 600.0, "Seconds writing the dumps may take (once per data version, on the first /dumps/ request).", float),

@@ -98,3 +98,44 @@ def test_compact_rdflib_graph_input_equals_triples_input():
     graph = as_rdflib(triples)
     context = prefix_context(PREFIXES)
     assert isomorphic(parse_back(compact(graph, context), context), graph)
+
+
+def _turtle(text: str) -> list[ox.Triple]:
+    return [q.triple for q in ox.parse(text.encode(), format=ox.RdfFormat.TURTLE)]
+
+
+CHAIN = 500
+
+
+@pytest.mark.parametrize(("name", "text"), [
+    ("two blank nodes in a cycle", "_:a <http://x/p> _:b . _:b <http://x/p> _:a ."),
+    ("three in a cycle, and a named node",
+     "_:a <http://x/p> _:b . _:b <http://x/p> _:c . _:c <http://x/p> _:a . <http://x/n> <http://x/q> 1 ."),
+    ("a cycle entered from a named node",
+     "<http://x/n> <http://x/q> _:a . _:a <http://x/p> _:b . _:b <http://x/p> _:a ."),
+    ("a blank node referring to itself", "_:a <http://x/p> _:a ."),
+    ("a chain of blank nodes deeper than embedding goes",
+     " ".join(f"_:n{i} <http://x/next> _:n{i + 1} ." for i in range(CHAIN))
+     + f" <http://x/head> <http://x/first> _:n0 . _:n{CHAIN} <http://x/v> 1 ."),
+])
+def test_compact_keeps_every_blank_node_of_cycles_and_long_chains(name, text):
+    triples = _turtle(text)
+    context = prefix_context(PREFIXES)
+    document = compact(triples, context)
+    assert isomorphic(parse_back(document, context), as_rdflib(triples)), name
+
+
+def test_compact_embeds_a_blank_node_referenced_once_in_its_referrer():
+    triples = _turtle("<http://x/n> <http://x/q> _:a . _:a <http://x/p> \"v\" .")
+    graph = json.loads(compact(triples, prefix_context(PREFIXES)))["@graph"]
+    assert graph == [{"@id": "http://x/n", "http://x/q": {"http://x/p": "v"}}]
+
+
+def test_compact_refuses_triple_terms_as_not_acceptable_naming_formats():
+    from evawkg.errors import NotAcceptable
+
+    triple = ox.Triple(ox.NamedNode("http://x/s"), ox.NamedNode("http://x/p"),
+                       ox.Triple(ox.NamedNode("http://x/a"), ox.NamedNode("http://x/b"),
+                                 ox.NamedNode("http://x/c")))
+    with pytest.raises(NotAcceptable, match="Turtle, TriG, N-Triples or N-Quads"):
+        compact([triple], prefix_context(PREFIXES))

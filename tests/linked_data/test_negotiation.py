@@ -36,6 +36,16 @@ TABLE = [
     (RESOURCE, "text/turtle;q=0.2, application/rdf+xml;q=0.8", "application/rdf+xml"),
     (RESOURCE, "application/*;q=0.9, text/html;q=0.1", "application/ld+json"),
     (RESOURCE, RDFLIB_NO_FORMAT, "text/turtle"),
+    # Media-type parameters: every answer is UTF-8 and JSON-LD is compacted, so they narrow
+    # nothing, except a charset we cannot serve.
+    (RESOURCE, "text/turtle;charset=utf-8", "text/turtle"),
+    (RESOURCE, "text/turtle; charset=UTF-8", "text/turtle"),
+    (RESOURCE, 'application/ld+json;profile="http://www.w3.org/ns/json-ld#compacted"',
+     "application/ld+json"),
+    (RESOURCE, "text/html;charset=utf-8", "text/html"),
+    (RESOURCE, "application/json; charset=utf-8", "application/ld+json"),
+    (RESOURCE, "text/turtle;charset=iso-8859-1", 406),
+    (RESOURCE, "text/turtle;charset=iso-8859-1, application/n-triples;q=0.5", "application/n-triples"),
     (RESOURCE, "image/png", 406),
     (RESOURCE, "application/sparql-results+json", 406),
     (RESOURCE, "text/turtle;q=0", 406),

@@ -148,6 +148,19 @@ def test_default_base_is_the_address_the_request_reached(local):
     assert LOCAL + TH in found
 
 
+@pytest.mark.parametrize("host", ["a_b.example", "", "[::1", "evil.example:99999", "ex ample",
+                                  "\u00e9.com"])
+def test_a_host_header_werkzeug_cannot_use_publishes_under_the_servers_own_address(local, host):
+    # werkzeug makes such a Host "http:///": links naming no host. The address the request
+    # reached is used instead, so the answer's links still work here.
+    response = local.get(f"/{TH}.ttl", headers={"Host": host},
+                         environ_overrides={"SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8321"})
+    assert response.status_code == 200
+    found = iris_of(response.data, ox.RdfFormat.TURTLE)
+    assert "http://127.0.0.1:8321/" + TH in found
+    assert not {iri for iri in found if iri.startswith("http:///")}
+
+
 def test_etag_depends_on_the_public_base(published, local):
     assert get(published, f"/{TH}.ttl").headers["ETag"] != get(local, f"/{TH}.ttl").headers["ETag"]
 

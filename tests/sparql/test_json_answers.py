@@ -15,7 +15,7 @@ import json
 import pyoxigraph as ox
 import pytest
 
-from evawkg.errors import ResultTooLarge
+from evawkg.errors import NotAcceptable, ResultTooLarge
 from evawkg.graph.public_base import PublicBase
 from evawkg.namespaces import PREFIXES
 from evawkg.sparql import AnswerFormats
@@ -354,6 +354,34 @@ def test_without_a_cap_nothing_runs_twice(fallbacks):
 
 def test_other_formats_keep_the_tsv_path():
     store = _store()
-    for fmt in ("xml", "csv", "tsv"):
+    for fmt in ("csv", "tsv"):
         answer = execute(store, _job(SHAPES["everything"], fmt=fmt, public=OUTSIDE))
         assert answer.format.name == fmt and answer.rows == _via_tsv(store, _job(SHAPES["everything"]))[1]
+    # XML 1.0 cannot carry AWKWARD's U+0001: refused, naming what can; without it, answered.
+    with pytest.raises(NotAcceptable, match="U\\+0001"):
+        execute(store, _job(SHAPES["everything"], fmt="xml", public=OUTSIDE))
+    text = "SELECT * WHERE { ?s ?p ?o FILTER(!CONTAINS(STR(?o), '\\u0001')) }"
+    answer = execute(store, _job(text, fmt="xml", public=OUTSIDE))
+    assert answer.format.name == "xml" and answer.rows == _via_tsv(store, _job(text))[1]
+
+
+# -- the size cap ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["json", "tsv", "xml", "csv"])
+def test_an_answer_past_the_size_cap_is_refused_naming_it(fmt):
+    store = _many(200, literal="x" * 500)
+    job = QueryJob(MANY, AnswerFormats.only(answer_format(fmt)), PREFIXES, base_iri=CANONICAL,
+                   max_bytes=50_000)
+    with pytest.raises(ResultTooLarge, match="MB as .*add LIMIT"):
+        execute(store, job)
+    roomy = QueryJob(**{**job.__dict__, "max_bytes": 10_000_000})
+    assert execute(store, roomy).rows == 200
+
+
+def test_a_graph_past_the_size_cap_is_refused():
+    store = _many(200, literal="x" * 500)
+    text = f"CONSTRUCT {{ ?s <{CANONICAL}many> ?o }} WHERE {{ ?s <{CANONICAL}many> ?o }}"
+    job = QueryJob(text, AnswerFormats.only(answer_format("turtle")), PREFIXES,
+                   base_iri=CANONICAL, max_bytes=50_000)
+    with pytest.raises(ResultTooLarge):
+        execute(store, job)

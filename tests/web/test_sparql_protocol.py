@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
 import json
 import threading
@@ -14,6 +15,7 @@ import rdflib
 from rdflib.compare import isomorphic
 
 from evawkg.namespaces import GRAPH
+from evawkg.web import create_app
 
 LABELS = "SELECT ?label WHERE { ?a a evaw:Activity ; rdfs:label ?label } ORDER BY ?label"
 DESCRIBE_ORGS = "CONSTRUCT { ?o rdfs:label ?l } WHERE { ?o a org:FormalOrganization ; rdfs:label ?l }"
@@ -154,6 +156,111 @@ def test_post_sparql_syntax_error_returns_400_with_position(client):
     assert body["error"] == "query-syntax-error"
     assert body["line"] == 3 and body["column"] in (1, 2)  # the parser's own position
     assert f"line 3, column {body['column']}" in body["message"]
+
+
+@pytest.mark.parametrize(("accept", "media_type"), [
+    ("application/sparql-results+json;charset=utf-8", "application/sparql-results+json"),
+    ("text/csv; charset=utf-8", "text/csv"),
+    ("application/sparql-results+xml;charset=\"UTF-8\";q=0.9, text/csv;q=0.1",
+     "application/sparql-results+xml"),
+])
+def test_accept_with_a_utf8_charset_gets_that_type(client, accept, media_type):
+    response = client.get("/sparql", query_string={"query": "SELECT * { BIND(1 AS ?x) }"},
+                          headers={"Accept": accept})
+    assert response.status_code == 200 and response.mimetype == media_type
+
+
+def test_accept_with_another_charset_is_a_406_saying_answers_are_utf8(client):
+    response = client.get("/sparql", query_string={"query": "SELECT * { BIND(1 AS ?x) }"},
+                          headers={"Accept": "application/sparql-results+json;charset=latin1"})
+    assert response.status_code == 406 and "every answer is UTF-8" in response.get_data(as_text=True)
+
+
+def test_a_graph_with_triple_terms_asked_as_json_ld_is_a_406_naming_formats(client):
+    text = ("CONSTRUCT { <http://x/s> <http://x/p> <<( <http://x/a> <http://x/b> <http://x/c> )>> } {}")
+    response = client.get("/sparql", query_string={"query": text},
+                          headers={"Accept": "application/ld+json"})
+    assert response.status_code == 406
+    assert "Turtle, TriG, N-Triples or N-Quads" in response.get_data(as_text=True)
+    turtle = client.get("/sparql", query_string={"query": text}, headers={"Accept": "text/turtle"})
+    assert turtle.status_code == 200 and b"<<(" in turtle.data
+
+
+def test_an_answer_past_max_answer_mb_is_a_422_and_a_smaller_one_answers(settings):
+    doubled = " ".join(f"BIND(CONCAT(?a{i}, ?a{i}) AS ?a{i + 1})" for i in range(18))
+    text = f'SELECT ?a18 WHERE {{ BIND("12345678" AS ?a0) {doubled} }}'  # one 2 MiB literal
+    app = create_app(dataclasses.replace(settings, max_answer_mb=1))
+    service = app.extensions["evawkg"].service
+    try:
+        service.wait_ready(60)
+        client = app.test_client()
+        big = client.post("/sparql", data=text, content_type="application/sparql-query",
+                          headers={"Accept": "application/sparql-results+json"})
+        assert big.status_code == 422
+        assert "more than the server's cap of 1 MB" in big.get_data(as_text=True)
+        small = client.post("/sparql", data=text.replace("?a18", "?a10", 1),  # 8 KiB
+                            content_type="application/sparql-query",
+                            headers={"Accept": "application/sparql-results+json"})
+        assert small.status_code == 200
+    finally:
+        service.close()
+
+
+@pytest.mark.parametrize(("text", "accept", "instead"), [
+    ('SELECT ?x WHERE { BIND("bell \\u0007 here" AS ?x) }', "application/sparql-results+xml",
+     "application/sparql-results+json"),
+    ('CONSTRUCT { <http://x/s> <http://x/p> "nul \\u0000 here" } {}', "application/rdf+xml",
+     "text/turtle"),
+])
+def test_an_answer_xml_cannot_carry_is_a_406_naming_formats_that_can(client, text, accept, instead):
+    response = client.get("/sparql", query_string={"query": text}, headers={"Accept": accept})
+    assert response.status_code == 406
+    assert "XML 1.0 cannot carry" in response.get_data(as_text=True)
+    assert client.get("/sparql", query_string={"query": text},
+                      headers={"Accept": instead}).status_code == 200
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT (<http://example.org/fn>(1) AS ?x) {}",
+    "SELECT * { BIND(1 AS ?x) FILTER(<http://www.w3.org/2001/XMLSchema#nonsense>(?x)) }",
+    "PREFIX f: <http://example.org/f#> SELECT * { BIND(1 AS ?x) } ORDER BY f:rank(?x)",
+])
+def test_an_unknown_extension_function_is_a_400_naming_it(client, text):
+    response = client.get("/sparql", query_string={"query": text}, headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["error"] == "query-syntax-error"
+    assert "is not supported" in body["message"] and "built-in functions" in body["message"]
+    assert "<http://" in body["message"]
+
+
+@pytest.mark.parametrize(("how", "text"), [("get", ""), ("get", "  \n\t"), ("body", ""),
+                                           ("form", " ")])
+def test_an_empty_query_is_a_400_saying_so_not_an_update(client, how, text):
+    headers = {"Accept": "application/json"}
+    if how == "get":
+        response = client.get("/sparql", query_string={"query": text}, headers=headers)
+    elif how == "body":
+        response = client.post("/sparql", data=text, content_type="application/sparql-query",
+                               headers=headers)
+    else:
+        response = client.post("/sparql", data={"query": text}, headers=headers)
+    assert response.status_code == 400
+    assert "the query is empty" in response.get_json()["message"]
+
+
+def test_a_query_body_starting_with_a_byte_order_mark_is_read_without_it(client):
+    response = client.post("/sparql", data="\ufeffASK {}".encode("utf-8"),
+                           content_type="application/sparql-query",
+                           headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200 and response.get_json(force=True)["boolean"] is True
+
+
+def test_a_query_of_only_comments_is_a_syntax_error_not_an_update(client):
+    response = client.get("/sparql", query_string={"query": "# nothing here\nPREFIX x: <http://x/>"},
+                          headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "query-syntax-error"
 
 
 @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH"])

@@ -78,9 +78,13 @@ def test_editor_suggests_resources_from_search_while_typing(page):
     page.evaluate("""() => { const yasqe = window.evawkgYasgui.getTab().getYasqe();
         yasqe.setValue('SELECT * WHERE { ?s ?p  }'); yasqe.focus();
         yasqe.getDoc().setCursor({line: 0, ch: 23}); }""")
-    page.keyboard.type("Namib", delay=60)
+    # Each key from the third asks /search again: wait for the answer to the whole word, so the
+    # hint list Enter picks from is the last one shown, not one a late answer replaces.
+    with page.expect_response(lambda response: "/search" in response.url
+                              and "q=Namib" in response.url, timeout=10000):
+        page.keyboard.type("Namib", delay=60)
     hints = page.locator(".CodeMirror-hints li")
-    hints.first.wait_for(timeout=10000)
+    hints.filter(has_text="Namibia").first.wait_for(timeout=10000)
     assert "Namibia" in hints.first.inner_text()
     page.keyboard.press("Enter")
     # Each kind has its own prefix, so the suggestion is a prefixed name, not a full IRI. The pick

@@ -34,6 +34,7 @@ import rdflib
 from rdflib.namespace import OWL, RDF, RDFS, XSD
 
 from .bundle import Bundle, default_bundle
+from ..errors import NotAcceptable
 from ..namespaces import EVAW, ID_KINDS, ONTOLOGY_IRI, PREFIXES
 
 #: Terms of other vocabularies given short names (name → (IRI, term definition extras)).
@@ -254,7 +255,8 @@ def _value(obj, terms: _Terms, coercion: str | None):
         if coercion is not None and coercion == datatype:
             return obj.value
         return _literal_value(obj, terms)
-    raise ValueError(f"{obj!r} cannot be written as JSON-LD 1.1 (RDF-star)")
+    raise NotAcceptable("JSON-LD 1.1 cannot write RDF 1.2 triple terms (<<( s p o )>>) and this "
+                        "graph holds some; ask for Turtle, TriG, N-Triples or N-Quads")
 
 
 def _subject_id(subject, terms: _Terms) -> str:
@@ -315,7 +317,20 @@ def _is_reference(value: dict) -> bool:
     return len(value) == 1 and isinstance(_id(value), str)
 
 
+#: How deep blank nodes are embedded in one another: a longer chain continues from a node of the
+#: graph's top level (the output stays the same graph), and neither writing nor reading the
+#: document recurses past what Python's stack and json allow.
+MAX_EMBED_DEPTH = 64
+
+
 def _embed_blank_nodes(nodes: list[dict]) -> list[dict]:
+    """``nodes`` with every blank node referenced exactly once embedded where it is referenced.
+
+    Each node is placed once: as a top-level node or embedded in its one referrer. Nodes that
+    cannot be embedded (IRIs, blank nodes referenced never or twice) are the roots, taken first;
+    blank nodes still unplaced after them (a cycle of blank nodes each referenced once, or the
+    rest of a chain deeper than :data:`MAX_EMBED_DEPTH`) become roots in turn, so no node is
+    lost and a cycle keeps one node, with its ``@id``, at the top level."""
     blank = {_id(node): node for node in nodes if str(_id(node) or "").startswith("_:")}
     counts: dict[str, int] = {}
 
@@ -332,23 +347,30 @@ def _embed_blank_nodes(nodes: list[dict]) -> list[dict]:
     for node in nodes:
         count({k: v for k, v in node.items() if k not in ("@id", "id")})
     embeddable = {identifier for identifier, n in counts.items() if n == 1}
-    embedded: set[str] = set()
+    placed: set[str] = set()
 
-    def embed(value, trail: frozenset):
+    def embed(value, depth: int):
         if isinstance(value, dict):
-            if _is_reference(value) and _id(value) in embeddable and _id(value) not in trail:
-                identifier = _id(value)
-                embedded.add(identifier)
-                inner = {k: embed(v, trail | {identifier}) for k, v in blank[identifier].items()
+            identifier = _id(value)
+            if (_is_reference(value) and identifier in embeddable and identifier not in placed
+                    and depth < MAX_EMBED_DEPTH):
+                placed.add(identifier)
+                inner = {k: embed(v, depth + 1) for k, v in blank[identifier].items()
                          if k not in ("@id", "id")}
                 return inner or value
-            return {k: embed(v, trail) for k, v in value.items()}
+            return {k: embed(v, depth) for k, v in value.items()}
         if isinstance(value, list):
-            return [embed(item, trail) for item in value]
+            return [embed(item, depth) for item in value]
         return value
 
-    result = [embed(node, frozenset({_id(node)})) for node in nodes]
-    return [node for node in result if _id(node) not in embedded]
+    roots = []
+    for node in ([node for node in nodes if _id(node) not in embeddable]
+                 + [node for node in nodes if _id(node) in embeddable]):
+        if _id(node) in placed:
+            continue
+        placed.add(_id(node))
+        roots.append(embed(node, 0))
+    return roots
 
 
 __all__ = ["build_context", "context_document", "context_path", "ontology_version", "compact",

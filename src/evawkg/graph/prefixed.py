@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 
 import pyoxigraph as ox
 
+from ..errors import NotAcceptable
 from .formats import format_by_name
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
@@ -99,7 +100,28 @@ def serialize_graph_as(name: str, triples: list[ox.Triple], prefixes: dict[str, 
         return serialize_with_prefixes(quads, ox.RdfFormat.TRIG, prefixes)
     if name == "ntriples":
         return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
-    return serialize_with_prefixes(triples, format_by_name(name).oxigraph, prefixes)
+    written = serialize_with_prefixes(triples, format_by_name(name).oxigraph, prefixes)
+    if name == "rdfxml":
+        refuse_what_xml_cannot_carry(written, "Turtle, N-Triples or JSON-LD")
+    return written
 
 
-__all__ = ["used_prefixes", "serialize_with_prefixes", "serialize_graph_as"]
+#: Characters XML 1.0 cannot carry, raw or as a reference (https://www.w3.org/TR/xml/#charsets):
+#: C0 controls but tab, line feed and carriage return, and U+FFFE/U+FFFF. In UTF-8 no byte of a
+#: multi-byte character is below 0x80, so the controls are found byte by byte.
+_NOT_XML = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]|\xef\xbf[\xbe\xbf]")
+
+
+def refuse_what_xml_cannot_carry(document: bytes, instead: str) -> None:
+    """Raise :class:`~evawkg.errors.NotAcceptable` when ``document`` (XML written by pyoxigraph,
+    which copies a literal's characters as they are) holds a character XML 1.0 cannot carry: the
+    client's parser would reject the whole document. ``instead`` names formats that can."""
+    found = _NOT_XML.search(document)
+    if found:
+        character = found.group().decode("utf-8")
+        raise NotAcceptable(f"the answer holds the character U+{ord(character):04X}, which XML 1.0 "
+                            f"cannot carry; ask for {instead}")
+
+
+__all__ = ["used_prefixes", "serialize_with_prefixes", "serialize_graph_as",
+           "refuse_what_xml_cannot_carry"]

@@ -34,7 +34,7 @@ import pyoxigraph as ox
 from ..errors import ClientError, EvawError, QuerySyntaxError, ResultTooLarge, ServiceFailed
 from ..graph.formats import RDF_FORMATS
 from ..graph.jsonld import compact, prefix_context
-from ..graph.prefixed import serialize_graph_as, used_prefixes
+from ..graph.prefixed import refuse_what_xml_cannot_carry, serialize_graph_as, used_prefixes
 from ..graph.public_base import PublicBase
 from .query_text import rewrite_iris, slash_hint
 from .rules import prepare_query, refuse_update, unescape_codepoints
@@ -45,6 +45,8 @@ _RESULTS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML
 _GRAPHS = frozenset(rdf_format.name for rdf_format in RDF_FORMATS)
 _POSITION = re.compile(r"^error at (\d+):(\d+): ")
 _EMPTY_ROW = re.compile(rb"\},\{\}")  # a regex finds it in half the time ``in`` does
+#: pyoxigraph's refusal of a function call it does not know (an extension function's IRI).
+_UNSUPPORTED_FUNCTION = re.compile(r"^The custom function <([^>]*)> is not supported")
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,7 @@ class QueryJob:
     formats: AnswerFormats
     prefixes: dict[str, str]
     max_rows: int = 0
+    max_bytes: int = 0  # the answer's largest size in bytes (0: no cap)
     base_iri: str | None = None
     union: bool = True
     default_graphs: tuple[str, ...] | None = None
@@ -184,6 +187,12 @@ def execute(store: ox.Store, job: QueryJob) -> Answer:
         refuse_update(prepared.text)  # pyoxigraph's Store.query never runs an update
         raise syntax_error(error, prepared.text, job.prefixes) from None
     except (OSError, RuntimeError, ValueError) as error:
+        unsupported = _UNSUPPORTED_FUNCTION.match(str(error))
+        if unsupported:
+            raise QuerySyntaxError(
+                f"the function <{iris.iri_out(unsupported.group(1))}> is not supported: this "
+                "endpoint evaluates SPARQL 1.1's built-in functions and XSD casts only; remove "
+                "the call or compute it in the client") from None
         if prepared.services:
             endpoints = ", ".join(f"<{endpoint}>" for endpoint in prepared.services)
             raise ServiceFailed(f"the SERVICE endpoint {endpoints} failed: {_said(error)}; "
@@ -227,6 +236,13 @@ def _run(store: ox.Store, prepared: PreparedQuery, job: QueryJob, options: dict,
         fmt = job.formats.of("results")
         payload, rows = _write_solutions(result, fmt.name, job.max_rows, job.iris,
                                          again=lambda: store.query(prepared.text, **options))
+    if job.max_bytes and len(payload) > job.max_bytes:
+        # Here, in the query process: a huge answer never crosses to the web worker, which
+        # would hold it and compress it outside the query's limits.
+        raise ResultTooLarge(
+            f"the answer is {len(payload) / 1_048_576:.0f} MB as {fmt.name}, more than the server's "
+            f"cap of {job.max_bytes / 1_048_576:.0f} MB; add LIMIT (and OFFSET to page through it), "
+            "select fewer or shorter values, or aggregate")
     return Answer(payload, fmt, rows, time.perf_counter() - started)
 
 
@@ -288,7 +304,10 @@ def _write_solutions(solutions: ox.QuerySolutions, name: str, max_rows: int,
     if name == "tsv":
         return tsv, rows
     reread = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-    return reread.serialize(format=_RESULTS[name]), rows
+    written = reread.serialize(format=_RESULTS[name])
+    if name == "xml":
+        refuse_what_xml_cannot_carry(written, "JSON, CSV or TSV")
+    return written, rows
 
 
 def _json_solutions(solutions: ox.QuerySolutions, max_rows: int,

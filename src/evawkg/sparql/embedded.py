@@ -194,7 +194,9 @@ class EmbeddedSparqlService:
         (the nesting bound); the rules and the parse run in the process, under the timeout."""
         check_nesting(request.text)
         job = QueryJob(request.text, request.formats, PREFIXES,
-                       max_rows=self.settings.max_rows, base_iri=self.settings.base_iri,
+                       max_rows=self.settings.max_rows,
+                       max_bytes=self.settings.max_answer_mb * 1_048_576,
+                       base_iri=self.settings.base_iri,
                        union=self.settings.default_graph_as_union,
                        default_graphs=request.default_graphs, named_graphs=request.named_graphs,
                        allow_service=tuple(self.settings.allow_service),

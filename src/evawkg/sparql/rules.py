@@ -215,7 +215,10 @@ def refuse_update(text: str) -> None:
         update = _deeply(_parse_update, text.replace("\r", "\n"))
     except Exception:  # noqa: BLE001 -- not an update: the caller reports why it is no query
         return
-    requests = update.get("request") or []
+    # (rdflib's CompValue.get returns the key itself for a missing key, never None)
+    requests = update["request"] if "request" in update else []
+    if not requests:  # nothing but whitespace, comments or prologue: no update, and no query
+        return
     names = [_UPDATE_NAMES.get(getattr(request, "name", ""), "") for request in requests]
     operation = next((name for name in names if name), "an update")
     raise ReadOnly(f"SPARQL Update ({operation}) is refused: this endpoint is read-only; "

@@ -173,10 +173,25 @@ def request_root() -> str:
     root = _ROOTS.get(key)
     if root is None:
         root = request.url_root
+        if not urlsplit(root).netloc:
+            root = _server_root()
         if len(_ROOTS) >= ROOTS_KEPT:
             _ROOTS.clear()
         _ROOTS[key] = root
     return root
+
+
+def _server_root() -> str:
+    """The root URL by the address the request reached, for a request whose ``Host`` header
+    werkzeug cannot use (empty, malformed, a port past 65535, an underscore or a non-ASCII name:
+    it then gives ``http:///``): the links of the answer still work, here, instead of naming no
+    host at all."""
+    host, port = request.server or ("127.0.0.1", None)
+    if ":" in host:
+        host = f"[{host}]"
+    default = {"http": 80, "https": 443}.get(request.scheme)
+    where = host if port in (None, default) else f"{host}:{port}"
+    return f"{request.scheme}://{where}{request.root_path.rstrip('/')}/"
 
 
 def iri_for_path(path: str) -> str:

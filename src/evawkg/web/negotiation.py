@@ -67,8 +67,9 @@ class MediaTable(Generic[T]):
                 if len(accept or "") <= ACCEPT_CACHE_MAX_LENGTH
                 else self._best_match_uncached(accept or "*/*"))
         if best is None:
+            charset = "; every answer is UTF-8" if "charset" in (accept or "").lower() else ""
             raise NotAcceptable(f"cannot answer {self.what} as {accept!r}; available media types: "
-                                f"{', '.join(self.media_types)}")
+                                f"{', '.join(self.media_types)}{charset}")
         return best, self.value_of(best)
 
 
@@ -76,7 +77,28 @@ class MediaTable(Generic[T]):
         parsed = parse_accept_header(accept, MIMEAccept)
         if not parsed:
             parsed = parse_accept_header("*/*", MIMEAccept)
-        return parsed.best_match(self.media_types)
+        return _without_parameters(parsed).best_match(self.media_types)
+
+
+def _without_parameters(parsed: MIMEAccept) -> MIMEAccept:
+    """``parsed`` with each media range's parameters dropped, its quality kept.
+
+    werkzeug matches a range's parameters exactly, so ``text/turtle;charset=utf-8`` or JSON-LD's
+    ``application/ld+json;profile="…#compacted"`` would match none of our bare media types and get
+    a 406 naming the very type asked for. Every answer here is UTF-8, and JSON-LD is compacted:
+    a parameter may narrow nothing we could serve otherwise (RFC 9110 section 12.5.1 lets a
+    server disregard them), except a charset other than UTF-8, which we cannot honour: that range
+    is dropped, so it is refused when nothing else fits."""
+    kept = []
+    for value, quality in parsed:
+        media_type, _, parameters = value.partition(";")
+        charsets = [parameter.split("=", 1)[1].strip().strip('"').lower()
+                    for parameter in parameters.split(";")
+                    if parameter.strip().lower().startswith("charset=")]
+        if any(charset not in ("utf-8", "utf8") for charset in charsets):
+            continue
+        kept.append((media_type.strip(), quality))
+    return MIMEAccept(kept)
 
 
 def _format_rows(formats: Sequence[AnswerFormat]) -> list[tuple[str, AnswerFormat]]:

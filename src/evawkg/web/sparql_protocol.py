@@ -93,6 +93,11 @@ def read_protocol_request(settings) -> ProtocolRequest:
     queries = parameters.getlist("query") + ([body_query] if body_query is not None else [])
     if len(queries) > 1:
         raise ClientError("the request carries more than one query; send exactly one")
+    if queries and queries[0].startswith("\ufeff"):
+        queries[0] = queries[0][1:]  # a byte-order mark (an editor's) is no part of the query
+    if queries and not queries[0].strip():
+        raise ClientError("the query is empty; send a SELECT, ASK, CONSTRUCT or DESCRIBE query "
+                          "(query=… in the URL or form, or as an application/sparql-query body)")
     return ProtocolRequest(
         query=queries[0] if queries else None,
         default_graphs=_graph_iris(parameters, "default-graph-uri"),
