@@ -17,34 +17,22 @@ from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
-from ..errors import ClientError
 from .components import CORE
 from .logical import LOGICAL
 from .property_pairs import PAIRS
-from .paths import Path, PathError, parse_path, path_text
+from .paths import Path, PathError, parse_path
+from .shapes_checks import ShapesError, check_shapes_graph, declared_shapes, describe
 from .shapes_graph import ShapesGraph
 from .sparql_constraints import SparqlConstraintComponent, applicable_custom_components, custom_components
 from .terms import (RDF_TYPE, RDFS_CLASS, RDFS_SUBCLASS_OF, TRUE, XSD_BOOLEAN, Term, sh,
                     to_rdflib)
 
 
-class ShapesError(ClientError):
-    """A shapes graph the engine cannot evaluate: names the shape and what is wrong with it."""
-
-    code = "bad-shapes"
-
-
-SH_NODE_SHAPE, SH_PROPERTY_SHAPE = sh("NodeShape"), sh("PropertyShape")
-SH_PATH, SH_PROPERTY, SH_NODE = sh("path"), sh("property"), sh("node")
-SH_NOT, SH_AND, SH_OR, SH_XONE = sh("not"), sh("and"), sh("or"), sh("xone")
-SH_QUALIFIED_VALUE_SHAPE = sh("qualifiedValueShape")
+SH_PATH, SH_PROPERTY = sh("path"), sh("property")
 SH_TARGET_NODE, SH_TARGET_CLASS = sh("targetNode"), sh("targetClass")
 SH_TARGET_SUBJECTS_OF, SH_TARGET_OBJECTS_OF = sh("targetSubjectsOf"), sh("targetObjectsOf")
 SH_SEVERITY, SH_MESSAGE, SH_DEACTIVATED = sh("severity"), sh("message"), sh("deactivated")
 SH_VIOLATION = sh("Violation")
-_TARGET_PREDICATES = (SH_TARGET_NODE, SH_TARGET_CLASS, SH_TARGET_SUBJECTS_OF, SH_TARGET_OBJECTS_OF)
-_SINGLE_SHAPE_PARAMETERS = (SH_NODE, SH_PROPERTY, SH_QUALIFIED_VALUE_SHAPE, SH_NOT)
-_LIST_SHAPE_PARAMETERS = (SH_AND, SH_OR, SH_XONE)
 
 
 @dataclass(frozen=True)
@@ -86,41 +74,20 @@ class ShapesModel:
 
     def __init__(self, graph: ShapesGraph):
         self.graph = graph
+        check_shapes_graph(graph)  # nesting, lists, paths: what both engines need bounded
         #: whether some SPARQL query names $shapesGraph (set while compiling)
         self.uses_shapes_graph = False
         self.shapes: dict[Term, Shape] = {}
         self._compiling: list[Term] = []
         self.custom_components = custom_components(self)
         self.targeted: list[Shape] = []
-        for node in self._declared_shapes():
+        for node in declared_shapes(graph):
             shape = self.shape(node)
             if shape.targets:
                 self.targeted.append(shape)
         #: property shape -> the node shape declaring it with sh:property (Result.node_shape)
         self.owners = {value: owner for owner, _, value in
                        ((s, p, o) for s, p, o in graph.triples if p == SH_PROPERTY)}
-
-    def _declared_shapes(self) -> list[Term]:
-        graph = self.graph
-        found: dict[Term, None] = {}
-        shape_classes = {SH_NODE_SHAPE, SH_PROPERTY_SHAPE}
-        frontier = list(shape_classes)
-        while frontier:
-            following = [c for parent in frontier for c in graph.subjects(RDFS_SUBCLASS_OF, parent)
-                         if c not in shape_classes]
-            shape_classes.update(following)
-            frontier = following
-        for cls in shape_classes:
-            found.update(dict.fromkeys(graph.subjects(RDF_TYPE, cls)))
-        for predicate in _TARGET_PREDICATES:
-            found.update(dict.fromkeys(graph.subjects(predicate)))
-        for predicate in _SINGLE_SHAPE_PARAMETERS:
-            found.update(dict.fromkeys(o for s, p, o in graph.triples if p == predicate))
-        for predicate in _LIST_SHAPE_PARAMETERS:
-            for _, p, head in [t for t in graph.triples if t[1] == predicate]:
-                found.update(dict.fromkeys(graph.items(head) or ()))
-        return sorted((n for n in found if not isinstance(n, ox.Literal)),
-                      key=lambda n: (isinstance(n, ox.BlankNode), n.value))
 
     # -------------------------------------------------------------- compiling
 
@@ -207,20 +174,7 @@ class ShapesModel:
         """How an error or report names a shape: its prefixed IRI, or for a blank node the
         shape that declares it and its path (``shapes:ActivityShape → [sh:path evaw:topic]``;
         with ``bare``, only the blank node's part)."""
-        if not isinstance(node, ox.BlankNode):
-            return self.graph.short(node)
-        path_node = self.graph.value(node, SH_PATH)
-        inner = "[ ]"
-        if path_node is not None:
-            try:
-                inner = (f"[ sh:path {path_text(parse_path(self.graph, path_node), self.graph.short)}"
-                         " ]")
-            except PathError:
-                inner = "[ sh:path (malformed) ]"
-        parents = [s for s, p, o in self.graph.triples if o == node and p != SH_PATH]
-        if parents and not bare and len(self._compiling) < 50:
-            return f"{self.describe(parents[0])} → {inner}"
-        return inner
+        return describe(self.graph, node, bare=bare or len(self._compiling) >= 50)
 
     def error(self, node: Term, problem: str) -> ShapesError:
         return ShapesError(f"shape {self.describe(node)} {problem}")

@@ -11,7 +11,9 @@ checks run first for what pyoxigraph does *not* refuse:
   megabytes (a "billion laughs" would otherwise keep pyoxigraph busy for minutes) and to stop
   element nesting past :data:`MAX_XML_DEPTH` (pyoxigraph's time grows with the square of depth);
 * JSON-LD must nest no deeper than :data:`MAX_JSON_DEPTH` (pyoxigraph's JSON-LD expansion
-  grows with the square of depth), and its ``@context`` may only name the project's own context
+  grows with the square of depth), may hold no integer longer than Python converts (4,300
+  digits by default: JSON-LD makes such a number an ``xsd:double`` anyway, so it is refused
+  with a message saying to write it as a typed string), and its ``@context`` may only name the project's own context
   (``{BASE}context.jsonld`` or a versioned one), which is put inline from the bundle: nothing is
   fetched, any other remote context is refused with a message saying so.
 
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import xml.parsers.expat
 from dataclasses import dataclass
 
@@ -43,6 +46,9 @@ MAX_ENTITY_EXPANSION = 4 * 1024 * 1024
 #: The project's own JSON-LD contexts, the only ones a document may name.
 _ENTITY_REFERENCE = re.compile(r"&([A-Za-z_][\w.\-]*);")
 _OWN_CONTEXT = r"context(?:/v[0-9A-Za-z.\-]+)?\.jsonld"  # after the canonical or public base
+#: A JSON string (skipped whole) or a number: its integer part and what follows it.
+_JSON_STRING_OR_NUMBER = re.compile(r'"(?:[^"\\]|\\.)*"|-?(?P<integer>\d+)'
+                                    r"(?P<rest>(?:\.\d+)?(?:[eE][-+]?\d+)?)")
 
 
 @dataclass(frozen=True)
@@ -221,10 +227,36 @@ def _inline_own_context(text: str, source: str, bases: tuple[str, ...] = (BASE,)
         raise UnparsableInput(f"{source}:{error.lineno}:{error.colno}: json-ld syntax error: "
                               f"{error.msg}", source=source, line=error.lineno,
                               column=error.colno) from None
+    except ValueError:
+        # Python refuses to convert integers longer than sys.get_int_max_str_digits() (a guard
+        # against quadratic conversion); JSON-LD would make such a number an xsd:double anyway.
+        raise _long_number(text, source) from None
     changed = [False]
     own = re.compile("(?:" + "|".join(re.escape(base) for base in bases) + ")" + _OWN_CONTEXT)
     document = _replace_contexts(document, source, changed, own)
     return json.dumps(document) if changed[0] else text
+
+
+def _long_number(text: str, source: str) -> UnparsableInput:
+    """The error for a JSON number longer than Python converts, naming where it starts."""
+    limit = sys.get_int_max_str_digits()
+    line, column = _long_number_position(text, limit)
+    return UnparsableInput(
+        f"{source}:{line}:{column}: json-ld refused: a number has more than {limit} digits; "
+        'write it as a typed string, {"@value": "123…", "@type": "xsd:integer"} (JSON-LD '
+        "makes a number that large an xsd:double)", source=source, line=line, column=column)
+
+
+def _long_number_position(text: str, limit: int) -> tuple[int, int]:
+    """Line and column of the first integer (no fraction, no exponent: those Python reads as
+    floats) with more than ``limit`` digits; strings are skipped whole. (1, 1) if none."""
+    for match in _JSON_STRING_OR_NUMBER.finditer(text):
+        integer = match.group("integer")
+        if integer is not None and match.group("rest") == "" and len(integer) > limit:
+            start = match.start()
+            line = text.count("\n", 0, start) + 1
+            return line, start - (text.rfind("\n", 0, start) + 1) + 1
+    return 1, 1
 
 
 def _replace_contexts(value, source: str, changed: list[bool], own: re.Pattern):

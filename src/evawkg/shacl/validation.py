@@ -29,9 +29,15 @@ from ..graph.bundle import Bundle, default_bundle
 from ..errors import BundleError, ClientError, EvawError
 from ..namespaces import SHAPES
 from .report import REPORT_PREFIXES, Report, Result, path_text, short_term
+from .shapes_checks import MAX_SHAPE_DEPTH, check_shapes_graph
+from .shapes_graph import ShapesGraph
 
 #: pySHACL's pre-validation inference options; ``none`` is the default and the fast one.
 INFERENCE_OPTIONS = ("none", "rdfs", "owlrl", "both")
+
+#: How pySHACL's message begins when shapes nest past ``max_validation_depth``.
+_TOO_DEEP = "Validation path too deep"
+
 
 class ValidationError(EvawError):
     """pySHACL could not run the shapes (a broken shapes graph, not bad data)."""
@@ -174,6 +180,9 @@ def validate(data: Graph, shapes: Graph | None = None, ontology: Graph | None = 
         ontology = bundled_ontology if ontology is None else ontology
 
     shapes_graph = _without_imports(shapes)
+    if own_shapes:
+        # What the store engine's shapes pass too: bounded nesting, lists that end, paths.
+        check_shapes_graph(ShapesGraph.from_rdflib(shapes_graph))
     if shape_iris is not None:
         selected = [resolve_shape_iri(name) for name in shape_iris]
         known = set(node_shapes(shapes_graph))
@@ -195,12 +204,23 @@ def validate(data: Graph, shapes: Graph | None = None, ontology: Graph | None = 
     try:
         _, report_graph, _ = pyshacl.validate(
             working, shacl_graph=shapes_graph, inference=inference, inplace=True,
-            allow_warnings=allow_warnings, advanced=False, do_owl_imports=False)
+            allow_warnings=allow_warnings, advanced=False, do_owl_imports=False,
+            max_validation_depth=MAX_SHAPE_DEPTH + 1)
     except refusals as error:
         if own_shapes:
             raise ShapesRejected(f"the shapes cannot be evaluated: {error}; fix the shapes "
                                  "file") from error
         raise ValidationError(f"SHACL validation could not run: {error}") from error
+    except pyshacl_errors.ReportableRuntimeError as error:
+        if not str(error).startswith(_TOO_DEEP):
+            raise ValidationError(f"SHACL validation could not run: {error}") from error
+        # pySHACL's message goes on with every shape on the way: the log has it, not the answer.
+        too_deep = (f"the shapes nest more than {MAX_SHAPE_DEPTH} levels deep as pySHACL follows "
+                    "them (a shape that refers back to itself, followed through the data?)")
+        if own_shapes:
+            raise ShapesRejected(f"the shapes cannot be evaluated: {too_deep}; fix the shapes "
+                                 "file") from error
+        raise ValidationError(f"SHACL validation could not run: {too_deep}") from error
     except Exception as error:  # pySHACL raises its own hierarchy and rdflib's errors
         raise ValidationError(f"SHACL validation could not run: {error}") from error
     if not isinstance(report_graph, Graph):

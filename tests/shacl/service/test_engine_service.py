@@ -101,3 +101,45 @@ def test_form_with_shapes_that_cannot_be_evaluated_is_400_naming_the_shape(serve
     status, _, body = _form(server, {}, {"file": ("data.ttl", upload_of(LABEL_MISSING)),
                                          "shapes_file": ("shapes.ttl", recursive)})
     assert status == 400 and b"refers back to itself" in body
+
+
+def test_form_with_jsonld_shapes_holding_an_integer_too_long_for_python_is_400(server):
+    shapes = ('{"@id": "http://example.org/S", "http://www.w3.org/ns/shacl#minCount": '
+              + "9" * 4301 + "}").encode()
+    status, _, body = _form(server, {}, {"file": ("data.ttl", upload_of(LABEL_MISSING)),
+                                         "shapes_file": ("shapes.jsonld", shapes)})
+    assert status == 400, body[:500]
+    assert b"shapes.jsonld:1:" in body and b"more than 4300 digits" in body, body[:500]
+
+
+def test_form_with_shapes_nested_too_deep_is_400_on_both_engines(server):
+    from evawkg.shacl.shapes_checks import MAX_SHAPE_DEPTH
+
+    # 200-300 levels were 500s: the store engine ran out of stack, pySHACL dumped every shape.
+    deep = (b"@prefix sh: <http://www.w3.org/ns/shacl#> .\n<http://example.org/S> a sh:NodeShape ;"
+            b" sh:targetNode <http://example.org/a> ; sh:and ("
+            + b"[ sh:and ( " * 300 + b"[]" + b" ) ]" * 300 + b") .")
+    for engine in ("store", "pyshacl"):
+        status, _, body = _form(server, {"engine": engine},
+                                {"file": ("data.ttl", upload_of(LABEL_MISSING)),
+                                 "shapes_file": ("shapes.ttl", deep)})
+        assert status == 400, (engine, body[:500])
+        answer = json.loads(body)
+        assert answer["error"] == "bad-shapes", answer
+        assert f"more than {MAX_SHAPE_DEPTH} levels deep" in answer["message"], answer
+        assert len(body) < 1000, body[:2000]
+
+
+def test_form_with_a_path_list_that_loops_is_400_on_both_engines(server):
+    cycle = (b"@prefix sh: <http://www.w3.org/ns/shacl#> .\n"
+             b"@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .\n"
+             b"<http://example.org/S> a sh:NodeShape ; sh:targetNode <http://example.org/a> ;"
+             b" sh:property [ sh:path _:l ; sh:minCount 1 ] . _:l rdf:first <http://example.org/p> ;"
+             b" rdf:rest _:l .\n")
+    for engine in ("store", "pyshacl"):
+        status, _, body = _form(server, {"engine": engine},
+                                {"file": ("data.ttl", upload_of(LABEL_MISSING)),
+                                 "shapes_file": ("shapes.ttl", cycle)})
+        assert status == 400, (engine, body[:500])
+        answer = json.loads(body)
+        assert answer["error"] == "bad-shapes" and "rdf:rest leads back" in answer["message"]

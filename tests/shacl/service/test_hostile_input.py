@@ -229,6 +229,22 @@ def test_post_deeply_nested_json_returns_400(server):
     still_serves(server)
 
 
+def test_post_jsonld_with_an_integer_too_long_for_python_returns_400_naming_it(server):
+    # Python converts at most 4,300 digits (sys.get_int_max_str_digits); one more was a 500.
+    started = time.monotonic()
+    document = ('{"@id": "https://e.org/a",\n "https://e.org/s": "' + "9" * 5000
+                + '", "https://e.org/p": ' + "9" * 4301 + "}").encode()
+    status, _, body = post(f"{server}/validate", document, "application/ld+json")
+    assert_refused(status, body, started)
+    assert b"more than 4300 digits" in body and b"@value" in body, body[:500]
+    column = document.split(b"\n")[1].rindex(b" ") + 2  # the number follows the last space
+    assert b'"line": 2' in body and b'"column": %d' % column in body, body[:500]
+    status, _, body = post(f"{server}/validate", document.replace(b"9" * 4301, b"9" * 4300),
+                           "application/ld+json")
+    assert status == 200, body[:500]
+    still_serves(server)
+
+
 def test_post_deeply_nested_rdfxml_returns_400(server):
     started = time.monotonic()
     depth = 100_000
