@@ -13,9 +13,9 @@ checks run first for what pyoxigraph does *not* refuse:
 * JSON-LD must nest no deeper than :data:`MAX_JSON_DEPTH` (pyoxigraph's JSON-LD expansion
   grows with the square of depth), may hold no integer longer than Python converts (4,300
   digits by default: JSON-LD makes such a number an ``xsd:double`` anyway, so it is refused
-  with a message saying to write it as a typed string), and its ``@context`` may only name the project's own context
-  (``{BASE}context.jsonld`` or a versioned one), which is put inline from the bundle: nothing is
-  fetched, any other remote context is refused with a message saying so.
+  with a message saying to write it as a typed string), and its ``@context`` may only name the
+  project's own context (``{BASE}context.jsonld`` or a versioned one), which is put inline from
+  the bundle: nothing is fetched, any other remote context is refused with a message saying so.
 
 Formats: https://www.w3.org/TR/rdf-syntax-grammar/, https://www.w3.org/TR/json-ld11/.
 """

@@ -238,9 +238,9 @@ def _run(store: ox.Store, prepared: PreparedQuery, job: QueryJob, options: dict,
         # Here, in the query process: a huge answer never crosses to the web worker, which
         # would hold it and compress it outside the query's limits.
         raise ResultTooLarge(
-            f"the answer is {len(payload) / 1_048_576:.0f} MB as {fmt.name}, more than the server's "
-            f"cap of {job.max_bytes / 1_048_576:.0f} MB; add LIMIT (and OFFSET to page through it), "
-            "select fewer or shorter values, or aggregate")
+            f"the answer is {len(payload) / 1_048_576:.0f} MB as {fmt.name}, more than the "
+            f"server's cap of {job.max_bytes / 1_048_576:.0f} MB; add LIMIT (and OFFSET to page "
+            "through it), select fewer or shorter values, or aggregate")
     return Answer(payload, fmt, rows, time.perf_counter() - started)
 
 

@@ -375,8 +375,9 @@ class StoreClient:
 
 #: A store's words for a call of a function it does not know: Oxigraph's, and Virtuoso's (which
 #: looks the IRI up as a SQL procedure, SR185: "Undefined procedure DB.DBA.http://x/fn.").
-_UNSUPPORTED_FUNCTION = re.compile(r"The custom function <([^>]*)> is not supported"
-                                   r"|\bSR185: Undefined procedure DB\.DBA\.(\w+:[^\s]*?)\.?(?:\s|$)")
+_UNSUPPORTED_FUNCTION = re.compile(
+    r"The custom function <([^>]*)> is not supported"
+    r"|\bSR185: Undefined procedure DB\.DBA\.(\w+:[^\s]*?)\.?(?:\s|$)")
 
 #: Virtuoso's words for a statement it cancelled (SR203, SQL state HY008), as its per-query
 #: timeout does: "Virtuoso HY008 Error SR203: Async statement killed by SQLCancel".
