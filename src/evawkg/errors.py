@@ -6,6 +6,8 @@ body; CLI: exit code 2 for client faults, 1 for failures). Messages say how to f
 
 from __future__ import annotations
 
+import re
+
 
 class EvawError(Exception):
     """Base of every error the core raises on purpose."""
@@ -52,6 +54,17 @@ class QuerySyntaxError(ClientError):
 class UnsupportedFunction(QuerySyntaxError):
     """A call of a function the engine does not know (an extension function's IRI): the same
     words whichever store refused it."""
+
+    #: How the engines say so: pyoxigraph (embedded and Oxigraph server), and Virtuoso, which
+    #: looks the IRI up as a SQL procedure (SR185: "Undefined procedure DB.DBA.http://x/fn.").
+    _SAID = re.compile(r"The custom function <([^>]*)> is not supported"
+                       r"|\bSR185: Undefined procedure DB\.DBA\.(\w+:[^\s]*?)\.?(?:\s|$)")
+
+    @classmethod
+    def named_in(cls, message: str) -> str | None:
+        """The function's IRI when ``message`` (an engine's error) refuses an unknown function."""
+        found = cls._SAID.search(message)
+        return (found.group(1) or found.group(2)) if found else None
 
     def __init__(self, iri: str):
         super().__init__(f"the function <{iri}> is not supported: this endpoint evaluates "

@@ -46,8 +46,6 @@ _RESULTS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML
 _GRAPHS = frozenset(rdf_format.name for rdf_format in RDF_FORMATS)
 _POSITION = re.compile(r"^error at (\d+):(\d+): ")
 _EMPTY_ROW = re.compile(rb"\},\{\}")  # a regex finds it in half the time ``in`` does
-#: pyoxigraph's refusal of a function call it does not know (an extension function's IRI).
-_UNSUPPORTED_FUNCTION = re.compile(r"^The custom function <([^>]*)> is not supported")
 
 
 @dataclass(frozen=True)
@@ -188,9 +186,9 @@ def execute(store: ox.Store, job: QueryJob) -> Answer:
         refuse_update(prepared.text)  # pyoxigraph's Store.query never runs an update
         raise syntax_error(error, prepared.text, job.prefixes) from None
     except (OSError, RuntimeError, ValueError) as error:
-        unsupported = _UNSUPPORTED_FUNCTION.match(str(error))
+        unsupported = UnsupportedFunction.named_in(str(error))
         if unsupported:
-            raise UnsupportedFunction(iris.iri_out(unsupported.group(1))) from None
+            raise UnsupportedFunction(iris.iri_out(unsupported)) from None
         if prepared.services:
             endpoints = ", ".join(f"<{endpoint}>" for endpoint in prepared.services)
             raise ServiceFailed(f"the SERVICE endpoint {endpoints} failed: {_said(error)}; "

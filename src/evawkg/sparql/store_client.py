@@ -363,21 +363,15 @@ class StoreClient:
             raise QueryTimeout(f"the query was stopped on the store after {timeout:g} s, its "
                                "time limit; make it cheaper (LIMIT, more selective patterns) "
                                "or ask for a longer timeout= (at most the server's limit)")
-        unsupported = _UNSUPPORTED_FUNCTION.search(message)
+        unsupported = UnsupportedFunction.named_in(message)
         if unsupported:
-            raise UnsupportedFunction(unsupported.group(1) or unsupported.group(2))
+            raise UnsupportedFunction(unsupported)
         if "estimated execution time" in message.lower():
             raise QueryTimeout(f"the store estimates the query would run past its limit, so it "
                                f"did not run it; make it cheaper ({message})")
         raise StoreUnreachable(f"the SPARQL store at {where} failed (HTTP {response.status}): "
                                f"{message or 'no message'}")
 
-
-#: A store's words for a call of a function it does not know: Oxigraph's, and Virtuoso's (which
-#: looks the IRI up as a SQL procedure, SR185: "Undefined procedure DB.DBA.http://x/fn.").
-_UNSUPPORTED_FUNCTION = re.compile(
-    r"The custom function <([^>]*)> is not supported"
-    r"|\bSR185: Undefined procedure DB\.DBA\.(\w+:[^\s]*?)\.?(?:\s|$)")
 
 #: Virtuoso's words for a statement it cancelled (SR203, SQL state HY008), as its per-query
 #: timeout does: "Virtuoso HY008 Error SR203: Async statement killed by SQLCancel".
