@@ -18,11 +18,10 @@ import argparse
 from collections.abc import Callable
 from typing import Any
 
-
 from evawkg.graph.dataset import dataset_source, print_progress
 from evawkg.settings import Settings
 from evawkg.sparql.answers import describe_dataset, execute
-from evawkg.sparql.embedded import PREFIXES, EmbeddedSparqlService, QueryJob, check_nesting
+from evawkg.sparql.embedded import EmbeddedSparqlService, check_nesting
 from evawkg.sparql.service import Answer, DatasetDescription, QueryRequest
 from evawkg.web.server import GunicornServer
 
@@ -50,13 +49,7 @@ class InThreadSparqlService(EmbeddedSparqlService):
 
     def query(self, request: QueryRequest) -> Answer:
         check_nesting(request.text)
-        job = QueryJob(request.text, request.formats, PREFIXES,
-                       max_rows=self.settings.max_rows, base_iri=self.settings.base_iri,
-                       union=self.settings.default_graph_as_union,
-                       default_graphs=request.default_graphs, named_graphs=request.named_graphs,
-                       allow_service=tuple(self.settings.allow_service),
-                       substitutions=request.substitutions, public_base=request.public_base)
-        return execute(self.store, job)
+        return execute(self.store, self.job(request))  # the job the query process would get
 
     def call(self, function: Callable[..., Any], *args: Any, timeout: float) -> Any:
         return function(self.store, *args)

@@ -193,15 +193,18 @@ class EmbeddedSparqlService:
         """Run ``request`` in a query process. Here, in the caller's thread, only linear work
         (the nesting bound); the rules and the parse run in the process, under the timeout."""
         check_nesting(request.text)
-        job = QueryJob(request.text, request.formats, PREFIXES,
-                       max_rows=self.settings.max_rows,
-                       max_bytes=self.settings.max_answer_mb * 1_048_576,
-                       base_iri=self.settings.base_iri,
-                       union=self.settings.default_graph_as_union,
-                       default_graphs=request.default_graphs, named_graphs=request.named_graphs,
-                       allow_service=tuple(self.settings.allow_service),
-                       substitutions=request.substitutions, public_base=request.public_base)
-        return self.pool.run(job, request.timeout)
+        return self.pool.run(self.job(request), request.timeout)
+
+    def job(self, request: QueryRequest) -> QueryJob:
+        """``request`` as a query process receives it, with this server's settings."""
+        return QueryJob(request.text, request.formats, PREFIXES,
+                        max_rows=self.settings.max_rows,
+                        max_bytes=self.settings.max_answer_mb * 1_048_576,
+                        base_iri=self.settings.base_iri,
+                        union=self.settings.default_graph_as_union,
+                        default_graphs=request.default_graphs, named_graphs=request.named_graphs,
+                        allow_service=tuple(self.settings.allow_service),
+                        substitutions=request.substitutions, public_base=request.public_base)
 
     def call(self, function: Callable[..., Any], *args: Any, timeout: float) -> Any:
         """``function(store, *args)`` in a query process, killed after ``timeout`` seconds."""
