@@ -23,7 +23,7 @@ from evawkg.settings import Settings
 from evawkg.sparql.answers import describe_dataset, execute
 from evawkg.sparql.embedded import EmbeddedSparqlService, check_nesting
 from evawkg.sparql.service import Answer, DatasetDescription, QueryRequest
-from evawkg.web.server import GunicornServer
+from evawkg.web.server import GunicornServer, configure_logging
 
 
 class InThreadSparqlService(EmbeddedSparqlService):
@@ -74,6 +74,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = Settings.from_environment(data=tuple(args.data), port=args.port,
                                          max_rows=args.max_rows)
+    configure_logging(settings)  # its access log costs what evawkg's does
     InThreadServer(settings).run()
 
 

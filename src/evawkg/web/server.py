@@ -114,10 +114,15 @@ def _announce_dataset(service) -> None:
                    f"{len(description.graphs)} named graphs), data version {service.data_version}")
 
 
-def serve(settings: Settings) -> None:
-    """Run the server until interrupted."""
+def configure_logging(settings: Settings) -> None:
+    """The server's log: ``log_level`` and up (the access log is at info) to standard error."""
     logging.basicConfig(level=settings.log_level.upper(), stream=sys.stderr,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def serve(settings: Settings) -> None:
+    """Run the server until interrupted."""
+    configure_logging(settings)
     if writes_enabled(settings):
         from ..writes.store import prepare_for_serving
 
@@ -129,4 +134,4 @@ def serve(settings: Settings) -> None:
     GunicornServer(settings).run()
 
 
-__all__ = ["serve", "GunicornServer", "head_limits"]
+__all__ = ["serve", "configure_logging", "GunicornServer", "head_limits"]
