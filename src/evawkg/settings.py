@@ -128,7 +128,7 @@ def _validate(settings: Any) -> None:
     if settings.query_timeout <= 0:
         raise SettingsError(f"query_timeout must be positive, not {settings.query_timeout}")
     for name in ("max_rows", "queue_wait", "query_memory_limit_mb", "max_slots_per_client",
-                 "answer_cache_mb"):
+                 "answer_cache_mb", "max_answer_mb"):
         if getattr(settings, name) < 0:
             raise SettingsError(f"{name} cannot be negative, not {getattr(settings, name)}")
     if settings.request_read_timeout <= 0:
@@ -227,6 +227,11 @@ def _as_dict(self) -> dict[str, Any]:
     return {setting.name: getattr(self, setting.name) for setting in SETTINGS}
 
 
+def _max_answer_bytes(self) -> int:
+    """``max_answer_mb`` in bytes (0: no cap), as every store's answers are held to it."""
+    return self.max_answer_mb * 1_048_576
+
+
 Settings = dataclasses.make_dataclass(
     "Settings",
     [(setting.name, Any, dataclasses.field(default=setting.default, metadata={"help": setting.help}))
@@ -238,6 +243,7 @@ Settings = dataclasses.make_dataclass(
         "from_environment": classmethod(_from_environment),
         "replace": _replace,
         "as_dict": _as_dict,
+        "max_answer_bytes": property(_max_answer_bytes),
     },
 )
 Settings.__module__ = __name__

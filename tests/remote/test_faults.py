@@ -31,6 +31,7 @@ class FakeStore(ThreadingHTTPServer):
         self.mode = "ok"
         self.release = threading.Event()  # ends a "slow" answer early (at teardown)
         self.headers_extra: dict[str, str] = {}
+        self.huge_bytes = 3 << 20
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -49,6 +50,13 @@ class _Handler(BaseHTTPRequestHandler):
         elif mode == "cancelled":  # what Virtuoso 7.2 may answer at its per-query timeout
             self._send(500, b"Virtuoso HY008 Error SR203: Async statement killed by SQLCancel.\n",
                        "text/plain")
+        elif mode == "interrupted":  # what Virtuoso 7.2 answers when its result timeout passed
+            self._send(400, b"Virtuoso S1TAT Error RC...: Returning incomplete results, query "
+                            b"interrupted by result timeout.  Activity: 6 rnd 1 seq", "text/plain")
+        elif mode == "huge":  # a well-formed answer of ``huge_bytes`` (one long literal)
+            self._send(200, json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [
+                {"x": {"type": "literal", "value": "y" * store.huge_bytes}}]}}).encode(),
+                "application/sparql-results+json")
         elif mode == "error":
             self._send(500, b"Virtuoso 42000 Error SR171: Transaction timed out", "text/plain")
         elif mode == "cut":
@@ -154,6 +162,39 @@ def test_store_cancelling_a_query_at_its_timeout_is_a_timeout_not_a_server_fault
     fake_store.mode = "cancelled"
     response = ask(app)
     assert response.status_code == 503 and response.get_json()["error"] == "query-timeout"
+
+
+def test_store_refusing_a_query_its_result_timeout_interrupted_is_a_timeout_not_a_syntax_error(
+        app, fake_store):
+    fake_store.mode = "interrupted"
+    response = ask(app)
+    assert response.status_code == 503 and response.get_json()["error"] == "query-timeout"
+    assert "time limit" in response.get_json()["message"]
+
+
+@pytest.mark.parametrize(("huge_mib", "cap_mb", "status", "said"), [
+    (5, 0, 200, None),  # no cap: the store's answer is read whole (under its 1 GiB limit)
+    (3, 1, 422, "the answer is 3 MB as json, more than the server's cap of 1 MB"),
+    (5, 1, 422, "the store's answer is larger than 4 MB, the most the server reads of one answer"),
+])
+def test_remote_answers_are_held_to_max_answer_mb_and_the_store_body_to_four_times_it(
+        fake_store, huge_mib, cap_mb, status, said):
+    port = fake_store.server_address[1]
+    application = create_app(Settings(sparql_endpoint=f"http://127.0.0.1:{port}/sparql",
+                                      query_timeout=10, max_answer_mb=cap_mb))
+    service = application.extensions["evawkg"].service
+    try:
+        assert service.wait_ready(30), service.health()
+        fake_store.mode, fake_store.huge_bytes = "huge", huge_mib << 20
+        response = ask(application)
+    finally:
+        service.close()
+    assert response.status_code == status, response.get_data(as_text=True)[:300]
+    if said:
+        assert response.get_json()["error"] == "result-too-large"
+        assert said in response.get_json()["message"]
+    else:
+        assert len(response.data) > huge_mib << 20
 
 
 def test_store_down_gives_502_and_healthz_503_then_recovers(app, fake_store):

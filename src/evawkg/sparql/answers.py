@@ -232,14 +232,20 @@ def _run(store: ox.Store, prepared: PreparedQuery, job: QueryJob, options: dict,
         fmt = job.formats.of("results")
         payload, rows = _write_solutions(result, fmt.name, job.max_rows, job.iris,
                                          again=lambda: store.query(prepared.text, **options))
-    if job.max_bytes and len(payload) > job.max_bytes:
-        # Here, in the query process: a huge answer never crosses to the web worker, which
-        # would hold it and compress it outside the query's limits.
-        raise ResultTooLarge(
-            f"the answer is {len(payload) / 1_048_576:.0f} MB as {fmt.name}, more than the "
-            f"server's cap of {job.max_bytes / 1_048_576:.0f} MB; add LIMIT (and OFFSET to page "
-            "through it), select fewer or shorter values, or aggregate")
+    # Here, in the query process: a huge answer never crosses to the web worker, which would
+    # hold it and compress it outside the query's limits.
+    refuse_oversize(payload, fmt.name, job.max_bytes)
     return Answer(payload, fmt, rows, time.perf_counter() - started)
+
+
+def refuse_oversize(payload: bytes, format_name: str, max_bytes: int) -> None:
+    """ResultTooLarge when ``payload``, the answer in the format called ``format_name``, is
+    larger than ``max_bytes`` (the ``max_answer_mb`` setting; 0: no cap)."""
+    if max_bytes and len(payload) > max_bytes:
+        raise ResultTooLarge(
+            f"the answer is {len(payload) / 1_048_576:.0f} MB as {format_name}, more than the "
+            f"server's cap of {max_bytes / 1_048_576:.0f} MB; add LIMIT (and OFFSET to page "
+            "through it), select fewer or shorter values, or aggregate")
 
 
 def syntax_error(error: SyntaxError, text: str | None = None,
@@ -381,4 +387,5 @@ def describe_dataset(store: ox.Store, *, union: bool) -> DatasetDescription:
     return DatasetDescription(int(next(iter(default))["n"].value), quads, tuple(counts), union)
 
 
-__all__ = ["QueryJob", "execute", "serialize_graph", "syntax_error", "describe_dataset"]
+__all__ = ["QueryJob", "execute", "serialize_graph", "syntax_error", "describe_dataset",
+           "refuse_oversize"]

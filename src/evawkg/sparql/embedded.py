@@ -199,7 +199,7 @@ class EmbeddedSparqlService:
         """``request`` as a query process receives it, with this server's settings."""
         return QueryJob(request.text, request.formats, PREFIXES,
                         max_rows=self.settings.max_rows,
-                        max_bytes=self.settings.max_answer_mb * 1_048_576,
+                        max_bytes=self.settings.max_answer_bytes,
                         base_iri=self.settings.base_iri,
                         union=self.settings.default_graph_as_union,
                         default_graphs=request.default_graphs, named_graphs=request.named_graphs,

@@ -52,7 +52,8 @@ from ..namespaces import BASE, PREFIXES
 from ..processes import ProcessPool, ProcessSpec, current_client
 from ..processes.slots import Slots
 from .binding import bind, prologue
-from .remote_answers import GRAPH_MEDIA_TYPE, RESULTS_MEDIA_TYPE, TimedBody, blank_replacements, write_answer
+from .remote_answers import (GRAPH_MEDIA_TYPE, RESULTS_MEDIA_TYPE, TimedBody, blank_replacements,
+                             store_answer_limit, write_answer)
 from .remote_store import RemoteStore
 from .rules import check_nesting, prepare_query
 from .service import Answer, DatasetDescription, GraphCount, PreparedQuery, QueryRequest
@@ -512,11 +513,14 @@ class RemoteSparqlService:
             except QuerySyntaxError as error:
                 raise positioned(error, prepared.text, len(text) - len(bind(
                     prepared.text, request.substitutions, inline=inline))) from None
+            max_bytes = self.settings.max_answer_bytes
             body = TimedBody(response, deadline + (left if self.client.kind == "virtuoso" else 0),
+                             limit=store_answer_limit(max_bytes),
                              replacements=blank_replacements(self.client.kind),
                              timeout=request.timeout)
             return write_answer(response, body, request.formats, self.client.kind,
-                                self.settings.max_rows, PREFIXES, started, request.timeout)
+                                self.settings.max_rows, PREFIXES, started, request.timeout,
+                                max_bytes=max_bytes)
         finally:
             self._slots.release(client)
 

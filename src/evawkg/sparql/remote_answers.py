@@ -7,8 +7,10 @@ reads the HTTP body as it arrives, and the embedded store's writers
 format, stopping at the row cap. So the cap holds however much the store sends, and no more than
 the cap is ever held in memory.
 
-A body is read under a deadline and a size limit (:class:`TimedBody`); Virtuoso's blank node
-identifiers (``nodeID://b1234``, which are no SPARQL results syntax) are rewritten on the way.
+A body is read under a deadline and a size limit (:class:`TimedBody`, :func:`store_answer_limit`);
+the answer written is held to the server's ``max_answer_mb`` as the embedded store's is
+(:func:`evawkg.sparql.answers.refuse_oversize`). Virtuoso's blank node identifiers
+(``nodeID://b1234``, which are no SPARQL results syntax) are rewritten on the way.
 """
 
 from __future__ import annotations
@@ -17,12 +19,21 @@ import time
 
 import pyoxigraph as ox
 
-from ..errors import EvawError, StoreTimeout, StoreUnreachable
-from .answers import _capped, _write_solutions, serialize_graph
+from ..errors import EvawError, ResultTooLarge, StoreTimeout, StoreUnreachable
+from .answers import _capped, _write_solutions, refuse_oversize, serialize_graph
 from .service import Answer, AnswerFormat
 
 #: Most bytes one answer of the store may have (the row cap usually stops it long before).
 MAX_ANSWER_BYTES = 1 << 30
+#: How many times the client's largest answer (``max_answer_mb``) the store's answer may be: the
+#: store writes SPARQL JSON or N-Triples, which may be several times the client's CSV or Turtle.
+STORE_ANSWER_FACTOR = 4
+
+
+def store_answer_limit(max_bytes: int) -> int:
+    """The most bytes read of one answer of the store, for a client answer cap of ``max_bytes``
+    (0: none): :data:`STORE_ANSWER_FACTOR` times it, never over :data:`MAX_ANSWER_BYTES`."""
+    return min(STORE_ANSWER_FACTOR * max_bytes, MAX_ANSWER_BYTES) if max_bytes else MAX_ANSWER_BYTES
 
 #: Media types asked of the store for each kind of answer.
 RESULTS_MEDIA_TYPE = "application/sparql-results+json"
@@ -75,7 +86,10 @@ class TimedBody:
         chunk = self.response.stream.read(max(want, 8192))
         self.read_bytes += len(chunk)
         if self.read_bytes > self.limit:
-            raise StoreUnreachable(f"the store's answer is larger than {self.limit} bytes")
+            raise ResultTooLarge(
+                f"the store's answer is larger than {self.limit / 1_048_576:.0f} MB, the most "
+                "the server reads of one answer; add LIMIT (and OFFSET to page through it), "
+                "select fewer or shorter values, or aggregate")
         if not chunk:
             self._ended = True
         if not self.replacements:
@@ -109,8 +123,10 @@ def blank_replacements(kind: str | None) -> tuple[tuple[bytes, bytes], ...]:
 
 
 def write_answer(response, body: TimedBody, formats, kind: str | None, max_rows: int,
-                 prefixes: dict[str, str], started: float, timeout: float) -> Answer:
-    """The client's answer from the store's ``response`` (read through ``body``)."""
+                 prefixes: dict[str, str], started: float, timeout: float,
+                 max_bytes: int = 0) -> Answer:
+    """The client's answer from the store's ``response`` (read through ``body``), at most
+    ``max_rows`` rows and ``max_bytes`` bytes (0: no cap)."""
     media_type = response.media_type
     try:
         if media_type in _RESULTS_READERS:
@@ -127,6 +143,7 @@ def write_answer(response, body: TimedBody, formats, kind: str | None, max_rows:
         else:
             raise StoreUnreachable(f"the SPARQL store answered {media_type or 'no media type'}, "
                                    "which is no SPARQL answer; check the endpoint URL")
+        refuse_oversize(payload, fmt.name, max_bytes)
     except EvawError as error:
         response.close(broken=True)
         raise error from None
@@ -153,5 +170,5 @@ def _write_triples(quads, name: str, max_rows: int, prefixes: dict[str, str]) ->
     return serialize_graph(triples, name, prefixes), count
 
 
-__all__ = ["TimedBody", "write_answer", "read_failure", "blank_replacements",
+__all__ = ["TimedBody", "write_answer", "read_failure", "blank_replacements", "store_answer_limit",
            "RESULTS_MEDIA_TYPE", "GRAPH_MEDIA_TYPE", "MAX_ANSWER_BYTES"]

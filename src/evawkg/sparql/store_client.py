@@ -335,9 +335,7 @@ class StoreClient:
         if 200 <= response.status < 300:
             if response.headers.get("x-sql-state", "").upper() == "S1TAT":
                 response.close(broken=True)
-                raise QueryTimeout(f"the query was stopped on the store after {timeout:g} s, its "
-                                   "time limit; make it cheaper (LIMIT, more selective patterns) "
-                                   "or ask for a longer timeout= (at most the server's limit)")
+                raise _stopped_on_the_store(timeout)
             cut = response.headers.get("x-sparql-maxrows")
             if cut:
                 response.close(broken=True)
@@ -350,6 +348,11 @@ class StoreClient:
         except EvawError:
             message = ""
         where = response.url
+        if _STOPPED_AT_ITS_TIMEOUT.search(message):
+            # Virtuoso reports a query it stopped at its per-query timeout as a 500 (the
+            # statement cancelled) or as a 400 (its result timeout passed) rather than as a 200
+            # marked S1TAT: the same timeout, never a syntax error nor a store fault.
+            raise _stopped_on_the_store(timeout)
         if response.status == 400:
             raise QuerySyntaxError(f"the store refused the query: {message or 'HTTP 400'}")
         if response.status in (401, 403):
@@ -357,12 +360,6 @@ class StoreClient:
                                    f"{response.status}); check store_auth")
         if response.status == 413:
             raise ClientError(f"the store refused the request as too large: {message}")
-        if _CANCELLED_AT_ITS_TIMEOUT.search(message):
-            # Virtuoso sometimes reports a query it stopped at its per-query timeout as a 500
-            # (the statement cancelled) rather than a 200 marked S1TAT: the same timeout.
-            raise QueryTimeout(f"the query was stopped on the store after {timeout:g} s, its "
-                               "time limit; make it cheaper (LIMIT, more selective patterns) "
-                               "or ask for a longer timeout= (at most the server's limit)")
         unsupported = UnsupportedFunction.named_in(message)
         if unsupported:
             raise UnsupportedFunction(unsupported)
@@ -373,9 +370,19 @@ class StoreClient:
                                f"{message or 'no message'}")
 
 
-#: Virtuoso's words for a statement it cancelled (SR203, SQL state HY008), as its per-query
-#: timeout does: "Virtuoso HY008 Error SR203: Async statement killed by SQLCancel".
-_CANCELLED_AT_ITS_TIMEOUT = re.compile(r"\bHY008\b.*\bSR203\b|killed by SQLCancel", re.IGNORECASE)
+#: Virtuoso's words for a query its per-query timeout stopped: a statement it cancelled (SR203,
+#: SQL state HY008: "Virtuoso HY008 Error SR203: Async statement killed by SQLCancel"), or its
+#: result timeout (SQL state S1TAT: "Virtuoso S1TAT Error RC...: Returning incomplete results,
+#: query interrupted by result timeout").
+_STOPPED_AT_ITS_TIMEOUT = re.compile(
+    r"\bHY008\b.*\bSR203\b|killed by SQLCancel|\bS1TAT\b.*interrupted by result timeout",
+    re.IGNORECASE)
+
+
+def _stopped_on_the_store(timeout: float) -> QueryTimeout:
+    return QueryTimeout(f"the query was stopped on the store after {timeout:g} s, its time limit; "
+                        "make it cheaper (LIMIT, more selective patterns) or ask for a longer "
+                        "timeout= (at most the server's limit)")
 
 
 @functools.lru_cache(maxsize=16)
