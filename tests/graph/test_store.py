@@ -124,6 +124,22 @@ def test_load_files_syntax_error_names_file_line_and_column(tmp_path, name, text
     assert error.status == 400
 
 
+@pytest.mark.parametrize("name", ["sample.ttl", "sample.nt", "sample.nt.gz", "sample.rdf",
+                                  "sample.jsonld", "sample.trig", "sample.nq"])
+def test_load_files_skip_an_editors_byte_order_mark(tmp_path, name, expected):
+    import gzip
+
+    data = (FIXTURES / name).read_bytes()
+    if name.endswith(".gz"):
+        data = gzip.compress(b"\xef\xbb\xbf" + gzip.decompress(data))
+    else:
+        data = b"\xef\xbb\xbf" + data
+    path = tmp_path / name
+    path.write_bytes(data)
+    store = load_files([path])
+    assert isomorphic(to_rdflib(store, sorted(graph_names(store))), expected)
+
+
 def test_load_files_missing_file_is_unparsable_input(tmp_path):
     with pytest.raises(UnparsableInput, match="cannot read"):
         load_files([tmp_path / "absent.ttl"])

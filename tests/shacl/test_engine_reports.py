@@ -67,6 +67,16 @@ def test_ntriples_upload_results_name_the_line_of_the_offending_triple():
     assert "at line 5" in report_text(report)
 
 
+def test_an_upload_behind_a_byte_order_mark_is_read_and_its_lines_still_named():
+    evaw = "https://evawkg.example.org/ontology#"
+    lines = [f"{ACTIVITY} <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{evaw}Activity> .",
+             f'{ACTIVITY} <{evaw}activityType> "training" .']
+    report = store_validation.validate_uploads(
+        [Upload(b"\xef\xbb\xbf" + _ntriples(lines), "ntriples", source="up.nt")])
+    by_path = {r.path_text: r for r in report.results if str(r.focus) == ACTIVITY[1:-1]}
+    assert by_path["evaw:activityType"].location == "line 4"
+
+
 def report_text(report) -> str:
     from evawkg.shacl.report import render_text
 

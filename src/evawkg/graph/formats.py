@@ -6,6 +6,7 @@ file name, a media type or a ``--format`` name means, so the answer is the same 
 
 from __future__ import annotations
 
+import codecs
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,6 +49,20 @@ RDF_FORMATS: tuple[RdfFormat, ...] = (
 _ALIASES = {"ttl": "turtle", "nt": "ntriples", "n-triples": "ntriples", "jsonld": "json-ld",
             "xml": "rdfxml", "rdf/xml": "rdfxml", "rdf": "rdfxml", "nq": "nquads",
             "n-quads": "nquads"}
+
+
+def without_byte_order_mark(data: bytes) -> bytes:
+    """``data`` without the UTF-8 byte-order mark some editors write before the text: no part
+    of any RDF document (pyoxigraph would read it as the first term, JSON as an error), and
+    skipped by Jena, rdflib and browsers alike."""
+    return data[len(codecs.BOM_UTF8):] if data.startswith(codecs.BOM_UTF8) else data
+
+
+def skip_byte_order_mark(stream) -> None:
+    """Read past a UTF-8 byte-order mark at the start of a buffered binary ``stream``
+    (``peek``: an open file, a ``GzipFile``), as :func:`without_byte_order_mark` drops it."""
+    if stream.peek(len(codecs.BOM_UTF8)).startswith(codecs.BOM_UTF8):
+        stream.read(len(codecs.BOM_UTF8))
 
 
 def format_by_name(name: str) -> RdfFormat:

@@ -42,7 +42,8 @@ from rdflib.namespace import RDF, XSD
 
 from .bundle import Bundle, default_bundle
 from ..errors import UnparsableInput
-from .formats import RdfFormat, format_by_name, format_for_path
+from .formats import (RdfFormat, format_by_name, format_for_path, skip_byte_order_mark,
+                      without_byte_order_mark)
 from ..namespaces import GRAPH, PREFIXES
 from .progress import Reporter, Task, rate
 from .shared_prefixes import header
@@ -121,11 +122,11 @@ def read_source(path: Path) -> tuple[bytes, str | None]:
     name = str(path)
     try:
         if name == STDIN:
-            return sys.stdin.buffer.read(), None
+            return without_byte_order_mark(sys.stdin.buffer.read()), None
         if path.suffix.lower() == ".gz":
             with gzip.open(path, "rb") as stream:
-                return stream.read(), path.resolve().as_uri()
-        return path.read_bytes(), path.resolve().as_uri()
+                return without_byte_order_mark(stream.read()), path.resolve().as_uri()
+        return without_byte_order_mark(path.read_bytes()), path.resolve().as_uri()
     except OSError as error:
         raise UnparsableInput(f"{name}: cannot read the file: {error.strerror or error}",
                               source=name) from error
@@ -149,6 +150,7 @@ def load_path(store: ox.Store, path: Path, fmt: RdfFormat, *, graph: str | None,
         with open(path, "rb") as raw:
             size = _file_size(raw)
             unpacked = gzip.GzipFile(fileobj=raw, mode="rb") if path.suffix.lower() == ".gz" else raw
+            skip_byte_order_mark(unpacked)
             stream = _CountingReader(unpacked, raw, size, task)
             _load(store, stream, fmt, source=str(path), graph=graph, base_iri=path.resolve().as_uri(),
                   document=lambda: read_source(path)[0])

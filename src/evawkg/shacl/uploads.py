@@ -32,7 +32,7 @@ import pyoxigraph as ox
 import rdflib
 
 from ..errors import UnparsableInput
-from ..graph.formats import format_by_name
+from ..graph.formats import format_by_name, without_byte_order_mark
 from ..graph.public_base import PublicBase
 from ..namespaces import BASE, GRAPH
 
@@ -66,6 +66,11 @@ class Upload:
     #: prefix declarations read before ``data``, on its first line (a bundled data file is read
     #: with data/prefixes.ttl's: :mod:`evawkg.graph.shared_prefixes`); Turtle only
     prefix_header: str = ""
+
+    def __post_init__(self) -> None:
+        # An editor's byte-order mark is no part of the document: every reader of ``data``
+        # (the checks, the parser, the line finder) reads the text after it.
+        object.__setattr__(self, "data", without_byte_order_mark(self.data))
 
     def stored(self, quads: list) -> list:
         """``quads`` parsed from this upload with their IRIs as the graph stores them."""
