@@ -31,8 +31,8 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from ..errors import (ClientError, EvawError, QuerySyntaxError, ResultTooLarge, ServiceFailed,
-                      UnsupportedFunction)
+from ..errors import (ClientError, EvawError, NotAcceptable, QuerySyntaxError, ResultTooLarge,
+                      ServiceFailed, UnsupportedFunction)
 from ..graph.formats import RDF_FORMATS
 from ..graph.jsonld import compact, prefix_context
 from ..graph.prefixed import refuse_what_xml_cannot_carry, serialize_graph_as, used_prefixes
@@ -305,8 +305,15 @@ def _write_solutions(solutions: ox.QuerySolutions, name: str, max_rows: int,
     tsv = iris.tsv_out(tsv)  # one term per field: every format below is read from it
     if name == "tsv":
         return tsv, rows
-    reread = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
-    written = reread.serialize(format=_RESULTS[name])
+    try:
+        reread = ox.parse_query_results(tsv, format=ox.QueryResultsFormat.TSV)
+        written = reread.serialize(format=_RESULTS[name])
+    except SyntaxError as error:
+        # pyoxigraph's TSV reader stops at triple terms nested about a hundred deep ("Too many
+        # nested triples"), which its JSON and TSV writers write: the answer, not the query,
+        # is what cannot be read back (a SyntaxError here would be reported as the query's).
+        raise NotAcceptable(f"the answer cannot be written as {name}: {_said(error)}; ask for "
+                            "JSON or TSV") from None
     if name == "xml":
         refuse_what_xml_cannot_carry(written, "JSON, CSV or TSV")
     return written, rows
