@@ -35,6 +35,7 @@ def store_answer_limit(max_bytes: int) -> int:
     (0: none): :data:`STORE_ANSWER_FACTOR` times it, never over :data:`MAX_ANSWER_BYTES`."""
     return min(STORE_ANSWER_FACTOR * max_bytes, MAX_ANSWER_BYTES) if max_bytes else MAX_ANSWER_BYTES
 
+
 #: Media types asked of the store for each kind of answer.
 RESULTS_MEDIA_TYPE = "application/sparql-results+json"
 GRAPH_MEDIA_TYPE = "application/n-triples"
