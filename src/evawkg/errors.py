@@ -301,6 +301,16 @@ class ShapesViolated(ClientError):
         self.report = report
 
 
+class DumpsBusy(NotReady):
+    """The dumps of another public base are being written; this base's wait their turn."""
+
+    code = "dumps-busy"
+
+    def __init__(self, message: str, *, retry_after: int = 5):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class WriteBusy(NotReady):
     """Another write holds the store's lock past the wait allowed."""
 

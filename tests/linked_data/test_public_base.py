@@ -452,3 +452,47 @@ def test_dumps_for_many_hosts_keep_a_bounded_number_of_folders_on_disk(local_app
     assert kept == folders[-DUMP_BASES:]
     again = client.get("/dumps/evawkg.nt.gz", base_url="http://h0.example/")
     assert again.status_code == 200 and b"http://h0.example/" in gzip.decompress(again.data)
+
+
+def test_dumps_of_one_host_being_written_make_another_host_retry_not_wait(local_app, monkeypatch):
+    """A request for another base's dumps gets 503 + Retry-After at once instead of holding a
+    request thread behind the writer (a client naming many Hosts would hold them all); one for
+    the base being written waits for it and gets its files."""
+    import threading
+    import time
+
+    state = local_app.extensions["evawkg.linked_data"]
+    release, started = threading.Event(), threading.Event()
+    write = state.reader.write_dumps
+
+    def slow_write(*args, **kwargs):
+        started.set()
+        assert release.wait(60)
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(state.reader, "write_dumps", slow_write)
+    answers: dict[str, int] = {}
+
+    def fetch(name: str) -> None:
+        answers[name] = local_app.test_client().get(
+            "/dumps/evawkg.nt.gz", base_url="http://writing.example/").status_code
+
+    first = threading.Thread(target=fetch, args=("first",))
+    first.start()
+    assert started.wait(30)
+    second = threading.Thread(target=fetch, args=("second",))  # the same base: waits its turn
+    second.start()
+    began = time.monotonic()
+    other = local_app.test_client().get("/dumps/evawkg.nt.gz", base_url="http://other.example/",
+                                        headers={"Accept": "application/json"})
+    assert time.monotonic() - began < 5
+    assert other.status_code == 503 and other.headers["Retry-After"] == "5"
+    assert other.get_json()["error"] == "dumps-busy"
+    assert "retry in a few seconds" in other.get_json()["message"]
+    assert "writing.example" not in other.get_json()["message"]  # no other client's Host
+    release.set()
+    first.join(60)
+    second.join(60)
+    assert answers == {"first": 200, "second": 200}
+    again = local_app.test_client().get("/dumps/evawkg.nt.gz", base_url="http://other.example/")
+    assert again.status_code == 200 and b"http://other.example/" in gzip.decompress(again.data)

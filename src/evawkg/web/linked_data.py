@@ -28,6 +28,7 @@ from urllib.parse import urlsplit
 import pyoxigraph as ox
 from flask import Flask, Response, current_app, request
 
+from ..errors import DumpsBusy
 from ..graph.jsonld import build_context, compact, context_path, ontology_version
 from ..graph.prefixed import serialize_graph_as
 from ..graph.public_base import PublicBase
@@ -83,9 +84,10 @@ class LinkedData:
         self.settings = settings
         self.service = service
         self.reader = GraphReader(service, settings.query_timeout)
-        self._dumps_lock = threading.Lock()
         #: (data version, public base) → folder; a write changes the version, so new dumps.
         self._dumps: dict[tuple[str, str], Path] = {}
+        self._writing: tuple[str, str] | None = None  # the key whose dumps are being written
+        self._turn = threading.Condition()  # guards both, and wakes those waiting for a write
         self.ontology_version = ontology_version()
 
     @property
@@ -99,35 +101,57 @@ class LinkedData:
 
     def dumps(self, iris: PublicBase) -> Path:
         """The folder of the dumps of this data version published under ``iris.public``, written
-        on first use (one at a time: writing them takes a query process for seconds)."""
-        with self._dumps_lock:
-            version = self.version
-            key = (version, iris.public)
-            folder = self._dumps.get(key)
-            if folder is not None and not (folder / MANIFEST).exists():
-                folder = None  # another worker evicted it: write it again
-            if folder is None:
-                digest = hashlib.sha256(iris.public.encode()).hexdigest()[:12]
-                safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in version)
-                folder = Path(tempfile.gettempdir()) / "evawkg-dumps" / f"{safe}-{digest}"
-                if not (folder / MANIFEST).exists():
-                    folder.parent.mkdir(parents=True, exist_ok=True)
-                    building = Path(tempfile.mkdtemp(prefix="building-", dir=folder.parent))
-                    self.reader.write_dumps(building, version, self.settings.dump_timeout,
-                                            base_iri=iris.canonical, public_base=iris.public)
-                    try:
-                        building.rename(folder)
-                    except OSError:  # another worker finished first: its files are the same
-                        pass
-                self._dumps.pop(key, None)
-                while len(self._dumps) >= DUMP_BASES:
-                    # Removed from disk too: without a public_base setting, each Host a client
-                    # names is a base, and its dumps would otherwise pile up in the temp folder.
-                    evicted = self._dumps.pop(next(iter(self._dumps)))
-                    if evicted != folder:
-                        shutil.rmtree(evicted, ignore_errors=True)
-                self._dumps[key] = folder
-            return folder
+        on first use, one base at a time (writing takes a query process for seconds).
+
+        A request for the base being written waits for it; one for another base does not queue
+        behind it (DumpsBusy, 503 with ``Retry-After``): without a ``public_base`` setting each
+        ``Host`` a client names is a base, and requests waiting on the writer would hold every
+        request thread of the worker."""
+        key = (self.version, iris.public)
+        with self._turn:
+            while True:
+                folder = self._dumps.get(key)
+                if folder is not None and (folder / MANIFEST).exists():
+                    return folder  # else another worker evicted it: write it again
+                if self._writing is None:
+                    self._writing = key
+                    break
+                if self._writing != key:
+                    raise DumpsBusy("the server is writing the dumps for another address (it "
+                                    "writes one address's at a time); retry in a few seconds")
+                self._turn.wait(self.settings.dump_timeout)
+        try:
+            folder = self._write(key, iris)
+        finally:
+            with self._turn:
+                self._writing = None
+                self._turn.notify_all()
+        return folder
+
+    def _write(self, key: tuple[str, str], iris: PublicBase) -> Path:
+        version = key[0]
+        digest = hashlib.sha256(iris.public.encode()).hexdigest()[:12]
+        safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in version)
+        folder = Path(tempfile.gettempdir()) / "evawkg-dumps" / f"{safe}-{digest}"
+        if not (folder / MANIFEST).exists():
+            folder.parent.mkdir(parents=True, exist_ok=True)
+            building = Path(tempfile.mkdtemp(prefix="building-", dir=folder.parent))
+            self.reader.write_dumps(building, version, self.settings.dump_timeout,
+                                    base_iri=iris.canonical, public_base=iris.public)
+            try:
+                building.rename(folder)
+            except OSError:  # another worker finished first: its files are the same
+                pass
+        with self._turn:
+            self._dumps.pop(key, None)
+            while len(self._dumps) >= DUMP_BASES:
+                # Removed from disk too: without a public_base setting, each Host a client
+                # names is a base, and its dumps would otherwise pile up in the temp folder.
+                evicted = self._dumps.pop(next(iter(self._dumps)))
+                if evicted != folder:
+                    shutil.rmtree(evicted, ignore_errors=True)
+            self._dumps[key] = folder
+        return folder
 
 
 def install(app: Flask) -> LinkedData:
