@@ -458,8 +458,11 @@ def test_dumps_of_one_host_being_written_make_another_host_retry_not_wait(local_
     """A request for another base's dumps gets 503 + Retry-After at once instead of holding a
     request thread behind the writer (a client naming many Hosts would hold them all); one for
     the base being written waits for it and gets its files."""
-    import threading
     import time
+    import uuid
+
+    # Hosts of this run only: dumps on disk outlive a run (a restarted server reuses them).
+    writing, other = (f"http://{name}-{uuid.uuid4().hex[:8]}.example/" for name in ("w", "o"))
 
     state = local_app.extensions["evawkg.linked_data"]
     release, started = threading.Event(), threading.Event()
@@ -475,7 +478,7 @@ def test_dumps_of_one_host_being_written_make_another_host_retry_not_wait(local_
 
     def fetch(name: str) -> None:
         answers[name] = local_app.test_client().get(
-            "/dumps/evawkg.nt.gz", base_url="http://writing.example/").status_code
+            "/dumps/evawkg.nt.gz", base_url=writing).status_code
 
     first = threading.Thread(target=fetch, args=("first",))
     first.start()
@@ -483,16 +486,16 @@ def test_dumps_of_one_host_being_written_make_another_host_retry_not_wait(local_
     second = threading.Thread(target=fetch, args=("second",))  # the same base: waits its turn
     second.start()
     began = time.monotonic()
-    other = local_app.test_client().get("/dumps/evawkg.nt.gz", base_url="http://other.example/",
-                                        headers={"Accept": "application/json"})
+    busy = local_app.test_client().get("/dumps/evawkg.nt.gz", base_url=other,
+                                       headers={"Accept": "application/json"})
     assert time.monotonic() - began < 5
-    assert other.status_code == 503 and other.headers["Retry-After"] == "5"
-    assert other.get_json()["error"] == "dumps-busy"
-    assert "retry in a few seconds" in other.get_json()["message"]
-    assert "writing.example" not in other.get_json()["message"]  # no other client's Host
+    assert busy.status_code == 503 and busy.headers["Retry-After"] == "5"
+    assert busy.get_json()["error"] == "dumps-busy"
+    assert "retry in a few seconds" in busy.get_json()["message"]
+    assert urllib.parse.urlsplit(writing).hostname not in busy.get_json()["message"]  # no other client's Host
     release.set()
     first.join(60)
     second.join(60)
     assert answers == {"first": 200, "second": 200}
-    again = local_app.test_client().get("/dumps/evawkg.nt.gz", base_url="http://other.example/")
-    assert again.status_code == 200 and b"http://other.example/" in gzip.decompress(again.data)
+    again = local_app.test_client().get("/dumps/evawkg.nt.gz", base_url=other)
+    assert again.status_code == 200 and other.encode() in gzip.decompress(again.data)
