@@ -73,6 +73,20 @@ def test_prepare_query_allow_listed_service_passes_resolved():
         prepare_query(query, allow_service=("http://other/",))
 
 
+def test_prepare_query_reads_a_service_nested_in_another():
+    # rdflib's parser looked for each SERVICE's text by scanning the whole query again, which for
+    # a nested SERVICE found the outer one again and recursed to the limit (seconds of a rules
+    # process): an allowed query was refused as "nested too deeply".
+    query = ("SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { SERVICE <http://127.0.0.1:2/> "
+             "{ ?s ?p ?o } } }")
+    started = time.monotonic()
+    prepared = prepare_query(query, allow_service=("http://127.0.0.1:1/", "http://127.0.0.1:2/"))
+    assert sorted(prepared.services) == ["http://127.0.0.1:1/", "http://127.0.0.1:2/"]
+    with pytest.raises(ServiceRefused, match=r"SERVICE <http://127\.0\.0\.1:2/> is refused"):
+        prepare_query(query + " ", allow_service=("http://127.0.0.1:1/",))
+    assert time.monotonic() - started < 30  # generous: the point is no recursion to the limit
+
+
 @pytest.mark.parametrize("update", [
     "INSERT DATA { <http://a> <http://b> <http://c> }",
     "PREFIX ex: <http://example.org/>\n delete where { ?s ex:p ?o }",

@@ -42,8 +42,10 @@ import pyoxigraph as ox
 # Imported with this module, so the query loader holds rdflib's SPARQL grammar before it forks:
 # a fresh query process (one replaces each killed one) does not build it again (~70 ms).
 from pyparsing import ParseResults
+from rdflib.plugins.sparql import parser as _rdflib_parser
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue, ParamValue
 from rdflib.term import URIRef, Variable
 
 from ..errors import ClientError, QuerySyntaxError, QueryTooDeep, ReadOnly, ServiceRefused
@@ -63,6 +65,30 @@ _PARSER_RECURSION = 25_000
 
 _FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT",
           "DescribeQuery": "DESCRIBE"}
+
+
+
+def _service_pattern(instring: str, loc: int, tokens: ParseResults) -> CompValue:
+    """rdflib's ``Comp.postParse`` for ``SERVICE``, without the ``service_string`` it adds.
+
+    rdflib finds that text (what its own evaluator would send to the endpoint) by scanning the
+    *whole* query again for a SERVICE pattern, once per SERVICE: quadratic in their number, and a
+    SERVICE nested inside another finds the outer one again, recursing until the recursion limit
+    (6 s of a rules process, then refused as "nested too deeply"). evawkg never lets rdflib
+    evaluate a query, so the text is not needed; the parse tree is otherwise rdflib's own."""
+    value = CompValue("ServiceGraphPattern")
+    for token in tokens:
+        if isinstance(token, ParamValue):
+            if token.isList:
+                if token.name not in value:
+                    value[token.name] = []
+                value[token.name].append(token.tokenList)
+            else:
+                value[token.name] = token.tokenList
+    return value
+
+
+_rdflib_parser.ServiceGraphPattern.postParse = _service_pattern
 
 # --- Linear checks (request thread) ---------------------------------------------------------
 
