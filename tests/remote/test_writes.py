@@ -6,6 +6,11 @@ update (:mod:`evawkg.writes.remote_writer`); what the store holds is read back d
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -15,6 +20,7 @@ from evawkg.settings import Settings
 from evawkg.sparql.remote import STORE_VERSION_GRAPH, served_graphs, write_version
 from evawkg.web import create_app
 from ..writes.conftest import BUNDLE, EX, INFERRED, NOTES, THINGS, bundle_home, make_tokens
+from ..support import free_port, wait_for
 from .stores import start
 
 UPDATE = "application/sparql-update"
@@ -178,3 +184,41 @@ def test_an_update_from_an_outdated_state_writes_nothing(remote):
         client.close()
     assert not on_store(store, f"SELECT * WHERE {{ GRAPH <{THINGS}> {{ ex:ghost ?p ?o }} }}")
     assert version_of(store) == now
+
+
+def test_evawkg_serve_takes_writes_on_a_remote_store(remote, tmp_path):
+    # `evawkg serve --sparql-endpoint URL --write-tokens FILE` refused to start ("writes need an
+    # on-disk store: give --store DIR"): serve() prepared an embedded writable store before the
+    # app, which writes to the remote store, was built. The apps above come from create_app.
+    store, _, _ = remote
+    tokens, secrets = make_tokens(tmp_path)
+    port = free_port()
+    root = Path(__file__).resolve().parents[2]
+    env = dict(os.environ, EVAWKG_HOME=str(BUNDLE),
+               PYTHONPATH=str(root / "src") + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as output:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "evawkg.web.command", "--port", str(port), "--threads", "2",
+             "--log-level", "warning", "--sparql-endpoint", store.query_url,
+             "--update-endpoint", store.update_url, "--store-auth", store.auth,
+             "--write-tokens", str(tokens), "--max-concurrent-queries", "2"],
+            env=env, stdout=output, stderr=subprocess.STDOUT)
+    try:
+        try:
+            wait_for(f"http://127.0.0.1:{port}/healthz", 90)
+        except TimeoutError:
+            raise AssertionError(f"serve did not start:\n{log.read_text(errors='replace')[-2000:]}")
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/sparql", data=widget("served-shelf").encode(), method="POST",
+            headers={"Content-Type": UPDATE, "Authorization": "Bearer " + secrets["curator"]})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            assert response.status == 204
+        assert held(store, THINGS, "served-shelf")
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
