@@ -33,6 +33,7 @@ refused (fail closed): what cannot be checked is not run.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import sys
 from itertools import accumulate, islice
@@ -89,6 +90,17 @@ def _service_pattern(instring: str, loc: int, tokens: ParseResults) -> CompValue
 
 
 _rdflib_parser.ServiceGraphPattern.postParse = _service_pattern
+
+
+def _not_a_literal_conversion(record: logging.LogRecord) -> bool:
+    """Drop rdflib's warning, with its traceback, for a literal whose lexical form is no value
+    of its datatype (``"2020-13-45"^^xsd:date``). Its parser logs one for each such literal in a
+    client's query text: the query's own business (the engine gives the literal no value), never
+    the server's fault, and a client could repeat it at will to fill the server's log."""
+    return not str(record.msg).startswith("Failed to convert Literal lexical form")
+
+
+logging.getLogger("rdflib.term").addFilter(_not_a_literal_conversion)
 
 # --- Linear checks (request thread) ---------------------------------------------------------
 
