@@ -17,7 +17,8 @@ import pytest
 from evawkg.graph.bundle import Bundle
 from evawkg.graph.store import load_bundle
 from evawkg.settings import Settings
-from evawkg.sparql.remote import STORE_VERSION_GRAPH, served_graphs, write_version
+from evawkg.sparql.remote import (STORE_VERSION_GRAPH, STORE_VERSION_PREDICATE, served_graphs,
+                                 write_version)
 from evawkg.web import create_app
 from ..writes.conftest import BUNDLE, EX, INFERRED, NOTES, THINGS, bundle_home, make_tokens
 from ..support import free_port, wait_for
@@ -185,6 +186,37 @@ def test_an_update_from_an_outdated_state_writes_nothing(remote):
     assert not on_store(store, f"SELECT * WHERE {{ GRAPH <{THINGS}> {{ ex:ghost ?p ?o }} }}")
     assert version_of(store) == now
 
+
+def test_no_token_writes_the_store_version_graph(remote):
+    # A token for any named graph ('*') could write evawkg's own version triple: the store then
+    # held a version no commit's condition matched, and every later write waited out
+    # write_lock_wait and failed (503), until an operator mended the store.
+    store, (app, _), secrets = remote
+    before = version_of(store)
+    response = post(app, f"INSERT DATA {{ GRAPH <{STORE_VERSION_GRAPH}> {{ <{STORE_VERSION_GRAPH}> "
+                         f'<{STORE_VERSION_PREDICATE}> "mine" }} }}', secrets["curator"])
+    assert response.status_code == 403, response.data
+    assert "computed by the server" in response.get_data(as_text=True)
+    assert version_of(store) == before
+
+
+def test_a_write_after_two_racing_writers_commits_and_leaves_one_version(remote):
+    # Two writers racing past the check leave two version values (docs/deployment.md); the
+    # next write's condition named them as one "a+b" literal, matched nothing, and every write
+    # failed after write_lock_wait. It now holds both and replaces them by its own.
+    store, (app, _), secrets = remote
+    client = store.loader_client()
+    try:
+        client.update(f"INSERT DATA {{ GRAPH <{STORE_VERSION_GRAPH}> {{ <{STORE_VERSION_GRAPH}> "
+                      f'<{STORE_VERSION_PREDICATE}> "raced" }} }}', timeout=30)
+    finally:
+        client.close()
+    assert "+" in version_of(store)
+    response = post(app, widget("after-race"), secrets["curator"])
+    assert response.status_code == 204, response.data
+    assert held(store, THINGS, "after-race")
+    after = version_of(store)
+    assert after and "+" not in after
 
 def test_evawkg_serve_takes_writes_on_a_remote_store(remote, tmp_path):
     # `evawkg serve --sparql-endpoint URL --write-tokens FILE` refused to start ("writes need an

@@ -199,9 +199,13 @@ def _commit_text(delta, store: ox.Store, version: str, new_version: str) -> str:
     if any(quad.graph_name == ox.DefaultGraph() for quad in (*removed, *added)):
         raise ClientError("a remote store serves named graphs only; write into a named graph")
     marker = f"<{VERSION_GRAPH}> <{VERSION_PREDICATE}>"
-    where = (f'GRAPH <{VERSION_GRAPH}> {{ {marker} "{version}" }}' if version
+    # Several values (two writers raced past the check; read_version joins them with "+"):
+    # the condition holds them all and the commit replaces them all by the one new value.
+    held_versions = " ".join(f"{marker} {ox.Literal(value)} ." for value in version.split("+")
+                             if value)
+    where = (f"GRAPH <{VERSION_GRAPH}> {{ {held_versions} }}" if version
              else f"FILTER NOT EXISTS {{ GRAPH <{VERSION_GRAPH}> {{ {marker} ?any }} }}")
-    old = f'GRAPH <{VERSION_GRAPH}> {{ {marker} "{version}" }} ' if version else ""
+    old = f"GRAPH <{VERSION_GRAPH}> {{ {held_versions} }} " if version else ""
     return (f"DELETE {{ {old}{_quads(removed)} }} "
             f'INSERT {{ GRAPH <{VERSION_GRAPH}> {{ {marker} "{new_version}" }} {_quads(added)} }} '
             f"WHERE {{ {where} }}")
