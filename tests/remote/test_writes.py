@@ -218,6 +218,16 @@ def test_a_write_after_two_racing_writers_commits_and_leaves_one_version(remote)
     after = version_of(store)
     assert after and "+" not in after
 
+def test_an_update_calling_an_unknown_function_is_a_400_naming_it(remote):
+    # The guard's WHERE evaluation raised the engine's RuntimeError: a 500 "internal error".
+    store, (app, _), secrets = remote
+    before = version_of(store)
+    response = post(app, PREFIX + f"INSERT {{ GRAPH <{THINGS}> {{ ex:lamp rdfs:comment ?v }} }} "
+                         "WHERE { BIND(<http://x/fn>(1) AS ?v) }", secrets["curator"])
+    assert response.status_code == 400, response.data
+    assert "<http://x/fn> is not supported" in response.get_data(as_text=True)
+    assert version_of(store) == before
+
 def test_evawkg_serve_takes_writes_on_a_remote_store(remote, tmp_path):
     # `evawkg serve --sparql-endpoint URL --write-tokens FILE` refused to start ("writes need an
     # on-disk store: give --store DIR"): serve() prepared an embedded writable store before the
