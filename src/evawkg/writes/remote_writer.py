@@ -215,11 +215,19 @@ def _blank(quad: ox.Quad) -> bool:
     return isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode)
 
 
+def _term(term) -> str:
+    """``term`` in SPARQL: pyoxigraph writes a triple term as its bare triple (``<a> <b> <c>``),
+    which is no term in an update; SPARQL 1.2 writes it ``<<( s p o )>>``."""
+    if isinstance(term, ox.Triple):
+        return f"<<( {_term(term.subject)} {_term(term.predicate)} {_term(term.object)} )>>"
+    return str(term)
+
+
 def _quads(quads) -> str:
     by_graph: dict[str, list[str]] = {}
     for quad in quads:
-        by_graph.setdefault(str(quad.graph_name), []).append(f"{quad.subject} {quad.predicate} "
-                                                            f"{quad.object} .")
+        by_graph.setdefault(str(quad.graph_name), []).append(
+            f"{_term(quad.subject)} {quad.predicate} {_term(quad.object)} .")
     return " ".join(f"GRAPH {graph} {{ {' '.join(triples)} }}" for graph, triples in by_graph.items())
 
 
