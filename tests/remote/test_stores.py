@@ -257,3 +257,13 @@ def test_a_from_in_a_comment_keeps_the_served_graphs(app):
     if answers[0].status_code == 200:  # Virtuoso 7.2 has no triple terms: 400 for both
         counts = [answer.get_json()["results"]["bindings"][0]["n"]["value"] for answer in answers]
         assert counts[0] == counts[1] and int(counts[0]) > 0
+
+
+def test_a_query_with_its_own_base_resolves_against_it(app):
+    """The server's prologue (its BASE and PREFIXes) comes before the query's text; Virtuoso 7.2
+    reads one BASE only, before any PREFIX, so a query declaring its own BASE was a syntax error
+    (400) there. The query's leading BASE now replaces the server's."""
+    rows = _select(app, "# a comment first\nBASE <http://example.org/base/> PREFIX : <#>\n"
+                        "SELECT ?i ?j WHERE { BIND(<a> AS ?i) BIND(:b AS ?j) }")
+    assert rows == [{"i": {"type": "uri", "value": "http://example.org/base/a"},
+                     "j": {"type": "uri", "value": "http://example.org/base/#b"}}]

@@ -51,7 +51,7 @@ from ..errors import (ClientLimitReached, EvawError, NotReady, QueryLimitReached
 from ..namespaces import BASE, PREFIXES
 from ..processes import ProcessPool, ProcessSpec, current_client
 from ..processes.slots import Slots
-from .binding import bind, prologue
+from .binding import bind, leading_base, prologue
 from .remote_answers import (GRAPH_MEDIA_TYPE, RESULTS_MEDIA_TYPE, TimedBody, blank_replacements,
                              store_answer_limit, write_answer)
 from .remote_store import RemoteStore
@@ -504,8 +504,9 @@ class RemoteSparqlService:
             wanted = accept[prepared.kind]
         try:
             inline = self.client.kind == "virtuoso"  # property paths need constant starts
-            head = prologue(PREFIXES, self.settings.base_iri)
-            text = head + bind(prepared.text, request.substitutions, inline=inline)
+            body, base = leading_base(prepared.text)
+            head = prologue(PREFIXES, base or self.settings.base_iri)
+            text = head + bind(body, request.substitutions, inline=inline)
         except ValueError as error:
             raise EvawError(f"the parameters cannot be bound: {error}") from None
         defaults, named = self._dataset(request, prepared)
