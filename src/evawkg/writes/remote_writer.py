@@ -37,7 +37,8 @@ import uuid
 
 import pyoxigraph as ox
 
-from ..errors import ClientError, PayloadTooLarge, QueryTimeout, ShapesViolated, WriteBusy
+from ..errors import (ClientError, PayloadTooLarge, QuerySyntaxError, QueryTimeout,
+                      ShapesViolated, WriteBusy)
 from ..graph.inference import INFERRED_GRAPH
 from ..sparql.remote import STORE_VERSION_GRAPH as VERSION_GRAPH
 from ..sparql.remote import STORE_VERSION_PREDICATE as VERSION_PREDICATE
@@ -136,7 +137,16 @@ class RemoteWriter(Writer):
         if delta.empty:
             return Committed(None, (), outcome.report, timings)
         new_version = uuid.uuid4().hex
-        self.client.update(_commit_text(delta, store, version, new_version), timeout=timeout)
+        try:
+            self.client.update(_commit_text(delta, store, version, new_version), timeout=timeout)
+        except QuerySyntaxError as error:
+            # The guard accepted the write; the store refuses to hold some term of it (Virtuoso
+            # 7.2: RDF 1.2 triple terms, a literal's base direction "…"@ar--rtl). The client's
+            # text is not at fault where the store points: evawkg wrote the update it refused.
+            raise ClientError(f"the SPARQL store cannot hold this write, so nothing was written "
+                              f"(it refused the update evawkg sent: {error.message}); leave out "
+                              "what it cannot store, such as RDF 1.2 triple terms or a "
+                              "literal's base direction (@ar--rtl)") from None
         if new_version not in read_version(self.client, timeout).split("+"):
             # Not applied: the store had left ``version``. (Applied and at once replaced by
             # another writer's version looks the same; with one writing replica, as the docs
