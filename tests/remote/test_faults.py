@@ -57,6 +57,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(200, json.dumps({"head": {"vars": ["x"]}, "results": {"bindings": [
                 {"x": {"type": "literal", "value": "y" * store.huge_bytes}}]}}).encode(),
                 "application/sparql-results+json")
+        elif mode == "refused":  # Virtuoso 7.2 refusing a query's text with a 500
+            self._send(500, b"Virtuoso 37000 Error SQ074: Line 1: Unterminated SPARQL short "
+                            b"double-quoted string\n\nSPARQL query:\nSELECT ...", "text/plain")
         elif mode == "error":
             self._send(500, b"Virtuoso 42000 Error SR171: Transaction timed out", "text/plain")
         elif mode == "cut":
@@ -127,6 +130,16 @@ def test_store_failing_gives_502_with_its_message(app, fake_store):
     assert response.status_code == 502
     assert "HTTP 500" in response.get_json()["message"] and "SR171" in response.get_json()["message"]
 
+
+
+def test_store_refusing_the_query_text_with_a_500_gives_400(app, fake_store):
+    # Virtuoso 7.2 answers LIMIT -1 or an escaped U+0000 in a string with HTTP 500 and SQL state
+    # 37000 (syntax error); it was reported as 502 store-unreachable, the store's fault.
+    fake_store.mode = "refused"
+    response = ask(app)
+    assert response.status_code == 400, response.get_json()
+    body = response.get_json()
+    assert body["error"] == "query-syntax-error" and "SQ074" in body["message"]
 
 def test_store_too_slow_gives_504_at_the_time_limit(app, fake_store):
     fake_store.mode = "slow"

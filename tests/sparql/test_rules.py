@@ -3,6 +3,7 @@ Settings table. No HTTP here (the core is testable without a socket)."""
 
 from __future__ import annotations
 
+import logging
 import time
 
 import pytest
@@ -71,6 +72,31 @@ def test_prepare_query_allow_listed_service_passes_resolved():
     assert prepared.services == (EVIL,)
     with pytest.raises(ServiceRefused, match="allowed endpoints: http://other/"):
         prepare_query(query, allow_service=("http://other/",))
+
+
+def test_prepare_query_reads_a_service_nested_in_another():
+    # rdflib's parser looked for each SERVICE's text by scanning the whole query again, which for
+    # a nested SERVICE found the outer one again and recursed to the limit (seconds of a rules
+    # process): an allowed query was refused as "nested too deeply".
+    query = ("SELECT * WHERE { SERVICE <http://127.0.0.1:1/> { SERVICE <http://127.0.0.1:2/> "
+             "{ ?s ?p ?o } } }")
+    started = time.monotonic()
+    prepared = prepare_query(query, allow_service=("http://127.0.0.1:1/", "http://127.0.0.1:2/"))
+    assert sorted(prepared.services) == ["http://127.0.0.1:1/", "http://127.0.0.1:2/"]
+    with pytest.raises(ServiceRefused, match=r"SERVICE <http://127\.0\.0\.1:2/> is refused"):
+        prepare_query(query + " ", allow_service=("http://127.0.0.1:1/",))
+    assert time.monotonic() - started < 30  # generous: the point is no recursion to the limit
+
+
+def test_prepare_query_logs_no_traceback_for_an_ill_typed_literal(caplog):
+    # rdflib logged a warning with a traceback for each literal whose text is no value of its
+    # datatype, in the server's log, for any client's query (the remote rules parse them all).
+    caplog.set_level(logging.DEBUG)
+    prepared = prepare_query('SELECT ("2020-13-45T99:99:99"^^<http://www.w3.org/2001/XMLSchema#'
+                             'dateTime> AS ?x) ("<a>"^^<http://www.w3.org/1999/02/22-rdf-syntax-'
+                             'ns#XMLLiteral> AS ?y) {}')
+    assert prepared.form == "SELECT"
+    assert not [record for record in caplog.records if record.name.startswith("rdflib")]
 
 
 @pytest.mark.parametrize("update", [

@@ -134,6 +134,14 @@ def test_ontology_graph_is_written_only_by_a_token_naming_it(writable):
 
 # --- Refused, the store unchanged ---------------------------------------------------------------
 
+def test_an_update_calling_an_unknown_function_is_a_400_naming_it(unchanged):
+    # The guard's WHERE raised pyoxigraph's RuntimeError: a 500 from the write process.
+    response = post_update(unchanged, PREFIX + f"INSERT {{ GRAPH <{SCRATCH}> {{ ex:a ex:p ?v }} }} "
+                                               "WHERE { BIND(<http://x/fn>(1) AS ?v) }")
+    assert response.status_code == 400, response.data
+    assert "<http://x/fn> is not supported" in response.get_data(as_text=True)
+
+
 def test_no_token_is_401_with_a_bearer_challenge(unchanged):
     response = post_update(unchanged, new_widget("anonymous"), token=None)
     assert response.status_code == 401

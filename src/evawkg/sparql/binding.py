@@ -138,4 +138,20 @@ def prologue(prefixes: dict[str, str] | None, base_iri: str | None) -> str:
     return " ".join(parts) + " " if parts else ""
 
 
-__all__ = ["where_group", "values_block", "bind", "prologue"]
+_LEADING_BASE = re.compile(r"\A(?:\s|#[^\n\r]*)*(BASE\s*<([A-Za-z][A-Za-z0-9+.-]*:[^<>\"{}|^`\\\x00-\x20]*)>)",
+                           re.IGNORECASE)
+
+
+def leading_base(text: str) -> tuple[str, str | None]:
+    """The query's own first declaration, when it is ``BASE <absolute IRI>``: ``text`` with that
+    declaration blanked out (spaces, so positions in it stay) and the IRI, to be the prologue's
+    ``BASE`` instead of the server's. Virtuoso 7.2 reads one BASE only, before any PREFIX: after
+    the server's prologue, a query's own BASE was a syntax error there. Else ``(text, None)``."""
+    found = _LEADING_BASE.match(text)
+    if found is None:
+        return text, None
+    start, end = found.span(1)
+    return text[:start] + " " * (end - start) + text[end:], found.group(2)
+
+
+__all__ = ["where_group", "values_block", "bind", "prologue", "leading_base"]

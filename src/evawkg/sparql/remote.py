@@ -51,7 +51,7 @@ from ..errors import (ClientLimitReached, EvawError, NotReady, QueryLimitReached
 from ..namespaces import BASE, PREFIXES
 from ..processes import ProcessPool, ProcessSpec, current_client
 from ..processes.slots import Slots
-from .binding import bind, prologue
+from .binding import bind, leading_base, prologue
 from .remote_answers import (GRAPH_MEDIA_TYPE, RESULTS_MEDIA_TYPE, TimedBody, blank_replacements,
                              store_answer_limit, write_answer)
 from .remote_store import RemoteStore
@@ -147,6 +147,23 @@ def write_version(client, timeout: float = 30.0) -> str:
     finally:
         response.close()
     return "+".join(sorted(row["v"]["value"] for row in rows if "v" in row))
+
+
+# A string, an IRI or a comment (where "from" is no keyword), or the keyword FROM itself; the
+# first alternative that matches at a position wins, so "from" inside the others is skipped.
+_FROM_OR_SKIPPED = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\''
+    r'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n\r]*'
+    r'|(?<![?$:\w-])(?P<from>from)(?![\w:-])', re.IGNORECASE)
+
+
+def names_a_dataset(text: str) -> bool:
+    """Whether ``text``, a query rdflib could not read, may hold a ``FROM`` clause: the keyword
+    outside strings, IRIs and comments, and not a variable or prefixed name. Such a query runs
+    on the dataset it names; any other on the served graphs (a "from" in a comment sent it to
+    the store's own default graph: no rows on Oxigraph server, every graph on Virtuoso)."""
+    return any(match.group("from") for match in _FROM_OR_SKIPPED.finditer(text))
 
 
 def system_graph(name: str) -> bool:
@@ -487,8 +504,9 @@ class RemoteSparqlService:
             wanted = accept[prepared.kind]
         try:
             inline = self.client.kind == "virtuoso"  # property paths need constant starts
-            head = prologue(PREFIXES, self.settings.base_iri)
-            text = head + bind(prepared.text, request.substitutions, inline=inline)
+            body, base = leading_base(prepared.text)
+            head = prologue(PREFIXES, base or self.settings.base_iri)
+            text = head + bind(body, request.substitutions, inline=inline)
         except ValueError as error:
             raise EvawError(f"the parameters cannot be bound: {error}") from None
         defaults, named = self._dataset(request, prepared)
@@ -530,7 +548,7 @@ class RemoteSparqlService:
         served graphs (as the default graph's union, and as the named graphs)."""
         if request.default_graphs is not None or request.named_graphs is not None:
             return request.default_graphs, request.named_graphs
-        if prepared.has_dataset or prepared.form is None and re.search(r"(?i)\bfrom\b", prepared.text):
+        if prepared.has_dataset or prepared.form is None and names_a_dataset(prepared.text):
             return None, None
         snapshot = self._snapshot
         if snapshot is None:
@@ -570,4 +588,4 @@ class RemoteSparqlService:
         self.client.close()
 
 
-__all__ = ["RemoteSparqlService", "StoreConfig", "STORE_VERSION_GRAPH", "write_version", "VIRTUOSO_SYSTEM_GRAPHS", "served_graphs", "system_graph"]
+__all__ = ["RemoteSparqlService", "StoreConfig", "STORE_VERSION_GRAPH", "write_version", "names_a_dataset", "VIRTUOSO_SYSTEM_GRAPHS", "served_graphs", "system_graph"]

@@ -33,6 +33,7 @@ refused (fail closed): what cannot be checked is not run.
 from __future__ import annotations
 
 import functools
+import logging
 import re
 import sys
 from itertools import accumulate, islice
@@ -42,8 +43,10 @@ import pyoxigraph as ox
 # Imported with this module, so the query loader holds rdflib's SPARQL grammar before it forks:
 # a fresh query process (one replaces each killed one) does not build it again (~70 ms).
 from pyparsing import ParseResults
+from rdflib.plugins.sparql import parser as _rdflib_parser
 from rdflib.plugins.sparql.algebra import translateQuery
 from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue, ParamValue
 from rdflib.term import URIRef, Variable
 
 from ..errors import ClientError, QuerySyntaxError, QueryTooDeep, ReadOnly, ServiceRefused
@@ -63,6 +66,41 @@ _PARSER_RECURSION = 25_000
 
 _FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRUCT",
           "DescribeQuery": "DESCRIBE"}
+
+
+
+def _service_pattern(instring: str, loc: int, tokens: ParseResults) -> CompValue:
+    """rdflib's ``Comp.postParse`` for ``SERVICE``, without the ``service_string`` it adds.
+
+    rdflib finds that text (what its own evaluator would send to the endpoint) by scanning the
+    *whole* query again for a SERVICE pattern, once per SERVICE: quadratic in their number, and a
+    SERVICE nested inside another finds the outer one again, recursing until the recursion limit
+    (6 s of a rules process, then refused as "nested too deeply"). evawkg never lets rdflib
+    evaluate a query, so the text is not needed; the parse tree is otherwise rdflib's own."""
+    value = CompValue("ServiceGraphPattern")
+    for token in tokens:
+        if isinstance(token, ParamValue):
+            if token.isList:
+                if token.name not in value:
+                    value[token.name] = []
+                value[token.name].append(token.tokenList)
+            else:
+                value[token.name] = token.tokenList
+    return value
+
+
+_rdflib_parser.ServiceGraphPattern.postParse = _service_pattern
+
+
+def _not_a_literal_conversion(record: logging.LogRecord) -> bool:
+    """Drop rdflib's warning, with its traceback, for a literal whose lexical form is no value
+    of its datatype (``"2020-13-45"^^xsd:date``). Its parser logs one for each such literal in a
+    client's query text: the query's own business (the engine gives the literal no value), never
+    the server's fault, and a client could repeat it at will to fill the server's log."""
+    return not str(record.msg).startswith("Failed to convert Literal lexical form")
+
+
+logging.getLogger("rdflib.term").addFilter(_not_a_literal_conversion)
 
 # --- Linear checks (request thread) ---------------------------------------------------------
 

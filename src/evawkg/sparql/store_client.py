@@ -353,7 +353,10 @@ class StoreClient:
             # statement cancelled) or as a 400 (its result timeout passed) rather than as a 200
             # marked S1TAT: the same timeout, never a syntax error nor a store fault.
             raise _stopped_on_the_store(timeout)
-        if response.status == 400:
+        if response.status == 400 or _REFUSED_BY_ITS_COMPILER.search(message):
+            # Virtuoso reports some refusals of its SPARQL compiler (an escaped U+0000 in a
+            # string, LIMIT -1) as a 500 of SQL state class 37000, syntax error: the query's
+            # fault, not the store's.
             raise QuerySyntaxError(f"the store refused the query: {message or 'HTTP 400'}")
         if response.status in (401, 403):
             raise StoreUnreachable(f"the SPARQL store at {where} refused access (HTTP "
@@ -377,6 +380,12 @@ class StoreClient:
 _STOPPED_AT_ITS_TIMEOUT = re.compile(
     r"\bHY008\b.*\bSR203\b|killed by SQLCancel|\bS1TAT\b.*interrupted by result timeout",
     re.IGNORECASE)
+
+
+#: Virtuoso's words for a query its compiler refused (SQL state 37000, "syntax error or access
+#: violation"; its access refusals are 42000): "Virtuoso 37000 Error SQ074: Line 1: …",
+#: "Virtuoso 37000 Error SP030: SPARQL compiler, line 1: …".
+_REFUSED_BY_ITS_COMPILER = re.compile(r"\bVirtuoso 37000 Error \w+:")
 
 
 def _stopped_on_the_store(timeout: float) -> QueryTimeout:

@@ -123,7 +123,9 @@ def configure_logging(settings: Settings) -> None:
 def serve(settings: Settings) -> None:
     """Run the server until interrupted."""
     configure_logging(settings)
-    if writes_enabled(settings):
+    if settings.sparql_endpoint:
+        pass  # the graph, and any write, is the remote store's: nothing on disk to prepare
+    elif writes_enabled(settings):
         from ..writes.store import prepare_for_serving
 
         prepare_for_serving(settings, print_progress)  # seeded, locked, compacted: once here

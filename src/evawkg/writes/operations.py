@@ -22,7 +22,7 @@ from typing import Any, NamedTuple
 
 import pyoxigraph as ox
 
-from ..errors import ClientError, GraphNotFound, PreconditionFailed
+from ..errors import ClientError, GraphNotFound, PreconditionFailed, UnsupportedFunction
 from ..namespaces import PREFIXES
 from .delta import GraphName, WorkingView, graph_term
 
@@ -102,10 +102,18 @@ class Modify(Operation):
             dataset = {"default_graph": [ox.NamedNode(self.with_graph)]}
         else:
             dataset = {"use_default_graph_as_union": context.union}
-        solutions = view.store.query(f"{self.prologue}\nSELECT * WHERE {self.where}",
-                                     base_iri=context.base_iri, prefixes=PREFIXES, **dataset)
-        names = [variable.value for variable in solutions.variables]
-        rows = [{name: row[name] for name in names} for row in solutions]
+        try:
+            solutions = view.store.query(f"{self.prologue}\nSELECT * WHERE {self.where}",
+                                         base_iri=context.base_iri, prefixes=PREFIXES, **dataset)
+            names = [variable.value for variable in solutions.variables]
+            rows = [{name: row[name] for name in names} for row in solutions]
+        except RuntimeError as error:
+            # The one engine failure that is the client's: a call of a function it lacks (a
+            # 400 naming it, as /sparql answers), not a server fault (500).
+            unsupported = UnsupportedFunction.named_in(str(error))
+            if unsupported:
+                raise UnsupportedFunction(unsupported) from None
+            raise
         target = graph_term(self.with_graph)
         deletions = [quad for row in rows for quad in _fill(self.delete, row, target, {})]
         insertions = [quad for row in rows for quad in _fill(self.insert, row, target, {})]

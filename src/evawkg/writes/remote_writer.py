@@ -37,7 +37,8 @@ import uuid
 
 import pyoxigraph as ox
 
-from ..errors import ClientError, PayloadTooLarge, QueryTimeout, ShapesViolated, WriteBusy
+from ..errors import (ClientError, PayloadTooLarge, QuerySyntaxError, QueryTimeout,
+                      ShapesViolated, WriteBusy)
 from ..graph.inference import INFERRED_GRAPH
 from ..sparql.remote import STORE_VERSION_GRAPH as VERSION_GRAPH
 from ..sparql.remote import STORE_VERSION_PREDICATE as VERSION_PREDICATE
@@ -136,7 +137,16 @@ class RemoteWriter(Writer):
         if delta.empty:
             return Committed(None, (), outcome.report, timings)
         new_version = uuid.uuid4().hex
-        self.client.update(_commit_text(delta, store, version, new_version), timeout=timeout)
+        try:
+            self.client.update(_commit_text(delta, store, version, new_version), timeout=timeout)
+        except QuerySyntaxError as error:
+            # The guard accepted the write; the store refuses to hold some term of it (Virtuoso
+            # 7.2: RDF 1.2 triple terms, a literal's base direction "…"@ar--rtl). The client's
+            # text is not at fault where the store points: evawkg wrote the update it refused.
+            raise ClientError(f"the SPARQL store cannot hold this write, so nothing was written "
+                              f"(it refused the update evawkg sent: {error.message}); leave out "
+                              "what it cannot store, such as RDF 1.2 triple terms or a "
+                              "literal's base direction (@ar--rtl)") from None
         if new_version not in read_version(self.client, timeout).split("+"):
             # Not applied: the store had left ``version``. (Applied and at once replaced by
             # another writer's version looks the same; with one writing replica, as the docs
@@ -199,9 +209,13 @@ def _commit_text(delta, store: ox.Store, version: str, new_version: str) -> str:
     if any(quad.graph_name == ox.DefaultGraph() for quad in (*removed, *added)):
         raise ClientError("a remote store serves named graphs only; write into a named graph")
     marker = f"<{VERSION_GRAPH}> <{VERSION_PREDICATE}>"
-    where = (f'GRAPH <{VERSION_GRAPH}> {{ {marker} "{version}" }}' if version
+    # Several values (two writers raced past the check; read_version joins them with "+"):
+    # the condition holds them all and the commit replaces them all by the one new value.
+    held_versions = " ".join(f"{marker} {ox.Literal(value)} ." for value in version.split("+")
+                             if value)
+    where = (f"GRAPH <{VERSION_GRAPH}> {{ {held_versions} }}" if version
              else f"FILTER NOT EXISTS {{ GRAPH <{VERSION_GRAPH}> {{ {marker} ?any }} }}")
-    old = f'GRAPH <{VERSION_GRAPH}> {{ {marker} "{version}" }} ' if version else ""
+    old = f"GRAPH <{VERSION_GRAPH}> {{ {held_versions} }} " if version else ""
     return (f"DELETE {{ {old}{_quads(removed)} }} "
             f'INSERT {{ GRAPH <{VERSION_GRAPH}> {{ {marker} "{new_version}" }} {_quads(added)} }} '
             f"WHERE {{ {where} }}")
@@ -211,11 +225,19 @@ def _blank(quad: ox.Quad) -> bool:
     return isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode)
 
 
+def _term(term) -> str:
+    """``term`` in SPARQL: pyoxigraph writes a triple term as its bare triple (``<a> <b> <c>``),
+    which is no term in an update; SPARQL 1.2 writes it ``<<( s p o )>>``."""
+    if isinstance(term, ox.Triple):
+        return f"<<( {_term(term.subject)} {_term(term.predicate)} {_term(term.object)} )>>"
+    return str(term)
+
+
 def _quads(quads) -> str:
     by_graph: dict[str, list[str]] = {}
     for quad in quads:
-        by_graph.setdefault(str(quad.graph_name), []).append(f"{quad.subject} {quad.predicate} "
-                                                            f"{quad.object} .")
+        by_graph.setdefault(str(quad.graph_name), []).append(
+            f"{_term(quad.subject)} {quad.predicate} {_term(quad.object)} .")
     return " ".join(f"GRAPH {graph} {{ {' '.join(triples)} }}" for graph, triples in by_graph.items())
 
 

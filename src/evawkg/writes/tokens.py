@@ -17,8 +17,9 @@ neither secrets nor digests are ever logged or put in an error message.
 Graphs a token may write (:func:`refusal`): an IRI, ``default`` (the default graph), ``*`` (any
 named graph but the guarded ones) or a prefix ending in ``*``. Two kinds of graph are special:
 
-* computed graphs (``graph/inferred``, the OWL 2 RL closure, and ``graph/changes``, the
-  provenance of commits) are written by the server alone: no token may write them;
+* computed graphs (``graph/inferred``, the OWL 2 RL closure, ``graph/changes``, the
+  provenance of commits, and ``graph/store-version``, a remote store's write version) are
+  written by the server alone: no token may write them;
 * graphs holding the ontology (``graph/ontology…``) or shapes (``graph/shapes…``) change what
   every other graph means or must satisfy: only a token naming them exactly may write them.
 """
@@ -51,6 +52,11 @@ COMPUTED_GRAPHS = {
     str(GRAPH["inferred-delta"]): "it is a working graph of the inference",
     str(GRAPH["inferred-new"]): "it is a working graph of the inference",
     CHANGES: "it holds the provenance of every commit, which the server records itself",
+    # A remote store's write version (evawkg.sparql.remote.STORE_VERSION_GRAPH): a value
+    # written there by a client is one no commit's condition matches, so every later write
+    # would fail.
+    str(GRAPH["store-version"]): "it holds the remote store's write version, which the server "
+                                 "changes on every commit",
 }
 #: Written only by a token that names them exactly.
 GUARDED_PREFIXES = (str(GRAPH["ontology"]), str(GRAPH["shapes"]))
