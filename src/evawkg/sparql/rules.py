@@ -68,7 +68,6 @@ _FORMS = {"SelectQuery": "SELECT", "AskQuery": "ASK", "ConstructQuery": "CONSTRU
           "DescribeQuery": "DESCRIBE"}
 
 
-
 def _service_pattern(instring: str, loc: int, tokens: ParseResults) -> CompValue:
     """rdflib's ``Comp.postParse`` for ``SERVICE``, without the ``service_string`` it adds.
 
