@@ -36,6 +36,7 @@ import functools
 import logging
 import re
 import sys
+import threading
 from itertools import accumulate, islice
 from operator import sub
 
@@ -249,7 +250,7 @@ def _prepare_query(text: str, *, allow_service: tuple[str, ...] = (), base_iri: 
 def refuse_update(text: str) -> None:
     """Raise :class:`ReadOnly` when ``text`` is SPARQL Update (as rdflib reads it)."""
     try:
-        update = _deeply(_parse_update, text.replace("\r", "\n"))
+        update = _deeply(parse_update, text.replace("\r", "\n"))
     except Exception:  # noqa: BLE001 -- not an update: the caller reports why it is no query
         return
     # (rdflib's CompValue.get returns the key itself for a missing key, never None)
@@ -267,15 +268,26 @@ _UPDATE_NAMES = {"InsertData": "INSERT", "DeleteData": "DELETE", "DeleteWhere": 
                  "Create": "CREATE", "Add": "ADD", "Move": "MOVE", "Copy": "COPY"}
 
 
+#: rdflib's SPARQL grammar (pyparsing) is entered by one thread at a time. pyparsing learns how
+#: many arguments each parse action takes by calling it and catching the TypeError, the first
+#: time the action runs; two threads doing that at once make each other's calls fail ("missing
+#: 1 required positional argument"), and a valid text is refused. The query and rules processes
+#: parse in one thread; a web worker compiles writes in its request threads.
+_GRAMMAR = threading.Lock()
+
+
 def _parse_query(text: str, base_iri: str | None, prefixes: dict[str, str] | None):
     """rdflib's translated query and its parse tree (prefixed names and relative IRIs resolved
     in place by the translation)."""
-    tree = parseQuery(text)
+    with _GRAMMAR:
+        tree = parseQuery(text)
     return translateQuery(tree, base=base_iri, initNs=dict(prefixes or {})), tree
 
 
-def _parse_update(text: str):
-    return parseUpdate(text)
+def parse_update(text: str):
+    """rdflib's parse tree of the update ``text`` (one thread in the grammar at a time)."""
+    with _GRAMMAR:
+        return parseUpdate(text)
 
 
 def _deeply(function, *args):
@@ -333,4 +345,5 @@ def _walk(root):
 
 
 __all__ = ["QUERY_FORMS", "UPDATE_OPERATIONS", "MAX_NESTING", "nesting_depth", "check_nesting",
+           "parse_update",
            "check_graph_iri", "unescape_codepoints", "prepare_query", "refuse_update"]

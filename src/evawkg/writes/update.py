@@ -30,10 +30,10 @@ from dataclasses import dataclass
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef, Variable
 from rdflib.plugins.sparql.algebra import translateUpdate
-from rdflib.plugins.sparql.parser import parseUpdate
 
 from ..errors import ClientError, LoadRefused, ServiceRefused, UpdateSyntaxError
 from ..namespaces import PREFIXES
+from ..sparql.rules import parse_update
 from .operations import (Clear, Create, DeleteQuads, Drop, InsertQuads, Load, Modify, Operation,
                          Template, Transfer)
 
@@ -341,7 +341,7 @@ def _rdflib_operation(segment: Segment, base_iri: str):
         start, end = (offset - segment.start for offset in segment.where_span())
         text = text[:start] + "{}" + text[end:]
     try:
-        update = translateUpdate(parseUpdate(f"{segment.prologue}\n{text}"),
+        update = translateUpdate(parse_update(f"{segment.prologue}\n{text}"),
                                  base=base_iri, initNs=PREFIXES)
     except Exception as error:  # noqa: BLE001 -- pyoxigraph accepted it; rdflib's grammar lags
         raise UpdateSyntaxError(f"this form of update is not supported here: {error}") from None
