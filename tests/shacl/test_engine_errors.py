@@ -78,6 +78,30 @@ def test_good_shapes_of_the_same_kind_compile():
     assert [s.name for s in model.targeted] == ["ex:S"]
 
 
+def test_compiling_sparql_constraints_leaves_no_query_answer_for_the_collector():
+    """Checking a constraint's query ran it on an empty store and kept the answer in a frame
+    that rdflib's parser (pyparsing's cached exceptions) kept alive as cyclic garbage; a request
+    thread other than the compiling one then collected it: "PyQuerySolutions is unsendable, but
+    is being dropped on another thread" in the server's log, and the answer leaked."""
+    import gc
+
+    text = PROLOGUE + """ex:S a sh:NodeShape ; sh:targetClass ex:Thing ;
+        sh:sparql [ sh:select "SELECT $this WHERE { $this <http://example.org/p> ?value }" ] ."""
+    gc.collect()
+    gc.disable()
+    gc.set_debug(gc.DEBUG_SAVEALL)
+    try:
+        compile_shapes(_shapes_graph(text))
+        gc.collect()
+        left = [kind for kind in map(type, gc.garbage)
+                if kind.__module__ == "pyoxigraph" and kind.__name__ == "QuerySolutions"]
+    finally:
+        gc.set_debug(0)
+        gc.garbage.clear()
+        gc.enable()
+    assert left == []
+
+
 #: How each engine's errors name ex:S (pySHACL's shapes reach it without their prefixes).
 S_NAMED = {"store": "ex:S", "pyshacl": "<http://example.org/S>"}
 

@@ -127,14 +127,25 @@ def _check_parses(model, shape, query: PreparedSparql) -> None:
         except (ReadOnly, ServiceRefused) as problem:
             raise model.error(shape.node, f"has a SPARQL query that cannot run: {problem}") from None
         try:
-            answer = _EMPTY.query(text, substitutions=substitutions or None)
-            if not isinstance(answer, ox.QueryBoolean):
-                list(answer)
+            _run_on_nothing(text, substitutions)
         except SyntaxError as problem:
             raise model.error(shape.node, "has a SPARQL query that does not parse: "
                               + _parse_error(str(problem), query.prologue)) from None
         except (RuntimeError, ValueError, TypeError) as problem:
             raise model.error(shape.node, f"has a SPARQL query that cannot run: {problem}") from None
+
+
+def _run_on_nothing(text: str, substitutions: dict) -> None:
+    """Run ``text`` on the empty store, its answer read and dropped here.
+
+    In its own frame, so that no answer is left in the caller's locals when it next calls
+    rdflib's parser: pyparsing's cached exceptions keep every frame of the stack alive until the
+    collector frees them, maybe in another request thread, and pyoxigraph's answers may only be
+    freed in the thread that made them ("PyQuerySolutions is unsendable, but is being dropped on
+    another thread", and the answer leaks)."""
+    answer = _EMPTY.query(text, substitutions=substitutions or None)
+    if not isinstance(answer, ox.QueryBoolean):
+        list(answer)
 
 
 def _parse_error(message: str, prologue: str) -> str:
