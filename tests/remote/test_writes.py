@@ -21,7 +21,7 @@ from evawkg.sparql.remote import (STORE_VERSION_GRAPH, STORE_VERSION_PREDICATE, 
                                  write_version)
 from evawkg.web import create_app
 from ..writes.conftest import BUNDLE, EX, INFERRED, NOTES, THINGS, bundle_home, make_tokens
-from ..support import free_port, wait_for
+from ..support import free_port, stop_server, wait_for
 from .stores import start
 
 UPDATE = "application/sparql-update"
@@ -257,6 +257,7 @@ def test_a_write_the_store_cannot_hold_is_a_400_saying_so(remote, backend):
     assert "cannot hold this write, so nothing was written" in message
     assert version_of(store) == before
 
+
 def test_evawkg_serve_takes_writes_on_a_remote_store(remote, tmp_path):
     # `evawkg serve --sparql-endpoint URL --write-tokens FILE` refused to start ("writes need an
     # on-disk store: give --store DIR"): serve() prepared an embedded writable store before the
@@ -287,9 +288,4 @@ def test_evawkg_serve_takes_writes_on_a_remote_store(remote, tmp_path):
             assert response.status == 204
         assert held(store, THINGS, "served-shelf")
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_server(process)

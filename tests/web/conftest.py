@@ -12,7 +12,7 @@ import pytest
 
 from evawkg.settings import Settings
 from evawkg.web import create_app
-from ..support import free_port, wait_for
+from ..support import free_port, stop_server, wait_for
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "web"
 FIXTURE_FILES = (str(FIXTURES / "organizations.ttl"), str(FIXTURES / "activities.trig"))
@@ -62,12 +62,7 @@ def live_server():
         wait_for(base + "/healthz")
         yield base, process
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_server(process)
         if process.stdout:
             process.stdout.close()
 

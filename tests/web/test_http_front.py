@@ -18,7 +18,7 @@ import urllib.parse
 
 import pytest
 
-from ..support import free_port, wait_for
+from ..support import free_port, stop_server, wait_for
 from .conftest import FIXTURE_FILES
 
 SMALL_QUERY = "/sparql?query=" + urllib.parse.quote("SELECT * WHERE { ?s ?p ?o } LIMIT 3")
@@ -44,15 +44,6 @@ def start_server(*flags: str, environment: dict[str, str] | None = None,
             continue
     stop_server(process)
     raise TimeoutError("evawkg serve did not answer /healthz within a minute")
-
-
-def stop_server(process: subprocess.Popen) -> None:
-    process.terminate()
-    try:
-        process.wait(10)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
 
 
 @pytest.fixture(scope="module")

@@ -29,7 +29,7 @@ import pytest
 from evawkg.processes import alive
 from evawkg.settings import Settings
 from evawkg.web import create_app
-from ..support import free_port, wait_for
+from ..support import free_port, stop_server, wait_for
 
 LABELS = ("PREFIX evaw: <https://evawkg.example.org/ontology#> "
           "PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
@@ -197,12 +197,7 @@ def chaos_server(fixture_files):
         wait_for(base + "/healthz")
         yield base, process
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_server(process)
 
 
 def fetch(url: str, data: bytes | None = None, content_type: str | None = None,

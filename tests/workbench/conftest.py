@@ -11,7 +11,7 @@ import pytest
 
 from evawkg.settings import Settings
 from evawkg.web import create_app
-from ..support import free_port, wait_for
+from ..support import free_port, stop_server, wait_for
 
 @pytest.fixture(scope="session")
 def settings() -> Settings:
@@ -54,12 +54,7 @@ def live_server():
         wait_for(base + "/healthz", seconds=120.0)
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop_server(process)
 
 
 @pytest.fixture()
