@@ -103,10 +103,11 @@ class LinkedData:
         """The folder of the dumps of this data version published under ``iris.public``, written
         on first use, one base at a time (writing takes a query process for seconds).
 
-        A request for the base being written waits for it; one for another base does not queue
-        behind it (DumpsBusy, 503 with ``Retry-After``): without a ``public_base`` setting each
-        ``Host`` a client names is a base, and requests waiting on the writer would hold every
-        request thread of the worker."""
+        A request for the base being written waits for it (for the version being written too,
+        when a write changed the data meanwhile); one for another base does not queue behind it
+        (DumpsBusy, 503 with ``Retry-After``): without a ``public_base`` setting each ``Host`` a
+        client names is a base, and requests waiting on the writer would hold every request
+        thread of the worker."""
         key = (self.version, iris.public)
         with self._turn:
             while True:
@@ -116,7 +117,7 @@ class LinkedData:
                 if self._writing is None:
                     self._writing = key
                     break
-                if self._writing != key:
+                if self._writing[1] != key[1]:  # another address (a version's are awaited)
                     raise DumpsBusy("the server is writing the dumps for another address (it "
                                     "writes one address's at a time); retry in a few seconds")
                 self._turn.wait(self.settings.dump_timeout)
