@@ -267,3 +267,21 @@ def test_a_query_with_its_own_base_resolves_against_it(app):
                         "SELECT ?i ?j WHERE { BIND(<a> AS ?i) BIND(:b AS ?j) }")
     assert rows == [{"i": {"type": "uri", "value": "http://example.org/base/a"},
                      "j": {"type": "uri", "value": "http://example.org/base/#b"}}]
+
+
+def test_a_query_after_the_store_restarted_is_answered_on_a_new_connection(web_store):
+    """Every connection kept to a store dies when it restarts. The client retried a request on
+    the next kept one, up to three, so with three or more kept the request failed (502 'cannot
+    be reached', 'Connection reset by peer') until the dead ones were used up: the remote
+    protocol suite failed so after its tests that restart Oxigraph server."""
+    client = web_store.loader_client()
+    try:
+        answers = [client.query("ASK {}", accept="application/sparql-results+json", timeout=30)
+                   for _ in range(5)]  # five at once: five connections
+        for answer in answers:
+            answer.read()  # each connection is kept for the next request
+        web_store.restart()
+        after = client.query("ASK {}", accept="application/sparql-results+json", timeout=30)
+        assert after.status == 200 and b"true" in after.read()
+    finally:
+        client.close()

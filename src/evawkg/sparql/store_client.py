@@ -180,8 +180,7 @@ class StoreClient:
     # --- Connections -----------------------------------------------------------------------------
 
     def _take(self, url: str, timeout: float) -> tuple[http.client.HTTPConnection, bool]:
-        parts = urlsplit(url)
-        key = (parts.scheme, parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80))
+        key = _endpoint(url)
         with self._lock:
             if os.getpid() != self._pid:  # forked: the parent's sockets are not ours
                 self._idle, self._pid = {}, os.getpid()
@@ -192,7 +191,7 @@ class StoreClient:
                 if connection.sock is not None:
                     connection.sock.settimeout(timeout)
                 return connection, True
-        kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+        kind = http.client.HTTPSConnection if key[0] == "https" else http.client.HTTPConnection
         connection = kind(key[1], key[2], timeout=min(timeout, CONNECT_SECONDS))
         connection._evawkg_key = key  # type: ignore[attr-defined]
         return connection, False
@@ -209,6 +208,13 @@ class StoreClient:
                 return
         connection.close()
 
+    def _drop_idle(self, url: str) -> None:
+        """Close the connections kept to ``url``'s host and port."""
+        with self._lock:
+            dropped = self._idle.pop(_endpoint(url), [])
+        for connection in dropped:
+            connection.close()
+
     def close(self) -> None:
         with self._lock:
             idle, self._idle = self._idle, {}
@@ -224,6 +230,11 @@ class StoreClient:
         """One request; its answer's body is left to read. Raises StoreUnreachable or
         StoreTimeout; a 401 with a challenge is answered once."""
         deadline = time.monotonic() + timeout
+        # What the last kept connection found dead said, as our error: never the exception
+        # itself, whose traceback holds this frame (a cycle that would keep the caller's
+        # frames, and the pyoxigraph answers they come to hold, for the collector to free in
+        # whichever thread it runs: pyoxigraph refuses that).
+        failure: EvawError | None = None
         for attempt in range(3):
             left = deadline - time.monotonic()
             if left <= 0:
@@ -246,8 +257,12 @@ class StoreClient:
             except (OSError, http.client.HTTPException) as error:
                 connection.close()
                 # A kept-alive connection the store closed while idle: once more on a new one.
+                # The others kept beside it are as old (a restarted store closed them all): they
+                # go too, or each retry would take another dead one.
                 if reused and (idempotent or isinstance(error, (BrokenPipeError,
                                                                 http.client.RemoteDisconnected))):
+                    self._drop_idle(url)
+                    failure = self.transport_error(error, url)
                     continue
                 raise self.transport_error(error, url) from None
             response = StoreResponse(answer.status, {k.lower(): v for k, v in answer.getheaders()},
@@ -258,6 +273,8 @@ class StoreClient:
                 response.read(1 << 20)
                 continue
             return response
+        if failure is not None:
+            raise failure
         raise StoreUnreachable(f"the SPARQL store at {url} refused the credentials (store_auth)")
 
     def _recognise(self, response: StoreResponse) -> None:
@@ -386,6 +403,12 @@ _STOPPED_AT_ITS_TIMEOUT = re.compile(
 #: violation"; its access refusals are 42000): "Virtuoso 37000 Error SQ074: Line 1: …",
 #: "Virtuoso 37000 Error SP030: SPARQL compiler, line 1: …".
 _REFUSED_BY_ITS_COMPILER = re.compile(r"\bVirtuoso 37000 Error \w+:")
+
+
+def _endpoint(url: str) -> tuple[str, str, int]:
+    """What connections to ``url`` are kept by: its scheme, host and port."""
+    parts = urlsplit(url)
+    return parts.scheme, parts.hostname or "", parts.port or (443 if parts.scheme == "https" else 80)
 
 
 def _stopped_on_the_store(timeout: float) -> QueryTimeout:
