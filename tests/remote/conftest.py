@@ -181,6 +181,18 @@ def backend(request) -> str:
     return request.param
 
 
+@pytest.fixture(autouse=True)
+def stores_still_running(stores):
+    """Fail a test at once, naming the store and how it ended, when a store this session started
+    has exited on its own: its tests would only see 502s (a restarted Oxigraph server was once
+    found gone half a second after it answered, with nothing in its log)."""
+    for store in list(stores.running.values()):
+        code = store.process.poll() if store.process is not None else None
+        if code is not None:
+            pytest.fail(f"the {store.kind} store at {store.base} exited on its own (status {code}) "
+                        f"before this test; its log: {store.directory / 'store.log'}")
+
+
 # --- The protocol suite (tests/web) ------------------------------------------------------------
 
 @pytest.fixture(scope="session")
