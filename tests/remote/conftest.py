@@ -184,8 +184,7 @@ def backend(request) -> str:
 @pytest.fixture(autouse=True)
 def stores_still_running(stores):
     """Fail a test at once, naming the store and how it ended, when a store this session started
-    has exited on its own: its tests would only see 502s (a restarted Oxigraph server was once
-    found gone half a second after it answered, with nothing in its log)."""
+    has exited on its own: its tests would only see 502s, which say nothing of why."""
     for store in list(stores.running.values()):
         code = store.process.poll() if store.process is not None else None
         if code is not None:
@@ -234,14 +233,20 @@ def client(app):
 
 
 @pytest.fixture()
-def endless_query(web_store, backend):
+def endless_query(web_store, backend, request):
     """The embedded suite's endless query; Oxigraph server cannot stop it, so the store is
-    restarted after the test (its data is on disk) to end the work it goes on doing."""
+    restarted after the test (its data is on disk) to end the work it goes on doing.
+
+    The test's app then measures the store again at once: a check of its own that fell in the
+    restart's few milliseconds without a listener keeps "cannot be reached" until its next poll
+    (``store_poll_seconds``), which the next tests would get as 502s."""
     from ..web.conftest import ENDLESS_QUERY
 
     yield ENDLESS_QUERY
     if backend == "oxigraph":
         web_store.restart()
+        if "app" in request.fixturenames:
+            assert request.getfixturevalue("app").extensions["evawkg"].service.refresh()
 
 
 @pytest.fixture(scope="session")
