@@ -52,6 +52,7 @@ from ..namespaces import BASE, PREFIXES
 from ..processes import ProcessPool, ProcessSpec, current_client
 from ..processes.slots import Slots
 from .binding import bind, leading_base, prologue
+from .query_text import code
 from .remote_answers import (GRAPH_MEDIA_TYPE, RESULTS_MEDIA_TYPE, TimedBody, blank_replacements,
                              store_answer_limit, write_answer)
 from .remote_store import RemoteStore
@@ -149,21 +150,17 @@ def write_version(client, timeout: float = 30.0) -> str:
     return "+".join(sorted(row["v"]["value"] for row in rows if "v" in row))
 
 
-# A string, an IRI or a comment (where "from" is no keyword), or the keyword FROM itself; the
-# first alternative that matches at a position wins, so "from" inside the others is skipped.
-_FROM_OR_SKIPPED = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n\r]|\\.)*"|\'(?:[^\'\\\n\r]|\\.)*\''
-    r'|<[^<>"{}|^`\\\x00-\x20]*>|#[^\n\r]*'
-    r'|(?<![?$:\w-])(?P<from>from)(?![\w:-])', re.IGNORECASE)
+#: The keyword FROM, not part of a variable, a prefixed name or another word.
+_FROM = re.compile(r"(?<![?$:\w-])from(?![\w:-])", re.IGNORECASE)
 
 
 def names_a_dataset(text: str) -> bool:
     """Whether ``text``, a query rdflib could not read, may hold a ``FROM`` clause: the keyword
-    outside strings, IRIs and comments, and not a variable or prefixed name. Such a query runs
-    on the dataset it names; any other on the served graphs (a "from" in a comment sent it to
-    the store's own default graph: no rows on Oxigraph server, every graph on Virtuoso)."""
-    return any(match.group("from") for match in _FROM_OR_SKIPPED.finditer(text))
+    outside strings, IRIs and comments (:func:`evawkg.sparql.query_text.code` blanks them), and
+    not a variable or prefixed name. Such a query runs on the dataset it names; any other on the
+    served graphs (a "from" in a comment sent it to the store's own default graph: no rows on
+    Oxigraph server, every graph on Virtuoso)."""
+    return _FROM.search(code(text)) is not None
 
 
 def system_graph(name: str) -> bool:
