@@ -273,9 +273,9 @@ class StoreClient:
                 response.read(1 << 20)
                 continue
             return response
-        if failure is not None:
-            raise failure
-        raise StoreUnreachable(f"the SPARQL store at {url} refused the credentials (store_auth)")
+        # Only a dead kept connection at the last attempt ends the loop here (a 401 there is
+        # returned, and check() says the store refused access), so ``failure`` is set.
+        raise failure
 
     def _recognise(self, response: StoreResponse) -> None:
         if self.kind is None:
