@@ -250,6 +250,15 @@ def endless_query(web_store, backend, request):
 
 
 @pytest.fixture(scope="session")
+def stopping_seconds(backend) -> float:
+    """Past a query's limit, Virtuoso answers that it stopped it when its own clock ticks, and
+    evawkg waits that long for it (:data:`~evawkg.sparql.store_client.VIRTUOSO_STOPPING_SECONDS`)."""
+    from evawkg.sparql.store_client import VIRTUOSO_STOPPING_SECONDS
+
+    return VIRTUOSO_STOPPING_SECONDS + 1 if backend == "virtuoso" else 3.0
+
+
+@pytest.fixture(scope="session")
 def fixture_files():
     from ..web.conftest import FIXTURE_FILES
 

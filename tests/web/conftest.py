@@ -73,5 +73,12 @@ def endless_query() -> str:
 
 
 @pytest.fixture(scope="session")
+def stopping_seconds() -> float:
+    """How long past its time limit a query may take to be stopped and answered 503: the
+    embedded store's query process is killed at the limit (tests/remote: the store's own clock)."""
+    return 3.0
+
+
+@pytest.fixture(scope="session")
 def fixture_files() -> tuple[str, ...]:
     return FIXTURE_FILES
