@@ -454,6 +454,44 @@ def test_dumps_for_many_hosts_keep_a_bounded_number_of_folders_on_disk(local_app
     assert again.status_code == 200 and b"http://h0.example/" in gzip.decompress(again.data)
 
 
+def test_dump_folders_of_other_versions_and_servers_are_pruned_to_a_bound(local_app, monkeypatch,
+                                                                          tmp_path):
+    """Every data version (each write makes one) has dump folders, and they outlive the server
+    that wrote them: writing a new one keeps the DUMP_FOLDERS_KEPT newest and removes the rest,
+    and folders left half-written long ago, but never one being written now."""
+    import os
+    import tempfile
+    import time
+
+    from evawkg.web.linked_data import DUMP_FOLDERS_KEPT, MANIFEST
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    root = tmp_path / "evawkg-dumps"
+    root.mkdir()
+    now = time.time()
+    stale = []
+    for age in range(DUMP_FOLDERS_KEPT + 3):  # folder 0 the newest
+        folder = root / f"an-earlier-version-{age}"
+        folder.mkdir()
+        (folder / MANIFEST).write_text("{}")
+        os.utime(folder, (now - 60 * (age + 1), now - 60 * (age + 1)))
+        stale.append(folder)
+    abandoned, writing = root / "building-long-ago", root / "building-now"
+    abandoned.mkdir()
+    os.utime(abandoned, (now - 86400, now - 86400))
+    writing.mkdir()
+
+    response = local_app.test_client().get("/dumps/evawkg.nt.gz", base_url="http://prune.example/")
+    assert response.status_code == 200
+    written = local_app.extensions["evawkg.linked_data"]._dumps[
+        (local_app.extensions["evawkg"].service.data_version, "http://prune.example/")]
+    assert written.parent == root and (written / MANIFEST).exists()
+    left = sorted(path for path in root.iterdir() if not path.name.startswith("building-"))
+    assert written in left and len(left) == DUMP_FOLDERS_KEPT
+    assert set(left) - {written} == set(stale[:DUMP_FOLDERS_KEPT - 1])
+    assert not abandoned.exists() and writing.exists()
+
+
 def test_dumps_of_one_host_being_written_make_another_host_retry_not_wait(local_app, monkeypatch):
     """A request for another base's dumps gets 503 + Retry-After at once instead of holding a
     request thread behind the writer (a client naming many Hosts would hold them all); one for

@@ -22,6 +22,7 @@ import hashlib
 import shutil
 import tempfile
 import threading
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -75,6 +76,10 @@ CONTEXT_REL = "http://www.w3.org/ns/json-ld#context"
 
 #: Public bases whose dumps a worker keeps track of at once (each is written once, on first use).
 DUMP_BASES = 4
+
+#: Dump folders kept in ``$TMPDIR/evawkg-dumps`` across workers, servers and restarts: each data
+#: version (every write makes one) and public base has a folder, so without a bound they pile up.
+DUMP_FOLDERS_KEPT = 2 * DUMP_BASES
 
 
 class LinkedData:
@@ -143,6 +148,9 @@ class LinkedData:
                 building.rename(folder)
             except OSError:  # another worker finished first: its files are the same
                 pass
+            with self._turn:
+                in_use = set(self._dumps.values()) | {folder}
+            _prune_dump_folders(folder.parent, in_use, self.settings.dump_timeout)
         with self._turn:
             self._dumps.pop(key, None)
             while len(self._dumps) >= DUMP_BASES:
@@ -153,6 +161,32 @@ class LinkedData:
                     shutil.rmtree(evicted, ignore_errors=True)
             self._dumps[key] = folder
         return folder
+
+
+def _prune_dump_folders(root: Path, in_use: set[Path], building_seconds: float) -> None:
+    """Remove all but the :data:`DUMP_FOLDERS_KEPT` newest dump folders under ``root`` (never
+    one this worker serves), and folders left half-written longer than a dump may take.
+
+    A folder another worker or server was serving is written again on its next request (it
+    finds no manifest); a download already under way keeps reading its open file."""
+    now = time.time()
+    in_use = {path for path in in_use if path.parent == root}
+    finished, abandoned = [], []
+    for path in root.iterdir():
+        try:
+            modified = path.stat().st_mtime
+        except OSError:  # removed meanwhile by another worker
+            continue
+        if path.name.startswith("building-"):
+            if now - modified > building_seconds * 2:
+                abandoned.append(path)
+        elif path.is_dir() and path not in in_use:
+            finished.append((modified, path))
+    finished.sort(reverse=True)
+    for _, path in finished[max(DUMP_FOLDERS_KEPT - len(in_use), 0):]:
+        abandoned.append(path)
+    for path in abandoned:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def install(app: Flask) -> LinkedData:
