@@ -302,7 +302,8 @@ class ShapesViolated(ClientError):
 
 
 class DumpsBusy(NotReady):
-    """The dumps of another public base are being written; this base's wait their turn."""
+    """The dumps of another public base are being written (this base's wait their turn), or
+    another server removed them twice while they were read."""
 
     code = "dumps-busy"
 

@@ -492,6 +492,35 @@ def test_dump_folders_of_other_versions_and_servers_are_pruned_to_a_bound(local_
     assert not abandoned.exists() and writing.exists()
 
 
+@pytest.mark.parametrize("path", ["/dumps/evawkg.nt.gz", "/dumps/"])
+def test_dumps_removed_by_another_server_while_read_are_written_again(local_app, monkeypatch, path):
+    """Another server pruning the shared folder between finding the dumps and reading them:
+    the request writes them again and answers them, not a 500 for a missing file."""
+    import shutil
+
+    from evawkg.web.linked_data import MANIFEST, LinkedData
+
+    found = LinkedData.dumps
+    calls = []
+
+    def pruned_once(self, iris):
+        folder = found(self, iris)
+        if not calls:
+            shutil.rmtree(folder)
+        calls.append(folder)
+        return folder
+
+    monkeypatch.setattr(LinkedData, "dumps", pruned_once)
+    response = local_app.test_client().get(path, base_url="http://pruned.example/",
+                                           headers={"Accept": "application/json"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert len(calls) == 2 and (calls[1] / MANIFEST).exists()
+    if path.endswith(".gz"):
+        assert b"http://pruned.example/" in gzip.decompress(response.data)
+    else:
+        assert "evawkg.nt.gz" in response.get_json()["files"]
+
+
 def test_dumps_of_one_host_being_written_make_another_host_retry_not_wait(local_app, monkeypatch):
     """A request for another base's dumps gets 503 + Retry-After at once instead of holding a
     request thread behind the writer (a client naming many Hosts would hold them all); one for

@@ -16,7 +16,7 @@ import json
 from flask import Blueprint, Response, render_template, request
 
 from ..graph.jsonld import context_path
-from ..errors import NotFound
+from ..errors import DumpsBusy, NotFound
 from ..linked_data.dumps import CHECKSUMS, MANIFEST, VERSION
 from ..linked_data.description import Description, Labels, Statement
 from ..linked_data.void import PREFIXES_VOID
@@ -64,9 +64,7 @@ def context(version: str | None = None) -> Response:
 
 @blueprint.route("/dumps/")
 def dumps() -> Response:
-    state = linked_data()
-    folder = state.dumps(public_base())
-    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    manifest, _ = _read_dump(None)
     _, kind = _listing_kind()
     etag = etag_for("dumps", kind, manifest["version"])
     cached = not_modified(etag)
@@ -98,9 +96,7 @@ def dump(name: str) -> Response:
     known = {entry[0]: entry[1] for entry in DUMPS}
     if name not in known:
         raise NotFound(f"there is no dump called {name!r}; the list is at /dumps/")
-    folder = linked_data().dumps(public_base())
-    data = (folder / name).read_bytes()
-    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    manifest, data = _read_dump(name)
     checksum = manifest["files"].get(name, {}).get("sha256") or _sha256(data)
     response = Response(data, content_type=known[name])
     response.set_etag(checksum)
@@ -108,6 +104,22 @@ def dump(name: str) -> Response:
     # Compressed files go as they are: a second gzip by the app would only cost time.
     response.direct_passthrough = name.endswith(".gz")
     return response.make_conditional(request)
+
+
+def _read_dump(name: str | None) -> tuple[dict, bytes | None]:
+    """The dumps' manifest and the file ``name`` (if any) of this data version and address.
+
+    Another worker or server may remove the folder between finding and reading it (it keeps
+    only the newest few): then it is written again, once; a second loss is a 503 to retry."""
+    for _ in range(2):
+        folder = linked_data().dumps(public_base())
+        try:
+            manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+            return manifest, (folder / name).read_bytes() if name else None
+        except FileNotFoundError:
+            continue
+    raise DumpsBusy("the dumps were removed while they were read (other servers share the "
+                    "folder and keep only the newest); retry in a few seconds")
 
 
 def _sha256(data: bytes) -> str:
