@@ -28,8 +28,8 @@ class FakeStore(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), _Handler)
+    def __init__(self, port: int = 0):
+        super().__init__(("127.0.0.1", port), _Handler)
         self.mode = "ok"
         self.release = threading.Event()  # ends a "slow" answer early (at teardown)
         self.headers_extra: dict[str, str] = {}
@@ -267,9 +267,7 @@ def test_store_down_gives_502_and_healthz_503_then_recovers(app, fake_store):
     assert body["status"] == "failed" and body["pools"]["store"]["status"] == "failed"
     assert "cannot be reached" in body["message"]
     # The store comes back on the same port: so does the server.
-    again = FakeStore.__new__(FakeStore)
-    ThreadingHTTPServer.__init__(again, ("127.0.0.1", port), _Handler)
-    again.mode, again.release, again.headers_extra = "ok", threading.Event(), {}
+    again = FakeStore(port)
     thread = threading.Thread(target=again.serve_forever, daemon=True)
     thread.start()
     try:
@@ -289,3 +287,34 @@ def test_linked_data_page_on_a_store_down_is_502_not_500(app, fake_store):
     fake_store.server_close()
     response = app.test_client().get("/id/country/TH", headers={"Accept": "text/turtle"})
     assert response.status_code == 502
+
+
+def test_linked_data_answers_again_as_soon_as_the_store_is_back_not_at_the_next_poll(fake_store):
+    """A failed check of the store was kept until the next poll (``store_poll_seconds``, 10 s by
+    default): linked-data reads answered 502 that long after the store was back."""
+    port = fake_store.server_address[1]
+    application = create_app(Settings(sparql_endpoint=f"http://127.0.0.1:{port}/sparql",
+                                      query_timeout=5, store_poll_seconds=60))
+    service = application.extensions["evawkg"].service
+    client = application.test_client()
+    again = None
+    try:
+        assert service.wait_ready(30), service.health()
+        fake_store.shutdown()
+        fake_store.server_close()
+        assert client.get("/healthz").status_code == 200  # checked under 2 s ago: not yet seen
+        service.refresh()  # the watcher's poll, which sees the store down
+        assert client.get("/healthz").status_code == 503
+        down = client.get("/id/country/TH", headers={"Accept": "text/turtle"})
+        assert down.status_code == 502 and "cannot be reached" in down.get_data(as_text=True)
+        again = FakeStore(port)
+        threading.Thread(target=again.serve_forever, daemon=True).start()
+        time.sleep(0.6)
+        back = client.get("/id/country/TH", headers={"Accept": "text/turtle"})
+        assert back.status_code != 502, back.get_data(as_text=True)[:300]
+        assert service.health()["store"]["status"] == "ready"
+    finally:
+        service.close()
+        if again is not None:
+            again.shutdown()
+            again.server_close()

@@ -74,6 +74,10 @@ _VIRTUOSO_LOCAL_GRAPH = re.compile(r"https?://[^/]+/(DAV/|sparql/?)$")
 #: Query verdicts and linked-data answers kept (least recently used dropped first).
 PREPARED_KEPT = 2048
 CALLS_KEPT = 256
+
+#: Seconds after a failed check of the store before a request checks it again itself.
+RECHECK_SECONDS = 0.5
+
 #: Longest query text whose verdict is kept.
 PREPARED_MAX_CHARS = 65536
 
@@ -332,6 +336,7 @@ class RemoteSparqlService:
         self._first = threading.Event()
         self._stopping = threading.Event()
         self._refresh_lock = threading.Lock()
+        self._ping_lock = threading.Lock()
         self._slots = Slots(settings.max_concurrent_queries, slots_per_client(settings))
         self._prepared: OrderedDict[str, PreparedQuery] = OrderedDict()
         self._calls: OrderedDict[tuple, Any] = OrderedDict()
@@ -413,6 +418,7 @@ class RemoteSparqlService:
         return list(store.query(text, use_default_graph_as_union=True))
 
     def _current(self) -> Snapshot:
+        self._recheck()
         snapshot, failure = self._snapshot, self._failure
         if failure is not None:
             raise failure
@@ -440,6 +446,18 @@ class RemoteSparqlService:
         if time.monotonic() - self._checked > 2.0 and self._first.is_set():
             self._ping()
         return self._current().description
+
+    def _recheck(self) -> None:
+        """The store failed at its last check, over :data:`RECHECK_SECONDS` ago: ping it now (one
+        thread at a time; the others keep the failure), rather than refuse every read until the
+        next poll (``store_poll_seconds``) when it is already back."""
+        if self._failure is None or time.monotonic() - self._checked <= RECHECK_SECONDS:
+            return
+        if self._ping_lock.acquire(blocking=False):
+            try:
+                self._ping()
+            finally:
+                self._ping_lock.release()
 
     def _ping(self) -> None:
         """A quick sign of life (``/healthz``): ASK {} with a short limit."""
