@@ -109,6 +109,28 @@ def test_the_server_answers_a_repeated_query_from_memory(client, app):
     assert service.cache.hits == hits + 1
 
 
+def test_a_repeated_answer_is_gzip_compressed_once_and_sent_the_same(client, monkeypatch):
+    import gzip
+
+    from evawkg.web import negotiation
+
+    compressions = []
+    compress = gzip.compress
+    monkeypatch.setattr(negotiation.gzip, "compress",
+                        lambda data, **options: compressions.append(len(data)) or compress(data, **options))
+    query = {"query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o LIMIT 20 # gzip once"}
+    plain = client.get("/sparql", query_string=query, headers=JSON)
+    zipped = [client.get("/sparql", query_string=query, headers={**JSON, "Accept-Encoding": "gzip"})
+              for _ in range(3)]
+    assert len(plain.data) >= 1024 and compressions == [len(plain.data)]
+    assert all(z.headers["Content-Encoding"] == "gzip" and z.data == zipped[0].data for z in zipped)
+    assert gzip.decompress(zipped[0].data) == plain.data
+    # Another format of the same query is another answer, compressed for itself.
+    csv = client.get("/sparql", query_string=query, headers={"Accept": "text/csv",
+                                                             "Accept-Encoding": "gzip"})
+    assert gzip.decompress(csv.data).startswith(b"s,p,o") and len(compressions) == 2
+
+
 def test_the_server_runs_a_query_with_struuid_every_time_and_gives_it_no_etag(client):
     answers = [client.get("/sparql", query_string={"query": "SELECT (STRUUID() AS ?u) {}"},
                           headers=JSON) for _ in range(2)]

@@ -162,6 +162,9 @@ class Answer:
     format: AnswerFormat
     rows: int
     seconds: float = 0.0
+    #: The payload gzip-compressed, by level, once a response sent it so: an answer kept in the
+    #: answer cache is compressed once, not on every request that repeats it.
+    compressed: dict[int, bytes] = field(default_factory=dict, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

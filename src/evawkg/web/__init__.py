@@ -10,7 +10,6 @@ pyoxigraph pool, or a remote SPARQL store's (``sparql_endpoint``), unless one is
 
 from __future__ import annotations
 
-import gzip
 import logging
 import time
 from dataclasses import dataclass
@@ -26,7 +25,7 @@ from ..sparql.answer_cache import with_answer_cache
 from ..writes import enabled as writes_enabled
 from .errors import precondition_failed_body, register_error_handlers
 from .named_queries import blueprint as named_queries_blueprint
-from .negotiation import accepts_gzip, add_vary
+from .negotiation import accepts_gzip, add_vary, gzipped
 from .resources import register as register_linked_data
 from .security_headers import add_security_headers
 from .sparql_protocol import blueprint as sparql_blueprint
@@ -205,7 +204,7 @@ def _gzip(response: Response) -> Response:
     data = response.get_data()
     if len(data) < GZIP_MIN_BYTES:
         return response
-    response.set_data(gzip.compress(data, compresslevel=level, mtime=0))
+    response.set_data(gzipped(response, data, level))
     response.headers["Content-Encoding"] = "gzip"
     return response
 

@@ -9,6 +9,7 @@ quality). ``?format=`` (a format name or a media type) overrides ``Accept``. Whe
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Generic, TypeVar
@@ -141,6 +142,25 @@ def accepts_gzip(header: str | None) -> bool:
     if len(header) > ACCEPT_CACHE_MAX_LENGTH:
         return bool(parse_accept_header(header)["gzip"])
     return _accepts_gzip(header)
+
+
+def remember_compressed(response, payload: bytes, memo: dict[int, bytes]) -> None:
+    """Let :func:`gzipped` keep ``payload`` compressed in ``memo`` (an answer's, which the
+    answer cache keeps): a repeated answer is then compressed once, not on every request."""
+    response.compressed_memo = (payload, memo)
+
+
+def gzipped(response, data: bytes, level: int) -> bytes:
+    """``data``, the response's body, gzip-compressed at ``level``: from the memo that
+    :func:`remember_compressed` left on the response while the body is still those bytes, else
+    compressed now (and kept in that memo)."""
+    payload, memo = getattr(response, "compressed_memo", (None, None))
+    if memo is None or len(payload) != len(data) or payload != data:
+        return gzip.compress(data, compresslevel=level, mtime=0)
+    found = memo.get(level)
+    if found is None:
+        found = memo[level] = gzip.compress(data, compresslevel=level, mtime=0)
+    return found
 
 
 def add_vary(response, name: str) -> None:

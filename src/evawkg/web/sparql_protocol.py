@@ -39,7 +39,7 @@ from ..sparql.service_description import describe_service
 from ..sparql import AnswerFormats, QueryRequest, check_graph_iri
 from .errors import byte_limit
 from .linked_data import public_base
-from .negotiation import HTML, SERVICE_DESCRIPTION, add_vary, table_for
+from .negotiation import HTML, SERVICE_DESCRIPTION, add_vary, remember_compressed, table_for
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -186,6 +186,7 @@ def endpoint() -> Response:
                                         public_base=published))
     g.query_seconds, g.rows = answer.seconds, answer.rows
     response = Response(answer.payload, content_type=_content_type(media_types[answer.format.kind]))
+    remember_compressed(response, answer.payload, answer.compressed)
     response.headers["X-Result-Rows"] = str(answer.rows)
     if etag and request.method in ("GET", "HEAD"):
         response.set_etag(etag, weak=True)
