@@ -12,7 +12,9 @@ Not kept: answers of queries whose text calls a function that differs between ru
 ``RAND``, ``UUID``, ``STRUUID``, ``BNODE``) or asks another endpoint (``SERVICE``);
 :func:`answers_repeat` decides (the ``ETag`` of ``/sparql`` asks it too); errors (a timeout,
 too many rows) are never kept. Memory is bounded: ``max_bytes`` of payloads per process, least
-recently used first out, and no single answer over an eighth of it.
+recently used first out, and no single answer over an eighth of it; beside each, once a client
+took it compressed, its gzip form (``Answer.compressed``, one per ``gzip_level``: a fraction of
+the payload, not counted).
 """
 
 from __future__ import annotations
