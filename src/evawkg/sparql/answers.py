@@ -40,6 +40,7 @@ from ..graph.public_base import PublicBase
 from .query_text import rewrite_iris, slash_hint
 from .rules import prepare_query, refuse_update, unescape_codepoints
 from .service import Answer, AnswerFormats, DatasetDescription, GraphCount, PreparedQuery
+from .syntax_words import explain
 
 _RESULTS = {"json": ox.QueryResultsFormat.JSON, "xml": ox.QueryResultsFormat.XML,
             "csv": ox.QueryResultsFormat.CSV, "tsv": ox.QueryResultsFormat.TSV}
@@ -259,8 +260,8 @@ def syntax_error(error: SyntaxError, text: str | None = None,
     if not match:
         return QuerySyntaxError(f"query syntax error: {message}{suffix}")
     line, column = int(match.group(1)), int(match.group(2))
-    found = QuerySyntaxError(f"query syntax error at line {line}, column {column}: "
-                             f"{message[match.end():]}{suffix}")
+    words = explain(message[match.end():], text, line, column, prefixes or {})
+    found = QuerySyntaxError(f"query syntax error at line {line}, column {column}: {words}{suffix}")
     found.line, found.column = line, column
     return found
 

@@ -58,6 +58,7 @@ from .remote_answers import (GRAPH_MEDIA_TYPE, RESULTS_MEDIA_TYPE, TimedBody, bl
 from .remote_store import RemoteStore
 from .rules import check_nesting, prepare_query
 from .service import Answer, DatasetDescription, GraphCount, PreparedQuery, QueryRequest
+from .syntax_words import explain
 
 log = logging.getLogger("evawkg.remote")
 
@@ -198,6 +199,7 @@ def positioned(error: QuerySyntaxError, text: str, prologue_length: int) -> Quer
     if line is None:
         return error
     where = f"line {line}" + (f", column {column}" if column is not None else "")
+    message = explain(message, text, line, column, PREFIXES)
     result = QuerySyntaxError(f"query syntax error at {where}: {message}")
     result.line = line
     if column is not None:
