@@ -318,3 +318,20 @@ def test_linked_data_answers_again_as_soon_as_the_store_is_back_not_at_the_next_
         if again is not None:
             again.shutdown()
             again.server_close()
+
+
+def test_metrics_on_a_store_down_say_not_ready_and_are_still_a_200(app, fake_store):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    client = app.test_client()
+    up = {family.name: family for family in
+          text_string_to_metric_families(client.get("/metrics").get_data(as_text=True))}
+    assert up["evawkg_ready"].samples[0].value == 1 and "evawkg_triples" in up
+    fake_store.shutdown()
+    fake_store.server_close()
+    app.extensions["evawkg"].service.refresh()  # the watcher's poll sees the store down
+    response = client.get("/metrics")
+    assert response.status_code == 200
+    down = {family.name: family for family in
+            text_string_to_metric_families(response.get_data(as_text=True))}
+    assert down["evawkg_ready"].samples[0].value == 0 and "evawkg_triples" not in down

@@ -28,7 +28,7 @@ ROUTES = ["/", "/sparql", "/healthz", "/queries", "/queries/agency-activities", 
           "/api", "/search", "/validate", "/shapes", "/index/", "/index/evaw:Activity",
           "/context.jsonld", "/context/v0.0.0.jsonld", "/dumps/", "/dumps/VERSION",
           "/.well-known/void", "/id/organization/unodc", "/assets/site.css", "/ontology",
-          "/graph/activities", "/nothing-here"]
+          "/graph/activities", "/metrics", "/nothing-here"]
 
 #: Suffixes appended to each route's path: escapes bad and odd, backslashes, NUL, invalid
 #: UTF-8, scripts, traversal, non-Latin letters and emoji, a huge segment, unknown suffixes.

@@ -25,6 +25,8 @@ from ..sparql.answer_cache import with_answer_cache
 from ..writes import enabled as writes_enabled
 from .errors import precondition_failed_body, register_error_handlers
 from .named_queries import blueprint as named_queries_blueprint
+from .metrics import install as install_metrics
+from .metrics import observe as observe_metrics
 from .negotiation import accepts_gzip, add_vary, gzipped
 from .resources import register as register_linked_data
 from .security_headers import add_security_headers
@@ -76,6 +78,7 @@ def create_app(settings: Settings | None = None, service: SparqlService | None =
     register_linked_data(app)
     # One hook before and one after each request (Flask's cost is per hook, ~5 us each with
     # its coroutine check); each names its steps in the order they run.
+    install_metrics(app)
     app.before_request(_before)
     app.teardown_request(_forget_client)
     app.after_request(_after)
@@ -131,13 +134,13 @@ def _before() -> None:
 
 
 def _after(response: Response) -> Response:
-    """A 412's error body, CORS, then gzip, then the hygiene headers, and last the access log of
-    what is sent."""
+    """A 412's error body, CORS, then gzip, then the hygiene headers, and last the access log and
+    the metrics of what is sent."""
     response = precondition_failed_body(response)
     response = _cors(response)
     response = _gzip(response)
     response = add_security_headers(response)
-    return _access_log(response)
+    return observe_metrics(_access_log(response))
 
 
 def _name_client() -> None:

@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
+import shutil
 import sys
+import tempfile
 import threading
 
 from gunicorn.app.base import BaseApplication
@@ -24,6 +27,7 @@ from gunicorn.app.base import BaseApplication
 from ..graph.dataset import print_progress
 from ..settings import Settings
 from ..writes import enabled as writes_enabled
+from .metrics import MULTIPROCESS_DIRECTORY
 from .worker import BufferingThreadWorker
 
 log = logging.getLogger("evawkg.web")
@@ -54,6 +58,7 @@ class GunicornServer(BaseApplication):
             "loglevel": settings.log_level,
             "when_ready": _announce_listening,
             "worker_exit": _close_pools,
+            "child_exit": _forget_worker_gauges,
             "control_socket_disable": True,
             **head_limits(settings),
         }
@@ -135,7 +140,31 @@ def serve(settings: Settings) -> None:
 
         dataset_source(settings)  # built once here, reused by every worker
     _return_freed_memory()
-    GunicornServer(settings).run()
+    counters = _share_metrics_between_workers(settings)
+    try:
+        GunicornServer(settings).run()
+    finally:
+        if counters is not None:
+            shutil.rmtree(counters, ignore_errors=True)
+
+
+def _share_metrics_between_workers(settings: Settings) -> str | None:
+    """With metrics on and several workers, a directory of this server's own where each worker
+    writes its counters and a scrape adds them up (:mod:`evawkg.web.metrics`); set before any
+    worker imports prometheus_client. None when not needed, or the operator named one."""
+    if not settings.metrics or settings.workers < 2 or os.environ.get(MULTIPROCESS_DIRECTORY):
+        return None
+    directory = tempfile.mkdtemp(prefix="evawkg-metrics-")
+    os.environ[MULTIPROCESS_DIRECTORY] = directory
+    return directory
+
+
+def _forget_worker_gauges(server, worker) -> None:
+    """gunicorn's ``child_exit`` hook: a worker that exited no longer counts in live gauges."""
+    if os.environ.get(MULTIPROCESS_DIRECTORY):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
 
 
 def _return_freed_memory() -> None:
