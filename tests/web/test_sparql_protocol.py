@@ -421,6 +421,17 @@ def test_etag_from_data_version_and_304_on_if_none_match(client, app):
     assert other_type.status_code == 200
 
 
+def test_select_star_gives_its_columns_in_the_order_the_query_writes_them(client):
+    query = ("SELECT * WHERE { ?what a evaw:Activity ; rdfs:label ?label . "
+             "BIND(STRLEN(?label) AS ?chars) } LIMIT 3")  # sorted by name: chars, label, what
+    as_json = client.get("/sparql", query_string={"query": query},
+                         headers={"Accept": "application/sparql-results+json"})
+    assert as_json.status_code == 200
+    assert as_json.get_json(force=True)["head"]["vars"] == ["what", "label", "chars"]
+    as_csv = client.get("/sparql", query_string={"query": query}, headers={"Accept": "text/csv"})
+    assert as_csv.get_data(as_text=True).splitlines()[0] == "what,label,chars"
+
+
 def test_gzip_when_accepted_and_large_enough(client):
     query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 20"
     plain = client.get("/sparql", query_string={"query": query})

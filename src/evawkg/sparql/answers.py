@@ -37,6 +37,7 @@ from ..graph.formats import RDF_FORMATS
 from ..graph.jsonld import compact, prefix_context
 from ..graph.prefixed import refuse_what_xml_cannot_carry, serialize_graph_as, used_prefixes
 from ..graph.public_base import PublicBase
+from .projection import as_written
 from .query_text import rewrite_iris, slash_hint
 from .rules import prepare_query, refuse_update, unescape_codepoints
 from .service import Answer, AnswerFormats, DatasetDescription, GraphCount, PreparedQuery
@@ -222,7 +223,9 @@ def _run(store: ox.Store, prepared: PreparedQuery, job: QueryJob, options: dict,
          started: float) -> Answer:
     if prepared.form is not None:
         job.formats.of(prepared.kind)  # 406 before any work
-    result = store.query(prepared.text, **options)
+    # SELECT *'s columns in the order the text writes them (pyoxigraph sorts them by name).
+    text = as_written(prepared.text, options["prefixes"], options["base_iri"])
+    result = store.query(text, **options)
     if isinstance(result, ox.QueryTriples):
         fmt = job.formats.of("graph")
         payload, rows = _write_triples(result, fmt.name, job.max_rows, job.prefixes, job.iris)
@@ -232,7 +235,7 @@ def _run(store: ox.Store, prepared: PreparedQuery, job: QueryJob, options: dict,
     else:
         fmt = job.formats.of("results")
         payload, rows = _write_solutions(result, fmt.name, job.max_rows, job.iris,
-                                         again=lambda: store.query(prepared.text, **options))
+                                         again=lambda: store.query(text, **options))
     # Here, in the query process: a huge answer never crosses to the web worker, which would
     # hold it and compress it outside the query's limits.
     refuse_oversize(payload, fmt.name, job.max_bytes)

@@ -33,6 +33,7 @@ hang or a 500 (:mod:`.store_client`).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 import pickle
@@ -52,6 +53,7 @@ from ..namespaces import BASE, PREFIXES
 from ..processes import ProcessPool, ProcessSpec, current_client
 from ..processes.slots import Slots
 from .binding import bind, leading_base, prologue
+from .projection import as_written
 from .query_text import code
 from .remote_answers import (GRAPH_MEDIA_TYPE, RESULTS_MEDIA_TYPE, TimedBody, blank_replacements,
                              store_answer_limit, write_answer)
@@ -253,8 +255,11 @@ def _rules_setup() -> tuple[None, None]:
 
 
 def _check_rules(state: None, job: RulesJob) -> PreparedQuery:
-    return prepare_query(job.text, allow_service=job.allow_service, base_iri=job.base_iri,
-                         prefixes=PREFIXES, always_parse=True)
+    prepared = prepare_query(job.text, allow_service=job.allow_service, base_iri=job.base_iri,
+                             prefixes=PREFIXES, always_parse=True)
+    # SELECT *'s columns as the text writes them, whichever store sorts them (Oxigraph server).
+    written = as_written(prepared.text, PREFIXES, job.base_iri)
+    return prepared if written == prepared.text else dataclasses.replace(prepared, text=written)
 
 
 def _reads_setup(config: StoreConfig) -> tuple[dict, None]:
