@@ -433,6 +433,17 @@ def test_gzip_when_accepted_and_large_enough(client):
     assert "Content-Encoding" not in small.headers
 
 
+def test_head_with_gzip_accepted_sends_the_headers_get_sends(client):
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 20"
+    headers = {"Accept-Encoding": "gzip"}
+    got = client.get("/sparql", query_string={"query": query}, headers=headers)
+    head = client.head("/sparql", query_string={"query": query}, headers=headers)
+    assert got.headers["Content-Encoding"] == "gzip"
+    assert head.status_code == 200 and head.data == b""
+    for name in ("Content-Encoding", "Content-Length", "Content-Type", "Vary", "ETag"):
+        assert head.headers.get(name) == got.headers.get(name), name
+
+
 def test_cors_allows_configured_origin_only(client):
     allowed = client.get("/sparql", query_string={"query": LABELS},
                          headers={"Origin": "https://analyst.example"})

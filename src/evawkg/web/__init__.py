@@ -196,8 +196,10 @@ def _write_endpoint() -> bool:
 
 def _gzip(response: Response) -> Response:
     level = current_app.extensions["evawkg"].settings.gzip_level
+    # HEAD is compressed too (its body is made and then dropped): its Content-Encoding,
+    # Content-Length and Vary must be the ones GET would send (RFC 9110 section 9.3.2).
     if (not level or response.direct_passthrough or response.status_code != 200
-            or "Content-Encoding" in response.headers or request.method == "HEAD"):
+            or "Content-Encoding" in response.headers):
         return response
     if not accepts_gzip(request.headers.get("Accept-Encoding")):
         return response
