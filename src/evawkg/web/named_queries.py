@@ -153,6 +153,10 @@ def _resolve(name: str) -> tuple[NamedQuery, str | None]:
     stem, dot, suffix = name.rpartition(".")
     if dot and stem in queries and suffix in ANSWERS.names:
         return queries[stem], suffix
+    if dot and stem in queries:
+        raise NotFound(f"there is no named query {name!r}: .{suffix} is not a format of its "
+                       "answers; use " + ", ".join(f"/queries/{stem}.{s}" for s in ANSWERS.names)
+                       + f" or /queries/{stem} with an Accept header")
     raise NotFound(f"there is no named query {name!r}; the list is at /queries")
 
 
