@@ -444,6 +444,21 @@ def test_head_with_gzip_accepted_sends_the_headers_get_sends(client):
         assert head.headers.get(name) == got.headers.get(name), name
 
 
+def test_gzipped_dump_has_a_weak_etag_and_its_identity_the_strong_one(client):
+    """The gzip and the identity bytes of /dumps/evawkg.ttl carried the same strong ETag (the
+    file's checksum), which must name one exact byte sequence (RFC 9110 section 8.8.1)."""
+    plain = client.get("/dumps/evawkg.ttl")
+    zipped = client.get("/dumps/evawkg.ttl", headers={"Accept-Encoding": "gzip"})
+    assert plain.status_code == zipped.status_code == 200
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.data) == plain.data
+    strong = plain.headers["ETag"]
+    assert not strong.startswith("W/") and zipped.headers["ETag"] == "W/" + strong
+    again = client.get("/dumps/evawkg.ttl", headers={"Accept-Encoding": "gzip",
+                                                     "If-None-Match": zipped.headers["ETag"]})
+    assert again.status_code == 304
+
+
 def test_cors_allows_configured_origin_only(client):
     allowed = client.get("/sparql", query_string={"query": LABELS},
                          headers={"Origin": "https://analyst.example"})

@@ -209,6 +209,12 @@ def _gzip(response: Response) -> Response:
         return response
     response.set_data(gzip.compress(data, compresslevel=level, mtime=0))
     response.headers["Content-Encoding"] = "gzip"
+    etag, weak = response.get_etag()
+    if etag and not weak:
+        # A strong tag names exact bytes (RFC 9110 section 8.8.1) and the gzip bytes are others:
+        # the tag (a dump's checksum) is kept but weakened, as nginx does, so a range or cache
+        # never joins the two codings' bytes under one strong tag.
+        response.set_etag(etag, weak=True)
     return response
 
 
