@@ -161,6 +161,39 @@ def test_a_host_header_werkzeug_cannot_use_publishes_under_the_servers_own_addre
     assert not {iri for iri in found if iri.startswith("http:///")}
 
 
+@pytest.fixture(scope="module")
+def local_live(local_app):
+    """``(host, port)`` of :func:`local_app` served on loopback: werkzeug's test client cannot
+    send a Host it fails to decode itself."""
+    server = make_server("127.0.0.1", free_port(), local_app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server.server_port
+    server.shutdown()
+    thread.join(10)
+
+
+@pytest.mark.parametrize("host", ["xn--a.org", "xn--zz:8080", "a..b", ".", "a" * 64 + ".org"])
+@pytest.mark.parametrize("path", [f"/{TH}.ttl", f"/{TH}.jsonld", "/", "/.well-known/void",
+                                  "/queries/agency-mandate.json", "/sparql?query=ASK%7B%7D"])
+def test_a_host_header_that_is_no_host_name_gets_400_saying_so(local_live, host, path):
+    """``Host: xn--a.org`` (not valid punycode) was a 500 with a traceback on every page:
+    werkzeug fails to decode it wherever it builds the request's URL. ``a..b`` was a 400 whose
+    message ("The browser (or proxy) sent a request that this server could not understand")
+    did not say what to fix."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", local_live, timeout=60)
+    try:
+        connection.request("GET", path, headers={"Host": host, "Accept": "application/json"})
+        response = connection.getresponse()
+        status, body = response.status, response.read()
+    finally:
+        connection.close()
+    assert status == 400, body
+    assert "the Host header" in json.loads(body)["message"]
+
+
 def test_etag_depends_on_the_public_base(published, local):
     assert get(published, f"/{TH}.ttl").headers["ETag"] != get(local, f"/{TH}.ttl").headers["ETag"]
 

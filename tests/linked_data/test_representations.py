@@ -148,6 +148,24 @@ def test_get_with_matching_etag_returns_304(client, path):
     assert other.status_code == 200
 
 
+@pytest.mark.parametrize("path, accept", [
+    ("/id/country/TH", "text/html"), ("/id/country/TH", "text/turtle"), ("/id/country/TH.jsonld", None),
+    ("/ontology", "text/html"), ("/index/", "text/html"), ("/index/evaw:Country", "text/html"),
+    ("/", "text/html"), ("/.well-known/void", None), ("/context.jsonld", None),
+    ("/context/v0.1.0.jsonld", None)])
+def test_304_carries_the_vary_content_location_and_cache_control_of_the_200(client, path, accept):
+    """The 304s said only ``Vary: Accept`` where the 200 said ``Accept, Accept-Language``, and
+    left out Content-Location and Cache-Control: RFC 9110 section 15.4.5 requires them, and a
+    cache refreshing its stored headers from the 304 would stop varying on the language."""
+    headers = {"Accept": accept, "Accept-Language": "fr"} if accept else {"Accept-Language": "fr"}
+    first = client.get(path, headers=headers)
+    assert first.status_code == 200
+    again = client.get(path, headers={**headers, "If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304
+    for name in ("Vary", "Content-Location", "Cache-Control", "ETag"):
+        assert again.headers.get(name) == first.headers.get(name), name
+
+
 @pytest.mark.parametrize("path", ["/dumps/evawkg.ttl", "/dumps/evawkg.nt.gz", "/assets/style.css"])
 def test_if_match_that_fails_gets_412_with_a_short_error_not_the_file(client, path):
     """werkzeug's conditional answer turned the status to 412 and kept the whole file as its

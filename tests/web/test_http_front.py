@@ -538,3 +538,27 @@ def test_gunicorn_head_limits_follow_max_head_bytes_and_a_tiny_one_is_refused():
     assert head_limits(Settings(max_head_bytes=8192))["limit_request_fields"] == 2048
     with pytest.raises(SettingsError, match="max_head_bytes must be at least 1024"):
         Settings(max_head_bytes=100)
+
+
+# --- request heads gunicorn's parser refuses (fuzz of the read-side pages) ---------------------
+
+@pytest.mark.parametrize("request_bytes, words", [
+    (b"GET /id/country/TH HTTP/1.1\r\nHost: x\r\nAccept: \x7f\r\n\r\n", b"'ACCEPT'"),
+    (b"GET / HTTP/1.1\r\nHost: x\r\nHost: y\r\n\r\n", b"given twice"),
+    (b"GET / HTTP/1.1\r\nHost: x\r\nBad Name: y\r\n\r\n", b"not an HTTP token"),
+    (b"GET /search?q=caf\xc3\xa9 HTTP/1.1\r\nHost: x\r\n\r\n", b"percent-encode"),
+    (b"GET /id/\x00 HTTP/1.1\r\nHost: x\r\n\r\n", b"percent-encode"),
+    (b"G@T / HTTP/1.1\r\nHost: x\r\n\r\n", b"not an HTTP method"),
+    (b"GET / HTTP/9.9\r\nHost: x\r\n\r\n", b"send HTTP/1.1"),
+], ids=["control-character", "two-hosts", "bad-name", "raw-utf8-query", "nul-in-path",
+        "bad-method", "bad-version"])
+def test_head_the_parser_refuses_gets_a_plain_400_saying_what_to_fix(server, request_bytes, words):
+    """gunicorn answered these with its HTML page ("Invalid HTTP Header: 'ACCEPT'"), without
+    nosniff and without saying what was wrong."""
+    line, headers, body, took = exchange(server, request_bytes)
+    assert line.startswith(b"HTTP/1.1 400 "), (line, body)
+    assert headers[b"content-type"].startswith(b"text/plain")
+    assert headers[b"x-content-type-options"] == b"nosniff"
+    assert headers[b"connection"] == b"close"
+    assert words in body and body.count(b"\n") == 1, body
+    assert took < 5.0

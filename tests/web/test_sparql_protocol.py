@@ -444,6 +444,32 @@ def test_gzip_when_accepted_and_large_enough(client):
     assert "Content-Encoding" not in small.headers
 
 
+def test_head_with_gzip_accepted_sends_the_headers_get_sends(client):
+    query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 20"
+    headers = {"Accept-Encoding": "gzip"}
+    got = client.get("/sparql", query_string={"query": query}, headers=headers)
+    head = client.head("/sparql", query_string={"query": query}, headers=headers)
+    assert got.headers["Content-Encoding"] == "gzip"
+    assert head.status_code == 200 and head.data == b""
+    for name in ("Content-Encoding", "Content-Length", "Content-Type", "Vary", "ETag"):
+        assert head.headers.get(name) == got.headers.get(name), name
+
+
+def test_gzipped_dump_has_a_weak_etag_and_its_identity_the_strong_one(client):
+    """The gzip and the identity bytes of /dumps/evawkg.ttl carried the same strong ETag (the
+    file's checksum), which must name one exact byte sequence (RFC 9110 section 8.8.1)."""
+    plain = client.get("/dumps/evawkg.ttl")
+    zipped = client.get("/dumps/evawkg.ttl", headers={"Accept-Encoding": "gzip"})
+    assert plain.status_code == zipped.status_code == 200
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(zipped.data) == plain.data
+    strong = plain.headers["ETag"]
+    assert not strong.startswith("W/") and zipped.headers["ETag"] == "W/" + strong
+    again = client.get("/dumps/evawkg.ttl", headers={"Accept-Encoding": "gzip",
+                                                     "If-None-Match": zipped.headers["ETag"]})
+    assert again.status_code == 304
+
+
 def test_cors_allows_configured_origin_only(client):
     allowed = client.get("/sparql", query_string={"query": LABELS},
                          headers={"Origin": "https://analyst.example"})

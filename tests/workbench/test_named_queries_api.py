@@ -107,6 +107,17 @@ def test_get_named_query_bad_parameter_returns_400_naming_it_and_its_type(client
         assert words in body["message"]
 
 
+@pytest.mark.parametrize("suffix", ["xml", "ttl", "JSON", ""])
+def test_get_named_query_with_an_unknown_format_suffix_returns_404_naming_the_formats(client, suffix):
+    """``/queries/agency-activities.xml`` said only that no such query exists, as if the name
+    were wrong: the message now says the suffix is the fault and lists the ones to use."""
+    response = client.get(f"/queries/agency-activities.{suffix}",
+                          headers={"Accept": "application/json"})
+    assert response.status_code == 404
+    message = response.get_json()["message"]
+    assert f".{suffix} is not a format" in message and "/queries/agency-activities.csv" in message
+
+
 def test_get_unknown_named_query_returns_404(client):
     response = client.get("/queries/no-such-query", headers={"Accept": "application/json"})
     assert response.status_code == 404 and "/queries" in response.get_json()["message"]

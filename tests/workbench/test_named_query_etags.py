@@ -31,6 +31,18 @@ def test_named_query_answer_has_weak_etag_and_if_none_match_gets_304(client, app
     assert calls == [], "a 304 must not run the query"
 
 
+@pytest.mark.parametrize("path, accept", [("/queries/agency-activities", "text/html"),
+                                          ("/queries/agency-activities.csv", None)])
+def test_named_query_304_carries_the_vary_of_the_200(client, path, accept):
+    """The page's 304 said ``Vary: Accept``, its 200 ``Accept, Accept-Language`` (RFC 9110
+    section 15.4.5: a 304 sends the Vary the 200 would)."""
+    headers = {"Accept": accept} if accept else {}
+    first = client.get(path, headers=headers)
+    again = client.get(path, headers={**headers, "If-None-Match": first.headers["ETag"]})
+    assert first.status_code == 200 and again.status_code == 304
+    assert again.headers["Vary"] == first.headers["Vary"]
+
+
 def test_named_query_etag_changes_with_parameters_and_format(client):
     default = client.get("/queries/agency-activities.csv").headers["ETag"]
     other = client.get("/queries/agency-activities.csv?agency=https://evawkg.example.org/id/"

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, SH
 from rdflib.plugins.sparql import prepareQuery
@@ -148,13 +149,23 @@ def node_shapes(shapes: Graph) -> list[URIRef]:
 
 
 def resolve_shape_iri(name: str | URIRef) -> URIRef:
-    """A shape named by full IRI, ``shapes:CountryShape`` or plain ``CountryShape``."""
+    """A shape named by full IRI, ``shapes:CountryShape`` or plain ``CountryShape``.
+
+    Raises :class:`~evawkg.errors.ClientError` when the name makes no IRI (``<``, a space):
+    the store's validation could not even look it up (it failed as a server fault)."""
     text = str(name).strip()
     if text.startswith("shapes:"):
-        return SHAPES[text.removeprefix("shapes:")]
-    if ":" not in text:
-        return SHAPES[text]
-    return URIRef(text)
+        iri = str(SHAPES) + text.removeprefix("shapes:")
+    elif ":" not in text:
+        iri = str(SHAPES) + text
+    else:
+        iri = text
+    try:
+        ox.NamedNode(iri)
+    except ValueError:
+        raise ClientError(f"{text[:200]!r} is not a shape's name; name a node shape by its IRI, "
+                          "as shapes:CountryShape or as CountryShape") from None
+    return URIRef(iri)
 
 
 def validate(data: Graph, shapes: Graph | None = None, ontology: Graph | None = None, *,

@@ -198,8 +198,10 @@ def _write_endpoint() -> bool:
 
 def _gzip(response: Response) -> Response:
     level = current_app.extensions["evawkg"].settings.gzip_level
+    # HEAD is compressed too (its body is made and then dropped): its Content-Encoding,
+    # Content-Length and Vary must be the ones GET would send (RFC 9110 section 9.3.2).
     if (not level or response.direct_passthrough or response.status_code != 200
-            or "Content-Encoding" in response.headers or request.method == "HEAD"):
+            or "Content-Encoding" in response.headers):
         return response
     if not accepts_gzip(request.headers.get("Accept-Encoding")):
         return response
@@ -209,6 +211,12 @@ def _gzip(response: Response) -> Response:
         return response
     response.set_data(gzipped(response, data, level))
     response.headers["Content-Encoding"] = "gzip"
+    etag, weak = response.get_etag()
+    if etag and not weak:
+        # A strong tag names exact bytes (RFC 9110 section 8.8.1) and the gzip bytes are others:
+        # the tag (a dump's checksum) is kept but weakened, as nginx does, so a range or cache
+        # never joins the two codings' bytes under one strong tag.
+        response.set_etag(etag, weak=True)
     return response
 
 

@@ -13,8 +13,8 @@ from flask import Blueprint, Response, render_template, request
 from ..errors import ClientError, NotFound
 from ..namespaces import PREFIXES
 from ..linked_data.description import as_iri, compact_iri
-from .linked_data import (RESOURCE, content_type, etag_for, finish, href, linked_data,
-                          not_modified)
+from .linked_data import (BY_LANGUAGE, RESOURCE, content_type, etag_for, finish, href,
+                          linked_data, not_modified)
 from .pages import LANGUAGE_NAMES, language_links, languages
 
 blueprint = Blueprint("browse", __name__)
@@ -41,7 +41,7 @@ def home() -> Response:
         return void_response(kind)
     langs = languages()
     etag = etag_for("home", ",".join(langs))
-    cached = not_modified(etag)
+    cached = not_modified(etag, vary=BY_LANGUAGE)
     if cached is not None:
         return cached
     describer = linked_data().describer
@@ -63,7 +63,7 @@ def home() -> Response:
 def classes() -> Response:
     langs = languages()
     etag = etag_for("classes", ",".join(langs))
-    cached = not_modified(etag)
+    cached = not_modified(etag, vary=BY_LANGUAGE)
     if cached is not None:
         return cached
     describer = linked_data().describer
@@ -84,7 +84,7 @@ def instances(curie: str) -> Response:
     page = _page_number(request.args.get("page", "1"))
     langs = languages()
     etag = etag_for("index", curie, str(page), ",".join(langs))
-    cached = not_modified(etag)
+    cached = not_modified(etag, vary=BY_LANGUAGE)
     if cached is not None:
         return cached
     describer = linked_data().describer

@@ -50,15 +50,16 @@ def context(version: str | None = None) -> Response:
     # The namespaces of the context are the public ones its documents' IRIs are published under.
     body = (json.dumps({"@context": public_context()}, ensure_ascii=False, indent=2) + "\n").encode()
     etag = etag_for("context", current)
-    cached = not_modified(etag)
+    cache_control = "public, max-age=31536000, immutable" if version else "public, max-age=3600"
+    location = None if version else "/" + context_path(current)
+    cached = not_modified(etag, vary=(), content_location=location, cache_control=cache_control)
     if cached is not None:
         return cached
     response = Response(body, content_type="application/ld+json")
     response.set_etag(etag, weak=True)
-    response.headers["Cache-Control"] = ("public, max-age=31536000, immutable" if version
-                                         else "public, max-age=3600")
-    if version is None:
-        response.headers["Content-Location"] = "/" + context_path(current)
+    response.headers["Cache-Control"] = cache_control
+    if location:
+        response.headers["Content-Location"] = location
     return response
 
 

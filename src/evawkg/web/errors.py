@@ -21,7 +21,7 @@ import logging
 import re
 
 from flask import Flask, Response, g, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import BadHost, HTTPException
 
 from .. import errors
 from .negotiation import ERRORS
@@ -62,6 +62,12 @@ def as_evaw_error(exception: Exception) -> errors.EvawError:
                 exception, (errors.QueryTimeout, errors.NotReady, errors.ServiceFailed)):
             log.error("server fault on %s %s: %s", request.method, request.path, exception.message)
         return exception
+    if isinstance(exception, BadHost) or (isinstance(exception, UnicodeError)
+                                          and not _host_is_readable()):
+        return errors.ClientError(
+            f"the Host header {request.headers.get('Host', '')[:200]!r} is no host name: a label "
+            "is empty ('a..b'), longer than 63 characters or not valid punycode ('xn--a'); send "
+            "the name or address the server is reached at")
     if isinstance(exception, HTTPException) and exception.code in _FROM_WERKZEUG:
         return _FROM_WERKZEUG[exception.code](exception)
     if isinstance(exception, HTTPException) and exception.code and exception.code < 500:
@@ -70,6 +76,17 @@ def as_evaw_error(exception: Exception) -> errors.EvawError:
         return converted
     log.exception("server fault on %s %s", request.method, request.path)
     return errors.EvawError("an internal error occurred; it has been logged")
+
+
+def _host_is_readable() -> bool:
+    """Whether werkzeug can make a URL of the request's ``Host``: an ASCII name that is not
+    valid punycode (``xn--a.org``) passes routing, then fails to decode wherever a URL of the
+    request is built (a 500 on every page); checked only once something has failed."""
+    try:
+        request.host_url
+    except UnicodeError:
+        return False
+    return True
 
 
 def public(error: errors.EvawError) -> errors.EvawError:

@@ -341,14 +341,28 @@ def etag_for(*parts: str) -> str:
     return f"{linked_data().version}-{digest}"
 
 
-def not_modified(etag: str) -> Response | None:
-    """A 304 when the client holds ``etag`` already (RFC 9110 section 13.1.2)."""
+def not_modified(etag: str, *, vary: tuple[str, ...] = ("Accept",),
+                 content_location: str | None = None,
+                 cache_control: str | None = None) -> Response | None:
+    """A 304 when the client holds ``etag`` already (RFC 9110 section 13.1.2), with the
+    ``Vary``, ``Content-Location`` and ``Cache-Control`` the 200 would carry: a 304 must send
+    them (section 15.4.5), and a cache that refreshes its stored headers from a 304 saying only
+    ``Vary: Accept`` would serve one language's page to every language."""
     if request.if_none_match.contains_weak(etag):
         response = Response(status=304)
         response.set_etag(etag, weak=True)
-        response.vary.add("Accept")
+        for name in vary:
+            response.vary.add(name)
+        if content_location:
+            response.headers["Content-Location"] = content_location
+        if cache_control:
+            response.headers["Cache-Control"] = cache_control
         return response
     return None
+
+
+#: What a page that follows ``Accept-Language`` varies on (its 200 and its 304).
+BY_LANGUAGE = ("Accept", "Accept-Language")
 
 
 def finish(response: Response, etag: str, *, languages: bool = False) -> Response:
@@ -363,5 +377,5 @@ def finish(response: Response, etag: str, *, languages: bool = False) -> Respons
 
 
 __all__ = ["LinkedData", "install", "linked_data", "RESOURCE", "GRAPH", "SUFFIXES", "serialize",
-           "iri_for_path", "href", "etag_for", "not_modified", "finish", "content_type",
-           "public_base", "public_context", "public_iris"]
+           "iri_for_path", "href", "etag_for", "not_modified", "BY_LANGUAGE", "finish",
+           "content_type", "public_base", "public_context", "public_iris"]

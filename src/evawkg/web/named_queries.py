@@ -100,7 +100,7 @@ def run_query(name: str) -> Response:
     state = current_app.extensions["evawkg"]
     etag = _etag(state.service.data_version, query, _effective(query, values), kind)
     if request.if_none_match.contains_weak(etag):
-        return _not_modified(etag)
+        return _not_modified(etag, kind)
     if kind == "html":
         response = _html_page(query, values, state)
         if response.status_code == 200:
@@ -136,10 +136,13 @@ def _etag(version: str, query: NamedQuery, effective: dict[str, str], kind: str)
     return f"{version}-q-{digest.hexdigest()[:20]}"
 
 
-def _not_modified(etag: str) -> Response:
+def _not_modified(etag: str, kind: str) -> Response:
+    """A 304 with the ``Vary`` of the 200 it stands for (RFC 9110 section 15.4.5)."""
     response = Response(status=304)
     response.set_etag(etag, weak=True)
     response.vary.add("Accept")
+    if kind == "html":
+        response.vary.add("Accept-Language")
     return response
 
 
@@ -150,6 +153,10 @@ def _resolve(name: str) -> tuple[NamedQuery, str | None]:
     stem, dot, suffix = name.rpartition(".")
     if dot and stem in queries and suffix in ANSWERS.names:
         return queries[stem], suffix
+    if dot and stem in queries:
+        raise NotFound(f"there is no named query {name!r}: .{suffix} is not a format of its "
+                       "answers; use " + ", ".join(f"/queries/{stem}.{s}" for s in ANSWERS.names)
+                       + f" or /queries/{stem} with an Accept header")
     raise NotFound(f"there is no named query {name!r}; the list is at /queries")
 
 

@@ -22,8 +22,9 @@ from flask import Blueprint, Response, redirect, render_template, request
 from ..errors import NotFound
 from ..namespaces import PREFIXES
 from ..linked_data.description import Description, as_iri
-from .linked_data import (EXTENSION, RESOURCE, SUFFIXES, content_type, etag_for, finish, href,
-                          install, iri_for_path, linked_data, not_modified, public_iris, serialize)
+from .linked_data import (BY_LANGUAGE, EXTENSION, RESOURCE, SUFFIXES, content_type, etag_for,
+                          finish, href, install, iri_for_path, linked_data, not_modified,
+                          public_iris, serialize)
 from .ontology_page import ontology_page
 from .pages import LANGUAGE_NAMES, languages, resource_page
 
@@ -54,7 +55,8 @@ def resource(path: str) -> Response:
     kind = _representation(suffix)
     langs = languages() if kind == "html" else []
     etag = etag_for(iri, kind, ",".join(langs), request.host_url if kind == "json-ld" else "")
-    cached = not_modified(etag)
+    document = href(iri).split("#")[0] + "." + EXTENSION[kind]
+    cached = not_modified(etag, vary=BY_LANGUAGE, content_location=document)
     if cached is not None:
         return cached
     description = describer.describe(iri, inbound=not _is_ontology_iri(iri))
@@ -64,7 +66,6 @@ def resource(path: str) -> Response:
     else:
         body = serialize(kind, description.triples(), description.quads(), first=iri)
     response = Response(body, content_type=content_type(kind))
-    document = href(iri).split("#")[0] + "." + EXTENSION[kind]
     response.headers["Content-Location"] = document
     if kind == "html":
         response.headers["Content-Language"] = langs[0]

@@ -43,7 +43,11 @@ from functools import partial
 
 from gunicorn import http
 from gunicorn.http.body import Body, ChunkedReader
-from gunicorn.http.errors import LimitRequestHeaders, NoMoreData, ParseException
+from gunicorn.http.errors import (InvalidHeader, InvalidHeaderName, InvalidHTTPVersion,
+                                  InvalidRequestLine, InvalidRequestMethod,
+                                  InvalidResponseHeader, InvalidResponseHeaderName,
+                                  LimitRequestHeaders, NoMoreData, ObsoleteFolding,
+                                  ParseException)
 from gunicorn.workers.gthread import TConn, ThreadWorker
 
 from ..writes import enabled as writes_enabled
@@ -242,6 +246,19 @@ class BufferingThreadWorker(ThreadWorker):
             serving[0].force_close()  # gunicorn then answers "Connection: close"
         return answer
 
+    def handle_error(self, req, client, addr, exc):
+        """A request head gunicorn's parser refuses gets our plain one-line 400 saying what to
+        fix (and ``nosniff``); gunicorn's own is an HTML page naming only the exception
+        ("Invalid HTTP Header: 'ACCEPT'"). Anything else is gunicorn's to answer."""
+        refusal = _head_refusal(exc)
+        if refusal is None:
+            return super().handle_error(req, client, addr, exc)
+        self.log.warning("Invalid request from ip=%s: %s", (addr or ("",))[0], exc)
+        try:
+            client.sendall(_refusal("400 Bad Request", refusal))
+        except OSError:
+            pass
+
     def _send_refusal(self, conn: BufferedConnection, status: str, message: str) -> None:
         try:
             conn.sock.sendall(_refusal(status, message))
@@ -434,6 +451,32 @@ CHUNK_SYNTAX = ("each chunk is its size in hex, CRLF, that many bytes, CRLF; a c
                 "ends it, then trailer lines 'Name: value' and an empty line "
                 "(RFC 9112 section 7.1)")
 MALFORMED_CHUNKS = "the chunked body is malformed: " + CHUNK_SYNTAX
+
+
+def _head_refusal(error: Exception) -> str | None:
+    """What to fix in a request head gunicorn's parser refused with ``error``; None for the
+    errors gunicorn answers itself (the application's own bad response headers among them)."""
+    if isinstance(error, (InvalidResponseHeader, InvalidResponseHeaderName)):
+        return None
+    if isinstance(error, InvalidRequestLine):
+        return ("the request line is not 'METHOD /path HTTP/1.1' in visible ASCII: percent-encode "
+                "spaces, control characters and non-ASCII characters in the path and query "
+                "(RFC 3986), e.g. /search?q=caf%C3%A9")
+    if isinstance(error, InvalidRequestMethod):
+        return (f"{error.method!r} is not an HTTP method; use GET, HEAD, POST or OPTIONS "
+                "(PUT and DELETE to write)")
+    if isinstance(error, InvalidHTTPVersion):
+        return "the HTTP version is not served; send HTTP/1.1 (or HTTP/1.0)"
+    if isinstance(error, InvalidHeaderName):
+        return (f"the header name {str(error.hdr)[:100]!r} is not an HTTP token (letters, digits "
+                "and !#$%&'*+-.^_`|~, no spaces); fix or remove that header")
+    if isinstance(error, ObsoleteFolding):
+        return "a header is folded over several lines (obsolete); send each header on one line"
+    if isinstance(error, InvalidHeader):
+        return (f"the header {str(error.hdr)[:100]!r} is not valid HTTP/1.1: a control character "
+                "in its value, a line without 'Name: value', or a header allowed once (Host, "
+                "Content-Length) given twice; fix or remove it")
+    return None
 
 
 def _refusal(status: str, message: str) -> bytes:

@@ -89,6 +89,18 @@ def test_post_validate_unknown_shape_and_inference_return_400(server):
     assert status == 400 and b"owlrl" in body
 
 
+@pytest.mark.parametrize("name", ["%3Cscript%3E", "a%20b", "shapes:Country%3EShape",
+                                  "http://x/%7Bshape%7D"])
+def test_get_and_post_validate_with_a_shape_name_that_is_no_iri_return_400(server, name):
+    """GET /validate?shapes=<script> (the served graph, on the store engine) was a 500: the
+    name went to pyoxigraph as an IRI, which refused it inside the validation process."""
+    status, _, body = get(f"{server}/validate?shapes={name}", "application/json")
+    assert status == 400 and b"is not a shape's name" in body and b"CountryShape" in body, body
+    status, _, body = post(f"{server}/validate?shapes={name}", upload_of(LABEL_MISSING),
+                           "text/turtle")
+    assert status == 400 and b"is not a shape's name" in body, body
+
+
 def test_post_validate_shape_subset_leaves_other_shapes_out(server):
     status, _, body = post(f"{server}/validate?shapes=CountryShape", upload_of(LABEL_MISSING),
                            "text/turtle")
