@@ -191,11 +191,22 @@ def test_etag_differs_by_representation_and_language(client):
     assert len({turtle, html_en, html_fr}) == 3
 
 
+def test_labels_in_the_language_asked_are_marked_with_it_and_every_label_sets_its_direction(client):
+    """An Arabic label linked from a page asked in Arabic had no ``lang`` (only a fallback got
+    one) and no direction: read aloud in the page's English and laid out left to right."""
+    text = client.get("/id/region/south-eastern-asia.html", headers={"Accept-Language": "ar"}
+                      ).get_data(as_text=True)
+    assert '<a href="/id/country/TH" lang="ar" dir="auto">تايلاند</a>' in text
+    assert '<h1 lang="en" dir="auto">South-eastern Asia</h1>' in text  # no Arabic name: English
+    english = client.get("/id/region/south-eastern-asia.html").get_data(as_text=True)
+    assert '<a href="/id/country/TH" lang="en" dir="auto">Thailand</a>' in english
+
+
 @pytest.mark.parametrize(("language", "label"), [("fr", "Thaïlande"), ("zh", "泰国"), ("ar", "تايلاند"),
                                                  ("ru", "Таиланд"), ("es", "Tailandia"),
                                                  ("de, en;q=0.5", "Thailand"), ("sw", "Thailand")])
 def test_html_labels_follow_accept_language_with_fallback(client, language, label):
     response = client.get("/id/country/TH.html", headers={"Accept-Language": language})
     shown = language if language in ("fr", "zh", "ar", "ru", "es") else "en"
-    assert f'<h1 lang="{shown}">{label}</h1>' in response.get_data(as_text=True)
+    assert f'<h1 lang="{shown}" dir="auto">{label}</h1>' in response.get_data(as_text=True)
     assert "Accept-Language" in response.headers["Vary"]

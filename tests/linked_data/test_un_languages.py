@@ -159,17 +159,17 @@ def test_countries_use_the_un_names_where_a_un_source_gives_them():
 def test_resource_page_in_french_shows_the_french_name_marked_french(client):
     page = client.get("/id/organization/unodc?lang=fr", headers={"Accept": "text/html"})
     text = page.get_data(as_text=True)
-    assert re.search(r'<h1 lang="fr">Office des Nations Unies contre la drogue et le crime</h1>', text)
+    assert re.search(r'<h1 lang="fr" dir="auto">Office des Nations Unies contre la drogue et le crime</h1>', text)
     assert "missing-language" not in text
 
 
 def test_resource_page_in_russian_says_no_russian_name_and_marks_the_english_one(client):
     text = client.get("/id/organization/unodc?lang=ru",
                       headers={"Accept": "text/html"}).get_data(as_text=True)
-    assert re.search(r'<h1 lang="en">United Nations Office on Drugs and Crime</h1>', text)
+    assert re.search(r'<h1 lang="en" dir="auto">United Nations Office on Drugs and Crime</h1>', text)
     assert "No Русский name is recorded for this resource" in text
     # A link whose label is a fallback says which language it is in.
-    assert re.search(r'<a href="/id/organization/un-secretariat" lang="en">', text)
+    assert re.search(r'<a href="/id/organization/un-secretariat" lang="en" dir="auto">', text)
 
 
 def test_countries_use_the_un_arabic_and_russian_names_and_cite_them():

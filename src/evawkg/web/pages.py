@@ -84,6 +84,8 @@ class Value:
     rows: list[Row] = field(default_factory=list)  # a blank node's own properties
     #: For a link: the language of its label when that is not the one asked for (a fallback).
     label_language: str | None = None
+    #: For a link: the language of its label, whichever (its ``lang``, so a reader voices it).
+    text_language: str | None = None
 
 
 @dataclass
@@ -154,13 +156,17 @@ class PageBuilder:
 
     def fallback_language(self, term) -> str | None:
         """The language of ``term``'s label when it is not the visitor's first language."""
-        language = label_language(self.labels, term, self.langs)
+        return self._fallback(label_language(self.labels, term, self.langs))
+
+    def _fallback(self, language: str | None) -> str | None:
         return language if language and language.split("-")[0] != self.langs[0] else None
 
     def term(self, term, inferred: bool = False, depth: int = 0) -> Value:
         if isinstance(term, ox.NamedNode):
+            language = label_language(self.labels, term, self.langs)
             return Value(self.label(term), href(term.value), inferred=inferred,
-                         local=is_local(term.value), label_language=self.fallback_language(term))
+                         local=is_local(term.value), label_language=self._fallback(language),
+                         text_language=language)
         if isinstance(term, ox.BlankNode):
             rows = self.rows(term, depth + 1) if depth < 6 else []
             return Value(self.labels.get(term, self.langs) or "", inferred=inferred, rows=rows)
@@ -270,7 +276,8 @@ def resource_page(description: Description, describer: GraphReader, langs: list[
 def _link(labels: Labels, node: ox.NamedNode, langs: list[str]) -> Value:
     language = label_language(labels, node, langs)
     return Value(labels.label(node, langs), href(node.value),
-                 label_language=language if language and language != langs[0] else None)
+                 label_language=language if language and language != langs[0] else None,
+                 text_language=language)
 
 
 def _inferred_type(description: Description, cls: ox.NamedNode) -> bool:
@@ -300,7 +307,7 @@ class Bar:
     left: float
     width: float
     row: int
-    label_language: str | None = None
+    label_language: str | None = None  # of the label, whichever (its lang)
 
 
 def timeline(activities: list[dict], describer: GraphReader, langs: list[str]) -> dict | None:
@@ -323,7 +330,7 @@ def timeline(activities: list[dict], describer: GraphReader, langs: list[str]) -
         link = _link(labels, activity["iri"], langs)
         bars.append(Bar(link.text, link.href, activity["start"], activity["end"] or activity["start"],
                         round((start - first_year) / span * 100, 2),
-                        round((end - start) / span * 100, 2), row, link.label_language))
+                        round((end - start) / span * 100, 2), row, link.text_language))
     years = [(year, round((year - first_year) / span * 100, 2))
              for year in range(first_year, last_year + 1)]
     return {"bars": bars, "years": years, "undated": undated}
