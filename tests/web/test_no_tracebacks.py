@@ -285,3 +285,15 @@ def test_raw_hostile_requests_to_the_real_server_never_fault_or_leak(live_server
         found.append(("long header", answer[:200]))
     assert found == []
 
+
+
+@pytest.mark.parametrize("accept", ["application/json", "text/html", "text/plain"])
+def test_an_error_quoting_a_huge_input_is_cut_to_a_readable_length(client, accept):
+    """A 404 quoting a 60 kB path was a 60 kB message; it is cut, and says so."""
+    from evawkg.web.errors import MESSAGE_MOST
+
+    response = client.get("/queries/" + "x" * 60000, headers={"Accept": accept})
+    assert response.status_code == 404
+    text = response.get_data(as_text=True)
+    assert MESSAGE_MOST < len(text) < MESSAGE_MOST + 1500
+    assert "(cut: the message was" in text and "most of them your own input" in text

@@ -51,6 +51,9 @@ def byte_limit(limit: int | None) -> str:
     return f"{limit} bytes"
 
 
+#: Most characters of an error's message a client gets.
+MESSAGE_MOST = 2000
+
 #: Where a Python traceback starts in an error's message: its header, or a frame line.
 _TRACEBACK = re.compile(r'Traceback \(most recent call last\)|File "|^\s+File ', re.MULTILINE)
 
@@ -91,13 +94,20 @@ def _host_is_readable() -> bool:
 
 def public(error: errors.EvawError) -> errors.EvawError:
     """``error`` as a client may read it: its message cut before any traceback (which the
-    server's log keeps), the rest of the error unchanged."""
-    found = _TRACEBACK.search(error.message)
-    if found is None:
+    server's log keeps), and to :data:`MESSAGE_MOST` characters (messages quote the client's
+    input, which may be a 60 kB path), the rest of the error unchanged."""
+    message = error.message
+    found = _TRACEBACK.search(message)
+    if found is not None:
+        head = message[:found.start()].rstrip(" \t\r\n:")
+        message = (head or "an internal error occurred") + "; the details have been logged"
+    if len(message) > MESSAGE_MOST:
+        message = (message[:MESSAGE_MOST].rstrip() + f"… (cut: the message was {len(message):,} "
+                   "characters, most of them your own input)")
+    if message == error.message:
         return error
-    head = error.message[:found.start()].rstrip(" \t\r\n:")
     shown = copy.copy(error)
-    shown.message = (head or "an internal error occurred") + "; the details have been logged"
+    shown.message = message
     shown.args = (shown.message,)
     return shown
 
