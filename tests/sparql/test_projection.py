@@ -59,6 +59,8 @@ def test_csv_header_of_select_star_is_as_written():
 def test_texts_that_need_nothing_are_returned_as_they_are():
     for text in ("SELECT ?o ?s { ?s ?p ?o }", "ASK { ?s ?p ?o }", "SELECT * {}",
                  "CONSTRUCT WHERE { ?s ?p ?o }", "SELECT * { ?s ?p ?o } GROUP BY ?s",
-                 "SELECT * { ?a ?b ?c }"):  # already in order
+                 "SELECT * { ?a ?b ?c }",  # already in order
+                 # never parsed here: pyoxigraph would call the endpoint a second time
+                 "SELECT * { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"):
         assert as_written(text, PREFIXES, None) == text
     assert as_written("SELECT * { ?s ?p ?o }", PREFIXES, None) == "SELECT ?s ?p ?o { ?s ?p ?o }"

@@ -28,9 +28,10 @@ def as_written(text: str, prefixes: dict[str, str], base_iri: str | None) -> str
     """``text``, or, when it is a ``SELECT *`` whose columns pyoxigraph would sort, the same
     query with its in-scope variables written out in the order the text names them.
 
-    pyoxigraph decides what is in scope, on an empty store: nothing is evaluated (its answers
-    are lazy), so this costs one parse, and only texts holding a ``*``."""
-    if "*" not in text:
+    pyoxigraph decides what is in scope, on an empty store: nothing of the store is read, so
+    this costs one parse, and only texts holding a ``*``. Not for a text naming SERVICE: pyoxigraph
+    calls the endpoint as it prepares the answer, and it would be called twice."""
+    if "*" not in text or "service" in text.lower():
         return text
     star = star_position(text)
     if star is None:
