@@ -6,8 +6,23 @@ import gc
 import os
 
 import pytest
+from flask import Flask
+from flask.testing import FlaskClient
 
 from evawkg.graph.bundle import Bundle, default_bundle
+
+
+class WholeAnswerClient(FlaskClient):
+    """Flask's test client reading each answer whole and closing it, as a server does after
+    sending it: an answer streamed from a file (a dump, an asset) is not left open to the
+    garbage collector (a ResourceWarning, an error here). Pass ``buffered=False`` to read one
+    as it streams."""
+
+    def open(self, *args, buffered: bool = True, **kwargs):
+        return super().open(*args, buffered=buffered, **kwargs)
+
+
+Flask.test_client_class = WholeAnswerClient
 
 
 @pytest.fixture(scope="session")

@@ -470,6 +470,24 @@ def test_gzipped_dump_has_a_weak_etag_and_its_identity_the_strong_one(client):
     assert again.status_code == 304
 
 
+def test_a_dump_download_resumes_with_a_range_and_streams_from_disk(client):
+    """A dump is sent from its file (a dump of 1M triples is 100 MB or more, which was read
+    whole into the worker's memory for each download) and a broken download resumes."""
+    whole = client.get("/dumps/evawkg.nt.gz")
+    assert whole.status_code == 200 and whole.headers["Accept-Ranges"] == "bytes"
+    size = len(whole.data)
+    tail = client.get("/dumps/evawkg.nt.gz", headers={"Range": f"bytes={size - 100}-",
+                                                      "If-Range": whole.headers["ETag"]})
+    assert tail.status_code == 206 and tail.data == whole.data[-100:]
+    assert tail.headers["Content-Range"] == f"bytes {size - 100}-{size - 1}/{size}"
+    streamed = client.get("/dumps/evawkg.ttl", buffered=False)
+    assert streamed.is_streamed  # not one bytes object read whole
+    streamed.close()
+    compressed = client.get("/dumps/evawkg.ttl", headers={"Accept-Encoding": "gzip",
+                                                          "Range": "bytes=0-9"})
+    assert compressed.status_code == 200 and "Content-Range" not in compressed.headers
+
+
 def test_cors_allows_configured_origin_only(client):
     allowed = client.get("/sparql", query_string={"query": LABELS},
                          headers={"Origin": "https://analyst.example"})

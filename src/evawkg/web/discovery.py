@@ -10,10 +10,10 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
+import zlib
 
-from flask import Blueprint, Response, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request, send_file
 
 from ..graph.jsonld import context_path
 from ..errors import DumpsBusy, NotFound
@@ -22,7 +22,7 @@ from ..linked_data.description import Description, Labels, Statement
 from ..linked_data.void import PREFIXES_VOID
 from .linked_data import (GRAPH, RESOURCE, content_type, etag_for, finish, linked_data,
                           not_modified, public_base, public_context, serialize)
-from .negotiation import MediaTable
+from .negotiation import MediaTable, accepts_gzip, add_vary
 from .pages import LANGUAGE_NAMES, PageBuilder
 
 blueprint = Blueprint("discovery", __name__)
@@ -65,7 +65,7 @@ def context(version: str | None = None) -> Response:
 
 @blueprint.route("/dumps/")
 def dumps() -> Response:
-    manifest, _ = _read_dump(None)
+    manifest = _from_the_dumps(_manifest)
     _, kind = _listing_kind()
     etag = etag_for("dumps", kind, manifest["version"])
     cached = not_modified(etag)
@@ -94,37 +94,76 @@ def _listing_kind():
 
 @blueprint.route("/dumps/<name>")
 def dump(name: str) -> Response:
+    """A dump file, streamed from disk (a dump of 1M triples is 100 MB or more: never read into
+    memory): with its checksum as a strong ``ETag`` and byte ranges (resumed downloads); or,
+    when the client accepts gzip and the file is not compressed already, gzip-compressed as it
+    streams, under the weak form of that ETag (other bytes) and without ranges."""
     known = {entry[0]: entry[1] for entry in DUMPS}
     if name not in known:
         raise NotFound(f"there is no dump called {name!r}; the list is at /dumps/")
-    manifest, data = _read_dump(name)
-    checksum = manifest["files"].get(name, {}).get("sha256") or _sha256(data)
-    response = Response(data, content_type=known[name])
-    response.set_etag(checksum)
+    level = current_app.extensions["evawkg"].settings.gzip_level
+    if name.endswith(".gz") or not accepts_gzip(request.headers.get("Accept-Encoding")):
+        level = 0
+    response = _from_the_dumps(lambda folder: _dump_file(folder, name, known[name], level))
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    # Compressed files go as they are: a second gzip by the app would only cost time.
-    response.direct_passthrough = name.endswith(".gz")
-    return response.make_conditional(request)
+    add_vary(response, "Accept-Encoding")
+    return response.make_conditional(request) if level else response
 
 
-def _read_dump(name: str | None) -> tuple[dict, bytes | None]:
-    """The dumps' manifest and the file ``name`` (if any) of this data version and address.
+def _dump_file(folder, name: str, media_type: str, level: int) -> Response:
+    checksum = _manifest(folder)["files"].get(name, {}).get("sha256")
+    if not level:
+        return send_file(folder / name, mimetype=media_type, etag=checksum or True,
+                         conditional=True)
+    response = _gzip_stream(folder / name, media_type, level)
+    if checksum:
+        response.set_etag(checksum, weak=True)
+    return response
+
+
+#: Bytes read from a dump file at a time while it streams.
+STREAM_CHUNK = 256 * 1024
+
+
+def _gzip_stream(path, media_type: str, level: int) -> Response:
+    """``path`` gzip-compressed at ``level`` while it is sent (opened now: a missing file is a
+    FileNotFoundError here, not in the middle of the answer)."""
+    source = open(path, "rb")  # noqa: SIM115 -- closed when the stream ends or is dropped
+
+    def chunks():
+        packer = zlib.compressobj(level, zlib.DEFLATED, 16 + zlib.MAX_WBITS)  # gzip framing
+        try:
+            while block := source.read(STREAM_CHUNK):
+                packed = packer.compress(block)
+                if packed:
+                    yield packed
+            yield packer.flush()
+        finally:
+            source.close()
+
+    response = Response(chunks(), mimetype=media_type, direct_passthrough=True)
+    response.headers["Content-Encoding"] = "gzip"
+    response.call_on_close(source.close)
+    return response
+
+
+def _manifest(folder) -> dict:
+    return json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+
+
+def _from_the_dumps(read):
+    """``read(folder)`` on the dumps folder of this data version and address.
 
     Another worker or server may remove the folder between finding and reading it (it keeps
     only the newest few): then it is written again, once; a second loss is a 503 to retry."""
     for _ in range(2):
         folder = linked_data().dumps(public_base())
         try:
-            manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-            return manifest, (folder / name).read_bytes() if name else None
+            return read(folder)
         except FileNotFoundError:
             continue
     raise DumpsBusy("the dumps were removed while they were read (other servers share the "
                     "folder and keep only the newest); retry in a few seconds")
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
 
 
 @blueprint.route("/.well-known/void")
