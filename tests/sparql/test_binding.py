@@ -26,3 +26,20 @@ def test_two_parameters_are_two_one_column_blocks_with_the_substitutions_answer(
 
     expected = answer(text, substitutions={ox.Variable(n): t for n, t in pairs})
     assert answer(bound) == expected == [("http://e/a", "x"), ("http://e/a", "y")]
+
+
+def test_variables_past_ascii_are_renamed_outside_strings_iris_and_comments_and_named_back():
+    import json
+
+    from evawkg.sparql.binding import ascii_variables
+
+    text = 'SELECT ?é $名 ?plain WHERE { ?é <http://x/?é> "?é" ; ?p $名 } # ?é'
+    renamed, back = ascii_variables(text)
+    assert renamed.isascii() is False  # the string, IRI and comment keep their letters
+    assert '<http://x/?é> "?é"' in renamed and renamed.endswith("# ?é")
+    assert "?plain" in renamed and renamed.count("?é") == 3 and "$名" not in renamed
+    answer = json.dumps({"head": {"vars": [json.loads(old) for old, _ in back]}}).encode()
+    for old, new in back:
+        answer = answer.replace(old, new)
+    assert sorted(json.loads(answer)["head"]["vars"]) == sorted(["é", "名"])
+    assert ascii_variables("SELECT ?a { ?a ?b ?c }") == ("SELECT ?a { ?a ?b ?c }", ())

@@ -432,6 +432,20 @@ def test_select_star_gives_its_columns_in_the_order_the_query_writes_them(client
     assert as_csv.get_data(as_text=True).splitlines()[0] == "what,label,chars"
 
 
+def test_variables_named_in_any_script_are_answered_under_their_names(client):
+    # SPARQL names variables in any script; Virtuoso 7.2 refused them ("Bad character").
+    query = "SELECT ?é ?名 WHERE { ?é a evaw:Activity ; rdfs:label ?名 } ORDER BY ?名 LIMIT 2"
+    response = client.get("/sparql", query_string={"query": query},
+                          headers={"Accept": "application/sparql-results+json"})
+    assert response.status_code == 200, response.get_data(as_text=True)
+    answer = response.get_json(force=True)
+    assert answer["head"]["vars"] == ["é", "名"]
+    rows = answer["results"]["bindings"]
+    assert len(rows) == 2 and all(set(row) == {"é", "名"} for row in rows)
+    csv_header = client.get("/sparql", query_string={"query": query}, headers={"Accept": "text/csv"})
+    assert csv_header.get_data(as_text=True).splitlines()[0] == "é,名"
+
+
 def test_gzip_when_accepted_and_large_enough(client):
     query = "SELECT ?s ?p ?o WHERE { ?s ?p ?o } LIMIT 20"
     plain = client.get("/sparql", query_string={"query": query})

@@ -52,7 +52,7 @@ from ..errors import (ClientLimitReached, EvawError, NotReady, QueryLimitReached
 from ..namespaces import BASE, PREFIXES
 from ..processes import ProcessPool, ProcessSpec, current_client
 from ..processes.slots import Slots
-from .binding import bind, leading_base, prologue
+from .binding import ascii_variables, bind, leading_base, prologue
 from .projection import as_written
 from .query_text import code
 from .remote_answers import (GRAPH_MEDIA_TYPE, RESULTS_MEDIA_TYPE, TimedBody, blank_replacements,
@@ -529,6 +529,10 @@ class RemoteSparqlService:
             body, base = leading_base(prepared.text)
             head = prologue(PREFIXES, base or self.settings.base_iri)
             text = head + bind(body, request.substitutions, inline=inline)
+            replacements = blank_replacements(self.client.kind)
+            if self.client.kind == "virtuoso":  # it reads ASCII variable names only
+                text, renamed = ascii_variables(text)
+                replacements += renamed
         except ValueError as error:
             raise EvawError(f"the parameters cannot be bound: {error}") from None
         defaults, named = self._dataset(request, prepared)
@@ -556,7 +560,7 @@ class RemoteSparqlService:
             max_bytes = self.settings.max_answer_bytes
             body = TimedBody(response, deadline + (left if self.client.kind == "virtuoso" else 0),
                              limit=store_answer_limit(max_bytes),
-                             replacements=blank_replacements(self.client.kind),
+                             replacements=replacements,
                              timeout=request.timeout)
             return write_answer(response, body, request.formats, self.client.kind,
                                 self.settings.max_rows, PREFIXES, started, request.timeout,
