@@ -210,3 +210,31 @@ def test_html_labels_follow_accept_language_with_fallback(client, language, labe
     shown = language if language in ("fr", "zh", "ar", "ru", "es") else "en"
     assert f'<h1 lang="{shown}" dir="auto">{label}</h1>' in response.get_data(as_text=True)
     assert "Accept-Language" in response.headers["Vary"]
+
+
+def test_an_index_is_html_json_or_csv_with_published_iris_and_labels_in_the_language_asked(client):
+    """An index was HTML whatever Accept said (image/png got 200 HTML); a program could only
+    list a class's instances with SPARQL."""
+    import csv
+    import io
+
+    listing = client.get("/index/evaw:Country", headers={"Accept": "application/json",
+                                                          "Accept-Language": "fr"})
+    assert listing.status_code == 200 and listing.mimetype == "application/json"
+    assert "Accept-Language" in listing.headers["Vary"]
+    body = listing.get_json()
+    assert body["class"] == "https://evawkg.example.org/ontology#Country"
+    assert body["total"] == len(body["instances"]) > 200 and body["next"] is None
+    thailand = next(i for i in body["instances"] if i["iri"].endswith("/id/country/TH"))
+    assert thailand == {"label": "Thaïlande", "href": "/id/country/TH",
+                        "iri": "https://evawkg.example.org/id/country/TH"}
+    rows = list(csv.reader(io.StringIO(client.get("/index/evaw:Country?format=csv")
+                                       .get_data(as_text=True))))
+    assert rows[0] == ["iri", "label"] and ["https://evawkg.example.org/id/country/TH",
+                                            "Thailand"] in rows
+    classes = client.get("/index/", headers={"Accept": "application/json"}).get_json()["classes"]
+    country = next(c for c in classes if c["curie"] == "evaw:Country")
+    assert country["count"] == body["total"]
+    assert client.get("/index/evaw:Country", headers={"Accept": "image/png"}).status_code == 406
+    page = client.get("/index/evaw:Country", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert '<link rel="alternate" type="application/json" href="?page=1&amp;format=json">' in page

@@ -2,10 +2,16 @@
 ``/index/`` (every class with instances) and ``/index/<curie>`` (its instances, by page).
 
 ``/`` is HTML for browsers; an RDF client asking for it gets the VoID description of the
-dataset (the same graph as ``/.well-known/void``).
+dataset (the same graph as ``/.well-known/void``). The indexes are HTML, JSON or CSV (``Accept``
+or ``format=``), as Datasette gives every table: a program lists a class's instances, with
+their labels in the language asked, without writing SPARQL; anything else is a 406.
 """
 
 from __future__ import annotations
+
+import csv
+import io
+import json
 
 import pyoxigraph as ox
 from flask import Blueprint, Response, render_template, request
@@ -14,7 +20,8 @@ from ..errors import ClientError, NotFound
 from ..namespaces import PREFIXES
 from ..linked_data.description import as_iri, compact_iri
 from .linked_data import (BY_LANGUAGE, RESOURCE, content_type, etag_for, finish, href,
-                          linked_data, not_modified)
+                          linked_data, not_modified, public_base)
+from .negotiation import MediaTable
 from .pages import LANGUAGE_NAMES, language_links, languages
 
 blueprint = Blueprint("browse", __name__)
@@ -59,10 +66,16 @@ def home() -> Response:
     return finish(Response(body, content_type=content_type("html")), etag, languages=True)
 
 
+#: What an index is sent as.
+INDEX = MediaTable("an index", [("text/html", "html"), ("application/json", "json"),
+                                ("text/csv", "csv")], {"html": "html", "json": "json", "csv": "csv"})
+
+
 @blueprint.route("/index/")
 def classes() -> Response:
+    _, kind = INDEX.choose(request.headers.get("Accept"), request.args.get("format"))
     langs = languages()
-    etag = etag_for("classes", ",".join(langs))
+    etag = etag_for("classes", ",".join(langs), kind)
     cached = not_modified(etag, vary=BY_LANGUAGE)
     if cached is not None:
         return cached
@@ -72,8 +85,12 @@ def classes() -> Response:
     sizes = describer.class_sizes(cls for cls, _ in rows)
     labels = describer.labels_of(cls for cls, _ in rows)
     entries = sorted(({"label": labels.label(cls, langs), "curie": compact_iri(cls.value),
-                       "href": "/index/" + compact_iri(cls.value), "count": sizes[cls]}
-                      for cls, _ in rows), key=lambda e: (-e["count"], e["curie"]))
+                       "href": "/index/" + compact_iri(cls.value), "count": sizes[cls],
+                       "iri": published(cls.value)} for cls, _ in rows),
+                     key=lambda e: (-e["count"], e["curie"]))
+    if kind != "html":
+        return finish(_listing(kind, {"classes": entries}, entries,
+                               ("iri", "curie", "label", "count")), etag, languages=True)
     body = render_template("classes.html", entries=entries, langs=langs,
                            language_names=LANGUAGE_NAMES)
     return finish(Response(body, content_type=content_type("html")), etag, languages=True)
@@ -81,9 +98,10 @@ def classes() -> Response:
 
 @blueprint.route("/index/<curie>")
 def instances(curie: str) -> Response:
+    _, kind = INDEX.choose(request.headers.get("Accept"), request.args.get("format"))
     page = _page_number(request.args.get("page", "1"))
     langs = languages()
-    etag = etag_for("index", curie, str(page), ",".join(langs))
+    etag = etag_for("index", curie, str(page), ",".join(langs), kind)
     cached = not_modified(etag, vary=BY_LANGUAGE)
     if cached is not None:
         return cached
@@ -96,12 +114,36 @@ def instances(curie: str) -> Response:
     if page > pages:
         raise NotFound(f"the index of {curie} has {pages} page(s); there is no page {page}")
     labels = describer.labels_of([cls, *things])
-    entries = sorted(({"label": labels.label(t, langs), "href": href(t.value), "iri": t.value}
-                      for t in things), key=lambda e: e["label"].lower())
+    entries = sorted(({"label": labels.label(t, langs), "href": href(t.value),
+                       "iri": published(t.value)} for t in things),
+                     key=lambda e: e["label"].lower())
+    if kind != "html":
+        listing = {"class": published(cls.value), "curie": curie, "label": labels.label(cls, langs),
+                   "total": total, "page": page, "pages": pages,
+                   "next": f"/index/{curie}?page={page + 1}" if page < pages else None,
+                   "instances": entries}
+        return finish(_listing(kind, listing, entries, ("iri", "label")), etag, languages=True)
     body = render_template("index.html", title=labels.label(cls, langs), curie=curie,
                            class_href=href(cls.value), entries=entries, total=total, page=page,
                            pages=pages, langs=langs, language_names=LANGUAGE_NAMES)
     return finish(Response(body, content_type=content_type("html")), etag, languages=True)
+
+
+def published(iri: str) -> str:
+    """``iri`` as this address publishes it (the IRIs of the JSON and CSV indexes)."""
+    return public_base().iri_out(iri)
+
+
+def _listing(kind: str, document: dict, rows: list[dict], columns: tuple[str, ...]) -> Response:
+    """An index as JSON (``document``) or CSV (``rows``' ``columns``, a header first)."""
+    if kind == "json":
+        return Response(json.dumps(document, ensure_ascii=False, indent=1) + "\n",
+                        content_type="application/json")
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    writer.writerows([row[column] for column in columns] for row in rows)
+    return Response(out.getvalue(), content_type="text/csv; charset=utf-8")
 
 
 def _expand(curie: str) -> str:
