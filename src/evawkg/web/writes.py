@@ -25,6 +25,7 @@ write holds the store too long.
 
 from __future__ import annotations
 
+import io
 import re
 import time
 import uuid
@@ -128,6 +129,23 @@ def _limit_body(limit: int) -> None:
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(f"the body has {request.content_length} bytes, more than the "
                               f"{limit} a write accepts (max_write_bytes); split the write")
+    environ = request.environ
+    if request.content_length is None and environ.get("wsgi.input_terminated"):
+        # A chunked body: werkzeug would cut it at max_content_length and hand over the rest as
+        # the whole body (a PUT past the limit wrote its first 64 KiB as the graph). Read it
+        # here up to one byte past the limit, and give werkzeug what was read, with its length.
+        stream, chunks, size = environ["wsgi.input"], [], 0
+        while size <= limit:
+            chunk = stream.read(limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the chunked body is longer than the {limit} bytes a write "
+                                  "accepts (max_write_bytes); split the write")
+        environ["wsgi.input"] = io.BytesIO(b"".join(chunks))
+        environ["CONTENT_LENGTH"] = str(size)
     request.max_content_length = limit
 
 
