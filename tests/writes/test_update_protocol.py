@@ -241,6 +241,17 @@ def test_dataset_in_both_places_is_400(unchanged):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize("parameter", ["using-graph-uri", "using-named-graph-uri"])
+@pytest.mark.parametrize("value", ["relative", "<>{} ", "graph one"])
+def test_dataset_parameter_that_is_no_absolute_iri_is_400_naming_it(unchanged, parameter, value):
+    """It reached the query process, where pyoxigraph refused it: 500 and a traceback."""
+    text = PREFIX + f"INSERT {{ GRAPH <{SCRATCH}> {{ ?s ex:seen 1 }} }} WHERE {{ ?s ?p ?o }}"
+    response = unchanged.client().post("/sparql", data={"update": text, parameter: value},
+                                       headers={**unchanged.auth(), "Accept": "application/json"})
+    assert response.status_code == 400, response.data
+    assert parameter in response.json["message"] and "absolute IRI" in response.json["message"]
+
+
 def test_two_updates_or_update_and_query_are_400(unchanged):
     client = unchanged.client()
     two = client.post("/sparql", data={"update": ["CLEAR SILENT DEFAULT", "CLEAR SILENT DEFAULT"]},

@@ -38,6 +38,7 @@ from ..errors import (ClientError, GraphNotFound, NotAcceptable, PayloadTooLarge
                       QuerySyntaxError, ShapesViolated, Unauthorized)
 from ..shacl.rendering import render_published
 from ..sparql.query_text import rewrite_iris
+from ..sparql.rules import check_graph_iri
 from ..writes import writable_service
 from ..writes.bodies import read_graph
 from ..writes.operations import DropGraph, InsertQuads, ReplaceGraph
@@ -114,8 +115,8 @@ def _route_update() -> Response | None:
     # IRIs written under the public base are the canonical IRIs they publish (as in queries);
     # the journal keeps the request as it came.
     iris = public_base()
-    using = tuple(map(iris.iri_in, parameters.getlist("using-graph-uri"))) or None
-    using_named = tuple(map(iris.iri_in, parameters.getlist("using-named-graph-uri"))) or None
+    using = _dataset_iris(parameters, "using-graph-uri", iris)
+    using_named = _dataset_iris(parameters, "using-named-graph-uri", iris)
     started = time.perf_counter()
     operations = writer.compile(rewrite_iris(text, iris.iri_in), using, using_named)
     compiled = time.perf_counter() - started
@@ -123,6 +124,13 @@ def _route_update() -> Response | None:
                               request=text.encode("utf-8"))
     committed.timings["compile"] = compiled
     return _acknowledge(committed)
+
+
+def _dataset_iris(parameters, name: str, iris) -> tuple[str, ...] | None:
+    """The graphs a protocol parameter names, canonical; a value that is no absolute IRI is a
+    400 naming it (it used to reach the query process and fail there: 500)."""
+    return tuple(iris.iri_in(check_graph_iri(value, name))
+                 for value in parameters.getlist(name)) or None
 
 
 def _limit_body(limit: int) -> None:
