@@ -280,6 +280,15 @@ def test_graph_parameter_must_be_an_iri_and_one_graph(unchanged):
     assert both.status_code == 400
 
 
+@pytest.mark.parametrize("method", ["GET", "PUT", "POST", "DELETE"])
+def test_graph_parameter_with_a_control_character_is_400(unchanged, method):
+    """graph=<IRI with a NUL> passed the IRI pattern and failed in the store: 500."""
+    response = gsp(unchanged, method, graph_iri("bad\x00name"),
+                   PERSON if method in ("PUT", "POST") else None, Accept="application/json")
+    assert response.status_code == 400, response.data
+    assert "is not an absolute IRI" in response.json["message"]
+
+
 @pytest.mark.parametrize(("path", "methods"), [
     ("/graph-store?graph=" + NOTES, {"GET", "HEAD", "PUT", "POST", "DELETE"}),
     ("/graph/notes", {"GET", "HEAD", "PUT", "POST", "DELETE"}),

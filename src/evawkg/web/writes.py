@@ -324,7 +324,13 @@ _ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*")
 
 
 def _is_iri(text: str) -> bool:
-    return bool(_ABSOLUTE_IRI.fullmatch(text))
+    if not _ABSOLUTE_IRI.fullmatch(text):
+        return False
+    try:  # what the store will make of it: control characters (a NUL) pass the pattern
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
 
 
 __all__ = ["blueprint", "register", "service_for"]
