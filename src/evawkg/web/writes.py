@@ -310,13 +310,23 @@ def _read(graph: str | None) -> Response:
 
 
 def _tags(header: str) -> tuple[str, ...]:
+    """The entity tags of a condition header, ``("*",)``, or ``()`` without the header.
+
+    If-Match compares strongly (RFC 9110 section 13.1.1): a weak tag matches no version, so it
+    is kept as one no version equals (dropped, a header of weak tags only wrote with no
+    condition at all). If-None-Match compares weakly (13.1.2): ``W/"t"`` is ``"t"``. An empty
+    tag (``""``, which werkzeug reads as ``None``) or a header naming none matches nothing."""
     value = request.headers.get(header)
     if not value:
         return ()
     if value.strip() == "*":
         return ("*",)
     etags = parse_etags(value)
-    return tuple(etags.as_set(include_weak=False))
+    strong = {tag or "" for tag in etags.as_set(include_weak=False)}
+    weak = {tag or "" for tag in etags.as_set(include_weak=True)} - strong
+    if header == "If-Match":
+        weak = {"W/" + tag for tag in weak}
+    return tuple(sorted(strong | weak)) or ("",)
 
 
 #: An absolute IRI: a scheme, a colon, and no character IRIs exclude (RFC 3987).
