@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from .conftest import EX, LiveServer, make_tokens, select, update
+from .conftest import EX, LiveServer, http, make_tokens, select, update
 
 SCRATCH = "https://evawkg.example.org/graph/scratch"
 
@@ -40,3 +40,27 @@ def test_update_nested_thousands_deep_is_400_and_the_worker_lives(live, text):
     assert status == 400, answer
     assert b"nests too deeply" in answer
     _still_answers(live)
+
+
+@pytest.mark.parametrize("depth", [500, 3000])
+def test_graph_store_body_with_triple_terms_nested_past_the_bound_is_400(live, depth):
+    """Its quads were pickled to the writers' process, recursing once per level: a
+    RecursionError, answered 500 with a traceback in the log."""
+    body = (f"<{EX}x> <{EX}p> " + f"<<( <{EX}x> <{EX}y> " * depth + "1" + " )>>" * depth + " .")
+    status, _, answer = http("PUT", f"{live.base}/graph-store?graph={SCRATCH}-deep", body, {
+        "Content-Type": "text/turtle", "Authorization": "Bearer " + live.secret})
+    assert status == 400, answer
+    assert b"nests triple terms" in answer
+    assert http("GET", f"{live.base}/graph-store?graph={SCRATCH}-deep")[0] == 404
+    _still_answers(live)
+
+
+def test_graph_store_body_with_triple_terms_nested_to_the_bound_is_written(live):
+    depth = 250
+    body = (f"<{EX}x> <{EX}p> " + f"<<( <{EX}x> <{EX}y> " * depth + "1" + " )>>" * depth + " .")
+    status, _, answer = http("PUT", f"{live.base}/graph-store?graph={SCRATCH}-deep-ok", body, {
+        "Content-Type": "text/turtle", "Authorization": "Bearer " + live.secret})
+    assert status == 201, answer
+    status, _, answer = http("GET", f"{live.base}/graph-store?graph={SCRATCH}-deep-ok",
+                             headers={"Accept": "application/n-triples"})
+    assert status == 200 and answer.count(b"<<(") == depth
