@@ -252,6 +252,25 @@ def test_dataset_parameter_that_is_no_absolute_iri_is_400_naming_it(unchanged, p
     assert parameter in response.json["message"] and "absolute IRI" in response.json["message"]
 
 
+def test_form_update_not_utf8_once_percent_decoded_is_400(unchanged):
+    """werkzeug's form put U+FFFD for %FF: the update was written with its literal changed."""
+    text = PREFIX + f'INSERT DATA {{ GRAPH <{SCRATCH}> {{ ex:mangled ex:p "caf%FF" }} }}'
+    body = "update=" + text.replace("%FF", "\x00").replace(" ", "+").replace("#", "%23")
+    response = unchanged.client().post(
+        "/sparql", data=body.replace("\x00", "%FF").encode(),
+        content_type="application/x-www-form-urlencoded",
+        headers={**unchanged.auth(), "Accept": "application/json"})
+    assert response.status_code == 400, response.data
+    assert "not valid UTF-8" in response.json["message"]
+
+
+def test_form_update_in_utf8_keeps_its_characters(writable):
+    text = PREFIX + f'INSERT DATA {{ GRAPH <{SCRATCH}> {{ ex:accented ex:p "café ∑" }} }}'
+    response = writable.client().post("/sparql", data={"update": text}, headers=writable.auth())
+    assert response.status_code == 204, response.data
+    assert ask(writable, 'ASK { ex:accented ex:p "café ∑" }')
+
+
 def test_two_updates_or_update_and_query_are_400(unchanged):
     client = unchanged.client()
     two = client.post("/sparql", data={"update": ["CLEAR SILENT DEFAULT", "CLEAR SILENT DEFAULT"]},

@@ -29,9 +29,11 @@ import io
 import re
 import time
 import uuid
+from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, request
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from werkzeug.http import parse_etags
 
 from ..errors import (ClientError, GraphNotFound, NotAcceptable, PayloadTooLarge,
@@ -99,9 +101,10 @@ def _route_update() -> Response | None:
         parameters = request.args
     elif request.mimetype == FORM:
         _limit_body(limit)
-        if not (request.form.getlist("update") or request.args.getlist("update")):
+        form = _form_fields()
+        if not (form.getlist("update") or request.args.getlist("update")):
             return None  # a query
-        parameters = request.values
+        parameters = CombinedMultiDict([request.args, form])
         updates = parameters.getlist("update")
         if len(updates) != 1:
             raise ClientError(f"the request carries {len(updates)} update parameters; send "
@@ -124,6 +127,18 @@ def _route_update() -> Response | None:
                               request=text.encode("utf-8"))
     committed.timings["compile"] = compiled
     return _acknowledge(committed)
+
+
+def _form_fields() -> MultiDict:
+    """The form's fields, the body and its percent-escapes read as strict UTF-8 (as the query
+    route reads them): werkzeug's form puts U+FFFD for bytes that are not UTF-8, and an update
+    carrying %FF in a literal was written with the literal changed (204)."""
+    try:
+        return MultiDict(parse_qsl(request.get_data(cache=True).decode("utf-8"),
+                                   keep_blank_values=True, errors="strict"))
+    except UnicodeDecodeError:
+        raise ClientError("the form body is not valid UTF-8 once percent-decoded; encode the "
+                          "update (and every other field) as UTF-8") from None
 
 
 def _dataset_iris(parameters, name: str, iris) -> tuple[str, ...] | None:
@@ -154,6 +169,7 @@ def _limit_body(limit: int) -> None:
                                   "accepts (max_write_bytes); split the write")
         environ["wsgi.input"] = io.BytesIO(b"".join(chunks))
         environ["CONTENT_LENGTH"] = str(size)
+        environ.pop("HTTP_TRANSFER_ENCODING", None)  # a body of known length from here on
     request.max_content_length = limit
 
 
