@@ -271,6 +271,32 @@ def test_form_update_in_utf8_keeps_its_characters(writable):
     assert ask(writable, 'ASK { ex:accented ex:p "café ∑" }')
 
 
+@pytest.mark.parametrize(("template", "marker"), [
+    ("ex:x ex:p <<( ex:x ex:q ?v )>>", "<<("),
+    ('ex:x ex:p "x"@en--ltr', "@"),
+    ("ex:x ex:p ?v ~ ex:r", "~"),
+    ("ex:x ex:p ?v {| ex:src ex:doc |}", "{|"),
+])
+def test_rdf12_term_in_a_template_is_400_saying_where_and_what_to_do(unchanged, template,
+                                                                      marker):
+    """rdflib's SPARQL 1.1 grammar reads the templates: its message ("Expected end of text,
+    found 'INSERT' (at char 1)") named a place in a text the client never sent."""
+    operation = f"INSERT {{ GRAPH <{SCRATCH}> {{ {template} }} }} WHERE {{ BIND(1 AS ?v) }}"
+    response = post_update(unchanged, PREFIX + operation, headers={"Accept": "application/json"})
+    assert response.status_code == 400, response.data
+    message = response.json["message"]
+    column = operation.index(marker) + 1
+    assert message.startswith(f"error at 2:{column}: RDF 1.2 terms"), message
+    assert "INSERT DATA" in message and "BIND(<<(" in message
+
+
+def test_triple_term_bound_in_the_where_is_written_by_the_template(writable):
+    text = PREFIX + (f"INSERT {{ GRAPH <{SCRATCH}> {{ ex:stated ex:says ?t }} }} "
+                     "WHERE { BIND(<<( ex:house ex:p 1 )>> AS ?t) }")
+    assert post_update(writable, text).status_code == 204
+    assert ask(writable, "ASK { ex:stated ex:says <<( ex:house ex:p 1 )>> }")
+
+
 def test_two_updates_or_update_and_query_are_400(unchanged):
     client = unchanged.client()
     two = client.post("/sparql", data={"update": ["CLEAR SILENT DEFAULT", "CLEAR SILENT DEFAULT"]},
