@@ -365,6 +365,30 @@ def test_load_of_an_allow_listed_document_goes_through_the_guard(home, tmp_path)
         server.server_close()
 
 
+class _DeepDocument(_Document):
+    body = (f"<{EX}x> <{EX}p> " + f"<<( <{EX}x> <{EX}y> " * 500 + "1" + " )>>" * 500 + " .").encode()
+
+
+def test_load_of_a_document_with_triple_terms_nested_past_the_bound_is_400(home, tmp_path):
+    """Its quads went back from the writers' process pickled, one recursion per level: a
+    RecursionError there, answered 500."""
+    server = http.server.HTTPServer(("127.0.0.1", 0), _DeepDocument)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    document = f"http://127.0.0.1:{server.server_port}/deep.ttl"
+    state = writable_app(tmp_path, allow_load=(document,), max_write_bytes=65536)
+    try:
+        before = snapshot(state)
+        response = post_update(state, f"LOAD <{document}> INTO GRAPH <{SCRATCH}>",
+                               headers={"Accept": "application/json"})
+        assert response.status_code == 400, response.data
+        assert "nests triple terms 500 deep" in response.json["message"]
+        assert snapshot(state) == before
+    finally:
+        state.service.close()
+        server.shutdown()
+        server.server_close()
+
+
 def test_a_server_without_tokens_stays_read_only(home, tmp_path):
     app = create_app(Settings(store=str(tmp_path / "store"), max_concurrent_queries=1))
     service = app.extensions["evawkg"].service
