@@ -149,14 +149,12 @@ def _dataset_iris(parameters, name: str, iris) -> tuple[str, ...] | None:
 
 
 def _limit_body(limit: int) -> None:
-    if request.content_length is not None and request.content_length > limit:
-        raise PayloadTooLarge(f"the body has {request.content_length} bytes, more than the "
-                              f"{limit} a write accepts (max_write_bytes); split the write")
     environ = request.environ
     if request.content_length is None and environ.get("wsgi.input_terminated"):
         # A chunked body: werkzeug would cut it at max_content_length and hand over the rest as
         # the whole body (a PUT past the limit wrote its first 64 KiB as the graph). Read it
-        # here up to one byte past the limit, and give werkzeug what was read, with its length.
+        # here up to one byte past the limit, and give werkzeug what was read, with its length
+        # (so the query route, when the form holds a query, reads the same bytes).
         stream, chunks, size = environ["wsgi.input"], [], 0
         while size <= limit:
             chunk = stream.read(limit + 1 - size)
@@ -169,7 +167,11 @@ def _limit_body(limit: int) -> None:
                                   "accepts (max_write_bytes); split the write")
         environ["wsgi.input"] = io.BytesIO(b"".join(chunks))
         environ["CONTENT_LENGTH"] = str(size)
-        environ.pop("HTTP_TRANSFER_ENCODING", None)  # a body of known length from here on
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        request.__dict__.pop("content_length", None)  # werkzeug caches the None it read
+    if request.content_length is not None and request.content_length > limit:
+        raise PayloadTooLarge(f"the body has {request.content_length} bytes, more than the "
+                              f"{limit} a write accepts (max_write_bytes); split the write")
     request.max_content_length = limit
 
 
