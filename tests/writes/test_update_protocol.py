@@ -297,6 +297,23 @@ def test_triple_term_bound_in_the_where_is_written_by_the_template(writable):
     assert ask(writable, "ASK { ex:stated ex:says <<( ex:house ex:p 1 )>> }")
 
 
+@pytest.mark.parametrize("how", ["sparql-query-body", "query-parameter"])
+def test_update_sent_as_a_query_is_403_saying_how_to_send_it(unchanged, how):
+    """It was refused as "this endpoint is read-only; send a SELECT…" on a writable server."""
+    text = new_widget("as-query")
+    client = unchanged.client()
+    headers = {**unchanged.auth(), "Accept": "application/json"}
+    if how == "sparql-query-body":
+        response = client.post("/sparql", data=text, content_type="application/sparql-query",
+                               headers=headers)
+    else:
+        response = client.get("/sparql", query_string={"query": text}, headers=headers)
+    assert response.status_code == 403, response.data
+    message = response.json["message"]
+    assert "read-only" not in message
+    assert UPDATE in message and "update=" in message
+
+
 def test_two_updates_or_update_and_query_are_400(unchanged):
     client = unchanged.client()
     two = client.post("/sparql", data={"update": ["CLEAR SILENT DEFAULT", "CLEAR SILENT DEFAULT"]},

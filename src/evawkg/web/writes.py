@@ -37,7 +37,7 @@ from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from werkzeug.http import parse_etags
 
 from ..errors import (ClientError, GraphNotFound, NotAcceptable, PayloadTooLarge,
-                      QuerySyntaxError, ShapesViolated, Unauthorized)
+                      QuerySyntaxError, ReadOnly, ShapesViolated, Unauthorized)
 from ..shacl.rendering import render_published
 from ..sparql.query_text import rewrite_iris
 from ..sparql.rules import check_graph_iri
@@ -76,6 +76,7 @@ def register(app: Flask) -> None:
     app.before_request(_route_update)
     app.register_error_handler(Unauthorized, _unauthorized)
     app.register_error_handler(ShapesViolated, _violated)
+    app.register_error_handler(ReadOnly, _update_sent_as_query)
     app.register_blueprint(blueprint)
     if not remote:  # the change feed is the journal's; a remote store has none
         from .changes import blueprint as changes
@@ -223,6 +224,15 @@ def _unauthorized(error: Unauthorized) -> Response:
     response = render_error(error)
     response.headers["WWW-Authenticate"] = error.challenge
     return response
+
+
+def _update_sent_as_query(error: ReadOnly) -> Response:
+    """The query route refuses an update as "this endpoint is read-only"; here, where writes
+    are on, that is untrue: the update came as a query (query= or application/sparql-query)."""
+    return render_error(ReadOnly(
+        "SPARQL Update sent as a query is refused: queries never write. Send it as an "
+        f"{SPARQL_UPDATE} body or as update= in an {FORM} body, with Authorization: Bearer "
+        "<token>"))
 
 
 def _violated(error: ShapesViolated) -> Response:
