@@ -229,6 +229,32 @@ def test_if_match_with_the_current_tag_writes_and_a_stale_one_is_412(writable):
     assert snapshot(writable) == before
 
 
+@pytest.mark.parametrize("header", ["W/{tag}", '""', ",,,", 'W/"x", {tag}x'])
+def test_if_match_that_no_version_matches_strongly_is_412(writable, header):
+    """If-Match compares strongly: a weak tag, even of the current version, matches nothing.
+    Weak tags were dropped, so W/<current tag> wrote with no condition at all (204), and '""'
+    was a 500."""
+    graph = graph_iri("strong-only")
+    gsp(writable, "PUT", graph, PERSON)
+    tag = gsp(writable, "GET", graph, Accept=TURTLE).headers["ETag"]
+    before = snapshot(writable)
+    response = gsp(writable, "PUT", graph, OTHER, **{"If-Match": header.format(tag=tag),
+                                                     "Accept": "application/json"})
+    assert response.status_code == 412, response.data
+    assert "If-Match does not hold" in response.json["message"]
+    assert snapshot(writable) == before
+
+
+def test_if_none_match_with_the_weak_current_tag_is_412(writable):
+    """If-None-Match compares weakly: W/<current tag> names the current version."""
+    graph = graph_iri("weakly-matched")
+    gsp(writable, "PUT", graph, PERSON)
+    tag = gsp(writable, "GET", graph, Accept=TURTLE).headers["ETag"]
+    before = snapshot(writable)
+    assert gsp(writable, "PUT", graph, OTHER, **{"If-None-Match": "W/" + tag}).status_code == 412
+    assert snapshot(writable) == before
+
+
 def test_if_none_match_star_creates_only(writable):
     graph = graph_iri("create-only")
     assert gsp(writable, "PUT", graph, PERSON, **{"If-None-Match": "*"}).status_code == 201
@@ -278,6 +304,15 @@ def test_graph_parameter_must_be_an_iri_and_one_graph(unchanged):
     assert client.get("/graph-store").status_code == 400
     both = client.get("/graph-store", query_string={"graph": THINGS, "default": ""})
     assert both.status_code == 400
+
+
+@pytest.mark.parametrize("method", ["GET", "PUT", "POST", "DELETE"])
+def test_graph_parameter_with_a_control_character_is_400(unchanged, method):
+    """graph=<IRI with a NUL> passed the IRI pattern and failed in the store: 500."""
+    response = gsp(unchanged, method, graph_iri("bad\x00name"),
+                   PERSON if method in ("PUT", "POST") else None, Accept="application/json")
+    assert response.status_code == 400, response.data
+    assert "is not an absolute IRI" in response.json["message"]
 
 
 @pytest.mark.parametrize(("path", "methods"), [

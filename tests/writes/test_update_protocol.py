@@ -241,6 +241,79 @@ def test_dataset_in_both_places_is_400(unchanged):
     assert response.status_code == 400
 
 
+@pytest.mark.parametrize("parameter", ["using-graph-uri", "using-named-graph-uri"])
+@pytest.mark.parametrize("value", ["relative", "<>{} ", "graph one"])
+def test_dataset_parameter_that_is_no_absolute_iri_is_400_naming_it(unchanged, parameter, value):
+    """It reached the query process, where pyoxigraph refused it: 500 and a traceback."""
+    text = PREFIX + f"INSERT {{ GRAPH <{SCRATCH}> {{ ?s ex:seen 1 }} }} WHERE {{ ?s ?p ?o }}"
+    response = unchanged.client().post("/sparql", data={"update": text, parameter: value},
+                                       headers={**unchanged.auth(), "Accept": "application/json"})
+    assert response.status_code == 400, response.data
+    assert parameter in response.json["message"] and "absolute IRI" in response.json["message"]
+
+
+def test_form_update_not_utf8_once_percent_decoded_is_400(unchanged):
+    """werkzeug's form put U+FFFD for %FF: the update was written with its literal changed."""
+    text = PREFIX + f'INSERT DATA {{ GRAPH <{SCRATCH}> {{ ex:mangled ex:p "caf%FF" }} }}'
+    body = "update=" + text.replace("%FF", "\x00").replace(" ", "+").replace("#", "%23")
+    response = unchanged.client().post(
+        "/sparql", data=body.replace("\x00", "%FF").encode(),
+        content_type="application/x-www-form-urlencoded",
+        headers={**unchanged.auth(), "Accept": "application/json"})
+    assert response.status_code == 400, response.data
+    assert "not valid UTF-8" in response.json["message"]
+
+
+def test_form_update_in_utf8_keeps_its_characters(writable):
+    text = PREFIX + f'INSERT DATA {{ GRAPH <{SCRATCH}> {{ ex:accented ex:p "café ∑" }} }}'
+    response = writable.client().post("/sparql", data={"update": text}, headers=writable.auth())
+    assert response.status_code == 204, response.data
+    assert ask(writable, 'ASK { ex:accented ex:p "café ∑" }')
+
+
+@pytest.mark.parametrize(("template", "marker"), [
+    ("ex:x ex:p <<( ex:x ex:q ?v )>>", "<<("),
+    ('ex:x ex:p "x"@en--ltr', "@"),
+    ("ex:x ex:p ?v ~ ex:r", "~"),
+    ("ex:x ex:p ?v {| ex:src ex:doc |}", "{|"),
+])
+def test_rdf12_term_in_a_template_is_400_saying_where_and_what_to_do(unchanged, template,
+                                                                      marker):
+    """rdflib's SPARQL 1.1 grammar reads the templates: its message ("Expected end of text,
+    found 'INSERT' (at char 1)") named a place in a text the client never sent."""
+    operation = f"INSERT {{ GRAPH <{SCRATCH}> {{ {template} }} }} WHERE {{ BIND(1 AS ?v) }}"
+    response = post_update(unchanged, PREFIX + operation, headers={"Accept": "application/json"})
+    assert response.status_code == 400, response.data
+    message = response.json["message"]
+    column = operation.index(marker) + 1
+    assert message.startswith(f"error at 2:{column}: RDF 1.2 terms"), message
+    assert "INSERT DATA" in message and "BIND(<<(" in message
+
+
+def test_triple_term_bound_in_the_where_is_written_by_the_template(writable):
+    text = PREFIX + (f"INSERT {{ GRAPH <{SCRATCH}> {{ ex:stated ex:says ?t }} }} "
+                     "WHERE { BIND(<<( ex:house ex:p 1 )>> AS ?t) }")
+    assert post_update(writable, text).status_code == 204
+    assert ask(writable, "ASK { ex:stated ex:says <<( ex:house ex:p 1 )>> }")
+
+
+@pytest.mark.parametrize("how", ["sparql-query-body", "query-parameter"])
+def test_update_sent_as_a_query_is_403_saying_how_to_send_it(unchanged, how):
+    """It was refused as "this endpoint is read-only; send a SELECT…" on a writable server."""
+    text = new_widget("as-query")
+    client = unchanged.client()
+    headers = {**unchanged.auth(), "Accept": "application/json"}
+    if how == "sparql-query-body":
+        response = client.post("/sparql", data=text, content_type="application/sparql-query",
+                               headers=headers)
+    else:
+        response = client.get("/sparql", query_string={"query": text}, headers=headers)
+    assert response.status_code == 403, response.data
+    message = response.json["message"]
+    assert "read-only" not in message
+    assert UPDATE in message and "update=" in message
+
+
 def test_two_updates_or_update_and_query_are_400(unchanged):
     client = unchanged.client()
     two = client.post("/sparql", data={"update": ["CLEAR SILENT DEFAULT", "CLEAR SILENT DEFAULT"]},
@@ -303,6 +376,30 @@ def test_load_of_an_allow_listed_document_goes_through_the_guard(home, tmp_path)
         followed = post_update(state, f"LOAD <{redirect}> INTO GRAPH <{SCRATCH}x>")
         assert followed.status_code == 400, "a redirect to a document not allowed was followed"
         assert post_update(state, f"LOAD SILENT <{redirect}>").status_code == 204
+    finally:
+        state.service.close()
+        server.shutdown()
+        server.server_close()
+
+
+class _DeepDocument(_Document):
+    body = (f"<{EX}x> <{EX}p> " + f"<<( <{EX}x> <{EX}y> " * 500 + "1" + " )>>" * 500 + " .").encode()
+
+
+def test_load_of_a_document_with_triple_terms_nested_past_the_bound_is_400(home, tmp_path):
+    """Its quads went back from the writers' process pickled, one recursion per level: a
+    RecursionError there, answered 500."""
+    server = http.server.HTTPServer(("127.0.0.1", 0), _DeepDocument)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    document = f"http://127.0.0.1:{server.server_port}/deep.ttl"
+    state = writable_app(tmp_path, allow_load=(document,), max_write_bytes=65536)
+    try:
+        before = snapshot(state)
+        response = post_update(state, f"LOAD <{document}> INTO GRAPH <{SCRATCH}>",
+                               headers={"Accept": "application/json"})
+        assert response.status_code == 400, response.data
+        assert "nests triple terms 500 deep" in response.json["message"]
+        assert snapshot(state) == before
     finally:
         state.service.close()
         server.shutdown()

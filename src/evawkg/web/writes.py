@@ -25,18 +25,22 @@ write holds the store too long.
 
 from __future__ import annotations
 
+import io
 import re
 import time
 import uuid
+from urllib.parse import parse_qsl
 
 import pyoxigraph as ox
 from flask import Blueprint, Flask, Response, current_app, request
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from werkzeug.http import parse_etags
 
 from ..errors import (ClientError, GraphNotFound, NotAcceptable, PayloadTooLarge,
-                      QuerySyntaxError, ShapesViolated, Unauthorized)
+                      QuerySyntaxError, ReadOnly, ShapesViolated, Unauthorized)
 from ..shacl.rendering import render_published
 from ..sparql.query_text import rewrite_iris
+from ..sparql.rules import check_graph_iri
 from ..writes import writable_service
 from ..writes.bodies import read_graph
 from ..writes.operations import DropGraph, InsertQuads, ReplaceGraph
@@ -72,6 +76,7 @@ def register(app: Flask) -> None:
     app.before_request(_route_update)
     app.register_error_handler(Unauthorized, _unauthorized)
     app.register_error_handler(ShapesViolated, _violated)
+    app.register_error_handler(ReadOnly, _update_sent_as_query)
     app.register_blueprint(blueprint)
     if not remote:  # the change feed is the journal's; a remote store has none
         from .changes import blueprint as changes
@@ -97,9 +102,10 @@ def _route_update() -> Response | None:
         parameters = request.args
     elif request.mimetype == FORM:
         _limit_body(limit)
-        if not (request.form.getlist("update") or request.args.getlist("update")):
+        form = _form_fields()
+        if not (form.getlist("update") or request.args.getlist("update")):
             return None  # a query
-        parameters = request.values
+        parameters = CombinedMultiDict([request.args, form])
         updates = parameters.getlist("update")
         if len(updates) != 1:
             raise ClientError(f"the request carries {len(updates)} update parameters; send "
@@ -113,8 +119,8 @@ def _route_update() -> Response | None:
     # IRIs written under the public base are the canonical IRIs they publish (as in queries);
     # the journal keeps the request as it came.
     iris = public_base()
-    using = tuple(map(iris.iri_in, parameters.getlist("using-graph-uri"))) or None
-    using_named = tuple(map(iris.iri_in, parameters.getlist("using-named-graph-uri"))) or None
+    using = _dataset_iris(parameters, "using-graph-uri", iris)
+    using_named = _dataset_iris(parameters, "using-named-graph-uri", iris)
     started = time.perf_counter()
     operations = writer.compile(rewrite_iris(text, iris.iri_in), using, using_named)
     compiled = time.perf_counter() - started
@@ -124,7 +130,46 @@ def _route_update() -> Response | None:
     return _acknowledge(committed)
 
 
+def _form_fields() -> MultiDict:
+    """The form's fields, the body and its percent-escapes read as strict UTF-8 (as the query
+    route reads them): werkzeug's form puts U+FFFD for bytes that are not UTF-8, and an update
+    carrying %FF in a literal was written with the literal changed (204)."""
+    try:
+        return MultiDict(parse_qsl(request.get_data(cache=True).decode("utf-8"),
+                                   keep_blank_values=True, errors="strict"))
+    except UnicodeDecodeError:
+        raise ClientError("the form body is not valid UTF-8 once percent-decoded; encode the "
+                          "update (and every other field) as UTF-8") from None
+
+
+def _dataset_iris(parameters, name: str, iris) -> tuple[str, ...] | None:
+    """The graphs a protocol parameter names, canonical; a value that is no absolute IRI is a
+    400 naming it (it used to reach the query process and fail there: 500)."""
+    return tuple(iris.iri_in(check_graph_iri(value, name))
+                 for value in parameters.getlist(name)) or None
+
+
 def _limit_body(limit: int) -> None:
+    environ = request.environ
+    if request.content_length is None and environ.get("wsgi.input_terminated"):
+        # A chunked body: werkzeug would cut it at max_content_length and hand over the rest as
+        # the whole body (a PUT past the limit wrote its first 64 KiB as the graph). Read it
+        # here up to one byte past the limit, and give werkzeug what was read, with its length
+        # (so the query route, when the form holds a query, reads the same bytes).
+        stream, chunks, size = environ["wsgi.input"], [], 0
+        while size <= limit:
+            chunk = stream.read(limit + 1 - size)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+        if size > limit:
+            raise PayloadTooLarge(f"the chunked body is longer than the {limit} bytes a write "
+                                  "accepts (max_write_bytes); split the write")
+        environ["wsgi.input"] = io.BytesIO(b"".join(chunks))
+        environ["CONTENT_LENGTH"] = str(size)
+        environ.pop("HTTP_TRANSFER_ENCODING", None)
+        request.__dict__.pop("content_length", None)  # werkzeug caches the None it read
     if request.content_length is not None and request.content_length > limit:
         raise PayloadTooLarge(f"the body has {request.content_length} bytes, more than the "
                               f"{limit} a write accepts (max_write_bytes); split the write")
@@ -179,6 +224,15 @@ def _unauthorized(error: Unauthorized) -> Response:
     response = render_error(error)
     response.headers["WWW-Authenticate"] = error.challenge
     return response
+
+
+def _update_sent_as_query(error: ReadOnly) -> Response:
+    """The query route refuses an update as "this endpoint is read-only"; here, where writes
+    are on, that is untrue: the update came as a query (query= or application/sparql-query)."""
+    return render_error(ReadOnly(
+        "SPARQL Update sent as a query is refused: queries never write. Send it as an "
+        f"{SPARQL_UPDATE} body or as update= in an {FORM} body, with Authorization: Bearer "
+        "<token>"))
 
 
 def _violated(error: ShapesViolated) -> Response:
@@ -284,13 +338,23 @@ def _read(graph: str | None) -> Response:
 
 
 def _tags(header: str) -> tuple[str, ...]:
+    """The entity tags of a condition header, ``("*",)``, or ``()`` without the header.
+
+    If-Match compares strongly (RFC 9110 section 13.1.1): a weak tag matches no version, so it
+    is kept as one no version equals (dropped, a header of weak tags only wrote with no
+    condition at all). If-None-Match compares weakly (13.1.2): ``W/"t"`` is ``"t"``. An empty
+    tag (``""``, which werkzeug reads as ``None``) or a header naming none matches nothing."""
     value = request.headers.get(header)
     if not value:
         return ()
     if value.strip() == "*":
         return ("*",)
     etags = parse_etags(value)
-    return tuple(etags.as_set(include_weak=False))
+    strong = {tag or "" for tag in etags.as_set(include_weak=False)}
+    weak = {tag or "" for tag in etags.as_set(include_weak=True)} - strong
+    if header == "If-Match":
+        weak = {"W/" + tag for tag in weak}
+    return tuple(sorted(strong | weak)) or ("",)
 
 
 #: An absolute IRI: a scheme, a colon, and no character IRIs exclude (RFC 3987).
@@ -298,7 +362,13 @@ _ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*")
 
 
 def _is_iri(text: str) -> bool:
-    return bool(_ABSOLUTE_IRI.fullmatch(text))
+    if not _ABSOLUTE_IRI.fullmatch(text):
+        return False
+    try:  # what the store will make of it: control characters (a NUL) pass the pattern
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
 
 
 __all__ = ["blueprint", "register", "service_for"]

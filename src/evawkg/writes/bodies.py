@@ -16,6 +16,7 @@ from ..graph.formats import format_for_media_type
 from ..graph.public_base import PublicBase
 from ..graph.store import load_data
 from ..shacl.uploads import Upload, checked_data
+from ..sparql.rules import MAX_NESTING
 from .delta import GraphName, graph_name, graph_term
 
 SOURCE = "the request body"
@@ -39,6 +40,7 @@ def read_graph(data: bytes, media_type: str | None, graph: GraphName,
     scratch = ox.Store()
     load_data(scratch, checked, fmt, source=source, graph=graph, base_iri=base_iri,
               first_line_offset=len(upload.prefix_header) if fmt.name == "turtle" else 0)
+    check_term_depth(scratch, source)
     quads = upload.stored(list(scratch))
     target = graph_term(graph)
     others = {graph_name(q.graph_name) for q in quads if q.graph_name != target}
@@ -46,6 +48,21 @@ def read_graph(data: bytes, media_type: str | None, graph: GraphName,
         raise ClientError(f"the body holds named graphs ({', '.join(sorted(map(str, others)))}); "
                           "the Graph Store Protocol writes one graph: send its triples only")
     return fresh_blank_nodes(quads)
+
+
+def check_term_depth(quads, source: str = SOURCE) -> None:
+    """400 for triple terms nested deeper than :data:`MAX_NESTING` (an update's own bound):
+    a write's quads are pickled to the writers' process, one recursion per level, and 500
+    levels was a RecursionError (500). A triple term is an object only, so its nesting is a
+    chain of objects, walked without recursion."""
+    for quad in quads:
+        depth, term = 0, quad.object
+        while isinstance(term, ox.Triple):
+            depth, term = depth + 1, term.object
+        if depth > MAX_NESTING:
+            raise ClientError(f"{source} nests triple terms {depth} deep, more than the "
+                              f"{MAX_NESTING} a write accepts; flatten it (name the inner "
+                              "statements with reifiers)")
 
 
 def fresh_blank_nodes(quads) -> tuple[ox.Quad, ...]:
@@ -60,4 +77,4 @@ def fresh_blank_nodes(quads) -> tuple[ox.Quad, ...]:
                  for q in quads)
 
 
-__all__ = ["read_graph", "fresh_blank_nodes"]
+__all__ = ["read_graph", "fresh_blank_nodes", "check_term_depth"]

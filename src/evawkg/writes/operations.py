@@ -160,11 +160,16 @@ class Load(Operation):
                 return
             raise ClientError(f"LOAD <{self.iri}> failed: {self.failure or 'nothing was fetched'}")
         from ..graph.formats import format_by_name
+        from .bodies import check_term_depth
 
         fmt = format_by_name(self.format)
         target = graph_term(self.into)
         try:
-            quads = ox.parse(self.data, fmt.oxigraph, base_iri=self.iri, rename_blank_nodes=True)
+            quads = list(ox.parse(self.data, fmt.oxigraph, base_iri=self.iri,
+                                  rename_blank_nodes=True))
+            # The delta goes back pickled, one recursion per level of a triple term: 500
+            # levels killed the writers' process (503, "needed more memory").
+            check_term_depth(quads, f"LOAD <{self.iri}>: the document")
             view.add(quad if not isinstance(quad.graph_name, ox.DefaultGraph)
                      else ox.Quad(quad.subject, quad.predicate, quad.object, target)
                      for quad in quads)
@@ -172,6 +177,9 @@ class Load(Operation):
             if not self.silent:
                 raise ClientError(f"LOAD <{self.iri}>: the document does not parse as "
                                   f"{fmt.name}: {error}") from None
+        except ClientError:
+            if not self.silent:
+                raise
         if self.into is not None:
             view.create(self.into)
 

@@ -33,7 +33,7 @@ from rdflib.plugins.sparql.algebra import translateUpdate
 
 from ..errors import ClientError, LoadRefused, ServiceRefused, UpdateSyntaxError
 from ..namespaces import PREFIXES
-from ..sparql.rules import parse_update
+from ..sparql.rules import MAX_NESTING, nesting_depth, parse_update
 from .operations import (Clear, Create, DeleteQuads, Drop, InsertQuads, Load, Modify, Operation,
                          Template, Transfer)
 
@@ -168,6 +168,14 @@ def compile_update(text: str, base_iri: str, allow_service: tuple[str, ...],
                    allow_load: tuple[str, ...]) -> tuple[Operation, ...]:
     """The operations of the update ``text``. Raises :class:`UpdateSyntaxError` (400, with line
     and column), :class:`ServiceRefused` or :class:`LoadRefused` (403)."""
+    # pyoxigraph's parser recurses on the C stack: a WHERE nested some thousands deep crashed
+    # the web worker (SIGSEGV) and every request it was answering. Queries have the same bound.
+    if text.count("{") + text.count("(") + text.count("[") > MAX_NESTING:
+        depth = nesting_depth(text)
+        if depth > MAX_NESTING:
+            raise UpdateSyntaxError(f"the update nests too deeply (depth {depth}; at most "
+                                    f"{MAX_NESTING}, brackets in strings counted): flatten it, "
+                                    "e.g. fewer nested groups, parentheses or blank nodes")
     segments = split(text)
     if not segments:
         raise UpdateSyntaxError("the update holds no operation; send at least one, such as "
@@ -189,7 +197,7 @@ def compile_update(text: str, base_iri: str, allow_service: tuple[str, ...],
             quads = _data_quads(segment, base_iri)
             operations.append(InsertQuads(quads) if kind == "INSERT DATA" else DeleteQuads(quads))
             continue
-        parsed = _rdflib_operation(segment, base_iri)
+        parsed = _rdflib_operation(segment, base_iri, text)
         if kind == "LOAD":
             iri = str(parsed.iri)
             if iri not in allow_load:
@@ -333,19 +341,51 @@ def _data_quads(segment: Segment, base_iri: str) -> tuple[ox.Quad, ...]:
     return tuple(scratch)
 
 
-def _rdflib_operation(segment: Segment, base_iri: str):
+def _rdflib_operation(segment: Segment, base_iri: str, request: str):
     """rdflib's parse of one operation (its templates, dataset clauses, graph names); a
     Modify's WHERE group, kept as text for pyoxigraph, is left out (rdflib parses slowly)."""
     text = segment.text
+    where = (0, 0)
     if segment.kind == "MODIFY":
-        start, end = (offset - segment.start for offset in segment.where_span())
+        where = segment.where_span()
+        start, end = (offset - segment.start for offset in where)
         text = text[:start] + "{}" + text[end:]
     try:
         update = translateUpdate(parse_update(f"{segment.prologue}\n{text}"),
                                  base=base_iri, initNs=PREFIXES)
     except Exception as error:  # noqa: BLE001 -- pyoxigraph accepted it; rdflib's grammar lags
+        found = _rdf12_term(segment, where)
+        if found is not None:
+            # rdflib's message ("Expected end of text, found 'INSERT'") pointed at the start
+            # of a text the client never sent, and did not say what to change.
+            line, column = _line_column(request, found.start)
+            raise UpdateSyntaxError(
+                f"error at {line}:{column}: RDF 1.2 terms (a triple term <<( … )>>, a reifier, "
+                "an annotation or a literal's base direction) are read here in INSERT DATA, "
+                "DELETE DATA and WHERE, not in the template of "
+                f"{'INSERT/DELETE … WHERE' if segment.kind == 'MODIFY' else segment.kind}; "
+                "write them with INSERT DATA, or make them in the "
+                "WHERE (BIND(<<( ?s ?p ?o )>> AS ?t), STRLANGDIR) and put the variable in the "
+                "template", line=line, column=column) from None
         raise UpdateSyntaxError(f"this form of update is not supported here: {error}") from None
     return update.algebra[0]
+
+
+def _rdf12_term(segment: Segment, where: tuple[int, int]) -> Token | None:
+    """The first RDF 1.2 construct of the operation outside its WHERE group (``<<``, ``~``,
+    ``{|``, ``@lang--dir``): the syntax rdflib's SPARQL 1.1 grammar lacks."""
+    tokens = segment.tokens
+    for index, token in enumerate(tokens):
+        if where[0] <= token.start < where[1]:
+            continue
+        following = tokens[index + 1] if index + 1 < len(tokens) else None
+        adjacent = following is not None and following.start == token.end
+        if token.text == "~" or (
+                adjacent and ((token.text == "<" and following.text == "<")
+                              or (token.kind == "open" and following.text == "|")
+                              or (token.text == "@" and "--" in following.text))):
+            return token
+    return None
 
 
 def _template(triples, quads) -> tuple[Template, ...]:
