@@ -97,3 +97,39 @@ def test_a_writable_store_never_reads_a_snapshot(tmp_path, files):
     marker.write_text(json.dumps({**recorded, "writable": True}))
     (tmp_path / "store" / SNAPSHOT).write_text("")  # a stale snapshot must not be read
     assert len(dataset_module._copy_into_memory(tmp_path / "store", lambda m: None)) == recorded["quads"]
+
+
+@pytest.mark.parametrize("writes", [False, True], ids=["store", "writable-store"])
+def test_a_server_that_built_its_store_stops_without_a_worker_aborting(tmp_path, fixture_files,
+                                                                       writes):
+    """The master built the store (RocksDB's threads started there) and then forked the
+    workers, which inherited RocksDB's state without its threads: at every stop each worker
+    died of SIGABRT ("terminate called after throwing an instance of 'std::system_error'")."""
+    import subprocess
+    import sys
+    import time
+
+    from ..support import free_port, wait_for
+
+    port = free_port()
+    command = [sys.executable, "-m", "evawkg.web.command", "--port", str(port), "--workers", "2",
+               "--store", str(tmp_path / "store"), "--log-level", "info",
+               *[arg for path in fixture_files for arg in ("--data", path)]]
+    if writes:
+        from evawkg.writes.tokens import add_token
+
+        tokens = tmp_path / "tokens.json"
+        add_token(tokens, "curator", ("*",))
+        command += ["--write-tokens", str(tokens)]
+    log = tmp_path / "server.log"
+    with log.open("w") as output:
+        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            wait_for(f"http://127.0.0.1:{port}/healthz")
+            time.sleep(1.0)  # both workers up
+        finally:
+            process.terminate()
+            code = process.wait(30)
+    text = log.read_text()
+    assert "terminate called" not in text and "SIGABRT" not in text, text[-2000:]
+    assert "Worker exiting" in text and code == 0

@@ -14,16 +14,18 @@ processes exit with it) before it exits.
 
 from __future__ import annotations
 
-import ctypes
 import logging
+import multiprocessing
 import os
 import shutil
 import sys
 import tempfile
 import threading
+import traceback
 
 from gunicorn.app.base import BaseApplication
 
+from ..errors import EvawError
 from ..graph.dataset import print_progress
 from ..settings import Settings
 from ..writes import enabled as writes_enabled
@@ -134,12 +136,10 @@ def serve(settings: Settings) -> None:
     elif writes_enabled(settings):
         from ..writes.store import prepare_for_serving
 
-        prepare_for_serving(settings, print_progress)  # seeded, locked, compacted: once here
+        # Seeded and compacted once, in a child; locked here for the life of the server.
+        prepare_for_serving(settings, print_progress, apart=apart)
     elif settings.store:
-        from ..graph.dataset import dataset_source
-
-        dataset_source(settings)  # built once here, reused by every worker
-    _return_freed_memory()
+        apart(_build_store, settings)  # built once, reused by every worker
     counters = _share_metrics_between_workers(settings)
     try:
         GunicornServer(settings).run()
@@ -167,14 +167,57 @@ def _forget_worker_gauges(server, worker) -> None:
         multiprocess.mark_process_dead(worker.pid)
 
 
-def _return_freed_memory() -> None:
-    """Give back to the system the heap a build here freed (the graph loaded and inferred to
-    write the store: 700 MB at 1M triples). glibc keeps freed memory for reuse, and this process
-    (gunicorn's master) and every worker forked from it would carry it for their whole life."""
+def apart(function, *args):
+    """``function(*args)`` in a child process forked for it: its result, or its error raised
+    here as the same error.
+
+    gunicorn's master prepares the on-disk store before it forks the workers. Opening it starts
+    RocksDB's threads (pyoxigraph's on-disk store): a process forked after that inherits the
+    library's state without those threads, and every worker died of SIGABRT as it exited
+    (``std::system_error`` from RocksDB's static destructors) at each stop or restart. The master
+    now opens no store itself; the child's build also leaves it none of its heap (700 MB at 1M
+    triples, which glibc would have kept and every worker carried)."""
+    context = multiprocessing.get_context("fork")
+    receiving, sending = context.Pipe(duplex=False)
+    child = context.Process(target=_run_and_send, args=(sending, function, args),
+                            name="evawkg-prepare")
+    child.start()
+    sending.close()
     try:
-        ctypes.CDLL(None).malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: nothing to ask
-        pass
+        kind, value = receiving.recv()
+    except EOFError:
+        kind, value = "died", None
+    except Exception as error:  # noqa: BLE001 -- an answer that does not unpickle
+        kind, value = "died", f"its answer could not be read: {error}"
+    finally:
+        receiving.close()
+        child.join()
+    if kind == "ok":
+        return value
+    if kind == "error":
+        raise value
+    raise EvawError(f"preparing the store failed: its process ended with status {child.exitcode}"
+                    + (f":\n{value}" if value else ""))
 
 
-__all__ = ["serve", "configure_logging", "GunicornServer", "head_limits"]
+def _run_and_send(sending, function, args) -> None:
+    try:
+        outcome = ("ok", function(*args))
+    except EvawError as error:
+        outcome = ("error", error)
+    except BaseException:  # noqa: BLE001 -- a fault: its traceback goes to the log, not lost
+        outcome = ("died", traceback.format_exc())
+    try:
+        sending.send(outcome)
+    except Exception:  # noqa: BLE001 -- an error that does not pickle: said in words
+        sending.send(("died", f"{type(outcome[1]).__name__}: {outcome[1]}"))
+    sending.close()
+
+
+def _build_store(settings: Settings) -> None:
+    from ..graph.dataset import dataset_source
+
+    dataset_source(settings)  # the recipe it returns is the workers' to make again
+
+
+__all__ = ["serve", "configure_logging", "GunicornServer", "head_limits", "apart"]

@@ -191,12 +191,17 @@ def compact(directory: Path | str, progress=None) -> Head:
     return head
 
 
-def prepare_for_serving(settings, progress=None) -> StoreInfo:
+def prepare_for_serving(settings, progress=None, *, apart=None) -> StoreInfo:
     """What ``evawkg serve`` does before its workers start: seed the store if new, take its
-    server lock for the life of the server, fold the journal into the base."""
-    info = seed(settings, progress)
+    server lock for the life of the server, fold the journal into the base.
+
+    ``apart(function, *args)`` runs the steps that open the store's database (seeding and
+    folding) away from this process, which keeps only the lock (:func:`evawkg.web.server.apart`:
+    a process that opened one must not fork workers)."""
+    run = apart or (lambda function, *args: function(*args))
+    info = run(seed, settings, progress)
     hold_server_lock(info.directory)
-    compact(info.directory, progress)
+    run(compact, info.directory, progress)
     return read_info(info.directory)
 
 
