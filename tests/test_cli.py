@@ -168,6 +168,19 @@ def test_validate_unparsable_shapes_file_exits_2(runner, write):
     assert f"{shapes}:4:" in one_line(result.stderr)
 
 
+@pytest.mark.parametrize("name", ["long.ttl", "long.nt"])
+def test_validate_term_longer_than_the_parser_buffer_exits_2_naming_file(runner, tmp_path, name):
+    # pyoxigraph raised MemoryError past its 16 MiB token buffer: a traceback, exit 1.
+    path = tmp_path / name
+    path.write_text('<https://example.org/a> <https://example.org/p> "' + "x" * (17 << 20) + '" .\n',
+                    encoding="utf-8")
+    result = runner.invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    line = one_line(result.stderr)
+    assert line.startswith(f"evawkg: {path}: ") and "longer than the parser reads" in line
+    assert result.stdout == ""
+
+
 @pytest.mark.parametrize("engine", ["store", "pyshacl"])
 def test_validate_shapes_using_service_exit_2_naming_service(runner, write, engine):
     shapes = write("shapes.ttl", CUSTOM_SHAPES_TTL.replace(

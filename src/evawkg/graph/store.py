@@ -213,6 +213,8 @@ def _load(store: ox.Store, data, fmt: RdfFormat, *, source: str, graph: str | No
             store.load(data, fmt.oxigraph, base_iri=base_iri, to_graph=target)
     except SyntaxError as error:
         raise _unparsable(error, document, fmt, source, first_line_offset) from None
+    except MemoryError as error:
+        raise _too_long_a_term(error, fmt, source) or error from None
 
 
 def _file_size(raw) -> int:
@@ -255,6 +257,15 @@ class _CountingReader(io.RawIOBase):
         elapsed = max(self._task.elapsed, 1e-9)
         self._task.update(f"{done / 1e6:,.0f} of {self._size / 1e6:,.0f} MB ({100 * done / self._size:.0f}%), "
                           f"{done / 1e6 / elapsed:,.1f} MB/s")
+
+
+def _too_long_a_term(error: MemoryError, fmt: RdfFormat, source: str) -> UnparsableInput | None:
+    """pyoxigraph's parsers hold one token (a literal, an IRI, a line of N-Triples) in a buffer of
+    fixed size and raise ``MemoryError`` past it: the input's fault, not the machine's."""
+    if "buffer maximal size" not in str(error):
+        return None
+    return UnparsableInput(f"{source}: {fmt.name} refused: a term (a literal or an IRI) is longer "
+                           f"than the parser reads ({error}); split it or link to it", source=source)
 
 
 def _unparsable(error: SyntaxError, document: Callable[[], bytes | str], fmt: RdfFormat,
