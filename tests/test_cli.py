@@ -498,6 +498,15 @@ def test_script_query_service_and_update_exit_2_and_reach_no_server():
     assert requests == []
 
 
+@pytest.mark.parametrize("text", ["SELECT * WHERE " + "{ " * 5000 + "?s ?p ?o" + " }" * 5000,
+                                  "ASK { FILTER(" + "(" * 5000 + "true" + ")" * 5000 + ") }"])
+def test_script_query_nested_too_deeply_exits_2_as_the_server_refuses_it(text):
+    # The parsers recursed into it: the process died of a segmentation fault (exit -11).
+    done = run_script("query", "-", input=text)
+    assert done.returncode == 2, done.stderr
+    assert "nested too deeply" in one_line(done.stderr)
+
+
 def test_script_export(tmp_path):
     done = run_script("export", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
