@@ -4,6 +4,7 @@ through click's CliRunner and through the installed console script in a real sub
 from __future__ import annotations
 
 import csv
+import gzip
 import http.server
 import io
 import json
@@ -179,6 +180,42 @@ def test_validate_term_longer_than_the_parser_buffer_exits_2_naming_file(runner,
     line = one_line(result.stderr)
     assert line.startswith(f"evawkg: {path}: ") and "longer than the parser reads" in line
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("engine", ["store", "pyshacl"])
+def test_validate_shapes_file_with_byte_order_mark_or_gz_is_read(runner, write, tmp_path, engine):
+    # The store engine parsed the file by path: a BOM or gzip was a SyntaxError traceback.
+    bom = tmp_path / "bom-shapes.ttl"
+    bom.write_bytes(b"\xef\xbb\xbf" + CUSTOM_SHAPES_TTL.encode())
+    packed = tmp_path / "shapes.ttl.gz"
+    packed.write_bytes(gzip.compress(CUSTOM_SHAPES_TTL.encode()))
+    data = write("data.ttl", CONFORMING_TTL)
+    for shapes in (bom, packed):
+        result = runner.invoke(main, ["validate", "--engine", engine, "-s", str(shapes), str(data)])
+        assert result.exit_code == 1, result.output
+        assert "Give every thing an ex:name." in result.stdout
+
+
+@pytest.mark.parametrize("engine", ["store", "pyshacl"])
+@pytest.mark.parametrize(("name", "text", "says"), [
+    ("deep.jsonld", '{"@id": "https://example.org/a", "https://example.org/p": '
+     + '{"https://example.org/p": ' * 3000 + '"x"' + "}" * 3001, "nests deeper than"),
+    ("laughs.rdf", '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
+     + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(8))
+     + ']><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+     'xmlns:ex="https://example.org/"><rdf:Description rdf:about="https://example.org/a">'
+     "<ex:p>&i;</ex:p></rdf:Description></rdf:RDF>", "billion laughs"),
+])
+def test_validate_shapes_file_is_checked_as_data_files_are(write, engine, name, text, says):
+    # A shapes file skipped the upload checks: pyoxigraph spent minutes on the entity bomb, and
+    # crashed (segmentation fault) on the deep JSON-LD. Run as a script: a crash must not take
+    # the test run down with it.
+    shapes = write(name, text)
+    done = run_script("validate", "--engine", engine, "-s", str(shapes),
+                      str(write("d.ttl", CONFORMING_TTL)))
+    assert done.returncode == 2, done.stderr
+    line = one_line(done.stderr)
+    assert line.startswith(f"evawkg: {shapes}:") and says in line
 
 
 @pytest.mark.parametrize("engine", ["store", "pyshacl"])

@@ -339,7 +339,7 @@ def validate(bundle: Bundle, files: tuple[Path, ...], input_format: str | None,
     else:
         from .shacl import validation
 
-        shapes = stores.to_rdflib(_load_inputs([shapes_file], None)) if shapes_file else None
+        shapes = _shapes_rdflib(shapes_file) if shapes_file else None
         strict = {"allow_warnings": shapes_file is None}
         if with_graph:
             from .shacl.with_graph import validate_with_graph
@@ -381,13 +381,29 @@ def _graph_without(bundle: Bundle, files: Iterable[Path]):
 
 def _shapes_graph(path: Path):
     """A shapes file parsed with its literals as written (``"1"^^xsd:boolean`` stays ``"1"``)."""
-    from .shacl.shapes_graph import ShapesGraph
+    from .shacl.loading import load_shapes_upload
 
-    try:
-        return ShapesGraph.from_files([path])
-    except (SyntaxError, OSError):
-        _load_inputs([path], None)  # words the error (file:line:column) as every load does
-        raise
+    return load_shapes_upload(_shapes_upload(path))
+
+
+def _shapes_rdflib(path: Path):
+    """A shapes file as an rdflib graph, for pySHACL."""
+    from .graph import store as stores
+    from .shacl.loading import load_uploads
+
+    return stores.to_rdflib(load_uploads([_shapes_upload(path)]).store)
+
+
+def _shapes_upload(path: Path):
+    """A shapes file read as the data files are, through the upload checks: a byte-order mark or
+    ``.gz`` is looked through, and an entity bomb or deep nesting is refused before the parser
+    spends minutes on it."""
+    from .graph import store as stores
+    from .graph.formats import format_for_path
+    from .shacl.uploads import Upload
+
+    data, base_iri = stores.read_source(path)
+    return Upload(data, format_for_path(path).name, source=str(path), base_iri=base_iri)
 
 
 def _uploads(paths: Iterable[Path], input_format: str | None, bundle: Bundle | None = None) -> list:
@@ -420,16 +436,6 @@ def _shared_prefixes(bundle: Bundle | None, path: Path, format_name: str) -> str
     if bundle is not None and bundle.is_data_file(path) and bundle.prefix_file.is_file():
         return header(bundle.prefix_file)
     return predeclared(bundle)
-
-
-def _load_inputs(paths: Iterable[Path], input_format: str | None) -> pyoxigraph.Store:
-    """Load RDF files (``-`` is stdin, Turtle unless ``--input-format`` says otherwise)."""
-    from .graph import store as stores
-
-    paths = list(paths)
-    if any(str(path) == stores.STDIN for path in paths) and input_format is None:
-        input_format = "turtle"
-    return stores.load_files(paths, input_format=input_format)
 
 
 # --------------------------------------------------------------------------- new-record
