@@ -307,6 +307,25 @@ def test_query_without_name_is_usage_error(runner):
     assert result.exit_code == 2
 
 
+def test_query_file_or_stdin_with_byte_order_mark_runs(runner, tmp_path):
+    # The BOM reached the parser: exit 2, "query does not parse: error at 1:10".
+    text = "\ufeffSELECT ?agency WHERE { ?agency ?p ?o } LIMIT 1"
+    path = tmp_path / "bom.rq"
+    path.write_text(text, encoding="utf-8")
+    for args, given in ((["query", str(path)], None), (["query", "-"], text.encode())):
+        result = runner.invoke(main, [*args, "-f", "csv"], input=given)
+        assert result.exit_code == 0, result.output
+        assert result.stdout.splitlines()[0] == "agency"
+
+
+def test_query_stdin_not_utf8_exits_2_saying_so(runner):
+    # Read as text it became lone surrogates: exit 1, "query failed: 'utf-8' codec can't encode".
+    result = runner.invoke(main, ["query", "-"], input=b'SELECT * WHERE { ?s ?p "\xff" }')
+    assert result.exit_code == 2
+    assert one_line(result.stderr) == ("evawkg: <stdin>: the query is not valid UTF-8 "
+                                       "(byte 0xff at offset 24); save it as UTF-8")
+
+
 def test_query_list_shows_each_named_query_with_parameters(runner, bundle):
     result = runner.invoke(main, ["query", "--list"])
     assert result.exit_code == 0

@@ -522,14 +522,17 @@ def _resolve_query(bundle: Bundle, name: str):
     """``(NamedQuery or None, text)`` for a query name, a file path or ``-``."""
     from .workbench.named_queries import has_header, load_named_queries, parse_named_query
 
-    if name == "-":
-        text, source = sys.stdin.read(), "<stdin>"
-    elif Path(name).suffix == ".rq" or Path(name).is_file():
-        path = Path(name)
+    if name == "-" or Path(name).suffix == ".rq" or Path(name).is_file():
+        source = "<stdin>" if name == "-" else name
         try:
-            text, source = path.read_text(encoding="utf-8"), str(path)
-        except (OSError, UnicodeDecodeError) as error:
-            raise ClientError(f"{path}: cannot read: {error}") from None
+            data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+            # An editor's byte-order mark is no part of the query (SPARQL's parser stops at it).
+            text = data.decode("utf-8-sig")
+        except OSError as error:
+            raise ClientError(f"{source}: cannot read: {error.strerror or error}") from None
+        except UnicodeDecodeError as error:
+            raise ClientError(f"{source}: the query is not valid UTF-8 (byte 0x{data[error.start]:02x} "
+                              f"at offset {error.start}); save it as UTF-8") from None
     else:
         queries = load_named_queries(bundle.queries_dir)
         if name not in queries:
