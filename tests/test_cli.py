@@ -563,6 +563,17 @@ def test_script_query_nested_too_deeply_exits_2_as_the_server_refuses_it(text):
     assert "nested too deeply" in one_line(done.stderr)
 
 
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [("query", "policy-framework"), ("new-record", "who")])
+def test_script_stdout_on_a_full_disk_exits_2_with_one_line(args):
+    # click.echo's OSError (ENOSPC) was a traceback and exit 1.
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([str(EVAWKG), *args], stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=120, check=False)
+    assert done.returncode == 2, done.stderr
+    assert one_line(done.stderr) == "evawkg: cannot write: No space left on device"
+
+
 def test_script_export(tmp_path):
     done = run_script("export", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr

@@ -13,6 +13,7 @@ traceback.
 
 from __future__ import annotations
 
+import errno
 import sys
 import time
 from collections.abc import Iterable
@@ -57,6 +58,17 @@ class EvawGroup(click.Group):
         except EvawError as error:
             click.echo(f"evawkg: {describe_error(error)}", err=True)
             ctx.exit(1)
+        except OSError as error:
+            # A full disk or a failing device under stdout (or a file we write): the user's to
+            # fix. A closed pipe (EPIPE) is click's, which ends quietly.
+            if error.errno not in OUTPUT_FAILURES or error.filename is not None:
+                raise
+            click.echo(f"evawkg: cannot write: {error.strerror}", err=True)
+            ctx.exit(2)
+
+
+#: Errors writing the output (no file name: stdout or an open stream) that are the user's to fix.
+OUTPUT_FAILURES = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 
 
 def describe_error(error: EvawError) -> str:
