@@ -574,6 +574,15 @@ def test_script_stdout_on_a_full_disk_exits_2_with_one_line(args):
     assert one_line(done.stderr) == "evawkg: cannot write: No space left on device"
 
 
+@pytest.mark.parametrize("args", ["query -", "validate -", "validate -i ntriples -"])
+def test_script_stdin_closed_exits_2_with_one_line(args):
+    # sys.stdin is None then: an AttributeError traceback and exit 1.
+    done = subprocess.run(["sh", "-c", f'"{EVAWKG}" {args} <&-'], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 2, done.stderr
+    assert "standard input is closed" in one_line(done.stderr)
+
+
 def test_script_export(tmp_path):
     done = run_script("export", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr

@@ -537,6 +537,8 @@ def _resolve_query(bundle: Bundle, name: str):
     if name == "-" or Path(name).suffix == ".rq" or Path(name).is_file():
         source = "<stdin>" if name == "-" else name
         try:
+            if name == "-" and sys.stdin is None:  # started with its standard input closed
+                raise OSError(errno.EBADF, "standard input is closed; pipe the query in")
             data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
             # An editor's byte-order mark is no part of the query (SPARQL's parser stops at it).
             text = data.decode("utf-8-sig")

@@ -27,6 +27,7 @@ Formats: https://www.w3.org/TR/turtle/, /n-triples/, /n-quads/, /trig/, /json-ld
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import io
@@ -122,6 +123,8 @@ def read_source(path: Path) -> tuple[bytes, str | None]:
     name = str(path)
     try:
         if name == STDIN:
+            if sys.stdin is None:  # the process was started with its standard input closed
+                raise OSError(errno.EBADF, "standard input is closed; pipe the data in")
             return without_byte_order_mark(sys.stdin.buffer.read()), None
         if path.suffix.lower() == ".gz":
             with gzip.open(path, "rb") as stream:
