@@ -183,6 +183,16 @@ def test_validate_term_longer_than_the_parser_buffer_exits_2_naming_file(runner,
 
 
 @pytest.mark.parametrize("engine", ["store", "pyshacl"])
+@pytest.mark.parametrize("shape", ["<>", "Activity Shape", "shapes:a{b}"])
+def test_validate_shape_name_that_is_no_iri_exits_2(runner, write, engine, shape):
+    # pyoxigraph's ValueError (store) or rdflib's warning then "unknown shape" (pyshacl).
+    result = runner.invoke(main, ["validate", "--engine", engine, "--shape", shape,
+                                  str(write("ok.ttl", CONFORMING_TTL))])
+    assert result.exit_code == 2, result.output
+    assert one_line(result.stderr).startswith(f"evawkg: shape {shape!r} is no IRI")
+
+
+@pytest.mark.parametrize("engine", ["store", "pyshacl"])
 def test_validate_shapes_file_with_byte_order_mark_or_gz_is_read(runner, write, tmp_path, engine):
     # The store engine parsed the file by path: a BOM or gzip was a SyntaxError traceback.
     bom = tmp_path / "bom-shapes.ttl"

@@ -20,6 +20,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, SH
 from rdflib.plugins.sparql import prepareQuery
@@ -151,10 +152,17 @@ def resolve_shape_iri(name: str | URIRef) -> URIRef:
     """A shape named by full IRI, ``shapes:CountryShape`` or plain ``CountryShape``."""
     text = str(name).strip()
     if text.startswith("shapes:"):
-        return SHAPES[text.removeprefix("shapes:")]
-    if ":" not in text:
-        return SHAPES[text]
-    return URIRef(text)
+        iri = str(SHAPES) + text.removeprefix("shapes:")
+    elif ":" not in text:
+        iri = str(SHAPES) + text
+    else:
+        iri = text
+    try:
+        ox.NamedNode(iri)
+    except ValueError as error:
+        raise ClientError(f"shape {text!r} is no IRI ({error}); name a node shape as ActivityShape, "
+                          "shapes:ActivityShape or its full IRI") from None
+    return URIRef(iri)
 
 
 def validate(data: Graph, shapes: Graph | None = None, ontology: Graph | None = None, *,
