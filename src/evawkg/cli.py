@@ -759,6 +759,10 @@ def load(bundle: Bundle, files: tuple[Path, ...], graphs: tuple[str, ...], store
                                "--sparql-endpoint URL (a remote store)")
     if len(files) != 1 or len(graphs) != 1:
         raise click.UsageError("a writable store takes one FILE and one --graph IRI")
+    if graphs[0] != "default":
+        from .sparql import check_graph_iri
+
+        check_graph_iri(graphs[0], "--graph")
     _load_into_store(bundle, files[0], graphs[0], store_dir, input_format, replace, no_validate,
                      author)
 

@@ -129,3 +129,15 @@ def test_load_reads_turtle_with_the_shared_prefixes(store, tmp_path):
     assert refused.exit_code == 2
     line, column = refused.stderr.split("broken.ttl:", 1)[1].split(":")[:2]
     assert line == "1" and int(column) <= len("ex:a ex:b .") + 1, refused.stderr
+
+
+@pytest.mark.parametrize("graph", ["", "not an iri", "*", "<https://example.org/g>"])
+def test_load_into_a_graph_that_is_no_iri_exits_2_and_writes_nothing(store, tmp_path, graph):
+    # pyoxigraph's ValueError reached the user as a traceback (exit 1).
+    path = tmp_path / "good.ttl"
+    path.write_text(GOOD)
+    result = CliRunner().invoke(main, ["load", str(path), "--graph", graph, "--store", str(store)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"evawkg: --graph={graph!r} is not an absolute IRI")
+    assert Journal(store).head().seq == 0
