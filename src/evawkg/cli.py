@@ -859,7 +859,9 @@ def history(store_dir: Path, since: int, limit: int, output_format: str) -> None
 
     from .writes.journal import Journal
     from .writes.provenance import summary
+    from .writes.store import read_info
 
+    read_info(store_dir)  # a directory that holds no store has no history either: say so
     records = [r for r in Journal(store_dir).records(with_delta=False) if r.seq > since]
     records = list(reversed(records))[:limit]
     if output_format == "json":

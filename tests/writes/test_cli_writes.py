@@ -141,3 +141,32 @@ def test_load_into_a_graph_that_is_no_iri_exits_2_and_writes_nothing(store, tmp_
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and lines[0].startswith(f"evawkg: --graph={graph!r} is not an absolute IRI")
     assert Journal(store).head().seq == 0
+
+
+@pytest.mark.parametrize("marker", [b"{broken", b"\xff\xfe", b"[]", b'{"writable": true}',
+                                    b'{"writable": true, "version": "v", "applied": 5}'])
+@pytest.mark.parametrize("command", [["history"], ["export", "OUT"], ["backup", "OUT"],
+                                     ["load", "--graph", THINGS, "DATA"]])
+def test_store_with_a_damaged_marker_exits_2_naming_it(tmp_path, marker, command):
+    # The marker's JSONDecodeError, KeyError or AttributeError was a traceback (exit 1).
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "evawkg-store.json").write_bytes(marker)
+    (tmp_path / "good.ttl").write_text(GOOD)
+    args = [{"OUT": str(tmp_path / "out"), "DATA": str(tmp_path / "good.ttl")}.get(a, a)
+            for a in command]
+    result = CliRunner().invoke(main, [*args, "--store", str(store)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "evawkg-store.json is damaged" in lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("directory", ["missing", "empty"])
+def test_history_of_a_directory_without_a_store_exits_2(tmp_path, directory):
+    # It printed nothing and exited 0, as if the store had no commits.
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(main, ["history", "--store", str(tmp_path / directory)])
+    assert result.exit_code == 2, result.output
+    assert "holds no evawkg store" in result.stderr
