@@ -170,3 +170,16 @@ def test_history_of_a_directory_without_a_store_exits_2(tmp_path, directory):
     result = CliRunner().invoke(main, ["history", "--store", str(tmp_path / directory)])
     assert result.exit_code == 2, result.output
     assert "holds no evawkg store" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["list"], ["add", "x", "--graph", "*"], ["remove", "x"]])
+def test_token_file_that_is_not_utf8_exits_2_and_is_left_as_it_was(tmp_path, command):
+    # The UnicodeDecodeError was a traceback (exit 1).
+    path = tmp_path / "tokens.json"
+    path.write_bytes(b"\xff\xfe not a table")
+    result = CliRunner().invoke(main, ["token", *command, "--file", str(path)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert lines == [f"evawkg: {path}: the token table is not UTF-8 text (byte 0); "
+                     "it is JSON that `evawkg token add` writes"]
+    assert path.read_bytes() == b"\xff\xfe not a table"
