@@ -593,6 +593,22 @@ def test_script_stdin_closed_exits_2_with_one_line(args):
     assert "standard input is closed" in one_line(done.stderr)
 
 
+@pytest.mark.parametrize(("setting", "value", "says"), [
+    ("workers", 10 ** 20, "workers must be at most 256"),
+    ("query_timeout", float("nan"), "query_timeout must be a finite number of seconds"),
+    ("queue_wait", float("inf"), "queue_wait must be a finite number of seconds"),
+    ("write_lock_wait", float("inf"), "write_lock_wait must be a finite number of seconds"),
+])
+def test_serve_settings_out_of_range_are_refused_before_anything_starts(setting, value, says):
+    # Checked on Settings, never by starting a server: --workers 99999999999999999999 made
+    # gunicorn fork workers without end, and NaN or infinite seconds passed every "> 0" check.
+    from evawkg.errors import SettingsError
+    from evawkg.settings import Settings
+
+    with pytest.raises(SettingsError, match=says):
+        Settings(**{setting: value})
+
+
 def test_script_export(tmp_path):
     done = run_script("export", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
