@@ -609,6 +609,47 @@ def test_serve_settings_out_of_range_are_refused_before_anything_starts(setting,
         Settings(**{setting: value})
 
 
+def _serve_briefly(*args: str) -> tuple[int | None, str]:
+    """``evawkg serve ARGS`` on the small writes bundle: its exit code and stderr, or ``None``
+    if it was still running after a minute (then it is killed, with its workers)."""
+    import os
+    import signal
+
+    bundle = Path(__file__).parent / "fixtures" / "writes" / "bundle"
+    process = subprocess.Popen([str(EVAWKG), "serve", *args], stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "EVAWKG_HOME": str(bundle)},
+                               start_new_session=True)
+    try:
+        _, stderr = process.communicate(timeout=60)
+        return process.returncode, stderr
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        return None, process.communicate()[1]
+
+
+def test_serve_on_a_port_in_use_exits_2_with_one_line_before_starting():
+    # gunicorn retried for five seconds, then exited 1 with its own log lines.
+    import socket
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen(1)
+        port = held.getsockname()[1]
+        code, stderr = _serve_briefly("--host", "127.0.0.1", "--port", str(port))
+    assert code == 2, stderr
+    assert one_line(stderr).startswith(f"evawkg serve: cannot listen on 127.0.0.1 port {port} "
+                                       "(Address already in use)")
+
+
+@pytest.mark.parametrize("host", ["", "no-such-host.invalid", "256.1.1.1"])
+def test_serve_on_a_host_it_cannot_listen_on_exits_2_with_one_line(host):
+    # '' listened on every interface; the others were gunicorn's retries and exit 1.
+    code, stderr = _serve_briefly("--host", host, "--port", "0")
+    assert code == 2, stderr
+    line = one_line(stderr)
+    assert line.startswith("evawkg serve: ") and ("cannot listen on" in line or "host is empty" in line)
+
+
 def test_script_export(tmp_path):
     done = run_script("export", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import socket
 import sys
 import threading
 
 from gunicorn.app.base import BaseApplication
 
 from ..graph.dataset import print_progress
+from ..errors import SettingsError
 from ..settings import Settings
 from ..writes import enabled as writes_enabled
 from .worker import BufferingThreadWorker
@@ -124,6 +126,7 @@ def configure_logging(settings: Settings) -> None:
 def serve(settings: Settings) -> None:
     """Run the server until interrupted."""
     configure_logging(settings)
+    check_listening(settings.host, settings.port)
     if settings.sparql_endpoint:
         pass  # the graph, and any write, is the remote store's: nothing on disk to prepare
     elif writes_enabled(settings):
@@ -138,6 +141,25 @@ def serve(settings: Settings) -> None:
     GunicornServer(settings).run()
 
 
+def check_listening(host: str, port: int) -> None:
+    """Refuse (:class:`SettingsError`) an address the server could not listen on, before the
+    store is prepared and gunicorn starts: gunicorn itself retries for seconds and then exits
+    with its own log lines. Bound as gunicorn binds (``SO_REUSEADDR``), then let go."""
+    if not host.strip():
+        raise SettingsError("host is empty; give the interface to listen on, such as 127.0.0.1 "
+                            "(0.0.0.0 exposes the server to the network)")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except (OSError, UnicodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise SettingsError(f"cannot listen on {host} port {port} ({reason}); pick a free "
+                            "--port, or a --host of this machine") from None
+
+
 def _return_freed_memory() -> None:
     """Give back to the system the heap a build here freed (the graph loaded and inferred to
     write the store: 700 MB at 1M triples). glibc keeps freed memory for reuse, and this process
@@ -148,4 +170,4 @@ def _return_freed_memory() -> None:
         pass
 
 
-__all__ = ["serve", "configure_logging", "GunicornServer", "head_limits"]
+__all__ = ["serve", "check_listening", "configure_logging", "GunicornServer", "head_limits"]
