@@ -246,6 +246,24 @@ def test_validate_bad_option_value_is_usage_error_2(runner, write):
     assert "Invalid value for '--format'" in result.stderr
 
 
+@pytest.mark.parametrize(("args", "command", "says"), [
+    (["--bogus"], "evawkg", "No such option '--bogus'"),
+    (["bogus"], "evawkg", "No such command 'bogus'"),
+    (["query", "-f", "yaml", "x"], "evawkg query", "Invalid value for '--format' / '-f'"),
+    (["check", "extra"], "evawkg check", "Got unexpected extra argument (extra)"),
+    (["token", "zap"], "evawkg token", "No such command 'zap'"),
+    (["history", "--store", ".", "--since", "abc"], "evawkg history", "'abc' is not a valid integer"),
+    (["serve", "--port", "-1"], "evawkg serve", "port must be between 0 and 65535, not -1"),
+])
+def test_usage_errors_are_one_line_naming_the_command_and_its_help(runner, args, command, says):
+    # click's own form took four lines: usage, a hint, a blank line, the error.
+    result = runner.invoke(main, args, prog_name="evawkg")
+    assert result.exit_code == 2, result.output
+    line = one_line(result.stderr)
+    assert line.startswith(f"{command}: ") and says in line
+    assert line.endswith(f"(see {command} --help)")
+
+
 # --------------------------------------------------------------------------- query
 
 

@@ -46,12 +46,37 @@ TABLE_CELL_WIDTH = 40
 ENGINE_NAMES = {"store": "store engine", "pyshacl": "pySHACL"}
 
 
+class OneLineUsageError(click.UsageError):
+    """A usage error told as the contract says, on one line of stderr (click's own takes four:
+    usage, a hint, a blank line, the error), naming the command and where its help is."""
+
+    def __init__(self, error: click.UsageError):
+        super().__init__(error.format_message(), error.ctx)
+
+    def show(self, file=None) -> None:
+        command = self.ctx.command_path if self.ctx is not None else "evawkg"
+        click.echo(f"{command}: {' '.join(self.format_message().split())} "
+                   f"(see {command} --help)", err=True)
+
+
 class EvawGroup(click.Group):
     """A click group mapping the core's errors onto the exit-code contract in one place."""
+
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # a bare `evawkg` asks for the help, which is many lines by design
+        except click.UsageError as error:
+            raise OneLineUsageError(error) from None
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as error:
+            raise OneLineUsageError(error) from None
         except (ClientError, BundleError) as error:
             click.echo(f"evawkg: {describe_error(error)}", err=True)
             ctx.exit(2)
