@@ -84,11 +84,16 @@ class EvawGroup(click.Group):
             click.echo(f"evawkg: {describe_error(error)}", err=True)
             ctx.exit(1)
         except OSError as error:
-            # A full disk or a failing device under stdout (or a file we write): the user's to
-            # fix. A closed pipe (EPIPE) is click's, which ends quietly.
-            if error.errno not in OUTPUT_FAILURES or error.filename is not None:
+            # A file or directory the user named, or one in it (a store's lock file), that this
+            # user may not read or write or that cannot be made there; a full disk or a failing
+            # device under stdout: the user's to fix. A closed pipe (EPIPE) is click's, which
+            # ends quietly.
+            if error.filename is not None and error.strerror:
+                click.echo(f"evawkg: {error.filename}: {error.strerror}", err=True)
+            elif error.errno in OUTPUT_FAILURES:
+                click.echo(f"evawkg: cannot write: {error.strerror}", err=True)
+            else:
                 raise
-            click.echo(f"evawkg: cannot write: {error.strerror}", err=True)
             ctx.exit(2)
 
 

@@ -183,3 +183,18 @@ def test_token_file_that_is_not_utf8_exits_2_and_is_left_as_it_was(tmp_path, com
     assert lines == [f"evawkg: {path}: the token table is not UTF-8 text (byte 0); "
                      "it is JSON that `evawkg token add` writes"]
     assert path.read_bytes() == b"\xff\xfe not a table"
+
+
+def test_paths_under_a_file_exit_2_naming_the_path(store, tmp_path):
+    # The OSError (NotADirectoryError, FileExistsError) of a path the user named was a
+    # traceback with exit 1; it is one line naming the path now, and nothing is left behind.
+    plain = tmp_path / "plain.txt"
+    plain.write_text("not a directory")
+    backup = CliRunner().invoke(main, ["backup", str(plain / "copy"), "--store", str(store)])
+    token = CliRunner().invoke(main, ["token", "add", "n", "--graph", "*",
+                                      "--file", str(plain / "tokens.json")])
+    for result in (backup, token):
+        assert result.exit_code == 2, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"evawkg: {plain}"), lines
+    assert plain.read_text() == "not a directory"
