@@ -668,6 +668,29 @@ def test_serve_on_a_host_it_cannot_listen_on_exits_2_with_one_line(host):
     assert line.startswith("evawkg serve: ") and ("cannot listen on" in line or "host is empty" in line)
 
 
+def test_export_stopped_by_a_full_disk_leaves_no_dump_file_and_exits_2(runner, tmp_path,
+                                                                     monkeypatch):
+    # Each file was written in place: the first dumps stood complete-looking beside the missing
+    # rest (and a truncated one), with no SHA256SUMS to tell.
+    bundle = Path(__file__).parent / "fixtures" / "writes" / "bundle"
+    written = []
+    real_write_bytes = Path.write_bytes
+
+    def fill_the_disk(path, data):
+        written.append(path.name)
+        if len(written) == 3:
+            real_write_bytes(path, data[: len(data) // 2])
+            raise OSError(28, "No space left on device")
+        return real_write_bytes(path, data)
+
+    monkeypatch.setattr(Path, "write_bytes", fill_the_disk)
+    target = tmp_path / "dumps"
+    result = runner.invoke(main, ["--home", str(bundle), "export", str(target)])
+    assert result.exit_code == 2, result.output
+    assert "cannot write the dumps: No space left on device" in one_line(result.stderr)
+    assert len(written) == 3 and sorted(p.name for p in target.iterdir()) == []
+
+
 def test_script_export(tmp_path):
     done = run_script("export", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
