@@ -691,6 +691,30 @@ def test_export_stopped_by_a_full_disk_leaves_no_dump_file_and_exits_2(runner, t
     assert len(written) == 3 and sorted(p.name for p in target.iterdir()) == []
 
 
+def test_script_query_running_long_stops_at_ctrl_c(tmp_path):
+    # pyoxigraph evaluated the query without returning to Python: SIGINT waited for its end
+    # (minutes for this one), so Ctrl-C seemed to do nothing.
+    import os
+    import signal
+    import time
+
+    slow = tmp_path / "slow.rq"
+    slow.write_text("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }")
+    process = subprocess.Popen([str(EVAWKG), "query", str(slow)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(3)
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        stderr = process.communicate(timeout=30)[1]
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        pytest.fail("the query went on after Ctrl-C")
+    assert process.returncode == 1
+    assert one_line(stderr) == "Aborted!"
+
+
 def test_script_export(tmp_path):
     done = run_script("export", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr

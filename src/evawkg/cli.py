@@ -552,12 +552,42 @@ def query(bundle: Bundle, query: str | None, params: dict[str, str], output_form
     substitutions = named.bind(params) if named is not None else None
     from .graph import store as stores
 
-    results = run(stores.load_bundle(bundle), named or text, substitutions)
-    try:
-        output = _serialise(results, output_format)
-    except (OSError, RuntimeError, ValueError) as error:
-        raise EvawError(f"query failed: {error}") from None
-    click.echo(output, nl=False)
+    def answer() -> str:
+        results = run(stores.load_bundle(bundle), named or text, substitutions)
+        try:
+            return _serialise(results, output_format)
+        except (OSError, RuntimeError, ValueError) as error:
+            raise EvawError(f"query failed: {error}") from None
+
+    click.echo(_interruptible(answer), nl=False)
+
+
+def _interruptible(work):
+    """``work()`` run in a thread while this one waits for it: pyoxigraph evaluates a query
+    without returning to Python (a long one would not hear Ctrl-C until it ended), but it lets
+    go of the GIL, so the waiting thread still gets the KeyboardInterrupt."""
+    import gc
+    import threading
+
+    outcome: dict = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as error:  # noqa: BLE001 -- handed back to the waiting thread
+            outcome["error"] = error
+        finally:
+            # pyoxigraph's results may only be freed by the thread that made them; any caught
+            # in a reference cycle are freed here, not by a later collection on another thread.
+            gc.collect()
+
+    thread = threading.Thread(target=target, name="evawkg-query", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.2)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def _resolve_query(bundle: Bundle, name: str):
