@@ -715,6 +715,27 @@ def test_script_query_running_long_stops_at_ctrl_c(tmp_path):
     assert one_line(stderr) == "Aborted!"
 
 
+@pytest.mark.parametrize("case", ["tokens not json", "data of unknown format", "data missing"])
+def test_serve_with_sources_every_worker_would_fail_on_exits_2_before_starting(tmp_path, case,
+                                                                              monkeypatch):
+    # The master started; each worker then failed to boot with a traceback, and gunicorn
+    # exited 3.
+    tokens = tmp_path / "tokens.json"
+    tokens.write_text("{not json")
+    data = tmp_path / "data.txt"
+    data.write_text("<https://example.org/a> <https://example.org/b> <https://example.org/c> .\n")
+    args = []
+    if case == "tokens not json":
+        args = ["--write-tokens", str(tokens), "--store", str(tmp_path / "store")]
+    elif case == "data of unknown format":
+        args = ["--data", str(data)]
+    else:  # the environment is not checked by click as --data is
+        monkeypatch.setenv("EVAWKG_DATA", str(tmp_path / "absent.ttl"))
+    code, stderr = _serve_briefly("--port", "0", *args)
+    assert code == 2, stderr
+    assert one_line(stderr).startswith("evawkg serve: ")
+
+
 def test_script_export(tmp_path):
     done = run_script("export", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr

@@ -127,6 +127,7 @@ def serve(settings: Settings) -> None:
     """Run the server until interrupted."""
     configure_logging(settings)
     check_listening(settings.host, settings.port)
+    check_sources(settings)
     if settings.sparql_endpoint:
         pass  # the graph, and any write, is the remote store's: nothing on disk to prepare
     elif writes_enabled(settings):
@@ -160,6 +161,25 @@ def check_listening(host: str, port: int) -> None:
                             "--port, or a --host of this machine") from None
 
 
+def check_sources(settings: Settings) -> None:
+    """Refuse, before any worker starts, what every worker would fail on at boot (and gunicorn
+    then exit with a traceback per worker): a ``--data`` file that is missing or not a regular
+    file, or whose format its name does not tell; a ``write_tokens`` table that is missing or
+    malformed."""
+    from pathlib import Path
+
+    from ..graph.formats import format_for_path
+
+    for name in settings.data:
+        if not Path(name).is_file():
+            raise SettingsError(f"data file {name} does not exist or is not a regular file")
+        format_for_path(name)
+    if settings.write_tokens:
+        from ..writes.tokens import TokenTable
+
+        TokenTable(settings.write_tokens).tokens  # noqa: B018 -- read to raise what is wrong
+
+
 def _return_freed_memory() -> None:
     """Give back to the system the heap a build here freed (the graph loaded and inferred to
     write the store: 700 MB at 1M triples). glibc keeps freed memory for reuse, and this process
@@ -170,4 +190,4 @@ def _return_freed_memory() -> None:
         pass
 
 
-__all__ = ["serve", "check_listening", "configure_logging", "GunicornServer", "head_limits"]
+__all__ = ["serve", "check_listening", "check_sources", "configure_logging", "GunicornServer", "head_limits"]
