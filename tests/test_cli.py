@@ -616,6 +616,7 @@ def test_script_stdin_closed_exits_2_with_one_line(args):
     ("query_timeout", float("nan"), "query_timeout must be a finite number of seconds"),
     ("queue_wait", float("inf"), "queue_wait must be a finite number of seconds"),
     ("write_lock_wait", float("inf"), "write_lock_wait must be a finite number of seconds"),
+    ("sparql_endpoint", "http://127.0.0.1:99999/sparql", "is not a URL the store can be reached at"),
 ])
 def test_serve_settings_out_of_range_are_refused_before_anything_starts(setting, value, says):
     # Checked on Settings, never by starting a server: --workers 99999999999999999999 made

@@ -170,6 +170,11 @@ def _validate_store(settings: Any) -> None:
         value = getattr(settings, name)
         if value and not re.fullmatch(r"https?://[^\s/?#]+[^\s]*", value):
             raise SettingsError(f"{name} must be an http:// or https:// URL, not {value!r}")
+        try:
+            urlsplit(value).port  # noqa: B018 -- read to raise: every worker reads it at boot
+        except ValueError as error:
+            raise SettingsError(f"{name} {value!r} is not a URL the store can be reached at "
+                                f"({error})") from None
     if (settings.update_endpoint or settings.graph_store or settings.store_graphs) and not settings.sparql_endpoint:
         raise SettingsError("update_endpoint, graph_store and store_graphs describe a remote "
                             "store; give its query endpoint too (--sparql-endpoint URL)")
