@@ -264,6 +264,19 @@ def test_usage_errors_are_one_line_naming_the_command_and_its_help(runner, args,
     assert line.endswith(f"(see {command} --help)")
 
 
+@pytest.mark.parametrize("how", ["flag", "environment"])
+def test_home_that_does_not_exist_exits_2_and_writes_nothing(runner, tmp_path, how, monkeypatch):
+    # It was taken for an empty bundle: export wrote dumps of nothing and exited 0.
+    missing = tmp_path / "no-such-checkout"
+    if how == "environment":
+        monkeypatch.setenv("EVAWKG_HOME", str(missing))
+    args = ["--home", str(missing)] if how == "flag" else []
+    result = runner.invoke(main, [*args, "export", str(tmp_path / "dumps")], prog_name="evawkg")
+    assert result.exit_code == 2, result.output
+    assert f"Directory '{missing}' does not exist" in one_line(result.stderr)
+    assert not (tmp_path / "dumps").exists() and not missing.exists()
+
+
 # --------------------------------------------------------------------------- query
 
 

@@ -113,7 +113,8 @@ def describe_error(error: EvawError) -> str:
 
 @click.group(cls=EvawGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="evawkg")
-@click.option("--home", type=click.Path(file_okay=False, path_type=Path), envvar="EVAWKG_HOME",
+@click.option("--home", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              envvar="EVAWKG_HOME",
               help="The checkout whose ontology/, data/, shapes/ and queries/ to use "
                    "(default: $EVAWKG_HOME, else this installation's own).")
 @click.pass_context
