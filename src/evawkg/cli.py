@@ -841,9 +841,11 @@ def _load_into_store(bundle: Bundle, file: Path, graph: str, store_dir: Path,
     from .writes.bodies import read_graph
     from .writes.operations import InsertQuads, ReplaceGraph
     from .writes.tokens import WriteToken
+    from .writes.store import read_info
     from .writes.writer import commit_in_process
     from .errors import ShapesViolated
 
+    read_info(store_dir)  # before the commit takes its lock file, which would make the directory
     fmt = (format_by_name(input_format) if input_format
            else format_by_name("turtle") if str(file) == stores.STDIN else format_for_path(file))
     data, base_iri = stores.read_source(file)

@@ -198,3 +198,14 @@ def test_paths_under_a_file_exit_2_naming_the_path(store, tmp_path):
         lines = result.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"evawkg: {plain}"), lines
     assert plain.read_text() == "not a directory"
+
+
+def test_load_into_a_directory_without_a_store_exits_2_and_creates_nothing(tmp_path):
+    # The commit took its lock first: the directory and a write.lock were made, then refused.
+    (tmp_path / "good.ttl").write_text(GOOD)
+    missing = tmp_path / "no-store"
+    result = CliRunner().invoke(main, ["load", str(tmp_path / "good.ttl"), "--graph", THINGS,
+                                       "--store", str(missing)])
+    assert result.exit_code == 2, result.output
+    assert "holds no evawkg store" in result.stderr
+    assert not missing.exists()
