@@ -912,8 +912,9 @@ def _load_remote(bundle: Bundle, files: tuple[Path, ...], sparql_endpoint: str,
 
 @main.command()
 @_STORE_OPTION
-@click.option("--since", type=int, default=0, help="Only commits after this one.")
-@click.option("--limit", type=int, default=50, show_default=True, help="At most this many.")
+@click.option("--since", type=click.IntRange(min=0), default=0, help="Only commits after this one.")
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
+              help="At most this many.")
 @click.option("--format", "-f", "output_format", default="text", show_default=True,
               type=click.Choice(["text", "json"]))
 def history(store_dir: Path, since: int, limit: int, output_format: str) -> None:

@@ -209,3 +209,12 @@ def test_load_into_a_directory_without_a_store_exits_2_and_creates_nothing(tmp_p
     assert result.exit_code == 2, result.output
     assert "holds no evawkg store" in result.stderr
     assert not missing.exists()
+
+
+@pytest.mark.parametrize("option", ["--limit", "--since"])
+def test_history_negative_limit_or_since_is_a_usage_error(store, option):
+    # --limit -5 cut the last five commits off the list (records[:-5]) and exited 0.
+    result = CliRunner().invoke(main, ["history", "--store", str(store), option, "-5"])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "-5 is not in the range x>=0" in lines[0]
