@@ -750,6 +750,16 @@ def test_serve_with_sources_every_worker_would_fail_on_exits_2_before_starting(t
     assert one_line(stderr).startswith("evawkg serve: ")
 
 
+def test_serve_with_a_data_file_that_does_not_parse_exits_2_naming_file_line_column(tmp_path):
+    # The server started, each worker logged the syntax error and served 503s for ever.
+    data = tmp_path / "broken.ttl"
+    data.write_text(UNPARSABLE_TTL)
+    code, stderr = _serve_briefly("--port", "0", "--data", str(data))
+    assert code == 2, stderr
+    line = one_line(stderr)
+    assert line.startswith(f"evawkg serve: {data}:4:") and "turtle syntax error" in line
+
+
 def test_script_export(tmp_path):
     done = run_script("export", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr

@@ -164,6 +164,24 @@ def load_path(store: ox.Store, path: Path, fmt: RdfFormat, *, graph: str | None,
         task.finish(f"loaded {path.name}: {rate(len(store) - before, task.elapsed, 'quads')}")
 
 
+def check_parses(path: Path, fmt: RdfFormat) -> None:
+    """Parse one file keeping nothing: :class:`UnparsableInput` where :func:`load_path` would
+    raise it (``serve`` checks its ``--data`` files so, before any worker starts loading)."""
+    try:
+        with open(path, "rb") as raw:
+            unpacked = gzip.GzipFile(fileobj=raw, mode="rb") if path.suffix.lower() == ".gz" else raw
+            skip_byte_order_mark(unpacked)
+            for _ in ox.parse(unpacked, fmt.oxigraph, base_iri=path.resolve().as_uri()):
+                pass
+    except SyntaxError as error:
+        raise _unparsable(error, lambda: read_source(path)[0], fmt, str(path), 0) from None
+    except MemoryError as error:
+        raise _too_long_a_term(error, fmt, str(path)) or error from None
+    except (OSError, EOFError) as error:
+        raise UnparsableInput(f"{path}: cannot read the file: {getattr(error, 'strerror', None) or error}",
+                              source=str(path)) from error
+
+
 def load_with_prefixes(store: ox.Store, path: Path, prefix_file: Path, *, graph: str | None) -> None:
     """Load a bundled data file (Turtle) read as if it began with the shared prefix declarations
     of ``prefix_file`` (:mod:`evawkg.graph.shared_prefixes`); errors name the file's own line

@@ -164,16 +164,19 @@ def check_listening(host: str, port: int) -> None:
 def check_sources(settings: Settings) -> None:
     """Refuse, before any worker starts, what every worker would fail on at boot (and gunicorn
     then exit with a traceback per worker): a ``--data`` file that is missing or not a regular
-    file, or whose format its name does not tell; a ``write_tokens`` table that is missing or
-    malformed."""
+    file, whose format its name does not tell, or that does not parse (the workers would serve
+    503s for ever); a ``write_tokens`` table that is missing or malformed."""
     from pathlib import Path
 
     from ..graph.formats import format_for_path
+    from ..graph.store import check_parses
 
     for name in settings.data:
         if not Path(name).is_file():
             raise SettingsError(f"data file {name} does not exist or is not a regular file")
         format_for_path(name)
+    for name in settings.data:  # a file that does not parse left a server that never got ready
+        check_parses(Path(name), format_for_path(name))
     if settings.write_tokens:
         from ..writes.tokens import TokenTable
 
