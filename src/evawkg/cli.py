@@ -883,6 +883,11 @@ def _load_remote(bundle: Bundle, files: tuple[Path, ...], sparql_endpoint: str,
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise click.UsageError("no such file: " + ", ".join(missing))
+    from .sparql import check_graph_iri
+
+    for graph in graphs:
+        if graph != "default":
+            check_graph_iri(graph, "--graph")
     from .graph import store as stores
     from .graph.dataset import file_graphs
     from .sparql.remote import served_graphs

@@ -218,3 +218,15 @@ def test_history_negative_limit_or_since_is_a_usage_error(store, option):
     assert result.exit_code == 2, result.output
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and "-5 is not in the range x>=0" in lines[0]
+
+
+@pytest.mark.parametrize("graph", ["not an iri", "<https://example.org/g>"])
+def test_load_remote_into_a_graph_that_is_no_iri_exits_2_before_calling_the_store(tmp_path, graph):
+    # pyoxigraph's ValueError was a traceback (exit 1).
+    path = tmp_path / "good.ttl"
+    path.write_text(GOOD)
+    result = CliRunner().invoke(main, ["load", "--sparql-endpoint", "http://127.0.0.1:9/sparql",
+                                       "--graph", graph, str(path)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"evawkg: --graph={graph!r} is not an absolute IRI")
