@@ -760,6 +760,18 @@ def test_serve_with_a_data_file_that_does_not_parse_exits_2_naming_file_line_col
     assert line.startswith(f"evawkg serve: {data}:4:") and "turtle syntax error" in line
 
 
+def test_script_load_of_deeply_nested_json_ld_exits_2_not_a_crash(tmp_path):
+    # The files of load --sparql-endpoint (and serve --data) went to pyoxigraph unchecked: its
+    # JSON-LD parser overflowed its stack (segmentation fault, exit -11) past a few thousand levels.
+    deep = tmp_path / "deep.jsonld"
+    deep.write_text('{"@id": "https://example.org/a", "https://example.org/p": '
+                    + '{"https://example.org/p": ' * 5000 + '"x"' + "}" * 5001)
+    done = run_script("load", "--sparql-endpoint", "http://127.0.0.1:9/sparql", str(deep))
+    assert done.returncode == 2, done.stderr
+    assert one_line(done.stderr).startswith(f"evawkg: {deep}:1:")
+    assert "nests deeper than 64 levels" in done.stderr
+
+
 def test_script_export(tmp_path):
     done = run_script("export", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr

@@ -143,8 +143,9 @@ def load_path(store: ox.Store, path: Path, fmt: RdfFormat, *, graph: str | None,
     A file is streamed to the parser (never held whole in memory), through a counter of the
     bytes read that tells ``progress`` how far a long load is; the last line gives the count
     and rate of quads."""
-    if str(path) == STDIN:
+    if str(path) == STDIN or fmt.name in CHECKED_FORMATS:
         data, base_iri = read_source(path)
+        data = _checked(data, fmt, str(path), base_iri)
         load_data(store, data, fmt, source=str(path), graph=graph, base_iri=base_iri)
         return
     task = Task(progress, f"loading {path.name}") if progress is not None else None
@@ -164,9 +165,28 @@ def load_path(store: ox.Store, path: Path, fmt: RdfFormat, *, graph: str | None,
         task.finish(f"loaded {path.name}: {rate(len(store) - before, task.elapsed, 'quads')}")
 
 
+#: Formats whose files pass the upload checks before pyoxigraph reads them: its JSON-LD parser
+#: takes time growing with the square of the nesting and crashes (stack overflow) past a few
+#: thousand levels; RDF/XML may hold an entity bomb.
+CHECKED_FORMATS = ("json-ld", "rdfxml")
+
+
+def _checked(data: bytes, fmt: RdfFormat, source: str, base_iri: str | None) -> bytes | str:
+    if fmt.name not in CHECKED_FORMATS:
+        return data
+    from ..shacl.uploads import Upload, checked_data
+
+    return checked_data(Upload(data, fmt.name, source=source, base_iri=base_iri))
+
+
 def check_parses(path: Path, fmt: RdfFormat) -> None:
     """Parse one file keeping nothing: :class:`UnparsableInput` where :func:`load_path` would
     raise it (``serve`` checks its ``--data`` files so, before any worker starts loading)."""
+    if fmt.name in CHECKED_FORMATS:
+        data, base_iri = read_source(path)
+        load_data(ox.Store(), _checked(data, fmt, str(path), base_iri), fmt, source=str(path),
+                  graph=None, base_iri=base_iri)
+        return
     try:
         with open(path, "rb") as raw:
             unpacked = gzip.GzipFile(fileobj=raw, mode="rb") if path.suffix.lower() == ".gz" else raw
