@@ -772,6 +772,16 @@ def test_script_load_of_deeply_nested_json_ld_exits_2_not_a_crash(tmp_path):
     assert "nests deeper than 64 levels" in done.stderr
 
 
+def test_serve_on_a_directory_that_is_not_a_store_exits_2(tmp_path):
+    # serve mapped the BundleError by its HTTP status (500): exit 1, unlike every other command.
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "notes.txt").write_text("something else")
+    code, stderr = _serve_briefly("--port", "0", "--store", str(store))
+    assert code == 2, stderr
+    assert "holds no evawkg store" in one_line(stderr)
+
+
 def test_script_export(tmp_path):
     done = run_script("export", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
