@@ -782,6 +782,16 @@ def test_serve_on_a_directory_that_is_not_a_store_exits_2(tmp_path):
     assert "holds no evawkg store" in one_line(stderr)
 
 
+def test_serve_on_a_store_whose_marker_is_damaged_exits_2_naming_it(tmp_path):
+    # The marker's JSONDecodeError was a traceback (exit 1).
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "evawkg-store.json").write_text("{broken")
+    code, stderr = _serve_briefly("--port", "0", "--store", str(store))
+    assert code == 2, stderr
+    assert one_line(stderr).startswith(f"evawkg serve: {store / 'evawkg-store.json'} is damaged")
+
+
 def test_script_export(tmp_path):
     done = run_script("export", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
