@@ -4,6 +4,7 @@ through click's CliRunner and through the installed console script in a real sub
 from __future__ import annotations
 
 import csv
+import gzip
 import http.server
 import io
 import json
@@ -168,6 +169,65 @@ def test_validate_unparsable_shapes_file_exits_2(runner, write):
     assert f"{shapes}:4:" in one_line(result.stderr)
 
 
+@pytest.mark.parametrize("name", ["long.ttl", "long.nt"])
+def test_validate_term_longer_than_the_parser_buffer_exits_2_naming_file(runner, tmp_path, name):
+    # pyoxigraph raised MemoryError past its 16 MiB token buffer: a traceback, exit 1.
+    path = tmp_path / name
+    path.write_text('<https://example.org/a> <https://example.org/p> "' + "x" * (17 << 20) + '" .\n',
+                    encoding="utf-8")
+    result = runner.invoke(main, ["validate", str(path)])
+    assert result.exit_code == 2, result.output
+    line = one_line(result.stderr)
+    assert line.startswith(f"evawkg: {path}: ") and "longer than the parser reads" in line
+    assert result.stdout == ""
+
+
+@pytest.mark.parametrize("engine", ["store", "pyshacl"])
+@pytest.mark.parametrize("shape", ["<>", "Activity Shape", "shapes:a{b}"])
+def test_validate_shape_name_that_is_no_iri_exits_2(runner, write, engine, shape):
+    # pyoxigraph's ValueError (store) or rdflib's warning then "unknown shape" (pyshacl).
+    result = runner.invoke(main, ["validate", "--engine", engine, "--shape", shape,
+                                  str(write("ok.ttl", CONFORMING_TTL))])
+    assert result.exit_code == 2, result.output
+    assert one_line(result.stderr).startswith(f"evawkg: shape {shape!r} is no IRI")
+
+
+@pytest.mark.parametrize("engine", ["store", "pyshacl"])
+def test_validate_shapes_file_with_byte_order_mark_or_gz_is_read(runner, write, tmp_path, engine):
+    # The store engine parsed the file by path: a BOM or gzip was a SyntaxError traceback.
+    bom = tmp_path / "bom-shapes.ttl"
+    bom.write_bytes(b"\xef\xbb\xbf" + CUSTOM_SHAPES_TTL.encode())
+    packed = tmp_path / "shapes.ttl.gz"
+    packed.write_bytes(gzip.compress(CUSTOM_SHAPES_TTL.encode()))
+    data = write("data.ttl", CONFORMING_TTL)
+    for shapes in (bom, packed):
+        result = runner.invoke(main, ["validate", "--engine", engine, "-s", str(shapes), str(data)])
+        assert result.exit_code == 1, result.output
+        assert "Give every thing an ex:name." in result.stdout
+
+
+@pytest.mark.parametrize("engine", ["store", "pyshacl"])
+@pytest.mark.parametrize(("name", "text", "says"), [
+    ("deep.jsonld", '{"@id": "https://example.org/a", "https://example.org/p": '
+     + '{"https://example.org/p": ' * 3000 + '"x"' + "}" * 3001, "nests deeper than"),
+    ("laughs.rdf", '<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">'
+     + "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(8))
+     + ']><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+     'xmlns:ex="https://example.org/"><rdf:Description rdf:about="https://example.org/a">'
+     "<ex:p>&i;</ex:p></rdf:Description></rdf:RDF>", "billion laughs"),
+])
+def test_validate_shapes_file_is_checked_as_data_files_are(write, engine, name, text, says):
+    # A shapes file skipped the upload checks: pyoxigraph spent minutes on the entity bomb, and
+    # crashed (segmentation fault) on the deep JSON-LD. Run as a script: a crash must not take
+    # the test run down with it.
+    shapes = write(name, text)
+    done = run_script("validate", "--engine", engine, "-s", str(shapes),
+                      str(write("d.ttl", CONFORMING_TTL)))
+    assert done.returncode == 2, done.stderr
+    line = one_line(done.stderr)
+    assert line.startswith(f"evawkg: {shapes}:") and says in line
+
+
 @pytest.mark.parametrize("engine", ["store", "pyshacl"])
 def test_validate_shapes_using_service_exit_2_naming_service(runner, write, engine):
     shapes = write("shapes.ttl", CUSTOM_SHAPES_TTL.replace(
@@ -184,6 +244,37 @@ def test_validate_bad_option_value_is_usage_error_2(runner, write):
     result = runner.invoke(main, ["validate", "--format", "yaml", str(write("ok.ttl", CONFORMING_TTL))])
     assert result.exit_code == 2
     assert "Invalid value for '--format'" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "command", "says"), [
+    (["--bogus"], "evawkg", "No such option '--bogus'"),
+    (["bogus"], "evawkg", "No such command 'bogus'"),
+    (["query", "-f", "yaml", "x"], "evawkg query", "Invalid value for '--format' / '-f'"),
+    (["check", "extra"], "evawkg check", "Got unexpected extra argument (extra)"),
+    (["token", "zap"], "evawkg token", "No such command 'zap'"),
+    (["history", "--store", ".", "--since", "abc"], "evawkg history", "'abc' is not a valid integer"),
+    (["serve", "--port", "-1"], "evawkg serve", "port must be between 0 and 65535, not -1"),
+])
+def test_usage_errors_are_one_line_naming_the_command_and_its_help(runner, args, command, says):
+    # click's own form took four lines: usage, a hint, a blank line, the error.
+    result = runner.invoke(main, args, prog_name="evawkg")
+    assert result.exit_code == 2, result.output
+    line = one_line(result.stderr)
+    assert line.startswith(f"{command}: ") and says in line
+    assert line.endswith(f"(see {command} --help)")
+
+
+@pytest.mark.parametrize("how", ["flag", "environment"])
+def test_home_that_does_not_exist_exits_2_and_writes_nothing(runner, tmp_path, how, monkeypatch):
+    # It was taken for an empty bundle: export wrote dumps of nothing and exited 0.
+    missing = tmp_path / "no-such-checkout"
+    if how == "environment":
+        monkeypatch.setenv("EVAWKG_HOME", str(missing))
+    args = ["--home", str(missing)] if how == "flag" else []
+    result = runner.invoke(main, [*args, "export", str(tmp_path / "dumps")], prog_name="evawkg")
+    assert result.exit_code == 2, result.output
+    assert f"Directory '{missing}' does not exist" in one_line(result.stderr)
+    assert not (tmp_path / "dumps").exists() and not missing.exists()
 
 
 # --------------------------------------------------------------------------- query
@@ -255,6 +346,25 @@ def test_query_unknown_name_exits_2_listing_known(runner):
 def test_query_without_name_is_usage_error(runner):
     result = runner.invoke(main, ["query"])
     assert result.exit_code == 2
+
+
+def test_query_file_or_stdin_with_byte_order_mark_runs(runner, tmp_path):
+    # The BOM reached the parser: exit 2, "query does not parse: error at 1:10".
+    text = "\ufeffSELECT ?agency WHERE { ?agency ?p ?o } LIMIT 1"
+    path = tmp_path / "bom.rq"
+    path.write_text(text, encoding="utf-8")
+    for args, given in ((["query", str(path)], None), (["query", "-"], text.encode())):
+        result = runner.invoke(main, [*args, "-f", "csv"], input=given)
+        assert result.exit_code == 0, result.output
+        assert result.stdout.splitlines()[0] == "agency"
+
+
+def test_query_stdin_not_utf8_exits_2_saying_so(runner):
+    # Read as text it became lone surrogates: exit 1, "query failed: 'utf-8' codec can't encode".
+    result = runner.invoke(main, ["query", "-"], input=b'SELECT * WHERE { ?s ?p "\xff" }')
+    assert result.exit_code == 2
+    assert one_line(result.stderr) == ("evawkg: <stdin>: the query is not valid UTF-8 "
+                                       "(byte 0xff at offset 24); save it as UTF-8")
 
 
 def test_query_list_shows_each_named_query_with_parameters(runner, bundle):
@@ -483,6 +593,203 @@ def test_script_query_service_and_update_exit_2_and_reach_no_server():
     assert update.returncode == 2
     assert "read-only" in one_line(update.stderr)
     assert requests == []
+
+
+@pytest.mark.parametrize("text", ["SELECT * WHERE " + "{ " * 5000 + "?s ?p ?o" + " }" * 5000,
+                                  "ASK { FILTER(" + "(" * 5000 + "true" + ")" * 5000 + ") }"])
+def test_script_query_nested_too_deeply_exits_2_as_the_server_refuses_it(text):
+    # The parsers recursed into it: the process died of a segmentation fault (exit -11).
+    done = run_script("query", "-", input=text)
+    assert done.returncode == 2, done.stderr
+    assert "nested too deeply" in one_line(done.stderr)
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("args", [("query", "policy-framework"), ("new-record", "who")])
+def test_script_stdout_on_a_full_disk_exits_2_with_one_line(args):
+    # click.echo's OSError (ENOSPC) was a traceback and exit 1.
+    with open("/dev/full", "w") as full:
+        done = subprocess.run([str(EVAWKG), *args], stdout=full, stderr=subprocess.PIPE,
+                              text=True, timeout=120, check=False)
+    assert done.returncode == 2, done.stderr
+    assert one_line(done.stderr) == "evawkg: cannot write: No space left on device"
+
+
+@pytest.mark.parametrize("args", ["query -", "validate -", "validate -i ntriples -"])
+def test_script_stdin_closed_exits_2_with_one_line(args):
+    # sys.stdin is None then: an AttributeError traceback and exit 1.
+    done = subprocess.run(["sh", "-c", f'"{EVAWKG}" {args} <&-'], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 2, done.stderr
+    assert "standard input is closed" in one_line(done.stderr)
+
+
+@pytest.mark.parametrize(("setting", "value", "says"), [
+    ("workers", 10 ** 20, "workers must be at most 256"),
+    ("query_timeout", float("nan"), "query_timeout must be a finite number of seconds"),
+    ("queue_wait", float("inf"), "queue_wait must be a finite number of seconds"),
+    ("write_lock_wait", float("inf"), "write_lock_wait must be a finite number of seconds"),
+    ("sparql_endpoint", "http://127.0.0.1:99999/sparql", "is not a URL the store can be reached at"),
+])
+def test_serve_settings_out_of_range_are_refused_before_anything_starts(setting, value, says):
+    # Checked on Settings, never by starting a server: --workers 99999999999999999999 made
+    # gunicorn fork workers without end, and NaN or infinite seconds passed every "> 0" check.
+    from evawkg.errors import SettingsError
+    from evawkg.settings import Settings
+
+    with pytest.raises(SettingsError, match=says):
+        Settings(**{setting: value})
+
+
+def _serve_briefly(*args: str) -> tuple[int | None, str]:
+    """``evawkg serve ARGS`` on the small writes bundle: its exit code and stderr, or ``None``
+    if it was still running after a minute (then it is killed, with its workers)."""
+    import os
+    import signal
+
+    bundle = Path(__file__).parent / "fixtures" / "writes" / "bundle"
+    process = subprocess.Popen([str(EVAWKG), "serve", *args], stderr=subprocess.PIPE, text=True,
+                               env={**os.environ, "EVAWKG_HOME": str(bundle)},
+                               start_new_session=True)
+    try:
+        _, stderr = process.communicate(timeout=60)
+        return process.returncode, stderr
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        return None, process.communicate()[1]
+
+
+def test_serve_on_a_port_in_use_exits_2_with_one_line_before_starting():
+    # gunicorn retried for five seconds, then exited 1 with its own log lines.
+    import socket
+
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", 0))
+        held.listen(1)
+        port = held.getsockname()[1]
+        code, stderr = _serve_briefly("--host", "127.0.0.1", "--port", str(port))
+    assert code == 2, stderr
+    assert one_line(stderr).startswith(f"evawkg serve: cannot listen on 127.0.0.1 port {port} "
+                                       "(Address already in use)")
+
+
+@pytest.mark.parametrize("host", ["", "no-such-host.invalid", "256.1.1.1"])
+def test_serve_on_a_host_it_cannot_listen_on_exits_2_with_one_line(host):
+    # '' listened on every interface; the others were gunicorn's retries and exit 1.
+    code, stderr = _serve_briefly("--host", host, "--port", "0")
+    assert code == 2, stderr
+    line = one_line(stderr)
+    assert line.startswith("evawkg serve: ") and ("cannot listen on" in line or "host is empty" in line)
+
+
+def test_export_stopped_by_a_full_disk_leaves_no_dump_file_and_exits_2(runner, tmp_path,
+                                                                     monkeypatch):
+    # Each file was written in place: the first dumps stood complete-looking beside the missing
+    # rest (and a truncated one), with no SHA256SUMS to tell.
+    bundle = Path(__file__).parent / "fixtures" / "writes" / "bundle"
+    written = []
+    real_write_bytes = Path.write_bytes
+
+    def fill_the_disk(path, data):
+        written.append(path.name)
+        if len(written) == 3:
+            real_write_bytes(path, data[: len(data) // 2])
+            raise OSError(28, "No space left on device")
+        return real_write_bytes(path, data)
+
+    monkeypatch.setattr(Path, "write_bytes", fill_the_disk)
+    target = tmp_path / "dumps"
+    result = runner.invoke(main, ["--home", str(bundle), "export", str(target)])
+    assert result.exit_code == 2, result.output
+    assert "cannot write the dumps: No space left on device" in one_line(result.stderr)
+    assert len(written) == 3 and sorted(p.name for p in target.iterdir()) == []
+
+
+def test_script_query_running_long_stops_at_ctrl_c(tmp_path):
+    # pyoxigraph evaluated the query without returning to Python: SIGINT waited for its end
+    # (minutes for this one), so Ctrl-C seemed to do nothing.
+    import os
+    import signal
+    import time
+
+    slow = tmp_path / "slow.rq"
+    slow.write_text("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }")
+    process = subprocess.Popen([str(EVAWKG), "query", str(slow)], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    time.sleep(3)
+    os.killpg(process.pid, signal.SIGINT)
+    try:
+        stderr = process.communicate(timeout=30)[1]
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        pytest.fail("the query went on after Ctrl-C")
+    assert process.returncode == 1
+    assert one_line(stderr) == "Aborted!"
+
+
+@pytest.mark.parametrize("case", ["tokens not json", "data of unknown format", "data missing"])
+def test_serve_with_sources_every_worker_would_fail_on_exits_2_before_starting(tmp_path, case,
+                                                                              monkeypatch):
+    # The master started; each worker then failed to boot with a traceback, and gunicorn
+    # exited 3.
+    tokens = tmp_path / "tokens.json"
+    tokens.write_text("{not json")
+    data = tmp_path / "data.txt"
+    data.write_text("<https://example.org/a> <https://example.org/b> <https://example.org/c> .\n")
+    args = []
+    if case == "tokens not json":
+        args = ["--write-tokens", str(tokens), "--store", str(tmp_path / "store")]
+    elif case == "data of unknown format":
+        args = ["--data", str(data)]
+    else:  # the environment is not checked by click as --data is
+        monkeypatch.setenv("EVAWKG_DATA", str(tmp_path / "absent.ttl"))
+    code, stderr = _serve_briefly("--port", "0", *args)
+    assert code == 2, stderr
+    assert one_line(stderr).startswith("evawkg serve: ")
+
+
+def test_serve_with_a_data_file_that_does_not_parse_exits_2_naming_file_line_column(tmp_path):
+    # The server started, each worker logged the syntax error and served 503s for ever.
+    data = tmp_path / "broken.ttl"
+    data.write_text(UNPARSABLE_TTL)
+    code, stderr = _serve_briefly("--port", "0", "--data", str(data))
+    assert code == 2, stderr
+    line = one_line(stderr)
+    assert line.startswith(f"evawkg serve: {data}:4:") and "turtle syntax error" in line
+
+
+def test_script_load_of_deeply_nested_json_ld_exits_2_not_a_crash(tmp_path):
+    # The files of load --sparql-endpoint (and serve --data) went to pyoxigraph unchecked: its
+    # JSON-LD parser overflowed its stack (segmentation fault, exit -11) past a few thousand levels.
+    deep = tmp_path / "deep.jsonld"
+    deep.write_text('{"@id": "https://example.org/a", "https://example.org/p": '
+                    + '{"https://example.org/p": ' * 5000 + '"x"' + "}" * 5001)
+    done = run_script("load", "--sparql-endpoint", "http://127.0.0.1:9/sparql", str(deep))
+    assert done.returncode == 2, done.stderr
+    assert one_line(done.stderr).startswith(f"evawkg: {deep}:1:")
+    assert "nests deeper than 64 levels" in done.stderr
+
+
+def test_serve_on_a_directory_that_is_not_a_store_exits_2(tmp_path):
+    # serve mapped the BundleError by its HTTP status (500): exit 1, unlike every other command.
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "notes.txt").write_text("something else")
+    code, stderr = _serve_briefly("--port", "0", "--store", str(store))
+    assert code == 2, stderr
+    assert "holds no evawkg store" in one_line(stderr)
+
+
+def test_serve_on_a_store_whose_marker_is_damaged_exits_2_naming_it(tmp_path):
+    # The marker's JSONDecodeError was a traceback (exit 1).
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "evawkg-store.json").write_text("{broken")
+    code, stderr = _serve_briefly("--port", "0", "--store", str(store))
+    assert code == 2, stderr
+    assert one_line(stderr).startswith(f"evawkg serve: {store / 'evawkg-store.json'} is damaged")
 
 
 def test_script_export(tmp_path):

@@ -13,6 +13,7 @@ traceback.
 
 from __future__ import annotations
 
+import errno
 import sys
 import time
 from collections.abc import Iterable
@@ -45,18 +46,59 @@ TABLE_CELL_WIDTH = 40
 ENGINE_NAMES = {"store": "store engine", "pyshacl": "pySHACL"}
 
 
+class OneLineUsageError(click.UsageError):
+    """A usage error told as the contract says, on one line of stderr (click's own takes four:
+    usage, a hint, a blank line, the error), naming the command and where its help is."""
+
+    def __init__(self, error: click.UsageError):
+        super().__init__(error.format_message(), error.ctx)
+
+    def show(self, file=None) -> None:
+        command = self.ctx.command_path if self.ctx is not None else "evawkg"
+        click.echo(f"{command}: {' '.join(self.format_message().split())} "
+                   f"(see {command} --help)", err=True)
+
+
 class EvawGroup(click.Group):
     """A click group mapping the core's errors onto the exit-code contract in one place."""
+
+    def make_context(self, info_name, args, parent=None, **extra) -> click.Context:
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except click.exceptions.NoArgsIsHelpError:
+            raise  # a bare `evawkg` asks for the help, which is many lines by design
+        except click.UsageError as error:
+            raise OneLineUsageError(error) from None
 
     def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
+        except click.exceptions.NoArgsIsHelpError:
+            raise
+        except click.UsageError as error:
+            raise OneLineUsageError(error) from None
         except (ClientError, BundleError) as error:
             click.echo(f"evawkg: {describe_error(error)}", err=True)
             ctx.exit(2)
         except EvawError as error:
             click.echo(f"evawkg: {describe_error(error)}", err=True)
             ctx.exit(1)
+        except OSError as error:
+            # A file or directory the user named, or one in it (a store's lock file), that this
+            # user may not read or write or that cannot be made there; a full disk or a failing
+            # device under stdout: the user's to fix. A closed pipe (EPIPE) is click's, which
+            # ends quietly.
+            if error.filename is not None and error.strerror:
+                click.echo(f"evawkg: {error.filename}: {error.strerror}", err=True)
+            elif error.errno in OUTPUT_FAILURES:
+                click.echo(f"evawkg: cannot write: {error.strerror}", err=True)
+            else:
+                raise
+            ctx.exit(2)
+
+
+#: Errors writing the output (no file name: stdout or an open stream) that are the user's to fix.
+OUTPUT_FAILURES = {errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EIO}
 
 
 def describe_error(error: EvawError) -> str:
@@ -71,7 +113,8 @@ def describe_error(error: EvawError) -> str:
 
 @click.group(cls=EvawGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="evawkg")
-@click.option("--home", type=click.Path(file_okay=False, path_type=Path), envvar="EVAWKG_HOME",
+@click.option("--home", type=click.Path(exists=True, file_okay=False, path_type=Path),
+              envvar="EVAWKG_HOME",
               help="The checkout whose ontology/, data/, shapes/ and queries/ to use "
                    "(default: $EVAWKG_HOME, else this installation's own).")
 @click.pass_context
@@ -339,7 +382,7 @@ def validate(bundle: Bundle, files: tuple[Path, ...], input_format: str | None,
     else:
         from .shacl import validation
 
-        shapes = stores.to_rdflib(_load_inputs([shapes_file], None)) if shapes_file else None
+        shapes = _shapes_rdflib(shapes_file) if shapes_file else None
         strict = {"allow_warnings": shapes_file is None}
         if with_graph:
             from .shacl.with_graph import validate_with_graph
@@ -381,13 +424,29 @@ def _graph_without(bundle: Bundle, files: Iterable[Path]):
 
 def _shapes_graph(path: Path):
     """A shapes file parsed with its literals as written (``"1"^^xsd:boolean`` stays ``"1"``)."""
-    from .shacl.shapes_graph import ShapesGraph
+    from .shacl.loading import load_shapes_upload
 
-    try:
-        return ShapesGraph.from_files([path])
-    except (SyntaxError, OSError):
-        _load_inputs([path], None)  # words the error (file:line:column) as every load does
-        raise
+    return load_shapes_upload(_shapes_upload(path))
+
+
+def _shapes_rdflib(path: Path):
+    """A shapes file as an rdflib graph, for pySHACL."""
+    from .graph import store as stores
+    from .shacl.loading import load_uploads
+
+    return stores.to_rdflib(load_uploads([_shapes_upload(path)]).store)
+
+
+def _shapes_upload(path: Path):
+    """A shapes file read as the data files are, through the upload checks: a byte-order mark or
+    ``.gz`` is looked through, and an entity bomb or deep nesting is refused before the parser
+    spends minutes on it."""
+    from .graph import store as stores
+    from .graph.formats import format_for_path
+    from .shacl.uploads import Upload
+
+    data, base_iri = stores.read_source(path)
+    return Upload(data, format_for_path(path).name, source=str(path), base_iri=base_iri)
 
 
 def _uploads(paths: Iterable[Path], input_format: str | None, bundle: Bundle | None = None) -> list:
@@ -420,16 +479,6 @@ def _shared_prefixes(bundle: Bundle | None, path: Path, format_name: str) -> str
     if bundle is not None and bundle.is_data_file(path) and bundle.prefix_file.is_file():
         return header(bundle.prefix_file)
     return predeclared(bundle)
-
-
-def _load_inputs(paths: Iterable[Path], input_format: str | None) -> pyoxigraph.Store:
-    """Load RDF files (``-`` is stdin, Turtle unless ``--input-format`` says otherwise)."""
-    from .graph import store as stores
-
-    paths = list(paths)
-    if any(str(path) == stores.STDIN for path in paths) and input_format is None:
-        input_format = "turtle"
-    return stores.load_files(paths, input_format=input_format)
 
 
 # --------------------------------------------------------------------------- new-record
@@ -504,26 +553,61 @@ def query(bundle: Bundle, query: str | None, params: dict[str, str], output_form
     substitutions = named.bind(params) if named is not None else None
     from .graph import store as stores
 
-    results = run(stores.load_bundle(bundle), named or text, substitutions)
-    try:
-        output = _serialise(results, output_format)
-    except (OSError, RuntimeError, ValueError) as error:
-        raise EvawError(f"query failed: {error}") from None
-    click.echo(output, nl=False)
+    def answer() -> str:
+        results = run(stores.load_bundle(bundle), named or text, substitutions)
+        try:
+            return _serialise(results, output_format)
+        except (OSError, RuntimeError, ValueError) as error:
+            raise EvawError(f"query failed: {error}") from None
+
+    click.echo(_interruptible(answer), nl=False)
+
+
+def _interruptible(work):
+    """``work()`` run in a thread while this one waits for it: pyoxigraph evaluates a query
+    without returning to Python (a long one would not hear Ctrl-C until it ended), but it lets
+    go of the GIL, so the waiting thread still gets the KeyboardInterrupt."""
+    import gc
+    import threading
+
+    outcome: dict = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = work()
+        except BaseException as error:  # noqa: BLE001 -- handed back to the waiting thread
+            outcome["error"] = error
+        finally:
+            # pyoxigraph's results may only be freed by the thread that made them; any caught
+            # in a reference cycle are freed here, not by a later collection on another thread.
+            gc.collect()
+
+    thread = threading.Thread(target=target, name="evawkg-query", daemon=True)
+    thread.start()
+    while thread.is_alive():
+        thread.join(0.2)
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
 
 
 def _resolve_query(bundle: Bundle, name: str):
     """``(NamedQuery or None, text)`` for a query name, a file path or ``-``."""
     from .workbench.named_queries import has_header, load_named_queries, parse_named_query
 
-    if name == "-":
-        text, source = sys.stdin.read(), "<stdin>"
-    elif Path(name).suffix == ".rq" or Path(name).is_file():
-        path = Path(name)
+    if name == "-" or Path(name).suffix == ".rq" or Path(name).is_file():
+        source = "<stdin>" if name == "-" else name
         try:
-            text, source = path.read_text(encoding="utf-8"), str(path)
-        except (OSError, UnicodeDecodeError) as error:
-            raise ClientError(f"{path}: cannot read: {error}") from None
+            if name == "-" and sys.stdin is None:  # started with its standard input closed
+                raise OSError(errno.EBADF, "standard input is closed; pipe the query in")
+            data = sys.stdin.buffer.read() if name == "-" else Path(name).read_bytes()
+            # An editor's byte-order mark is no part of the query (SPARQL's parser stops at it).
+            text = data.decode("utf-8-sig")
+        except OSError as error:
+            raise ClientError(f"{source}: cannot read: {error.strerror or error}") from None
+        except UnicodeDecodeError as error:
+            raise ClientError(f"{source}: the query is not valid UTF-8 (byte 0x{data[error.start]:02x} "
+                              f"at offset {error.start}); save it as UTF-8") from None
     else:
         queries = load_named_queries(bundle.queries_dir)
         if name not in queries:
@@ -736,6 +820,10 @@ def load(bundle: Bundle, files: tuple[Path, ...], graphs: tuple[str, ...], store
                                "--sparql-endpoint URL (a remote store)")
     if len(files) != 1 or len(graphs) != 1:
         raise click.UsageError("a writable store takes one FILE and one --graph IRI")
+    if graphs[0] != "default":
+        from .sparql import check_graph_iri
+
+        check_graph_iri(graphs[0], "--graph")
     _load_into_store(bundle, files[0], graphs[0], store_dir, input_format, replace, no_validate,
                      author)
 
@@ -753,9 +841,11 @@ def _load_into_store(bundle: Bundle, file: Path, graph: str, store_dir: Path,
     from .writes.bodies import read_graph
     from .writes.operations import InsertQuads, ReplaceGraph
     from .writes.tokens import WriteToken
+    from .writes.store import read_info
     from .writes.writer import commit_in_process
     from .errors import ShapesViolated
 
+    read_info(store_dir)  # before the commit takes its lock file, which would make the directory
     fmt = (format_by_name(input_format) if input_format
            else format_by_name("turtle") if str(file) == stores.STDIN else format_for_path(file))
     data, base_iri = stores.read_source(file)
@@ -793,6 +883,11 @@ def _load_remote(bundle: Bundle, files: tuple[Path, ...], sparql_endpoint: str,
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise click.UsageError("no such file: " + ", ".join(missing))
+    from .sparql import check_graph_iri
+
+    for graph in graphs:
+        if graph != "default":
+            check_graph_iri(graph, "--graph")
     from .graph import store as stores
     from .graph.dataset import file_graphs
     from .sparql.remote import served_graphs
@@ -822,8 +917,9 @@ def _load_remote(bundle: Bundle, files: tuple[Path, ...], sparql_endpoint: str,
 
 @main.command()
 @_STORE_OPTION
-@click.option("--since", type=int, default=0, help="Only commits after this one.")
-@click.option("--limit", type=int, default=50, show_default=True, help="At most this many.")
+@click.option("--since", type=click.IntRange(min=0), default=0, help="Only commits after this one.")
+@click.option("--limit", type=click.IntRange(min=0), default=50, show_default=True,
+              help="At most this many.")
 @click.option("--format", "-f", "output_format", default="text", show_default=True,
               type=click.Choice(["text", "json"]))
 def history(store_dir: Path, since: int, limit: int, output_format: str) -> None:
@@ -832,7 +928,9 @@ def history(store_dir: Path, since: int, limit: int, output_format: str) -> None
 
     from .writes.journal import Journal
     from .writes.provenance import summary
+    from .writes.store import read_info
 
+    read_info(store_dir)  # a directory that holds no store has no history either: say so
     records = [r for r in Journal(store_dir).records(with_delta=False) if r.seq > since]
     records = list(reversed(records))[:limit]
     if output_format == "json":

@@ -10,6 +10,7 @@ environment and applies explicit overrides on top.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
 import re
 from collections.abc import Mapping
@@ -120,12 +121,23 @@ def _parse(setting: Setting, raw: Any) -> Any:
                             f"{setting.type.__name__}, not {raw!r}") from None
 
 
+#: Most worker processes ``serve`` forks: each loads its own copy of the graph, and a typo of
+#: digits must not fork the machine to a halt.
+MAX_WORKERS = 256
+
+
 def _validate(settings: Any) -> None:
     if not 0 <= settings.port <= 65535:
         raise SettingsError(f"port must be between 0 and 65535, not {settings.port}")
     for name in ("workers", "threads", "max_concurrent_queries", "max_body_bytes"):
         if getattr(settings, name) < 1:
             raise SettingsError(f"{name} must be at least 1, not {getattr(settings, name)}")
+    if settings.workers > MAX_WORKERS:
+        raise SettingsError(f"workers must be at most {MAX_WORKERS}, not {settings.workers}")
+    for setting in SETTINGS:
+        value = getattr(settings, setting.name)
+        if setting.type is float and not math.isfinite(value):
+            raise SettingsError(f"{setting.name} must be a finite number of seconds, not {value}")
     if settings.query_timeout <= 0:
         raise SettingsError(f"query_timeout must be positive, not {settings.query_timeout}")
     for name in ("max_rows", "queue_wait", "query_memory_limit_mb", "max_slots_per_client",
@@ -159,6 +171,11 @@ def _validate_store(settings: Any) -> None:
         value = getattr(settings, name)
         if value and not re.fullmatch(r"https?://[^\s/?#]+[^\s]*", value):
             raise SettingsError(f"{name} must be an http:// or https:// URL, not {value!r}")
+        try:
+            urlsplit(value).port  # noqa: B018 -- read to raise: every worker reads it at boot
+        except ValueError as error:
+            raise SettingsError(f"{name} {value!r} is not a URL the store can be reached at "
+                                f"({error})") from None
     if (settings.update_endpoint or settings.graph_store or settings.store_graphs) and not settings.sparql_endpoint:
         raise SettingsError("update_endpoint, graph_store and store_graphs describe a remote "
                             "store; give its query endpoint too (--sparql-endpoint URL)")

@@ -129,3 +129,104 @@ def test_load_reads_turtle_with_the_shared_prefixes(store, tmp_path):
     assert refused.exit_code == 2
     line, column = refused.stderr.split("broken.ttl:", 1)[1].split(":")[:2]
     assert line == "1" and int(column) <= len("ex:a ex:b .") + 1, refused.stderr
+
+
+@pytest.mark.parametrize("graph", ["", "not an iri", "*", "<https://example.org/g>"])
+def test_load_into_a_graph_that_is_no_iri_exits_2_and_writes_nothing(store, tmp_path, graph):
+    # pyoxigraph's ValueError reached the user as a traceback (exit 1).
+    path = tmp_path / "good.ttl"
+    path.write_text(GOOD)
+    result = CliRunner().invoke(main, ["load", str(path), "--graph", graph, "--store", str(store)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"evawkg: --graph={graph!r} is not an absolute IRI")
+    assert Journal(store).head().seq == 0
+
+
+@pytest.mark.parametrize("marker", [b"{broken", b"\xff\xfe", b"[]", b'{"writable": true}',
+                                    b'{"writable": true, "version": "v", "applied": 5}'])
+@pytest.mark.parametrize("command", [["history"], ["export", "OUT"], ["backup", "OUT"],
+                                     ["load", "--graph", THINGS, "DATA"]])
+def test_store_with_a_damaged_marker_exits_2_naming_it(tmp_path, marker, command):
+    # The marker's JSONDecodeError, KeyError or AttributeError was a traceback (exit 1).
+    store = tmp_path / "store"
+    store.mkdir()
+    (store / "evawkg-store.json").write_bytes(marker)
+    (tmp_path / "good.ttl").write_text(GOOD)
+    args = [{"OUT": str(tmp_path / "out"), "DATA": str(tmp_path / "good.ttl")}.get(a, a)
+            for a in command]
+    result = CliRunner().invoke(main, [*args, "--store", str(store)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, lines
+    assert "evawkg-store.json is damaged" in lines[0]
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("directory", ["missing", "empty"])
+def test_history_of_a_directory_without_a_store_exits_2(tmp_path, directory):
+    # It printed nothing and exited 0, as if the store had no commits.
+    (tmp_path / "empty").mkdir()
+    result = CliRunner().invoke(main, ["history", "--store", str(tmp_path / directory)])
+    assert result.exit_code == 2, result.output
+    assert "holds no evawkg store" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["list"], ["add", "x", "--graph", "*"], ["remove", "x"]])
+def test_token_file_that_is_not_utf8_exits_2_and_is_left_as_it_was(tmp_path, command):
+    # The UnicodeDecodeError was a traceback (exit 1).
+    path = tmp_path / "tokens.json"
+    path.write_bytes(b"\xff\xfe not a table")
+    result = CliRunner().invoke(main, ["token", *command, "--file", str(path)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert lines == [f"evawkg: {path}: the token table is not UTF-8 text (byte 0); "
+                     "it is JSON that `evawkg token add` writes"]
+    assert path.read_bytes() == b"\xff\xfe not a table"
+
+
+def test_paths_under_a_file_exit_2_naming_the_path(store, tmp_path):
+    # The OSError (NotADirectoryError, FileExistsError) of a path the user named was a
+    # traceback with exit 1; it is one line naming the path now, and nothing is left behind.
+    plain = tmp_path / "plain.txt"
+    plain.write_text("not a directory")
+    backup = CliRunner().invoke(main, ["backup", str(plain / "copy"), "--store", str(store)])
+    token = CliRunner().invoke(main, ["token", "add", "n", "--graph", "*",
+                                      "--file", str(plain / "tokens.json")])
+    for result in (backup, token):
+        assert result.exit_code == 2, result.output
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith(f"evawkg: {plain}"), lines
+    assert plain.read_text() == "not a directory"
+
+
+def test_load_into_a_directory_without_a_store_exits_2_and_creates_nothing(tmp_path):
+    # The commit took its lock first: the directory and a write.lock were made, then refused.
+    (tmp_path / "good.ttl").write_text(GOOD)
+    missing = tmp_path / "no-store"
+    result = CliRunner().invoke(main, ["load", str(tmp_path / "good.ttl"), "--graph", THINGS,
+                                       "--store", str(missing)])
+    assert result.exit_code == 2, result.output
+    assert "holds no evawkg store" in result.stderr
+    assert not missing.exists()
+
+
+@pytest.mark.parametrize("option", ["--limit", "--since"])
+def test_history_negative_limit_or_since_is_a_usage_error(store, option):
+    # --limit -5 cut the last five commits off the list (records[:-5]) and exited 0.
+    result = CliRunner().invoke(main, ["history", "--store", str(store), option, "-5"])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "-5 is not in the range x>=0" in lines[0]
+
+
+@pytest.mark.parametrize("graph", ["not an iri", "<https://example.org/g>"])
+def test_load_remote_into_a_graph_that_is_no_iri_exits_2_before_calling_the_store(tmp_path, graph):
+    # pyoxigraph's ValueError was a traceback (exit 1).
+    path = tmp_path / "good.ttl"
+    path.write_text(GOOD)
+    result = CliRunner().invoke(main, ["load", "--sparql-endpoint", "http://127.0.0.1:9/sparql",
+                                       "--graph", graph, str(path)])
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"evawkg: --graph={graph!r} is not an absolute IRI")

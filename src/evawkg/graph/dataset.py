@@ -207,7 +207,13 @@ def ensure_store_directory(source: DatasetSource, directory: Path,
     marker = directory / MARKER
     stats = source.source_stats()
     if marker.exists():
-        recorded = json.loads(marker.read_text(encoding="utf-8"))
+        try:
+            recorded = json.loads(marker.read_text(encoding="utf-8"))
+            if not isinstance(recorded, dict):
+                raise ValueError("not a JSON object")
+        except ValueError as error:  # not JSON, not UTF-8, not an object
+            raise BundleError(f"{marker} is damaged ({error}); remove {directory} to have the "
+                              "store built again") from None
         # Sources of the same size and modification time are not read and hashed again.
         version = (recorded["version"] if stats and recorded.get("stats") == stats
                    and recorded.get("version") else source.version())

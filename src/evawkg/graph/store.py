@@ -27,6 +27,7 @@ Formats: https://www.w3.org/TR/turtle/, /n-triples/, /n-quads/, /trig/, /json-ld
 
 from __future__ import annotations
 
+import errno
 import gzip
 import hashlib
 import io
@@ -122,6 +123,8 @@ def read_source(path: Path) -> tuple[bytes, str | None]:
     name = str(path)
     try:
         if name == STDIN:
+            if sys.stdin is None:  # the process was started with its standard input closed
+                raise OSError(errno.EBADF, "standard input is closed; pipe the data in")
             return without_byte_order_mark(sys.stdin.buffer.read()), None
         if path.suffix.lower() == ".gz":
             with gzip.open(path, "rb") as stream:
@@ -140,8 +143,9 @@ def load_path(store: ox.Store, path: Path, fmt: RdfFormat, *, graph: str | None,
     A file is streamed to the parser (never held whole in memory), through a counter of the
     bytes read that tells ``progress`` how far a long load is; the last line gives the count
     and rate of quads."""
-    if str(path) == STDIN:
+    if str(path) == STDIN or fmt.name in CHECKED_FORMATS:
         data, base_iri = read_source(path)
+        data = _checked(data, fmt, str(path), base_iri)
         load_data(store, data, fmt, source=str(path), graph=graph, base_iri=base_iri)
         return
     task = Task(progress, f"loading {path.name}") if progress is not None else None
@@ -159,6 +163,43 @@ def load_path(store: ox.Store, path: Path, fmt: RdfFormat, *, graph: str | None,
                               source=str(path)) from error
     if task is not None:
         task.finish(f"loaded {path.name}: {rate(len(store) - before, task.elapsed, 'quads')}")
+
+
+#: Formats whose files pass the upload checks before pyoxigraph reads them: its JSON-LD parser
+#: takes time growing with the square of the nesting and crashes (stack overflow) past a few
+#: thousand levels; RDF/XML may hold an entity bomb.
+CHECKED_FORMATS = ("json-ld", "rdfxml")
+
+
+def _checked(data: bytes, fmt: RdfFormat, source: str, base_iri: str | None) -> bytes | str:
+    if fmt.name not in CHECKED_FORMATS:
+        return data
+    from ..shacl.uploads import Upload, checked_data
+
+    return checked_data(Upload(data, fmt.name, source=source, base_iri=base_iri))
+
+
+def check_parses(path: Path, fmt: RdfFormat) -> None:
+    """Parse one file keeping nothing: :class:`UnparsableInput` where :func:`load_path` would
+    raise it (``serve`` checks its ``--data`` files so, before any worker starts loading)."""
+    if fmt.name in CHECKED_FORMATS:
+        data, base_iri = read_source(path)
+        load_data(ox.Store(), _checked(data, fmt, str(path), base_iri), fmt, source=str(path),
+                  graph=None, base_iri=base_iri)
+        return
+    try:
+        with open(path, "rb") as raw:
+            unpacked = gzip.GzipFile(fileobj=raw, mode="rb") if path.suffix.lower() == ".gz" else raw
+            skip_byte_order_mark(unpacked)
+            for _ in ox.parse(unpacked, fmt.oxigraph, base_iri=path.resolve().as_uri()):
+                pass
+    except SyntaxError as error:
+        raise _unparsable(error, lambda: read_source(path)[0], fmt, str(path), 0) from None
+    except MemoryError as error:
+        raise _too_long_a_term(error, fmt, str(path)) or error from None
+    except (OSError, EOFError) as error:
+        raise UnparsableInput(f"{path}: cannot read the file: {getattr(error, 'strerror', None) or error}",
+                              source=str(path)) from error
 
 
 def load_with_prefixes(store: ox.Store, path: Path, prefix_file: Path, *, graph: str | None) -> None:
@@ -213,6 +254,8 @@ def _load(store: ox.Store, data, fmt: RdfFormat, *, source: str, graph: str | No
             store.load(data, fmt.oxigraph, base_iri=base_iri, to_graph=target)
     except SyntaxError as error:
         raise _unparsable(error, document, fmt, source, first_line_offset) from None
+    except MemoryError as error:
+        raise _too_long_a_term(error, fmt, source) or error from None
 
 
 def _file_size(raw) -> int:
@@ -255,6 +298,15 @@ class _CountingReader(io.RawIOBase):
         elapsed = max(self._task.elapsed, 1e-9)
         self._task.update(f"{done / 1e6:,.0f} of {self._size / 1e6:,.0f} MB ({100 * done / self._size:.0f}%), "
                           f"{done / 1e6 / elapsed:,.1f} MB/s")
+
+
+def _too_long_a_term(error: MemoryError, fmt: RdfFormat, source: str) -> UnparsableInput | None:
+    """pyoxigraph's parsers hold one token (a literal, an IRI, a line of N-Triples) in a buffer of
+    fixed size and raise ``MemoryError`` past it: the input's fault, not the machine's."""
+    if "buffer maximal size" not in str(error):
+        return None
+    return UnparsableInput(f"{source}: {fmt.name} refused: a term (a literal or an IRI) is longer "
+                           f"than the parser reads ({error}); split it or link to it", source=source)
 
 
 def _unparsable(error: SyntaxError, document: Callable[[], bytes | str], fmt: RdfFormat,

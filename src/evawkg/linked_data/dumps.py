@@ -24,6 +24,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -89,12 +90,19 @@ def export_dumps(store: ox.Store, directory: Path | str, *, version: str | None 
     contents[MANIFEST] = (json.dumps(manifest, indent=2, sort_keys=True) + "\n").encode()
     contents[CHECKSUMS] = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n"
                                   for name, data in sorted(contents.items())).encode()
-    paths = []
-    for name, data in contents.items():
-        path = directory / name
-        path.write_bytes(data)
-        paths.append(path)
-    return paths
+    # Each file is written beside its place and renamed into it, SHA256SUMS last, so an export
+    # stopped half-way (a full disk, Ctrl-C) leaves no truncated file under a dump's name.
+    staged: list[tuple[Path, Path]] = []
+    try:
+        for name, data in contents.items():
+            staged.append((directory / f".{name}.partial", directory / name))
+            staged[-1][0].write_bytes(data)
+        for partial, path in staged:
+            os.replace(partial, path)
+    finally:
+        for partial, _ in staged:
+            partial.unlink(missing_ok=True)
+    return [path for _, path in staged]
 
 
 def _canonical_quads(store: ox.Store) -> list[ox.Quad]:

@@ -73,8 +73,9 @@ def _parse(upload: Upload, fmt, data, rename: bool, target: ox.NamedNode,
         quads = list(parser)
         if prefixes is not None:
             prefixes.update(getattr(parser, "prefixes", {}) or {})
-    except SyntaxError:
-        # The store's loader words the error (file:line:column) as every other load does.
+    except (SyntaxError, MemoryError):
+        # The store's loader words the error (file:line:column; a term past the parser's buffer)
+        # as every other load does.
         from ..graph.store import load_data
 
         load_data(ox.Store(), data, fmt, source=upload.source, graph=None, base_iri=upload.base_iri,

@@ -163,8 +163,9 @@ def resolve_shape_iri(name: str | URIRef) -> URIRef:
     try:
         ox.NamedNode(iri)
     except ValueError:
-        raise ClientError(f"{text[:200]!r} is not a shape's name; name a node shape by its IRI, "
-                          "as shapes:CountryShape or as CountryShape") from None
+        raise ClientError(f"shape {text[:200]!r} is no IRI, so it is not a shape's name; name a "
+                          "node shape by its IRI, as CountryShape, shapes:CountryShape or its "
+                          "full IRI") from None
     return URIRef(iri)
 
 

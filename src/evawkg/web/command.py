@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import click
 
-from ..errors import EvawError
+from ..errors import BundleError, ClientError, EvawError
 from ..settings import SETTINGS, Setting, Settings
 
 #: Flags whose name is not the setting's.
@@ -79,7 +79,9 @@ def serve_command(**flags) -> None:
         serve(settings)
     except EvawError as error:
         click.echo(f"evawkg serve: {error.message}", err=True)
-        raise SystemExit(2 if error.status < 500 else 1) from None
+        # As every command (evawkg.cli.EvawGroup): a store or bundle that cannot be used is a
+        # load error (2), whatever status it would have over HTTP.
+        raise SystemExit(2 if isinstance(error, (ClientError, BundleError)) else 1) from None
 
 
 __all__ = ["serve_command"]

@@ -18,6 +18,7 @@ import logging
 import multiprocessing
 import os
 import shutil
+import socket
 import sys
 import tempfile
 import threading
@@ -25,7 +26,7 @@ import traceback
 
 from gunicorn.app.base import BaseApplication
 
-from ..errors import EvawError
+from ..errors import EvawError, SettingsError
 from ..graph.dataset import print_progress
 from ..settings import Settings
 from ..writes import enabled as writes_enabled
@@ -131,6 +132,8 @@ def configure_logging(settings: Settings) -> None:
 def serve(settings: Settings) -> None:
     """Run the server until interrupted."""
     configure_logging(settings)
+    check_listening(settings.host, settings.port)
+    check_sources(settings)
     if settings.sparql_endpoint:
         pass  # the graph, and any write, is the remote store's: nothing on disk to prepare
     elif writes_enabled(settings):
@@ -146,6 +149,51 @@ def serve(settings: Settings) -> None:
     finally:
         if counters is not None:
             shutil.rmtree(counters, ignore_errors=True)
+
+
+def check_listening(host: str, port: int) -> None:
+    """Refuse (:class:`SettingsError`) an address the server could not listen on, before the
+    store is prepared and gunicorn starts: gunicorn itself retries for seconds and then exits
+    with its own log lines. Bound as gunicorn binds (``SO_REUSEADDR``), then let go."""
+    if not host.strip():
+        raise SettingsError("host is empty; give the interface to listen on, such as 127.0.0.1 "
+                            "(0.0.0.0 exposes the server to the network)")
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
+                                                             flags=socket.AI_PASSIVE)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            probe.bind(address)
+    except (OSError, UnicodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise SettingsError(f"cannot listen on {host} port {port} ({reason}); pick a free "
+                            "--port, or a --host of this machine") from None
+
+
+def check_sources(settings: Settings) -> None:
+    """Refuse, before any worker starts, what every worker would fail on at boot (and gunicorn
+    then exit with a traceback per worker): a ``--data`` file that is missing or not a regular
+    file, whose format its name does not tell, or that does not parse (the workers would serve
+    503s for ever); a ``write_tokens`` table that is missing or malformed."""
+    from pathlib import Path
+
+    from ..graph.formats import format_for_path
+    from ..graph.store import check_parses
+
+    for name in settings.data:
+        if not Path(name).is_file():
+            raise SettingsError(f"data file {name} does not exist or is not a regular file")
+        format_for_path(name)
+    # A file that does not parse left a server that never got ready. With --store the build
+    # (in :func:`apart`) parses them and its error ends the start; a second start reads no
+    # source at all (at 1M triples a parse here would cost seconds of the 5 s it may take).
+    if not settings.store:
+        for name in settings.data:
+            check_parses(Path(name), format_for_path(name))
+    if settings.write_tokens:
+        from ..writes.tokens import TokenTable
+
+        TokenTable(settings.write_tokens).tokens  # noqa: B018 -- read to raise what is wrong
 
 
 def _share_metrics_between_workers(settings: Settings) -> str | None:
@@ -220,4 +268,5 @@ def _build_store(settings: Settings) -> None:
     dataset_source(settings)  # the recipe it returns is the workers' to make again
 
 
-__all__ = ["serve", "configure_logging", "GunicornServer", "head_limits", "apart"]
+__all__ = ["serve", "check_listening", "check_sources", "configure_logging", "GunicornServer",
+           "head_limits", "apart"]

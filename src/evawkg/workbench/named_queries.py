@@ -38,7 +38,7 @@ import yaml
 
 from ..errors import EvawError, ParameterError, QueryHeaderError, QuerySyntaxError
 from ..namespaces import PREFIXES
-from ..sparql import prepare_query
+from ..sparql import check_nesting, prepare_query
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -164,6 +164,7 @@ def run(store: pyoxigraph.Store, query: NamedQuery | str,
     Raises :class:`QuerySyntaxError` (the parser's message) for text that does not parse, and
     :class:`EvawError` when the engine refuses to evaluate it."""
     text = query.text if isinstance(query, NamedQuery) else query
+    check_nesting(text)  # as the server does: the parsers recurse, and crash past a depth
     prepared = prepare_query(text, prefixes=PREFIXES)
     try:
         return store.query(prepared.text, prefixes=PREFIXES, use_default_graph_as_union=True,

@@ -57,12 +57,24 @@ def read_info(directory: Path | str) -> StoreInfo:
     except FileNotFoundError:
         raise BundleError(f"{directory} holds no evawkg store; start the server with writes on "
                           "(write_tokens) and --store DIR to seed one") from None
+    except ValueError as error:  # not JSON, or not UTF-8
+        raise _damaged_marker(directory, error) from None
+    if not isinstance(marker, dict):
+        raise _damaged_marker(directory, TypeError("not a JSON object"))
     if not marker.get("writable"):
         raise BundleError(f"{directory} is a read-only store (it is rebuilt whenever the sources "
                           "change); start the server with writes on to make it writable")
-    applied = marker.get("applied", {})
-    return StoreInfo(str(directory), marker["version"], bool(marker.get("infer", False)),
-                     Head(int(applied.get("seq", 0)), int(applied.get("offset", 0))))
+    try:
+        applied = marker.get("applied", {})
+        return StoreInfo(str(directory), str(marker["version"]), bool(marker.get("infer", False)),
+                         Head(int(applied.get("seq", 0)), int(applied.get("offset", 0))))
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise _damaged_marker(directory, error) from None
+
+
+def _damaged_marker(directory: Path, error: Exception) -> BundleError:
+    return BundleError(f"{directory / MARKER} is damaged ({type(error).__name__}: {error}); "
+                       "restore the store directory whole from a backup")
 
 
 def seed(settings, progress=None) -> StoreInfo:

@@ -135,7 +135,7 @@ class TokenTable:
                                 f"({error.strerror}); create it with `evawkg token add`") from None
         seen = (status.st_mtime_ns, status.st_size, status.st_ino)
         if seen != self._seen:
-            self._tokens = parse_table(path.read_text(encoding="utf-8"), str(path))
+            self._tokens = read_table(path)
             self._seen = seen
         return self._tokens
 
@@ -147,6 +147,19 @@ class TokenTable:
             if hmac.compare_digest(presented, token.sha256.encode()):
                 found = token
         return found
+
+
+def read_table(path: Path) -> tuple[WriteToken, ...]:
+    """The tokens of the table file at ``path``; one that cannot be read (not UTF-8, a device
+    failing) is a :class:`SettingsError` as a malformed one is."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise SettingsError(f"{path}: the token table cannot be read ({error.strerror or error})") from None
+    except UnicodeDecodeError as error:
+        raise SettingsError(f"{path}: the token table is not UTF-8 text (byte {error.start}); "
+                            "it is JSON that `evawkg token add` writes") from None
+    return parse_table(text, str(path))
 
 
 def parse_table(text: str, source: str) -> tuple[WriteToken, ...]:
@@ -179,7 +192,7 @@ def add_token(path: Path, name: str, graphs: tuple[str, ...], *, replace: bool =
     readable by its owner only; returns the new secret, which is stored nowhere."""
     if not name or any(c.isspace() for c in name):
         raise SettingsError(f"a token name needs no spaces and at least a character, not {name!r}")
-    existing = parse_table(path.read_text(encoding="utf-8"), str(path)) if path.exists() else ()
+    existing = read_table(path) if path.exists() else ()
     if any(token.name == name for token in existing) and not replace:
         raise SettingsError(f"{path} already has a token named {name!r}; pick another name or "
                             "renew it with --replace")
@@ -190,7 +203,7 @@ def add_token(path: Path, name: str, graphs: tuple[str, ...], *, replace: bool =
 
 
 def remove_token(path: Path, name: str) -> None:
-    existing = parse_table(path.read_text(encoding="utf-8"), str(path)) if path.exists() else ()
+    existing = read_table(path) if path.exists() else ()
     if not any(token.name == name for token in existing):
         raise SettingsError(f"{path} has no token named {name!r}")
     write_table(path, tuple(token for token in existing if token.name != name))
@@ -211,5 +224,5 @@ def write_table(path: Path, tokens: tuple[WriteToken, ...]) -> None:
         raise
 
 
-__all__ = ["WriteToken", "TokenTable", "refusal", "add_token", "remove_token", "parse_table",
+__all__ = ["WriteToken", "TokenTable", "refusal", "add_token", "remove_token", "parse_table", "read_table",
            "digest", "new_secret", "COMPUTED_GRAPHS", "DEFAULT_GRAPH", "INFERRED", "CHANGES"]
