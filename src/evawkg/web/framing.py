@@ -214,4 +214,19 @@ class RequestFraming:
             self._chunk_position = chunk_end
 
 
-__all__ = ["Framing", "RequestFraming"]
+def read_chunked_body(stream, limit: int) -> bytes | None:
+    """A chunked request body from ``stream`` (the WSGI input, which the server ends), read to
+    one byte past ``limit`` at most: the body, or None when it is longer than ``limit``. Never
+    cut to the limit and handed over as if whole (werkzeug's own reading of a chunked body
+    stops at ``max_content_length`` and gives what it read)."""
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = stream.read(limit + 1 - size)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        size += len(chunk)
+    return None if size > limit else b"".join(chunks)
+
+
+__all__ = ["Framing", "RequestFraming", "read_chunked_body"]

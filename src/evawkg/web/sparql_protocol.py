@@ -38,6 +38,7 @@ from ..sparql.service_description import PREFIXES as SD_PREFIXES
 from ..sparql.service_description import describe_service
 from ..sparql import AnswerFormats, QueryRequest, check_graph_iri
 from .errors import byte_limit
+from .framing import read_chunked_body
 from .linked_data import public_base
 from .negotiation import HTML, SERVICE_DESCRIPTION, add_vary, remember_compressed, table_for
 
@@ -119,16 +120,10 @@ def _read_body(limit: int) -> bytes:
     environ = request.environ
     if not environ.get("wsgi.input_terminated"):
         return b""  # no length and a stream the server does not end: no body (werkzeug's rule)
-    stream, chunks, size = environ["wsgi.input"], [], 0
-    while size <= limit:
-        chunk = stream.read(limit + 1 - size)
-        if not chunk:
-            break
-        chunks.append(chunk)
-        size += len(chunk)
-    if size > limit:
+    body = read_chunked_body(environ["wsgi.input"], limit)
+    if body is None:
         raise _too_large("is longer than", limit)
-    return b"".join(chunks)
+    return body
 
 
 def _too_large(how: str, limit: int) -> PayloadTooLarge:

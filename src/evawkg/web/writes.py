@@ -47,6 +47,7 @@ from ..writes.operations import DropGraph, InsertQuads, ReplaceGraph
 from ..writes.readers import graph_triples
 from ..writes.writer import Committed, Preconditions, Writer
 from .errors import render_error
+from .framing import read_chunked_body
 from .linked_data import GRAPH, content_type, iri_for_path, public_base, serialize
 from .validation import REPORTS
 
@@ -156,18 +157,12 @@ def _limit_body(limit: int) -> None:
         # the whole body (a PUT past the limit wrote its first 64 KiB as the graph). Read it
         # here up to one byte past the limit, and give werkzeug what was read, with its length
         # (so the query route, when the form holds a query, reads the same bytes).
-        stream, chunks, size = environ["wsgi.input"], [], 0
-        while size <= limit:
-            chunk = stream.read(limit + 1 - size)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            size += len(chunk)
-        if size > limit:
+        body = read_chunked_body(environ["wsgi.input"], limit)
+        if body is None:
             raise PayloadTooLarge(f"the chunked body is longer than the {limit} bytes a write "
                                   "accepts (max_write_bytes); split the write")
-        environ["wsgi.input"] = io.BytesIO(b"".join(chunks))
-        environ["CONTENT_LENGTH"] = str(size)
+        environ["wsgi.input"] = io.BytesIO(body)
+        environ["CONTENT_LENGTH"] = str(len(body))
         environ.pop("HTTP_TRANSFER_ENCODING", None)
         request.__dict__.pop("content_length", None)  # werkzeug caches the None it read
     if request.content_length is not None and request.content_length > limit:
