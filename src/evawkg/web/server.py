@@ -1,7 +1,8 @@
 """``evawkg serve``: the SPARQL endpoint under gunicorn, started from Python.
 
-The master process prepares the on-disk store when ``--store`` is given (so workers only reuse
-it), then gunicorn forks ``workers`` processes with ``threads`` request threads each; the worker
+The master process has the on-disk store prepared when ``--store`` is given (so workers only
+reuse it), in a child process of its own (:func:`apart`: a process that opened RocksDB must not
+fork workers), then gunicorn forks ``workers`` processes with ``threads`` request threads each; the worker
 class (:class:`~evawkg.web.worker.BufferingThreadWorker`) reads each request whole in its event
 loop before a thread serves it, so slow clients cannot hold the threads. Each worker builds the
 app (``create_app``), whose query pool loads the graph in the background. Startup prints where
