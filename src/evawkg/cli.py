@@ -351,7 +351,7 @@ def validate(bundle: Bundle, files: tuple[Path, ...], input_format: str | None,
              inference: str, with_graph: bool, engine: str) -> None:
     """Validate FILES (or - for stdin; default: the bundled data) against the SHACL shapes.
 
-    Files are read as the HTTP service reads uploads (evawkg.shacl.uploads): nothing is fetched and
+    Files are read as the HTTP service reads uploads (evawkg.graph.uploads): nothing is fetched and
     no XML entity is expanded. Writes the report to stdout; exits 0 if the data conforms
     (warnings allowed with the bundled shapes), 1 if not, 2 if an input cannot be read or parsed
     (one line on stderr: file:line:column) or a shape cannot be evaluated. With --with-graph, a
@@ -443,7 +443,7 @@ def _shapes_upload(path: Path):
     spends minutes on it."""
     from .graph import store as stores
     from .graph.formats import format_for_path
-    from .shacl.uploads import Upload
+    from .graph.uploads import Upload
 
     data, base_iri = stores.read_source(path)
     return Upload(data, format_for_path(path).name, source=str(path), base_iri=base_iri)
@@ -455,7 +455,7 @@ def _uploads(paths: Iterable[Path], input_format: str | None, bundle: Bundle | N
     bundle's ``data/`` with its base too, exactly as the loader reads it."""
     from .graph import store as stores
     from .graph.formats import format_by_name, format_for_path
-    from .shacl.uploads import Upload
+    from .graph.uploads import Upload
 
     uploads = []
     for path in paths:

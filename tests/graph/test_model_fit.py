@@ -117,7 +117,7 @@ def test_a_fact_with_an_unknown_property_class_or_concept_does_not_fit(vocabular
 
 
 def test_held_out_record_validates_against_the_graph_without_violations(bundle):
-    from evawkg.shacl.uploads import Upload
+    from evawkg.graph.uploads import Upload
     from evawkg.shacl.with_graph import validate_with_graph
 
     uploads = [Upload(path.read_bytes(), "turtle", source=path.name, base_iri=path.as_uri())

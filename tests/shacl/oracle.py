@@ -14,7 +14,7 @@ from rdflib import BNode, Graph
 from evawkg.shacl import engine, validation
 from evawkg.shacl.loading import load_uploads
 from evawkg.shacl.report import Report
-from evawkg.shacl.uploads import Upload
+from evawkg.graph.uploads import Upload
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "shapes"
 BASE = FIXTURES / "_base.ttl"

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 
 from evawkg.cli import main
 from evawkg.shacl import store_validation
-from evawkg.shacl.uploads import Upload
+from evawkg.graph.uploads import Upload
 
 from .oracle import BASE
 

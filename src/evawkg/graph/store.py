@@ -168,13 +168,33 @@ def load_path(store: ox.Store, path: Path, fmt: RdfFormat, *, graph: str | None,
 #: Formats whose files pass the upload checks before pyoxigraph reads them: its JSON-LD parser
 #: takes time growing with the square of the nesting and crashes (stack overflow) past a few
 #: thousand levels; RDF/XML may hold an entity bomb.
+def read_upload(upload) -> rdflib.Graph:
+    """The triples of ``upload`` (the union of its graphs for quad formats) as an rdflib graph.
+
+    Raises :class:`~evawkg.errors.UnparsableInput` (400) naming line and column when the bytes
+    are not UTF-8, do not parse, or are refused by :mod:`evawkg.graph.uploads`' checks, and
+    :class:`~evawkg.errors.UnknownFormat` (415) for an unknown format name.
+    """
+    from .uploads import checked
+
+    fmt, data = checked(upload)
+    store = ox.Store()
+    load_data(store, data, fmt, source=upload.source, graph=str(GRAPH["upload"]),
+              base_iri=upload.base_iri, first_line_offset=len(upload.prefix_header))
+    if upload.iris is not None and not upload.iris.identity:
+        quads = upload.stored(list(store))
+        store = ox.Store()
+        store.extend(quads)
+    return to_rdflib(store)
+
+
 CHECKED_FORMATS = ("json-ld", "rdfxml")
 
 
 def _checked(data: bytes, fmt: RdfFormat, source: str, base_iri: str | None) -> bytes | str:
     if fmt.name not in CHECKED_FORMATS:
         return data
-    from ..shacl.uploads import Upload, checked_data
+    from .uploads import Upload, checked_data
 
     return checked_data(Upload(data, fmt.name, source=source, base_iri=base_iri))
 

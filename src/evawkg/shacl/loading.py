@@ -1,7 +1,7 @@
 """Reading uploads into a pyoxigraph store for the store engine, keeping what the store alone
 would lose: literals as written, and where in a line-based file each triple is.
 
-Uploads are untrusted: each passes the checks of :mod:`evawkg.shacl.uploads` (UTF-8, no external
+Uploads are untrusted: each passes the checks of :mod:`evawkg.graph.uploads` (UTF-8, no external
 XML entity, bounded JSON-LD, only the project's own ``@context``) and is parsed by pyoxigraph,
 which fetches nothing. The store then keeps *values* for the XSD datatypes it knows
 (``"01"^^xsd:integer`` becomes ``"1"``, ``"300"^^xsd:byte`` becomes ``"300"^^xsd:integer``); the
@@ -19,7 +19,7 @@ import pyoxigraph as ox
 from ..namespaces import GRAPH
 from .data_graph import Originals
 from .terms import XSD_NS, XSD_STRING
-from .uploads import Upload, checked
+from ..graph.uploads import Upload, checked
 
 #: Formats with one triple (or quad) per line: results can name the line.
 LINE_FORMATS = ("ntriples", "nquads")

@@ -35,7 +35,7 @@ from ..graph.public_base import PublicBase
 from ..errors import (ClientError, EvawError, NotReady, PayloadTooLarge, ProcessDied,
                       QueryTimeout, Restarting)
 from ..processes import ProcessPool, ProcessSpec
-from .uploads import Upload
+from ..graph.uploads import Upload
 
 
 #: Address space a validation process may add to the validator's (a runaway job gets a
@@ -121,7 +121,7 @@ def _on_store(job: ValidationJob, store):
 
 def _on_pyshacl(job: ValidationJob, store):
     from . import validation
-    from .uploads import read_upload
+    from ..graph.store import read_upload
     from .with_graph import validate_with_graph
 
     shapes = read_upload(job.shapes) if job.shapes is not None else None

@@ -28,7 +28,7 @@ from .report_subset import only_about
 def validate_with_graph(uploads: Iterable, bundle: Bundle | None = None, shapes=None, *,
                         inference: str = "none", shape_iris: Iterable[str | URIRef] | None = None,
                         engine: str = "store", base=None) -> Report:
-    """Validate untrusted RDF (read as :mod:`evawkg.shacl.uploads` reads it) together with the
+    """Validate untrusted RDF (read as :mod:`evawkg.graph.uploads` reads it) together with the
     asserted data of ``base`` (a store of the caller's, changed; default: the bundle), keeping
     the results about the nodes the uploads describe."""
     bundle = bundle or default_bundle()
@@ -38,7 +38,7 @@ def validate_with_graph(uploads: Iterable, bundle: Bundle | None = None, shapes=
         return on_store(uploads, base, shapes, bundle=bundle, inference=inference,
                         shape_iris=shape_iris)
     from ..graph.store import load_bundle, to_rdflib
-    from .uploads import read_upload
+    from ..graph.store import read_upload
     from .validation import validate
 
     added = Graph()

@@ -18,7 +18,7 @@ and ``/shapes`` (the shapes' documentation).
 
 Uploads are limited to ``max_upload_bytes`` (413) and each validation runs in a process of its
 own, killed after ``validation_timeout`` seconds (:mod:`evawkg.shacl.pool`); parsing never
-fetches anything (:mod:`evawkg.shacl.uploads`). SHACL: https://www.w3.org/TR/shacl/#validation-report
+fetches anything (:mod:`evawkg.graph.uploads`). SHACL: https://www.w3.org/TR/shacl/#validation-report
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from ..errors import ClientError, PayloadTooLarge, UnknownFormat, UnsupportedMediaType
 from ..graph.formats import RDF_FORMATS, format_for_media_type, format_for_path
-from ..shacl.uploads import Upload
+from ..graph.uploads import Upload
 from ..shacl.pool import ValidationAnswer, ValidationJob, ValidationPool
 from .errors import byte_limit
 from .linked_data import public_base

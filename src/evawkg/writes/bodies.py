@@ -1,7 +1,7 @@
 """RDF a client sends to be written (a Graph Store Protocol body), read as quads of one graph.
 
 Untrusted bytes pass the same checks as uploads to the validator
-(:func:`evawkg.shacl.uploads.checked_data`: UTF-8, no external XML entity, no remote JSON-LD
+(:func:`evawkg.graph.uploads.checked_data`: UTF-8, no external XML entity, no remote JSON-LD
 context) before pyoxigraph parses them; a syntax error names line and column (400), an unknown
 media type is 415. Blank nodes get fresh names: a document's ``_:b0`` is never a node the store
 already holds (RDF 1.1 Semantics, blank nodes are local to their document).
@@ -15,7 +15,7 @@ from ..errors import ClientError, UnsupportedMediaType
 from ..graph.formats import format_for_media_type
 from ..graph.public_base import PublicBase
 from ..graph.store import load_data
-from ..shacl.uploads import Upload, checked_data
+from ..graph.uploads import Upload, checked_data
 from ..sparql.rules import MAX_NESTING
 from .delta import GraphName, graph_name, graph_term
 

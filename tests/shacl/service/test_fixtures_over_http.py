@@ -16,7 +16,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
 
 from evawkg.namespaces import PREFIXES, SHAPES
-from evawkg.shacl.uploads import Upload, read_upload
+from evawkg.graph.store import read_upload
+from evawkg.graph.uploads import Upload
 from evawkg.shacl.validation import load_shapes
 
 from .conftest import expectations, fixture_files, post, upload_of

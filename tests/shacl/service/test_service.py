@@ -141,7 +141,7 @@ def test_validation_past_its_time_limit_is_killed_and_the_pool_recovers(tmp_path
     pool.start()
     try:
         pool.wait_ready(120)
-        from evawkg.shacl.uploads import Upload
+        from evawkg.graph.uploads import Upload
         from evawkg.shacl.pool import ValidationJob, ValidationTimeout
 
         # pySHACL with OWL RL on 20k triples takes seconds on any machine; the store engine

@@ -29,12 +29,11 @@ import xml.parsers.expat
 from dataclasses import dataclass
 
 import pyoxigraph as ox
-import rdflib
 
 from ..errors import UnparsableInput
-from ..graph.formats import format_by_name, without_byte_order_mark
-from ..graph.public_base import PublicBase
-from ..namespaces import BASE, GRAPH
+from .formats import format_by_name, without_byte_order_mark
+from .public_base import PublicBase
+from ..namespaces import BASE
 
 #: Deepest JSON nesting accepted; real JSON-LD documents nest a handful of levels.
 MAX_JSON_DEPTH = 64
@@ -80,36 +79,16 @@ class Upload:
                                                            q.graph_name))) for q in quads]
 
 
-def read_upload(upload: Upload) -> rdflib.Graph:
-    """The triples of ``upload`` (the union of its graphs for quad formats) as an rdflib graph.
-
-    Raises :class:`~evawkg.errors.UnparsableInput` (400) naming line and column when the bytes
-    are not UTF-8, do not parse, or are refused by the checks above, and
-    :class:`~evawkg.errors.UnknownFormat` (415) for an unknown format name.
-    """
-    fmt, data = checked(upload)
-    from ..graph.store import load_data, to_rdflib
-
-    store = ox.Store()
-    load_data(store, data, fmt, source=upload.source, graph=str(GRAPH["upload"]),
-              base_iri=upload.base_iri, first_line_offset=len(upload.prefix_header))
-    if upload.iris is not None and not upload.iris.identity:
-        quads = upload.stored(list(store))
-        store = ox.Store()
-        store.extend(quads)
-    return to_rdflib(store)
-
-
 def checked(upload: Upload):
     """The format of ``upload`` and its data, ready for pyoxigraph's parser once the checks above
-    pass (the project's own JSON-LD context put inline); raises as :func:`read_upload` does."""
+    pass (the project's own JSON-LD context put inline); raises as :func:`evawkg.graph.store.read_upload` does."""
     fmt = format_by_name(upload.format)
     return fmt, checked_data(upload)
 
 
 def checked_data(upload: Upload) -> bytes | str:
     """What of ``upload`` may be handed to pyoxigraph once the checks above passed (JSON-LD
-    with the project's context put inline); raises like :func:`read_upload`. Writes use it
+    with the project's context put inline); raises like :func:`evawkg.graph.store.read_upload`. Writes use it
     to read request bodies as quads."""
     fmt = format_by_name(upload.format)
     text = _utf8(upload.data, upload.source)
