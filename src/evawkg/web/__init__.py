@@ -76,9 +76,9 @@ def create_app(settings: Settings | None = None, service: SparqlService | None =
     app.register_blueprint(workbench_blueprint)
     register_validation(app)
     register_linked_data(app)
+    install_metrics(app)  # /metrics; its counting is the last step of _after
     # One hook before and one after each request (Flask's cost is per hook, ~5 us each with
     # its coroutine check); each names its steps in the order they run.
-    install_metrics(app)
     app.before_request(_before)
     app.teardown_request(_forget_client)
     app.after_request(_after)
