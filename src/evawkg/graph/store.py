@@ -168,6 +168,17 @@ def load_path(store: ox.Store, path: Path, fmt: RdfFormat, *, graph: str | None,
 #: Formats whose files pass the upload checks before pyoxigraph reads them: its JSON-LD parser
 #: takes time growing with the square of the nesting and crashes (stack overflow) past a few
 #: thousand levels; RDF/XML may hold an entity bomb.
+CHECKED_FORMATS = ("json-ld", "rdfxml")
+
+
+def _checked(data: bytes, fmt: RdfFormat, source: str, base_iri: str | None) -> bytes | str:
+    if fmt.name not in CHECKED_FORMATS:
+        return data
+    from .uploads import Upload, checked_data
+
+    return checked_data(Upload(data, fmt.name, source=source, base_iri=base_iri))
+
+
 def read_upload(upload) -> rdflib.Graph:
     """The triples of ``upload`` (the union of its graphs for quad formats) as an rdflib graph.
 
@@ -186,17 +197,6 @@ def read_upload(upload) -> rdflib.Graph:
         store = ox.Store()
         store.extend(quads)
     return to_rdflib(store)
-
-
-CHECKED_FORMATS = ("json-ld", "rdfxml")
-
-
-def _checked(data: bytes, fmt: RdfFormat, source: str, base_iri: str | None) -> bytes | str:
-    if fmt.name not in CHECKED_FORMATS:
-        return data
-    from .uploads import Upload, checked_data
-
-    return checked_data(Upload(data, fmt.name, source=source, base_iri=base_iri))
 
 
 def check_parses(path: Path, fmt: RdfFormat) -> None:

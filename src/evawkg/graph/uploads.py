@@ -81,15 +81,16 @@ class Upload:
 
 def checked(upload: Upload):
     """The format of ``upload`` and its data, ready for pyoxigraph's parser once the checks above
-    pass (the project's own JSON-LD context put inline); raises as :func:`evawkg.graph.store.read_upload` does."""
+    pass (the project's own JSON-LD context put inline); raises as
+    :func:`evawkg.graph.store.read_upload` does."""
     fmt = format_by_name(upload.format)
     return fmt, checked_data(upload)
 
 
 def checked_data(upload: Upload) -> bytes | str:
     """What of ``upload`` may be handed to pyoxigraph once the checks above passed (JSON-LD
-    with the project's context put inline); raises like :func:`evawkg.graph.store.read_upload`. Writes use it
-    to read request bodies as quads."""
+    with the project's context put inline); raises like :func:`evawkg.graph.store.read_upload`.
+    Writes use it to read request bodies as quads."""
     fmt = format_by_name(upload.format)
     text = _utf8(upload.data, upload.source)
     if fmt.name == "rdfxml":

@@ -306,7 +306,7 @@ def validate_uploads(uploads: Iterable, shapes: Graph | None = None, *, inferenc
                      shape_iris: Iterable[str | URIRef] | None = None,
                      allow_warnings: bool = True) -> Report:
     """Validate RDF from sources we do not trust (an HTTP upload, files named on the command
-    line), read by :func:`evawkg.graph.uploads.read_upload`: nothing fetched, no entity expanded.
+    line), read by :func:`evawkg.graph.store.read_upload`: nothing fetched, no entity expanded.
     The one path the HTTP service and ``evawkg validate`` share."""
     from ..graph.store import read_upload
 
