@@ -124,12 +124,19 @@ def nesting_depth(text: str) -> int:
     return max(map(sub, sums, floors))
 
 
+def depth_past(text: str, limit: int = MAX_NESTING) -> int | None:
+    """The nesting depth of ``text`` when it is deeper than ``limit``, else None: what queries
+    and updates check before any parser recurses into them."""
+    if text.count("{") + text.count("(") + text.count("[") <= limit:
+        return None  # so few opening brackets cannot nest deeper (str.count: no Python loop)
+    depth = nesting_depth(text)
+    return depth if depth > limit else None
+
+
 def check_nesting(text: str, limit: int = MAX_NESTING) -> None:
     """Refuse (400) a query nested deeper than ``limit``, before any parser recurses into it."""
-    if text.count("{") + text.count("(") + text.count("[") <= limit:
-        return  # so few opening brackets cannot nest deeper (str.count: no Python loop)
-    depth = nesting_depth(text)
-    if depth > limit:
+    depth = depth_past(text, limit)
+    if depth is not None:
         raise QueryTooDeep(f"query nested too deeply (depth {depth}; at most {limit}): "
                            "flatten it, e.g. fewer nested groups or parentheses")
 
@@ -344,6 +351,7 @@ def _walk(root):
             stack.extend(node)
 
 
-__all__ = ["QUERY_FORMS", "UPDATE_OPERATIONS", "MAX_NESTING", "nesting_depth", "check_nesting",
+__all__ = ["QUERY_FORMS", "UPDATE_OPERATIONS", "MAX_NESTING", "nesting_depth", "depth_past",
+           "check_nesting",
            "parse_update",
            "check_graph_iri", "unescape_codepoints", "prepare_query", "refuse_update"]

@@ -33,7 +33,7 @@ from rdflib.plugins.sparql.algebra import translateUpdate
 
 from ..errors import ClientError, LoadRefused, ServiceRefused, UpdateSyntaxError
 from ..namespaces import PREFIXES
-from ..sparql.rules import MAX_NESTING, nesting_depth, parse_update
+from ..sparql.rules import MAX_NESTING, depth_past, parse_update
 from .operations import (Clear, Create, DeleteQuads, Drop, InsertQuads, Load, Modify, Operation,
                          Template, Transfer)
 
@@ -170,12 +170,11 @@ def compile_update(text: str, base_iri: str, allow_service: tuple[str, ...],
     and column), :class:`ServiceRefused` or :class:`LoadRefused` (403)."""
     # pyoxigraph's parser recurses on the C stack: a WHERE nested some thousands deep crashed
     # the web worker (SIGSEGV) and every request it was answering. Queries have the same bound.
-    if text.count("{") + text.count("(") + text.count("[") > MAX_NESTING:
-        depth = nesting_depth(text)
-        if depth > MAX_NESTING:
-            raise UpdateSyntaxError(f"the update nests too deeply (depth {depth}; at most "
-                                    f"{MAX_NESTING}, brackets in strings counted): flatten it, "
-                                    "e.g. fewer nested groups, parentheses or blank nodes")
+    depth = depth_past(text)
+    if depth is not None:
+        raise UpdateSyntaxError(f"the update nests too deeply (depth {depth}; at most "
+                                f"{MAX_NESTING}, brackets in strings counted): flatten it, "
+                                "e.g. fewer nested groups, parentheses or blank nodes")
     segments = split(text)
     if not segments:
         raise UpdateSyntaxError("the update holds no operation; send at least one, such as "
