@@ -156,6 +156,14 @@ def leading_base(text: str) -> tuple[str, str | None]:
     return text[:start] + " " * (end - start) + text[end:], found.group(2)
 
 
+def variables(text: str):
+    """``(name, offset of its ? or $)`` of each variable ``text`` names, in order, outside its
+    strings, IRIs and comments."""
+    for match in _TOKEN.finditer(text):
+        if match.lastgroup == "variable":
+            yield match.group()[1:], match.start()
+
+
 def ascii_variables(text: str) -> tuple[str, tuple[tuple[bytes, bytes], ...]]:
     """``text`` with each variable whose name is not ASCII renamed to an ASCII one, and the
     byte replacements that give the original names back in a JSON results answer.
@@ -163,21 +171,22 @@ def ascii_variables(text: str) -> tuple[str, tuple[tuple[bytes, bytes], ...]]:
     SPARQL names variables in any script (``?名``, ``?é``); Virtuoso 7.2 refuses every byte past
     ASCII there ("Bad character (0xc3) in SPARQL expression"). A new name holds a random part,
     so no value of the answer is one (the replacement is of the quoted name: a JSON string)."""
-    names = {match.group()[1:] for match in _TOKEN.finditer(text)
-             if match.lastgroup == "variable" and not match.group().isascii()}
+    found = list(variables(text))
+    names = {name for name, _ in found if not name.isascii()}
     if not names:
         return text, ()
     stem = f"evawkg{secrets.token_hex(4)}v"
     new = {name: f"{stem}{number}" for number, name in enumerate(sorted(names))}
     parts, last = [], 0
-    for match in _TOKEN.finditer(text):
-        if match.lastgroup == "variable" and match.group()[1:] in new:
-            parts.append(text[last:match.start() + 1] + new[match.group()[1:]])
-            last = match.end()
+    for name, start in found:
+        if name in new:
+            parts.append(text[last:start + 1] + new[name])
+            last = start + 1 + len(name)
     parts.append(text[last:])
     back = tuple((json.dumps(ascii).encode(), json.dumps(name, ensure_ascii=False).encode())
                  for name, ascii in new.items())
     return "".join(parts), back
 
 
-__all__ = ["where_group", "values_block", "bind", "prologue", "leading_base", "ascii_variables"]
+__all__ = ["where_group", "values_block", "bind", "prologue", "leading_base", "variables",
+           "ascii_variables"]

@@ -15,13 +15,13 @@ import re
 
 import pyoxigraph as ox
 
+from .binding import variables as named_variables
 from .query_text import code
 
 #: The query's own SELECT * (the first SELECT of the text is the outer query's: a prologue holds
 #: none, and subqueries come inside its WHERE).
 _SELECT_STAR = re.compile(r"\bSELECT(\s+(?:DISTINCT|REDUCED))?\s*(\*)", re.IGNORECASE)
 _FIRST_SELECT = re.compile(r"\bSELECT\b", re.IGNORECASE)
-_VARIABLE = re.compile(r"[?$]([A-Za-z0-9_\u00B7\u00C0-\uFFFF]+)")
 
 
 def as_written(text: str, prefixes: dict[str, str], base_iri: str | None) -> str:
@@ -60,8 +60,8 @@ def in_written_order(text: str, variables: list[str]) -> list[str]:
     """``variables`` ordered by where the text first names each (those it never writes, last,
     in the given order)."""
     first: dict[str, int] = {}
-    for found in _VARIABLE.finditer(code(text)):
-        first.setdefault(found.group(1), found.start())
+    for name, start in named_variables(text):
+        first.setdefault(name, start)
     written = sorted((name for name in variables if name in first), key=first.__getitem__)
     return written + [name for name in variables if name not in first]
 
