@@ -30,7 +30,7 @@ from ..sparql.query_text import rewrite_iris
 from ..workbench.openapi import openapi_document
 from ..workbench.named_queries import TYPE_HINTS, NamedQuery, load_named_queries
 from ..workbench.tables import Table, run_named_query
-from .linked_data import public_base
+from .linked_data import BY_LANGUAGE, not_modified, public_base
 from .negotiation import HTML, MediaTable
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -99,8 +99,9 @@ def run_query(name: str) -> Response:
     values = _values(query)
     state = current_app.extensions["evawkg"]
     etag = _etag(state.service.data_version, query, _effective(query, values), kind)
-    if request.if_none_match.contains_weak(etag):
-        return _not_modified(etag, kind)
+    cached = not_modified(etag, vary=BY_LANGUAGE if kind == "html" else ("Accept",))
+    if cached is not None:
+        return cached
     if kind == "html":
         response = _html_page(query, values, state)
         if response.status_code == 200:
@@ -134,16 +135,6 @@ def _etag(version: str, query: NamedQuery, effective: dict[str, str], kind: str)
     for part in parts:
         digest.update(part.encode() + b"\0")
     return f"{version}-q-{digest.hexdigest()[:20]}"
-
-
-def _not_modified(etag: str, kind: str) -> Response:
-    """A 304 with the ``Vary`` of the 200 it stands for (RFC 9110 section 15.4.5)."""
-    response = Response(status=304)
-    response.set_etag(etag, weak=True)
-    response.vary.add("Accept")
-    if kind == "html":
-        response.vary.add("Accept-Language")
-    return response
 
 
 def _resolve(name: str) -> tuple[NamedQuery, str | None]:
