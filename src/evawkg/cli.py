@@ -811,6 +811,11 @@ def load(bundle: Bundle, files: tuple[Path, ...], graphs: tuple[str, ...], store
     A running server sees the commit at once. Exits 0 when committed, 1 when the shapes refuse
     it (the report on stdout) or the remote store fails, 2 when the file or the store cannot be
     read."""
+    from .sparql import check_graph_iri
+
+    for graph in graphs:
+        if graph != "default":
+            check_graph_iri(graph, "--graph")
     if sparql_endpoint:
         _load_remote(bundle, files, sparql_endpoint, update_endpoint, graph_store, store_auth,
                      graphs, infer, timeout)
@@ -820,10 +825,6 @@ def load(bundle: Bundle, files: tuple[Path, ...], graphs: tuple[str, ...], store
                                "--sparql-endpoint URL (a remote store)")
     if len(files) != 1 or len(graphs) != 1:
         raise click.UsageError("a writable store takes one FILE and one --graph IRI")
-    if graphs[0] != "default":
-        from .sparql import check_graph_iri
-
-        check_graph_iri(graphs[0], "--graph")
     _load_into_store(bundle, files[0], graphs[0], store_dir, input_format, replace, no_validate,
                      author)
 
@@ -883,11 +884,6 @@ def _load_remote(bundle: Bundle, files: tuple[Path, ...], sparql_endpoint: str,
     missing = [str(f) for f in files if not f.is_file()]
     if missing:
         raise click.UsageError("no such file: " + ", ".join(missing))
-    from .sparql import check_graph_iri
-
-    for graph in graphs:
-        if graph != "default":
-            check_graph_iri(graph, "--graph")
     from .graph import store as stores
     from .graph.dataset import file_graphs
     from .sparql.remote import served_graphs

@@ -184,13 +184,13 @@ def check_sources(settings: Settings) -> None:
     for name in settings.data:
         if not Path(name).is_file():
             raise SettingsError(f"data file {name} does not exist or is not a regular file")
-        format_for_path(name)
+    formats = [(Path(name), format_for_path(name)) for name in settings.data]
     # A file that does not parse left a server that never got ready. With --store the build
     # (in :func:`apart`) parses them and its error ends the start; a second start reads no
     # source at all (at 1M triples a parse here would cost seconds of the 5 s it may take).
     if not settings.store:
-        for name in settings.data:
-            check_parses(Path(name), format_for_path(name))
+        for path, fmt in formats:
+            check_parses(path, fmt)
     if settings.write_tokens:
         from ..writes.tokens import TokenTable
 
