@@ -78,10 +78,12 @@ def _listed(entries: list[str]) -> str:
 def _undeclared(prefix: str | None, prefixes: dict[str, str], before: str | None) -> str:
     names = sorted(prefixes)
     declared = ", ".join(f"{name}:" for name in names[:MOST_PREFIXES])
+    more = ""
     if len(names) > MOST_PREFIXES:
-        declared += f" and {len(names) - MOST_PREFIXES} more (the query editor at /sparql declares them all)"
+        declared += f" and {len(names) - MOST_PREFIXES} more"
+        more = " (the query editor at /sparql declares them all)"
     where = f" (after {_quoted(before)})" if before else ""
-    known = f"; this server declares {declared} itself" if declared else ""
+    known = f"; this server declares {declared} itself{more}" if declared else ""
     if prefix is None:
         return (f"a prefix is not declared{where}: declare it with PREFIX, or write the full IRI "
                 f"in <…>{known}")
