@@ -496,10 +496,12 @@ def test_a_dump_download_resumes_with_a_range_and_streams_from_disk(client):
     assert tail.headers["Content-Range"] == f"bytes {size - 100}-{size - 1}/{size}"
     streamed = client.get("/dumps/evawkg.ttl", buffered=False)
     assert streamed.is_streamed  # not one bytes object read whole
+    assert streamed.headers["Content-Type"] == "text/turtle; charset=utf-8"  # one charset
     streamed.close()
     compressed = client.get("/dumps/evawkg.ttl", headers={"Accept-Encoding": "gzip",
                                                           "Range": "bytes=0-9"})
     assert compressed.status_code == 200 and "Content-Range" not in compressed.headers
+    assert compressed.headers["Content-Type"] == "text/turtle; charset=utf-8"
 
 
 def test_cors_allows_configured_origin_only(client):

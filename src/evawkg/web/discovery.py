@@ -105,6 +105,8 @@ def dump(name: str) -> Response:
     if name.endswith(".gz") or not accepts_gzip(request.headers.get("Accept-Encoding")):
         level = 0
     response = _from_the_dumps(lambda folder: _dump_file(folder, name, known[name], level))
+    # As the table writes it: send_file adds a charset to a text/ type, which already has one.
+    response.headers["Content-Type"] = known[name]
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     add_vary(response, "Accept-Encoding")
     return response.make_conditional(request) if level else response
