@@ -64,7 +64,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("allow_service", (), "SERVICE endpoints queries may call (exact IRIs); empty: SERVICE is refused.", tuple),
     Setting("sandbox_network", True, "Run query processes in a network namespace without network (Linux) unless SERVICE is allowed.", bool),
     Setting("cors_origins", ("*",), "Origins allowed by CORS for GET and POST ('*': any; empty: no CORS headers).", tuple),
-    Setting("answer_cache_mb", 64, "MB of query answers each worker keeps, by data version and query, so a repeated query is answered without running again (0: off). Queries calling NOW(), RAND(), UUID(), STRUUID() or BNODE(), or using SERVICE, always run.", int),
+    Setting("answer_cache_mb", 64, "MB of query answers each worker keeps, by data version and query, so a repeated query is answered without running again, plus a quarter of that for whole answers a repeated GET /sparql request gets again from the worker's event loop (0: both off). Queries calling NOW(), RAND(), UUID(), STRUUID() or BNODE(), or using SERVICE, always run.", int),
     Setting("metrics", True, "Serve /metrics: request counts and durations, query durations, the data's size, query slots and the answer cache, in the Prometheus text format (no query texts, paths or addresses).", bool),
     Setting("gzip_level", 1, "gzip level for responses of 1 KiB or more when the client accepts it (0: off).", int),
     Setting("log_level", "info", "Logging level of the server (debug, info, warning, error).", str),

@@ -5,8 +5,11 @@ are serialised (none lost when many race)."""
 
 from __future__ import annotations
 
+import http.client as http_client
+import json
 import threading
 import time
+import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -81,6 +84,41 @@ def test_a_query_after_the_acknowledgement_sees_the_write_on_every_worker(server
         for _ in range(4):
             rows = select(server.base, f"PREFIX ex: <{EX}> SELECT ?t WHERE {{ ex:{marker} a ?t }}")
             assert {row["t"]["value"] for row in rows} == {EX + "Widget", EX + "Thing"}
+
+
+def test_a_repeated_get_sees_a_write_made_through_either_worker(server):
+    """Each worker sends a repeated GET's answer again from memory (evawkg.web.repeats), keyed
+    by the data version: a write through either worker is seen by both at once."""
+    secret = server.secrets["curator"]
+    query = f'PREFIX ex: <{EX}> SELECT ?v WHERE {{ GRAPH <{SCRATCH}> {{ ex:repeated ex:flag ?v }} }}'
+    path = "/sparql?" + urllib.parse.urlencode({"query": query})
+    port = int(server.base.rsplit(":", 1)[1])
+
+    def values_seen() -> list[set[str]]:
+        # Kept-alive connections (a connection that closes is never answered from memory),
+        # several, so both workers answer some of them; each asks three times.
+        seen = []
+        for _ in range(6):
+            connection = http_client.HTTPConnection("127.0.0.1", port, timeout=30)
+            try:
+                for _ in range(3):
+                    connection.request("GET", path,
+                                       headers={"Accept": "application/sparql-results+json"})
+                    response = connection.getresponse()
+                    body = response.read()
+                    assert response.status == 200, body
+                    seen.append({row["v"]["value"]
+                                 for row in json.loads(body)["results"]["bindings"]})
+            finally:
+                connection.close()
+        return seen
+
+    assert values_seen() == [set()] * 18
+    for value in ("1", "2"):
+        text = (f'PREFIX ex: <{EX}> DELETE WHERE {{ GRAPH <{SCRATCH}> {{ ex:repeated ex:flag ?v }} }} ;'
+                f' INSERT DATA {{ GRAPH <{SCRATCH}> {{ ex:repeated ex:flag "{value}" }} }}')
+        assert update(server.base, text, secret)[0] == 204
+        assert values_seen() == [{value}] * 18
 
 
 def test_racing_writes_are_serialised_and_none_is_lost(server):

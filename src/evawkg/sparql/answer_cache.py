@@ -23,7 +23,7 @@ import dataclasses
 import re
 import threading
 from collections import OrderedDict
-from typing import Any
+from typing import Any, Callable
 
 from .service import Answer, QueryRequest, SparqlService
 
@@ -47,11 +47,17 @@ def answers_repeat(text: str) -> bool:
     return _UNREPEATABLE.search(text) is None
 
 
-class AnswerCache:
-    """A bounded, thread-safe map from (data version, request) to an answer."""
+def payload_size(answer: Answer) -> int:
+    return len(answer.payload)
 
-    def __init__(self, max_bytes: int):
+
+class AnswerCache:
+    """A bounded, thread-safe map from (data version, request) to an answer, least recently used
+    first out; ``size_of`` says what an answer counts against ``max_bytes``."""
+
+    def __init__(self, max_bytes: int, size_of: Callable[[Any], int] = payload_size):
         self.max_bytes = max_bytes
+        self.size_of = size_of
         self.size = 0
         self.hits = 0
         self.misses = 0
@@ -68,19 +74,24 @@ class AnswerCache:
             self.hits += 1
             return answer
 
+    def count_hit(self) -> None:
+        """Count an answer given from memory by another route (the worker's repeats)."""
+        with self._lock:
+            self.hits += 1
+
     def put(self, key: Any, answer: Answer) -> None:
-        size = len(answer.payload)
+        size = self.size_of(answer)
         if size > self.max_bytes // LARGEST_SHARE:
             return
         with self._lock:
             previous = self._answers.pop(key, None)
             if previous is not None:
-                self.size -= len(previous.payload)
+                self.size -= self.size_of(previous)
             self._answers[key] = answer
             self.size += size
             while self.size > self.max_bytes:
                 _, evicted = self._answers.popitem(last=False)
-                self.size -= len(evicted.payload)
+                self.size -= self.size_of(evicted)
 
 
 class CachingService:
@@ -107,6 +118,11 @@ class CachingService:
         return getattr(self.service, name)
 
 
+def answer_cache_of(service: SparqlService) -> AnswerCache | None:
+    """The answer cache ``service`` keeps (None: it keeps none, every query runs)."""
+    return service.cache if isinstance(service, CachingService) else None
+
+
 def with_answer_cache(service: SparqlService, max_bytes: int) -> SparqlService:
     """``service`` answering repeated queries from memory; as it is when ``max_bytes`` is 0 or
     when its ``data_version`` may miss a change (``exact_data_version`` not set: a store other
@@ -116,4 +132,5 @@ def with_answer_cache(service: SparqlService, max_bytes: int) -> SparqlService:
     return CachingService(service, max_bytes)
 
 
-__all__ = ["AnswerCache", "CachingService", "answers_repeat", "with_answer_cache"]
+__all__ = ["AnswerCache", "CachingService", "answer_cache_of", "answers_repeat",
+           "with_answer_cache"]

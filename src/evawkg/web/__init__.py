@@ -10,7 +10,6 @@ pyoxigraph pool, or a remote SPARQL store's (``sparql_endpoint``), unless one is
 
 from __future__ import annotations
 
-import logging
 import time
 from dataclasses import dataclass
 
@@ -23,6 +22,7 @@ from ..settings import Settings
 from ..sparql import SparqlService
 from ..sparql.answer_cache import with_answer_cache
 from ..writes import enabled as writes_enabled
+from .access_log import log_request
 from .errors import precondition_failed_body, register_error_handlers
 from .named_queries import blueprint as named_queries_blueprint
 from .metrics import install as install_metrics
@@ -33,8 +33,6 @@ from .security_headers import add_security_headers
 from .sparql_protocol import blueprint as sparql_blueprint
 from .validation import register as register_validation
 from .workbench import blueprint as workbench_blueprint
-
-access_log = logging.getLogger("evawkg.access")
 
 #: Responses smaller than this are not worth compressing.
 GZIP_MIN_BYTES = 1024
@@ -222,13 +220,9 @@ def _gzip(response: Response) -> Response:
 
 def _access_log(response: Response) -> Response:
     elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-    query = g.get("query_seconds")
-    access_log.info(
-        '%s "%s %s" %d %s bytes %.1f ms query=%s rows=%s%s',
-        request.remote_addr or "-", request.method, request.full_path.rstrip("?")[:200],
-        response.status_code, response.calculate_content_length() or 0, elapsed,
-        f"{query * 1000:.1f}ms" if query is not None else "-", g.get("rows", "-"),
-        f" error={g.error_code}" if g.get("error_code") else "")
+    log_request(request.remote_addr, request.method, request.full_path.rstrip("?"),
+                response.status_code, response.calculate_content_length() or 0, elapsed,
+                g.get("query_seconds"), g.get("rows", "-"), g.get("error_code"))
     return response
 
 

@@ -103,6 +103,15 @@ class RequestFraming:
         head = bytes(self.data[:self._body_start])
         return _EXPECT_CONTINUE.sub(b"", head, count=1) + bytes(self.data[self._body_start:])
 
+    def bodiless_request(self) -> bytes | None:
+        """The buffered bytes when they are one whole request without a body (no
+        ``Content-Length`` above 0, not chunked) and nothing after it (no pipelined request):
+        the shape of a repeatable GET (:mod:`evawkg.web.repeats`). Else None."""
+        if (not self.whole or self._chunked or self._body_start != len(self.data)
+                or self._content_length not in (None, 0)):
+            return None
+        return bytes(self.data)
+
     # --- framing ---------------------------------------------------------------------------
 
     def _frame(self) -> Framing:

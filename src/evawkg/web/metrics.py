@@ -62,14 +62,22 @@ class Metrics:
     def observe(self, response: Response) -> None:
         """Count ``response`` (an after-request step)."""
         rule = request.url_rule
-        route = rule.rule if rule is not None else "unmatched"
-        self.requests.labels(route, request.method, str(response.status_code)).inc()
         started = g.get("started")
-        if started is not None:
-            self.durations.labels(route).observe(time.perf_counter() - started)
-        seconds = g.get("query_seconds")
-        if seconds:
-            self.queries.observe(seconds)
+        self.count(rule.rule if rule is not None else "unmatched", request.method,
+                   response.status_code,
+                   time.perf_counter() - started if started is not None else None,
+                   g.get("query_seconds"))
+
+    def count(self, route: str, method: str, status: int, seconds: float | None,
+              query_seconds: float | None = None) -> None:
+        """Count one answered request: its route's rule, method and status, the seconds since
+        it arrived, and the store's seconds on its query when one ran (also for the answers the
+        worker sends again from memory, :mod:`evawkg.web.repeats`)."""
+        self.requests.labels(route, method, str(status)).inc()
+        if seconds is not None:
+            self.durations.labels(route).observe(seconds)
+        if query_seconds:
+            self.queries.observe(query_seconds)
 
     def exposition(self, accept: str | None) -> tuple[bytes, str]:
         """The metrics and their media type, in the format the scraper's ``Accept`` asks

@@ -53,6 +53,7 @@ from gunicorn.workers.gthread import TConn, ThreadWorker
 from ..writes import enabled as writes_enabled
 from .errors import byte_limit
 from .framing import Framing, RequestFraming
+from .repeats import REPEATABLE, RepeatedAnswers, SentBytes
 
 #: A connection may always buffer this much, whatever the worker's budget: small requests are
 #: never held up by large bodies in flight.
@@ -78,6 +79,9 @@ class BufferedConnection(TConn):
         self.whole = True
         self.drained = 0           # bytes discarded while lingering
         self.closed = False
+        #: The key under which the answer to the request being served may be kept
+        #: (:mod:`evawkg.web.repeats`), when it is one that may be.
+        self.repeat_key: tuple | None = None
 
 
 class BufferingThreadWorker(ThreadWorker):
@@ -106,6 +110,8 @@ class BufferingThreadWorker(ThreadWorker):
         self.lingering: dict[BufferedConnection, float] = {}
         # The request each request thread is serving (see handle_request).
         self._serving = threading.local()
+        #: Answers this worker sends again without the app (set in load_wsgi; None: off).
+        self.repeats: RepeatedAnswers | None = None
 
     @classmethod
     def check_config(cls, cfg, log):
@@ -199,8 +205,61 @@ class BufferingThreadWorker(ThreadWorker):
                          f"the chunked body is larger than {byte_limit(self.max_body_bytes)}, "
                          "the most any route of this server accepts; send a smaller body")
             return True
+        if framing is Framing.COMPLETE and self.repeats is not None and self._answer_again(conn):
+            return True
         self._hand_over(conn, whole=framing is Framing.COMPLETE and conn.framing.whole)
         return True
+
+    def _answer_again(self, conn: BufferedConnection) -> bool:
+        """Send the kept answer to a repeated request from this loop (True), or note the key
+        under which the thread serving it may keep its answer (False)."""
+        started = time.perf_counter()
+        key = self.repeats.key(conn.framing.bodiless_request(), conn.client)
+        if (key is None or not self.alive or not self.cfg.keepalive
+                or self.nr + 1 >= self.max_requests
+                or len(self.keepalived_conns) >= self.max_keepalived):
+            return False  # the app answers, and says whether the connection stays open
+        kept = self.repeats.get(key)
+        if kept is None:
+            conn.repeat_key = key
+            return False
+        self.nr += 1
+        data = self.repeats.sending(kept)
+        self._release(conn)
+        conn.framing = None
+        self.repeats.count(kept, conn.client, started)
+        try:
+            sent = conn.sock.send(data)
+        except (BlockingIOError, InterruptedError):
+            sent = 0
+        except OSError:  # the client is gone
+            self._drop(conn)
+            return True
+        if sent == len(data):
+            self._keep_alive(conn)
+        else:  # a client reading slowly: a thread sends the rest, as it would have sent it all
+            future = self.tpool.submit(self._send_rest, conn, data[sent:])
+            future.add_done_callback(
+                lambda done: self.method_queue.defer(self._after_sending, conn, done))
+        return True
+
+    def _send_rest(self, conn: BufferedConnection, data: bytes) -> bool:
+        try:
+            conn.sock.setblocking(True)
+            conn.sock.sendall(data)
+        except OSError:
+            return False
+        return True
+
+    def _after_sending(self, conn: BufferedConnection, done) -> None:
+        try:
+            sent = bool(done.result()) if not done.cancelled() else False
+        except Exception:  # noqa: BLE001 -- _send_rest catches what sending raises
+            sent = False
+        if sent and self.alive:
+            self._keep_alive(conn)
+        else:
+            self._close(conn)
 
     def _hand_over(self, conn: BufferedConnection, whole: bool) -> None:
         """Give the buffered request to a thread; its parser reads it from memory."""
@@ -221,6 +280,7 @@ class BufferingThreadWorker(ThreadWorker):
 
     def load_wsgi(self):
         super().load_wsgi()
+        self.repeats = RepeatedAnswers.of_app(self.wsgi)
         self.wsgi = partial(self._serve, self.wsgi)
 
     def handle_request(self, req, conn):
@@ -232,15 +292,26 @@ class BufferingThreadWorker(ThreadWorker):
                 self._send_refusal(conn, *refusal)
                 return False
         self._serving.request = (req, conn)
+        self._serving.repeatable = None
+        key, conn.repeat_key = conn.repeat_key, None
+        recorder = None
+        if key is not None:
+            recorder = conn.sock = SentBytes(conn.sock, self.repeats.largest)
         try:
             return super().handle_request(req, conn)
         finally:
             self._serving.request = None
+            if recorder is not None:
+                conn.sock = recorder.sock
+                sent = recorder.sent()
+                if sent is not None and self._serving.repeatable is not None:
+                    self.repeats.keep(key, sent, self._serving.repeatable)
 
     def _serve(self, application, environ, start_response):
         """The application, then (before gunicorn writes the status line) a decision on the
         body it left unread: keep-alive is only honest if that body can be skipped here."""
         answer = application(environ, start_response)
+        self._serving.repeatable = environ.get(REPEATABLE)
         serving = getattr(self._serving, "request", None)
         if serving is not None and not _skip_unread_body(*serving):
             serving[0].force_close()  # gunicorn then answers "Connection: close"
@@ -288,15 +359,26 @@ class BufferingThreadWorker(ThreadWorker):
         try:
             # Pipelined bytes the parser read past this request: the next request has begun.
             pending = conn.parser.unreader.take_buffered()
-            if pending:
-                self._start_reading(conn, pending)
-                return
+        except (OSError, ValueError):
+            self._unregister(conn)
+            self._drop(conn)
+            return
+        if pending:
+            self._start_reading(conn, pending)
+        else:
+            self._keep_alive(conn)
+
+    def _keep_alive(self, conn: BufferedConnection) -> None:
+        """Wait (in the poller, up to ``keepalive`` seconds) for the connection's next request."""
+        try:
             conn.sock.setblocking(False)
             conn.set_timeout()
             self.keepalived_conns.append(conn)
             self.poller.register(conn.sock, selectors.EVENT_READ,
                                  partial(self.on_client_socket_readable, conn))
         except (OSError, ValueError):
+            if conn in self.keepalived_conns:
+                self.keepalived_conns.remove(conn)
             self._unregister(conn)
             self._drop(conn)
 
