@@ -15,7 +15,10 @@ deployment with N analysts has N addresses. So evawkg runs with ``max_slots_per_
 (``--slots-per-client``; 0 keeps the server's default, and that run is worth reading too).
 Every request here repeats one text, which evawkg's answer cache (``answer_cache_mb``) would
 answer from memory: ``evawkg`` runs with it off, so the hop and the query are measured;
-``--cached`` adds ``evawkg-cached``, the default configuration.
+``--cached`` adds ``evawkg-cached``, the default configuration (the worker then sends a repeated
+request's whole answer again from its event loop: :mod:`evawkg.web.repeats`). The load
+generator's own CPU per request is printed too: on the point lookup it spends more than any
+server here, on the same two cores.
 
 ``--in-thread`` adds ``evawkg-in-thread`` (``bench/in_thread_server.py``, never served): evawkg's
 own worker, app and settings with each query run in the request thread, no query process. It
@@ -39,6 +42,7 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import resource
 import signal
 import statistics
 import subprocess
@@ -145,18 +149,22 @@ def run_server(name, table, args, peer, results) -> None:
                         "application/sparql-results+json", extra)
             pids = process_tree(process.pid) if process else external_pids(name, args)
             before = cpu_by_role(pids)
+            client_before = own_cpu_seconds()
             answer = loadgen.run(url, text, args.concurrency, args.requests, args.max_seconds,
                                  "application/sparql-results+json", extra)
-            cpu = cpu_per_request(before, cpu_by_role(pids), answer["ok"] + answer["errors"])
+            answered = answer["ok"] + answer["errors"]
+            cpu = cpu_per_request(before, cpu_by_role(pids), answered)
+            client_cpu = (own_cpu_seconds() - client_before) * 1000 / max(answered, 1)
             if answer["errors"]:
                 print(f"  {name} {query_name}: {answer['errors']} errors, first: "
                       f"{answer.get('first_error')}", flush=True)
             results.setdefault((name, query_name), []).append(
-                {"p50": answer["p50_ms"] or 0.0, "rps": answer["rps"], "cpu": cpu})
+                {"p50": answer["p50_ms"] or 0.0, "rps": answer["rps"], "cpu": cpu,
+                 "client": client_cpu})
             print(f"  {name:24s} {query_name:20s} p50 {answer['p50_ms'] or 0:7.1f} ms "
                   f"{answer['rps']:7.1f} req/s  CPU/request "
-                  + ", ".join(f"{role} {ms:.2f} ms" for role, ms in sorted(cpu.items())),
-                  flush=True)
+                  + ", ".join(f"{role} {ms:.2f} ms" for role, ms in sorted(cpu.items()))
+                  + f", load generator {client_cpu:.2f} ms", flush=True)
     finally:
         if process:
             os.killpg(process.pid, signal.SIGTERM)
@@ -165,6 +173,12 @@ def run_server(name, table, args, peer, results) -> None:
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
                 process.wait(5)
+
+
+def own_cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process: the load generator's clients run in it."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def median_of(runs: list[dict], key: str, role: str | None = None) -> float:
@@ -190,10 +204,13 @@ def report(results, servers, queries, args, started_load, ended_load) -> str:
         "",
         f"{args.triples:,} triples of the peer generator, {args.concurrency} keep-alive clients, "
         f"medians of {args.rounds} rounds (servers alternating). CPU: milliseconds of the "
-        "server's whole process tree per request (evawkg: web worker + query processes).",
+        "server's whole process tree per request (evawkg: web worker + query processes); the "
+        "load generator's own CPU per request (its clients, in this process, on the same cores) "
+        "is the last column.",
         "",
-        "| query | server | p50 (ms) | requests/s | x floor (req/s) | CPU/request (ms) | x floor (CPU) |",
-        "|---|---|---:|---:|---:|---:|---:|",
+        "| query | server | p50 (ms) | requests/s | x floor (req/s) | CPU/request (ms) | x floor (CPU) "
+        "| load generator CPU/request (ms) |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for query_name in queries:
         base = results.get((floor, query_name))
@@ -213,8 +230,9 @@ def report(results, servers, queries, args, started_load, ended_load) -> str:
                 base_cpu = statistics.median(sum(run["cpu"].values()) for run in base)
                 ratio_cpu = f"{cpu / base_cpu:.2f}x" if base_cpu and cpu else "-"
             cpu_text = f"{cpu:.2f}{split}" if cpu else "- (not ours to read)"
+            client = statistics.median(run["client"] for run in runs)
             lines.append(f"| {query_name} | {name} | {p50:.1f} | {rps:.0f} | {ratio_rps} | "
-                         f"{cpu_text} | {ratio_cpu} |")
+                         f"{cpu_text} | {ratio_cpu} | {client:.2f} |")
     return "\n".join(lines) + "\n"
 
 
