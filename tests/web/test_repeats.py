@@ -138,26 +138,35 @@ def busy_server(tmp_path_factory):
 
 
 def get(base: str, query: str, accept: str = JSON, **headers) -> tuple[int, dict, bytes]:
+    return get_path(base, "/sparql?" + urllib.parse.urlencode({"query": query}), accept, **headers)
+
+
+def get_path(base: str, path: str, accept: str = JSON, **headers) -> tuple[int, dict, bytes]:
     parts = urllib.parse.urlsplit(base)
     connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     try:
-        connection.request("GET", "/sparql?" + urllib.parse.urlencode({"query": query}),
-                           headers={"Accept": accept, **headers})
+        connection.request("GET", path, headers={"Accept": accept, **headers})
         response = connection.getresponse()
         return response.status, dict(response.getheaders()), response.read()
     finally:
         connection.close()
 
 
-def test_a_repeated_query_gets_the_same_bytes_while_every_request_thread_is_busy(busy_server):
+@pytest.mark.parametrize("path, accept, content", [
+    ("/sparql?" + urllib.parse.urlencode({"query": LABELS}), JSON, b'"label"'),
+    ("/queries/agency-activities.csv?agency=https%3A%2F%2Fevawkg.example.org%2Fid%2Fagency%2Funodc",
+     "text/csv", b"activity"),
+], ids=["sparql", "named-query"])
+def test_a_repeated_query_gets_the_same_bytes_while_every_request_thread_is_busy(
+        busy_server, path, accept, content):
     base, _ = busy_server
-    status, headers, body = get(base, LABELS)
-    assert status == 200 and b'"label"' in body
+    status, headers, body = get_path(base, path, accept)
+    assert status == 200 and content in body, body
     with ThreadPoolExecutor(2) as pool:
         # Two queries that run until their 3 s limit hold both request threads.
         endless = [pool.submit(get, base, ENDLESS_QUERY + f" # {n}") for n in range(2)]
         time.sleep(0.5)
-        again_status, again_headers, again = get(base, LABELS)
+        again_status, again_headers, again = get_path(base, path, accept)
         threads_were_busy = not any(future.done() for future in endless)
         assert [future.result()[0] for future in endless] == [503, 503]
     assert threads_were_busy, "the repeated query waited for a request thread"

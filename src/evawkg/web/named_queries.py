@@ -32,6 +32,7 @@ from ..workbench.named_queries import TYPE_HINTS, NamedQuery, load_named_queries
 from ..workbench.tables import Table, run_named_query
 from .linked_data import BY_LANGUAGE, not_modified, public_base
 from .negotiation import HTML, MediaTable
+from .repeats import mark_repeatable
 
 PACKAGE = Path(__file__).resolve().parents[1]
 
@@ -122,6 +123,7 @@ def run_query(name: str) -> Response:
         response.headers["Content-Disposition"] = f'inline; filename="{query.name}.{kind}"'
     response.set_etag(etag, weak=True)
     response.vary.add("Accept")
+    mark_repeatable(state.service, query.text, answer.rows)
     return response
 
 

@@ -1,5 +1,5 @@
-"""Whole HTTP answers to repeated ``GET /sparql`` requests, sent again by the worker's event loop
-without a request thread, gunicorn's parser or Flask.
+"""Whole HTTP answers to repeated ``GET /sparql`` and named-query requests, sent again by the
+worker's event loop without a request thread, gunicorn's parser or Flask.
 
 The answer cache (:mod:`evawkg.sparql.answer_cache`) spares a repeated query its run and its hop
 to a query process; what such a request still costs is the web layer: handing the request to a
@@ -18,10 +18,10 @@ earlier answers (the answer cache's argument).
 
 **Kept** are the bytes a request thread sent for such a request, when:
 
-* the request is a ``GET /sparql?…`` without a body, with nothing pipelined behind it, and
-  without ``Authorization``, ``Cookie`` or ``Expect`` headers;
-* the app marked its answer repeatable (:data:`REPEATABLE` in the WSGI environ: the query went
-  through the answer cache, whose rules say which answers repeat);
+* the request is a ``GET /sparql?…`` or ``GET /queries/…`` without a body, with nothing
+  pipelined behind it, and without ``Authorization``, ``Cookie`` or ``Expect`` headers;
+* the app marked its answer repeatable (:func:`mark_repeatable`: the query went through the
+  answer cache, whose rules say which answers repeat);
 * the answer is a ``200`` that keeps the connection alive, its body whole after its
   ``Content-Length``.
 
@@ -41,7 +41,9 @@ import time
 from dataclasses import dataclass
 from email.utils import formatdate
 
-from ..sparql.answer_cache import AnswerCache, answer_cache_of
+from flask import request as current_request
+
+from ..sparql.answer_cache import AnswerCache, answer_cache_of, answers_repeat
 from .access_log import log_request
 
 #: The WSGI environ key by which the app marks an answer as one the worker may send again: its
@@ -51,7 +53,9 @@ REPEATABLE = "evawkg.repeatable"
 #: The share of the answer cache's bytes the worker's repeats may hold.
 SHARE_OF_ANSWER_CACHE = 4
 
-_REQUEST_START = b"GET /sparql?"
+#: The requests worth a key: SPARQL queries and named queries (a GET of any other route is
+#: never marked repeatable, and is not copied while it is sent).
+_REQUEST_STARTS = (b"GET /sparql?", b"GET /queries/")
 _UNREPEATABLE_HEADER = re.compile(rb"\r\n(?:authorization|cookie|expect)[ \t]*:", re.IGNORECASE)
 _CONTENT_LENGTH = re.compile(rb"\r\ncontent-length:[ \t]*(\d+)[ \t]*(?=\r\n|$)", re.IGNORECASE)
 _KEEP_ALIVE = re.compile(rb"\r\nconnection:[ \t]*keep-alive[ \t]*(?=\r\n|$)", re.IGNORECASE)
@@ -84,6 +88,16 @@ class KeptAnswer:
 
     def dated(self, date: bytes) -> bytes:
         return self.before_date + date + self.after_date
+
+
+def mark_repeatable(service, text: str, rows: int) -> None:
+    """Let the worker send the answer being made again to the same request (a Flask view's
+    step): when it answers a GET, ``service`` keeps answers (so its data version follows every
+    change) and ``text`` gives the same answer on the same data."""
+    if (current_request.method == "GET" and answer_cache_of(service) is not None
+            and answers_repeat(text)):
+        current_request.environ[REPEATABLE] = Repeatable(
+            current_request.url_rule.rule, current_request.full_path.rstrip("?"), rows)
 
 
 def kept_answer(sent: bytes, repeatable: Repeatable) -> KeptAnswer | None:
@@ -139,7 +153,7 @@ class RepeatedAnswers:
     def key(self, request: bytes | None, client) -> tuple | None:
         """The key of a request (its bytes, from :meth:`RequestFraming.bodiless_request`) from
         ``client`` (gunicorn's peer address), or None when it is not one to repeat."""
-        if (request is None or not request.startswith(_REQUEST_START)
+        if (request is None or not request.startswith(_REQUEST_STARTS)
                 or _UNREPEATABLE_HEADER.search(request)):
             return None
         address = client[0] if isinstance(client, tuple) else client
@@ -210,4 +224,4 @@ class SentBytes:
 
 
 __all__ = ["REPEATABLE", "KeptAnswer", "Repeatable", "RepeatedAnswers", "SentBytes",
-           "kept_answer"]
+           "kept_answer", "mark_repeatable"]

@@ -29,7 +29,7 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, Response, current_app, g, request
 from werkzeug.datastructures import CombinedMultiDict, MultiDict
 
-from ..sparql.answer_cache import answer_cache_of, answers_repeat
+from ..sparql.answer_cache import answers_repeat
 from ..sparql.answers import serialize_graph
 from ..errors import (ClientError, NotAcceptable, PayloadTooLarge, QuerySyntaxError,
                       ReadOnly, UnsupportedMediaType)
@@ -41,7 +41,7 @@ from .errors import byte_limit
 from .framing import read_chunked_body
 from .linked_data import public_base
 from .negotiation import HTML, SERVICE_DESCRIPTION, add_vary, remember_compressed, table_for
-from .repeats import REPEATABLE, Repeatable
+from .repeats import mark_repeatable
 
 blueprint = Blueprint("sparql", __name__)
 
@@ -186,10 +186,7 @@ def endpoint() -> Response:
     response.headers["X-Result-Rows"] = str(answer.rows)
     if etag and request.method in ("GET", "HEAD"):
         response.set_etag(etag, weak=True)
-        if request.method == "GET" and answer_cache_of(service) is not None:
-            # The worker may send these bytes again to the same request (evawkg.web.repeats).
-            request.environ[REPEATABLE] = Repeatable(
-                request.url_rule.rule, request.full_path.rstrip("?"), answer.rows)
+        mark_repeatable(service, protocol.query, answer.rows)
     add_vary(response, "Accept")
     return response
 
