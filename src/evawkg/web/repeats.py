@@ -11,10 +11,10 @@ notebooks that repeat their queries are the users.
 
 **The key** is the request's exact bytes (its request line and every header), the client's
 address and the service's ``data_version`` read before the request is served. Whatever a header
-can change in the answer (``Accept``, ``Accept-Encoding``, ``Host`` and ``X-Forwarded-*`` for the
-public base, ``Origin`` for CORS, ``If-None-Match``) is part of the key, so no rule here needs to
-know which headers matter; a write changes the version, and the next requests never find the
-earlier answers (the answer cache's argument).
+can change in the answer (``Accept``, ``Accept-Encoding``, ``Host`` and a trusted proxy's
+``X-Forwarded-Proto`` for the public base, ``Origin`` for CORS, ``If-None-Match``) is part of the
+key, so no rule here needs to know which headers matter; a write changes the version, and the
+next requests never find the earlier answers (the answer cache's argument).
 
 **Kept** are the bytes a request thread sent for such a request, when:
 
