@@ -792,6 +792,28 @@ def test_serve_on_a_store_whose_marker_is_damaged_exits_2_naming_it(tmp_path):
     assert one_line(stderr).startswith(f"evawkg serve: {store / 'evawkg-store.json'} is damaged")
 
 
+@pytest.mark.parametrize("case", ["parent missing", "parent a file", "store a file"])
+def test_serve_on_a_store_that_cannot_be_made_exits_2_naming_it(tmp_path, case, monkeypatch):
+    # pyoxigraph's OSError ("While mkdir if missing: …/x.building"), naming no fix, was a
+    # traceback and exit 1; a file named in EVAWKG_STORE (click checks only --store) was a
+    # NotADirectoryError traceback.
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    store = {"parent missing": tmp_path / "missing" / "x", "parent a file": afile / "x",
+             "store a file": afile}[case]
+    monkeypatch.setenv("EVAWKG_STORE", str(store))
+    code, stderr = _serve_briefly("--port", "0")
+    assert code == 2, stderr
+    line = one_line(stderr)
+    if case == "store a file":
+        assert line == (f"evawkg serve: the store {store} is a file; give --store a directory, "
+                        "new or holding an evawkg store")
+    else:
+        assert line.startswith(f"evawkg serve: cannot make the store {store}: {store.parent} "
+                               "does not exist or is not a directory; create it first")
+    assert not (tmp_path / "missing").exists()
+
+
 def test_script_export(tmp_path):
     done = run_script("export", str(tmp_path / "out"))
     assert done.returncode == 0, done.stderr
