@@ -625,7 +625,7 @@ def test_script_stdin_closed_exits_2_with_one_line(args):
 
 
 @pytest.mark.parametrize(("setting", "value", "says"), [
-    ("workers", 10 ** 20, "workers must be at most 256"),
+    ("workers", 10 ** 20, "workers must be between 1 and 256"),
     ("query_timeout", float("nan"), "query_timeout must be a finite number of seconds"),
     ("queue_wait", float("inf"), "queue_wait must be a finite number of seconds"),
     ("write_lock_wait", float("inf"), "write_lock_wait must be a finite number of seconds"),
@@ -639,6 +639,62 @@ def test_serve_settings_out_of_range_are_refused_before_anything_starts(setting,
 
     with pytest.raises(SettingsError, match=says):
         Settings(**{setting: value})
+
+
+@pytest.mark.parametrize(("args", "environment", "says"), [
+    # Passed: /validate answered every upload 413 "larger than -1 bytes".
+    (["--max-upload-bytes", "-1"], {}, "--max-upload-bytes must be at least 1, not -1"),
+    (["--dump-timeout", "-1"], {}, "--dump-timeout must be more than 0 and at most 1000000000, not -1.0"),
+    # Passed: every validation was a 503 "still starting", for ever.
+    (["--validation-timeout", "0"], {}, "--validation-timeout must be more than 0 and at most 1000000000, not 0.0"),
+    # Passed: a wait on a lock past threading.TIMEOUT_MAX raised OverflowError, a 500.
+    (["--queue-wait", "1e10"], {}, "--queue-wait must be between 0 and 1000000000, not 10000000000.0"),
+    # Passed: each worker forks them all at its start.
+    (["--max-concurrent-queries", "100000"], {}, "--max-concurrent-queries must be between 1 and 256, not 100000"),
+    # Passed: setrlimit's OverflowError killed every query process (503 "needed more memory").
+    (["--query-memory-limit-mb", "10000000000000"], {},
+     "--query-memory-limit-mb must be between 0 and 16777216, not 10000000000000"),
+    # Passed: every IRI starts with '', so every one was "under the base".
+    (["--base-iri", ""], {}, "--base-iri '' must be an http(s) URL ending in '/'"),
+    (["--base-iri", "urn:evawkg:"], {}, "--base-iri 'urn:evawkg:' must be an http(s) URL ending in '/'"),
+    # Passed: an exact IRI no SERVICE or LOAD can name.
+    (["--allow-service", "sparql.example.org"], {},
+     "--allow-service must be absolute IRIs (such as https://example.org/a), not 'sparql.example.org'"),
+    (["--allow-load", "data.ttl"], {},
+     "--allow-load must be absolute IRIs (such as https://example.org/a), not 'data.ttl'"),
+    # Named the setting (query_timeout), not the flag the user typed.
+    (["--timeout", "0"], {}, "--timeout must be more than 0 and at most 1000000000, not 0.0"),
+    # Unchecked: logging's ValueError traceback.
+    ([], {"EVAWKG_LOG_LEVEL": "verbose"},
+     "EVAWKG_LOG_LEVEL must be one of debug, info, warning, error, not 'verbose'"),
+    ([], {"EVAWKG_DUMP_TIMEOUT": "-1"}, "EVAWKG_DUMP_TIMEOUT must be more than 0 and at most 1000000000"),
+])
+def test_serve_setting_out_of_range_exits_2_naming_the_flag_and_range(runner, monkeypatch, args,
+                                                                      environment, says):
+    import evawkg.web.server
+
+    monkeypatch.setattr(evawkg.web.server, "serve",
+                        lambda settings: pytest.fail("the server started with it"))
+    result = runner.invoke(main, ["serve", *args], env=environment, prog_name="evawkg")
+    assert result.exit_code == 2, result.output
+    assert one_line(result.stderr).startswith(f"evawkg serve: {says}")
+
+
+def test_every_number_setting_has_a_range_and_a_value_past_it_is_refused():
+    from evawkg.errors import SettingsError
+    from evawkg.settings import SETTINGS, Settings
+
+    for setting in SETTINGS:
+        if setting.type not in (int, float):
+            continue
+        assert setting.allowed is not None, f"{setting.name} says no range"
+        below = setting.allowed.least - (0 if setting.allowed.above else 1)
+        with pytest.raises(SettingsError, match=f"^{setting.name} must be") as raised:
+            Settings(**{setting.name: setting.type(below)})
+        assert raised.value.setting == setting.name
+        if setting.allowed.most is not None:
+            with pytest.raises(SettingsError, match=f"^{setting.name} must be"):
+                Settings(**{setting.name: setting.type(setting.allowed.most + 1)})
 
 
 def _serve_briefly(*args: str) -> tuple[int | None, str]:
@@ -790,6 +846,28 @@ def test_serve_on_a_store_whose_marker_is_damaged_exits_2_naming_it(tmp_path):
     code, stderr = _serve_briefly("--port", "0", "--store", str(store))
     assert code == 2, stderr
     assert one_line(stderr).startswith(f"evawkg serve: {store / 'evawkg-store.json'} is damaged")
+
+
+@pytest.mark.parametrize("case", ["parent missing", "parent a file", "store a file"])
+def test_serve_on_a_store_that_cannot_be_made_exits_2_naming_it(tmp_path, case, monkeypatch):
+    # pyoxigraph's OSError ("While mkdir if missing: …/x.building"), naming no fix, was a
+    # traceback and exit 1; a file named in EVAWKG_STORE (click checks only --store) was a
+    # NotADirectoryError traceback.
+    afile = tmp_path / "afile"
+    afile.write_text("")
+    store = {"parent missing": tmp_path / "missing" / "x", "parent a file": afile / "x",
+             "store a file": afile}[case]
+    monkeypatch.setenv("EVAWKG_STORE", str(store))
+    code, stderr = _serve_briefly("--port", "0")
+    assert code == 2, stderr
+    line = one_line(stderr)
+    if case == "store a file":
+        assert line == (f"evawkg serve: the store {store} is a file; give --store a directory, "
+                        "new or holding an evawkg store")
+    else:
+        assert line.startswith(f"evawkg serve: cannot make the store {store}: {store.parent} "
+                               "does not exist or is not a directory; create it first")
+    assert not (tmp_path / "missing").exists()
 
 
 def test_script_export(tmp_path):

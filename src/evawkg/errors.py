@@ -132,9 +132,23 @@ class QueryHeaderError(BundleError):
 
 
 class SettingsError(ClientError):
-    """A setting with a value of the wrong type or out of range (exit code 2 on the CLI)."""
+    """A setting with a value of the wrong type or out of range (exit code 2 on the CLI).
+
+    ``setting`` names the one setting at fault, when there is one, and ``problem`` says what is
+    wrong with it; the message is the two together. An interface names the setting as its user
+    gave it (``evawkg serve`` names the flag or the environment variable)."""
 
     code = "bad-setting"
+
+    def __init__(self, message: str, *, setting: str | None = None, problem: str = ""):
+        super().__init__(message)
+        self.setting = setting
+        self.problem = problem
+
+    @classmethod
+    def of(cls, setting: str, problem: str) -> SettingsError:
+        """The error of ``setting``: ``problem`` says what is wrong with its value."""
+        return cls(f"{setting} {problem}", setting=setting, problem=problem)
 
 
 class MethodNotAllowed(ClientError):

@@ -13,10 +13,14 @@ edges (:mod:`evawkg.graph.public_base`, docs/linked-data.md).
 
 from __future__ import annotations
 
+import re
+
 from rdflib import Namespace
 from rdflib.namespace import DCTERMS, FOAF, OWL, PROV, RDF, RDFS, SH, SKOS, TIME, VOID, XSD
 
 BASE = "https://evawkg.example.org/"
+#: An absolute IRI: a scheme, a colon, and no character IRIs exclude (RFC 3987).
+ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*")
 ONTOLOGY_IRI = BASE + "ontology"
 EVAW = Namespace(ONTOLOGY_IRI + "#")
 ID = Namespace(BASE + "id/")

@@ -46,6 +46,19 @@ def test_store_directory_refuses_a_foreign_non_empty_directory(tmp_path, fixture
     assert (tmp_path / "precious.txt").exists()
 
 
+def test_store_directory_in_a_directory_this_user_may_not_write_is_refused_before_reading(
+        tmp_path, fixture_files, monkeypatch):
+    # pyoxigraph's OSError ("While mkdir if missing: …/store.building") was a traceback, after the
+    # sources had been read. Root may write anywhere, so the refusal is simulated.
+    import os
+
+    read: list[str] = []
+    monkeypatch.setattr(os, "access", lambda path, mode: False)
+    with pytest.raises(SettingsError, match=f"may not write in {tmp_path}"):
+        ensure_store_directory(DatasetSource(files=fixture_files), tmp_path / "store", read.append)
+    assert read == [] and not (tmp_path / "store").exists()
+
+
 def test_version_changes_with_inference_switch_and_files(fixture_files):
     assert (DatasetSource(files=fixture_files).version()
             != DatasetSource(files=fixture_files[:1]).version())

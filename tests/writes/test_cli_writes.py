@@ -49,6 +49,28 @@ def test_token_add_prints_the_secret_once_and_stores_its_digest(tmp_path):
     assert TokenTable(str(path)).tokens == ()
 
 
+@pytest.mark.parametrize("graph", ["things", "graph/things", "", "http*", "https://e.org/a b"])
+def test_token_add_with_a_graph_that_is_no_iri_exits_2_and_writes_no_table(tmp_path, graph):
+    # It was stored: a token for a graph no write can name (writes name graphs by absolute IRI).
+    path = tmp_path / "tokens.json"
+    result = run("token", "add", "curator", "--graph", "default", "--graph", graph,
+                 "--file", str(path))
+    assert result.exit_code == 2, result.output
+    assert result.stdout == "" and not path.exists()
+    lines = result.stderr.splitlines()
+    assert lines == [f"evawkg: a token's graph must be an absolute IRI (such as "
+                     "https://example.org/graph/a), 'default', '*' or an IRI prefix ending in "
+                     f"'*', not {graph!r}"]
+
+
+@pytest.mark.parametrize("graph", [THINGS, "default", "*", "https://e.org/graph/*"])
+def test_token_add_takes_an_iri_default_any_or_an_iri_prefix(tmp_path, graph):
+    path = tmp_path / "tokens.json"
+    result = run("token", "add", "curator", "--graph", graph, "--file", str(path))
+    assert result.exit_code == 0, result.output
+    assert TokenTable(str(path)).tokens[0].graphs == (graph,)
+
+
 def test_load_commits_through_the_guard_and_history_shows_it(store, tmp_path):
     source = tmp_path / "shelf.ttl"
     source.write_text(GOOD)

@@ -204,6 +204,7 @@ def ensure_store_directory(source: DatasetSource, directory: Path,
     """``source`` as a copy in the on-disk store ``directory``, built only when the sources
     changed since the last build; returns the recipe that reads it."""
     directory = Path(directory)
+    _check_store_place(directory)
     marker = directory / MARKER
     stats = source.source_stats()
     if marker.exists():
@@ -242,6 +243,24 @@ def ensure_store_directory(source: DatasetSource, directory: Path,
     building.rename(directory)
     progress(f"wrote the on-disk store {directory} ({time.perf_counter() - started:.1f} s)")
     return replace(source, store_dir=str(directory), known_version=version)
+
+
+def _check_store_place(directory: Path) -> None:
+    """Refuse, before the sources are read, a store directory that cannot be made: pyoxigraph's
+    error named only the ``.building`` directory beside it, in a traceback."""
+    if directory.exists() and not directory.is_dir():
+        raise SettingsError(f"the store {directory} is a file; give --store a directory, new or "
+                            "holding an evawkg store")
+    if (directory / MARKER).exists():
+        return  # reused where it stands, which needs no write beside it
+    parent = directory.absolute().parent  # where it is built, beside its final name
+    if not parent.is_dir():
+        raise SettingsError(f"cannot make the store {directory}: {parent} does not exist or is not "
+                            "a directory; create it first, or give --store a new directory in an "
+                            "existing one")
+    if not os.access(parent, os.W_OK | os.X_OK):
+        raise SettingsError(f"cannot make the store {directory}: this user may not write in "
+                            f"{parent}; give --store a directory where it may")
 
 
 def dataset_source(settings) -> DatasetSource:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import click
 
-from ..errors import BundleError, ClientError, EvawError
-from ..settings import SETTINGS, Setting, Settings
+from ..errors import BundleError, ClientError, EvawError, SettingsError
+from ..settings import LOG_LEVELS, SETTINGS, Setting, Settings
 
 #: Flags whose name is not the setting's.
 FLAG_NAMES = {"query_timeout": "--timeout", "cors_origins": "--cors-origin",
@@ -22,7 +22,7 @@ FLAG_NAMES = {"query_timeout": "--timeout", "cors_origins": "--cors-origin",
 CLICK_TYPES = {
     "data": click.Path(exists=True, dir_okay=False),
     "store": click.Path(file_okay=False),
-    "log_level": click.Choice(["debug", "info", "warning", "error"]),
+    "log_level": click.Choice(LOG_LEVELS),
 }
 
 
@@ -60,6 +60,17 @@ def _settings_options(command):
     return command
 
 
+def as_given(error: SettingsError, overrides: dict) -> str:
+    """The error's message naming its setting as the user gave it: the flag, or (for a flag
+    left out) the environment variable."""
+    setting = next((s for s in SETTINGS if s.name == error.setting), None)
+    if setting is None:
+        return error.message
+    given = (flag_name(setting) if overrides.get(setting.name) is not None
+             else setting.environment_variable)
+    return f"{given} {error.problem}"
+
+
 @click.command("serve")
 @_settings_options
 def serve_command(**flags) -> None:
@@ -71,6 +82,8 @@ def serve_command(**flags) -> None:
                  for name, value in flags.items()}
     try:
         settings = Settings.from_environment(**overrides)
+    except SettingsError as error:
+        raise click.UsageError(as_given(error, overrides)) from None
     except EvawError as error:
         raise click.UsageError(error.message) from None
     from .server import serve

@@ -26,7 +26,6 @@ write holds the store too long.
 from __future__ import annotations
 
 import io
-import re
 import time
 import uuid
 from urllib.parse import parse_qsl
@@ -38,6 +37,7 @@ from werkzeug.http import parse_etags
 
 from ..errors import (ClientError, GraphNotFound, NotAcceptable, PayloadTooLarge,
                       QuerySyntaxError, ReadOnly, ShapesViolated, Unauthorized)
+from ..namespaces import ABSOLUTE_IRI
 from ..shacl.rendering import render_published
 from ..sparql.query_text import rewrite_iris
 from ..sparql.rules import check_graph_iri
@@ -352,12 +352,8 @@ def _tags(header: str) -> tuple[str, ...]:
     return tuple(sorted(strong | weak)) or ("",)
 
 
-#: An absolute IRI: a scheme, a colon, and no character IRIs exclude (RFC 3987).
-_ABSOLUTE_IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|\\^`]*")
-
-
 def _is_iri(text: str) -> bool:
-    if not _ABSOLUTE_IRI.fullmatch(text):
+    if not ABSOLUTE_IRI.fullmatch(text):
         return False
     try:  # what the store will make of it: control characters (a NUL) pass the pattern
         ox.NamedNode(text)

@@ -36,7 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import SettingsError
-from ..namespaces import GRAPH
+from ..namespaces import ABSOLUTE_IRI, GRAPH
 
 #: How a secret starts: tells a leaked one apart in logs and secret scanners.
 SECRET_PREFIX = "evawkg_"
@@ -192,6 +192,13 @@ def add_token(path: Path, name: str, graphs: tuple[str, ...], *, replace: bool =
     readable by its owner only; returns the new secret, which is stored nowhere."""
     if not name or any(c.isspace() for c in name):
         raise SettingsError(f"a token name needs no spaces and at least a character, not {name!r}")
+    for graph in graphs:
+        # Writes name their graphs by absolute IRI: any other name would match none, silently.
+        iri = graph.removesuffix("*")
+        if graph not in (DEFAULT_GRAPH, "*") and not ABSOLUTE_IRI.fullmatch(iri):
+            raise SettingsError(f"a token's graph must be an absolute IRI (such as "
+                                "https://example.org/graph/a), 'default', '*' or an IRI prefix "
+                                f"ending in '*', not {graph!r}")
     existing = read_table(path) if path.exists() else ()
     if any(token.name == name for token in existing) and not replace:
         raise SettingsError(f"{path} already has a token named {name!r}; pick another name or "
