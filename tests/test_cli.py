@@ -404,10 +404,35 @@ def test_query_plain_file_refuses_params(runner, write):
     assert result.exit_code == 2
 
 
-def test_query_syntax_error_exits_2_with_parser_position(runner):
+def test_query_syntax_error_exits_2_with_the_servers_words_and_position(runner):
+    # The CLI said pyoxigraph's "query does not parse: error at 1:25: …"; the server says where
+    # in words and what the text holds there.
     result = runner.invoke(main, ["query", "-"], input="SELECT * WHERE { ?s ?p }")
     assert result.exit_code == 2
-    assert "error at 1:" in one_line(result.stderr)
+    line = one_line(result.stderr)
+    assert line.startswith("evawkg: query syntax error at line 1, column 25: expected ")
+    assert line.endswith("(after “SELECT * WHERE { ?s ?p }”)")
+    assert "error at 1:" not in line
+
+
+def test_query_undeclared_prefix_exits_2_saying_how_to_declare_it(runner):
+    # pyoxigraph's message listed 400 characters of Unicode ranges ("['A' ..= 'Z' | …").
+    result = runner.invoke(main, ["query", "-"], input="SELECT * WHERE { ?s nope:p ?o }")
+    assert result.exit_code == 2
+    line = one_line(result.stderr)
+    assert line.startswith('evawkg: query syntax error at line 1, column 27: the prefix "nope:" '
+                           "is not declared")
+    assert "PREFIX nope: <namespace IRI>" in line and "..=" not in line
+
+
+def test_query_select_star_columns_are_in_written_order(runner):
+    # pyoxigraph sorts SELECT *'s columns by name (o,p,s); the server gives them as written.
+    result = runner.invoke(main, ["query", "-", "--format", "csv"],
+                           input="SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "s,p,o"
+    table = runner.invoke(main, ["query", "-"], input="SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+    assert table.stdout.split()[:3] == ["s", "p", "o"]
 
 
 def test_query_failing_while_running_exits_1(runner, monkeypatch):
