@@ -497,6 +497,28 @@ def test_check_unknown_engine_is_usage_error_2(runner):
     assert "'rdf4j' is not one of 'store', 'pyshacl'" in result.output
 
 
+@pytest.mark.parametrize("url, says", [
+    ("not a url", "must be an http:// or https:// URL such as http://localhost:8890/sparql, "
+                  "not 'not a url'"),
+    ("ftp://127.0.0.1/sparql", "must be an http:// or https:// URL"),
+    ("http://127.0.0.1:99999/sparql", "is not a URL the store can be reached at (Port out of range"),
+    ("http://[::1/sparql", "is not a URL the store can be reached at (Invalid IPv6 URL)"),
+])
+@pytest.mark.parametrize("command", [
+    ["check", "--sparql-endpoint"],
+    ["load", "--sparql-endpoint"],
+    ["load", "--sparql-endpoint", "http://127.0.0.1:9/sparql", "--update-endpoint"],
+    ["load", "--sparql-endpoint", "http://127.0.0.1:9/sparql", "--graph-store"],
+])
+def test_remote_store_url_that_is_no_http_url_exits_2_saying_what_one_is(runner, command, url, says):
+    # check --sparql-endpoint 'not a url' was exit 1 ("cannot be reached … is it running?"), and a
+    # port out of range or a broken IPv6 host a traceback; serve refused them already.
+    result = runner.invoke(main, [*command, url])
+    assert result.exit_code == 2, result.output
+    line = one_line(result.stderr)
+    assert line.startswith(f"evawkg: {command[-1]} ") and says in line
+
+
 @pytest.fixture
 def bundle_copy(tmp_path, bundle) -> Path:
     root = tmp_path / "bundle"

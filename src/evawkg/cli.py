@@ -148,7 +148,10 @@ def check(bundle: Bundle, engine: str = "store", sparql_endpoint: str | None = N
     without the inferred graph), by either engine with the same results.
     """
     if sparql_endpoint:
-        _check_remote(bundle, sparql_endpoint, store_auth or "")
+        from .settings import check_store_url
+
+        _check_remote(bundle, check_store_url(sparql_endpoint, "--sparql-endpoint"),
+                      store_auth or "")
         return
     from .graph import store as stores
     from .graph.progress import print_progress
@@ -811,11 +814,16 @@ def load(bundle: Bundle, files: tuple[Path, ...], graphs: tuple[str, ...], store
     A running server sees the commit at once. Exits 0 when committed, 1 when the shapes refuse
     it (the report on stdout) or the remote store fails, 2 when the file or the store cannot be
     read."""
+    from .settings import check_store_url
     from .sparql import check_graph_iri
 
     for graph in graphs:
         if graph != "default":
             check_graph_iri(graph, "--graph")
+    for option, url in (("--sparql-endpoint", sparql_endpoint),
+                        ("--update-endpoint", update_endpoint), ("--graph-store", graph_store)):
+        if url:
+            check_store_url(url, option)
     if sparql_endpoint:
         _load_remote(bundle, files, sparql_endpoint, update_endpoint, graph_store, store_auth,
                      graphs, infer, timeout)
