@@ -558,6 +558,29 @@ def test_check_bundle_without_shapes_fails_the_validate_step_and_goes_on(runner,
     assert any(line.startswith("queries ") for line in result.stdout.splitlines())
 
 
+@pytest.fixture
+def home_with_own_shape(bundle_copy) -> Path:
+    """A home whose shapes hold one more than the bundle's: every ex:says needs an ex:name."""
+    (bundle_copy / "shapes" / "zz-things.ttl").write_text(CUSTOM_SHAPES_TTL)
+    return bundle_copy
+
+
+@pytest.mark.parametrize("engine", ["store", "pyshacl"])
+@pytest.mark.parametrize("how", ["file", "with-graph", "bundled data", "check"])
+def test_home_shapes_are_the_ones_each_engine_validates_with(runner, home_with_own_shape, write,
+                                                             engine, how):
+    # --engine pyshacl validated against this installation's shapes whatever --home said (the
+    # store engine used the home's): the home's own shape was never run.
+    thing = write("thing.ttl", CONFORMING_TTL)
+    if how in ("bundled data", "check"):
+        shutil.copy(thing, home_with_own_shape / "data" / "zz-thing.ttl")
+    args = {"file": ["validate", str(thing)], "with-graph": ["validate", "--with-graph", str(thing)],
+            "bundled data": ["validate"], "check": ["check"]}[how]
+    result = runner.invoke(main, ["--home", str(home_with_own_shape), *args, "--engine", engine])
+    assert result.exit_code == 1, result.output
+    assert "Give every thing an ex:name." in result.stdout
+
+
 def test_check_unparsable_data_exits_2_with_one_stderr_line(runner, bundle_copy):
     broken = bundle_copy / "data" / "zz-broken.ttl"
     broken.write_text(UNPARSABLE_TTL)

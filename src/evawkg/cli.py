@@ -204,7 +204,7 @@ def _check_graph(bundle: Bundle, store: pyoxigraph.Store, data_graphs: list[str]
                 report = store_validation.validate_dataset(store, bundle=bundle,
                                                            exclude_graphs=[INFERRED_GRAPH])
             else:
-                report = validation.validate(data, ontology=ontology)
+                report = validation.validate(data, ontology=ontology, bundle=bundle)
         except BundleError as error:  # the bundle's shapes are missing or do not parse
             step.say(describe_error(error), ok=False)
             failed = True
@@ -395,11 +395,11 @@ def validate(bundle: Bundle, files: tuple[Path, ...], input_format: str | None,
                                          **options)
         elif files:
             report = validation.validate_uploads(_uploads(files, input_format, bundle), shapes,
-                                                 **options, **strict)
+                                                 bundle=bundle, **options, **strict)
         else:
             data = stores.to_rdflib(stores.load_bundle(bundle, infer=False),
                                     [source.graph for source in bundle.data_sources()])
-            report = validation.validate(data, shapes, **options, **strict)
+            report = validation.validate(data, shapes, bundle=bundle, **options, **strict)
     click.echo(render_report(report, output_format), nl=False)
     if not report.conforms:
         raise SystemExit(1)
