@@ -5,7 +5,8 @@ or errors become output and an exit code. The exit-code contract (as pySHACL's):
 
 * ``0``: ok, the data conforms, the query ran;
 * ``1``: the data does not conform, a check failed, a query failed while running;
-* ``2``: usage error, a bad parameter, input that cannot be read or parsed, a broken bundle.
+* ``2``: usage error, a bad parameter, input that cannot be read or parsed, a broken bundle;
+* ``130``: stopped by Ctrl-C, at any moment (the console script's, :mod:`evawkg.__main__`).
 
 Reports go to stdout, diagnostics to stderr: a user's mistake is one line on stderr, never a
 traceback.
@@ -569,7 +570,7 @@ def query(bundle: Bundle, query: str | None, params: dict[str, str], output_form
 def _interruptible(work):
     """``work()`` run in a thread while this one waits for it: pyoxigraph evaluates a query
     without returning to Python (a long one would not hear Ctrl-C until it ended), but it lets
-    go of the GIL, so the waiting thread still gets the KeyboardInterrupt."""
+    go of the GIL, so the waiting thread still hears Ctrl-C (see :mod:`evawkg.__main__`)."""
     import gc
     import threading
 
