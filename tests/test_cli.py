@@ -426,6 +426,15 @@ def test_query_undeclared_prefix_exits_2_saying_how_to_declare_it(runner):
     assert "PREFIX nope: <namespace IRI>" in line and "..=" not in line
 
 
+@pytest.mark.parametrize("text", ["", " \n\t\n", "\ufeff"])
+def test_query_empty_exits_2_saying_it_is_empty(runner, text):
+    # The parser's "query syntax error at line 1, column 1: expected [_]"; the server says this.
+    result = runner.invoke(main, ["query", "-"], input=text.encode("utf-8"))
+    assert result.exit_code == 2
+    assert one_line(result.stderr) == ("evawkg: <stdin>: the query is empty; give a SELECT, ASK, "
+                                       "CONSTRUCT or DESCRIBE query")
+
+
 def test_query_select_star_columns_are_in_written_order(runner):
     # pyoxigraph sorts SELECT *'s columns by name (o,p,s); the server gives them as written.
     result = runner.invoke(main, ["query", "-", "--format", "csv"],

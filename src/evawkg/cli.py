@@ -612,6 +612,9 @@ def _resolve_query(bundle: Bundle, name: str):
         except UnicodeDecodeError as error:
             raise ClientError(f"{source}: the query is not valid UTF-8 (byte 0x{data[error.start]:02x} "
                               f"at offset {error.start}); save it as UTF-8") from None
+        if not text.strip():  # as the server refuses an empty query, before any parser
+            raise ClientError(f"{source}: the query is empty; give a SELECT, ASK, CONSTRUCT or "
+                              "DESCRIBE query")
     else:
         queries = load_named_queries(bundle.queries_dir)
         if name not in queries:
