@@ -79,6 +79,18 @@ def test_load_named_query_malformed_raises_header_error_naming_file_and_problem(
     assert problem in caught.value.message
 
 
+def test_parse_named_query_undeclared_prefix_says_how_to_declare_it():
+    # The header check said pyoxigraph's words: 400 characters of Unicode ranges ("['A' ..= 'Z'
+    # | …"); the server's explanation says which prefix and how to declare it.
+    text = ("#+ summary: s\n#+ description: d\n#+ tags: [t]\n"
+            "SELECT * WHERE { ?s nope:p ?o }\n")
+    with pytest.raises(QueryHeaderError) as caught:
+        parse_named_query(text, name="undeclared", path="undeclared.rq")
+    assert caught.value.message.startswith('undeclared.rq:4:27: query does not parse: the prefix '
+                                           '"nope:" is not declared')
+    assert "..=" not in caught.value.message
+
+
 def test_load_named_queries_directory_with_a_malformed_file_raises():
     with pytest.raises(QueryHeaderError, match="malformed"):
         load_named_queries(FIXTURES / "malformed")

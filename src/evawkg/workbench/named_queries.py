@@ -41,6 +41,7 @@ from ..namespaces import PREFIXES
 from ..sparql import check_nesting, prepare_query
 from ..sparql.answers import syntax_error
 from ..sparql.projection import as_written
+from ..sparql.syntax_words import explain
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -325,8 +326,9 @@ def _check_query(text: str, parameters: tuple[Parameter, ...], fail, fail_at) ->
     except SyntaxError as error:
         located = _PARSER_POSITION.match(str(error))
         if located:
-            raise fail_at(f"query does not parse: {located.group(3)}",
-                          int(located.group(1)), int(located.group(2))) from None
+            line, column = int(located.group(1)), int(located.group(2))
+            words = explain(located.group(3), text, line, column, PREFIXES)
+            raise fail_at(f"query does not parse: {words}", line, column) from None
         raise fail(f"query does not parse: {error}") from None
     except RuntimeError as error:
         raise fail(f"parameters cannot be bound ({error}); pyoxigraph binds only variables of "
