@@ -739,6 +739,40 @@ def _serve_briefly(*args: str) -> tuple[int | None, str]:
         return None, process.communicate()[1]
 
 
+def test_serve_with_home_serves_that_homes_graph():
+    # `evawkg --home DIR serve` served this installation's bundle: --home reached no process
+    # of the server, which each find the bundle in EVAWKG_HOME.
+    import os
+    import signal
+    import urllib.parse
+    import urllib.request
+
+    from .support import free_port, wait_for
+
+    home = Path(__file__).parent / "fixtures" / "writes" / "bundle"
+    port = free_port()
+    environment = {name: value for name, value in os.environ.items() if name != "EVAWKG_HOME"}
+    process = subprocess.Popen([str(EVAWKG), "--home", str(home), "serve", "--host", "127.0.0.1",
+                                "--port", str(port), "--workers", "1", "--log-level", "warning"],
+                               env=environment, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz", seconds=90)
+        query = urllib.parse.urlencode({"query": "ASK { <http://example.org/ns#house> ?p ?o }"})
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/sparql?{query}",
+                                         headers={"Accept": "application/sparql-results+json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer = json.load(response)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert answer["boolean"] is True
+
+
 def test_serve_on_a_port_in_use_exits_2_with_one_line_before_starting():
     # gunicorn retried for five seconds, then exited 1 with its own log lines.
     import socket
