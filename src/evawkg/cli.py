@@ -871,7 +871,7 @@ def _load_into_store(bundle: Bundle, file: Path, graph: str, store_dir: Path,
     started = time.perf_counter()
     try:
         committed = commit_in_process(store_dir, (operation,), writer, operation="load",
-                                      request=data, validate=not no_validate)
+                                      request=data, validate=not no_validate, bundle=bundle)
     except ShapesViolated as error:
         click.echo(render_report(error.report, "text"), nl=False)
         click.echo(f"evawkg: {error.message}", err=True)
