@@ -12,6 +12,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import tomllib
 from pathlib import Path
 
 import pyoxigraph
@@ -404,10 +405,44 @@ def test_query_plain_file_refuses_params(runner, write):
     assert result.exit_code == 2
 
 
-def test_query_syntax_error_exits_2_with_parser_position(runner):
+def test_query_syntax_error_exits_2_with_the_servers_words_and_position(runner):
+    # The CLI said pyoxigraph's "query does not parse: error at 1:25: …"; the server says where
+    # in words and what the text holds there.
     result = runner.invoke(main, ["query", "-"], input="SELECT * WHERE { ?s ?p }")
     assert result.exit_code == 2
-    assert "error at 1:" in one_line(result.stderr)
+    line = one_line(result.stderr)
+    assert line.startswith("evawkg: query syntax error at line 1, column 25: expected ")
+    assert line.endswith("(after “SELECT * WHERE { ?s ?p }”)")
+    assert "error at 1:" not in line
+
+
+def test_query_undeclared_prefix_exits_2_saying_how_to_declare_it(runner):
+    # pyoxigraph's message listed 400 characters of Unicode ranges ("['A' ..= 'Z' | …").
+    result = runner.invoke(main, ["query", "-"], input="SELECT * WHERE { ?s nope:p ?o }")
+    assert result.exit_code == 2
+    line = one_line(result.stderr)
+    assert line.startswith('evawkg: query syntax error at line 1, column 27: the prefix "nope:" '
+                           "is not declared")
+    assert "PREFIX nope: <namespace IRI>" in line and "..=" not in line
+
+
+@pytest.mark.parametrize("text", ["", " \n\t\n", "\ufeff"])
+def test_query_empty_exits_2_saying_it_is_empty(runner, text):
+    # The parser's "query syntax error at line 1, column 1: expected [_]"; the server says this.
+    result = runner.invoke(main, ["query", "-"], input=text.encode("utf-8"))
+    assert result.exit_code == 2
+    assert one_line(result.stderr) == ("evawkg: <stdin>: the query is empty; give a SELECT, ASK, "
+                                       "CONSTRUCT or DESCRIBE query")
+
+
+def test_query_select_star_columns_are_in_written_order(runner):
+    # pyoxigraph sorts SELECT *'s columns by name (o,p,s); the server gives them as written.
+    result = runner.invoke(main, ["query", "-", "--format", "csv"],
+                           input="SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[0] == "s,p,o"
+    table = runner.invoke(main, ["query", "-"], input="SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+    assert table.stdout.split()[:3] == ["s", "p", "o"]
 
 
 def test_query_failing_while_running_exits_1(runner, monkeypatch):
@@ -472,6 +507,28 @@ def test_check_unknown_engine_is_usage_error_2(runner):
     assert "'rdf4j' is not one of 'store', 'pyshacl'" in result.output
 
 
+@pytest.mark.parametrize("url, says", [
+    ("not a url", "must be an http:// or https:// URL such as http://localhost:8890/sparql, "
+                  "not 'not a url'"),
+    ("ftp://127.0.0.1/sparql", "must be an http:// or https:// URL"),
+    ("http://127.0.0.1:99999/sparql", "is not a URL the store can be reached at (Port out of range"),
+    ("http://[::1/sparql", "is not a URL the store can be reached at (Invalid IPv6 URL)"),
+])
+@pytest.mark.parametrize("command", [
+    ["check", "--sparql-endpoint"],
+    ["load", "--sparql-endpoint"],
+    ["load", "--sparql-endpoint", "http://127.0.0.1:9/sparql", "--update-endpoint"],
+    ["load", "--sparql-endpoint", "http://127.0.0.1:9/sparql", "--graph-store"],
+])
+def test_remote_store_url_that_is_no_http_url_exits_2_saying_what_one_is(runner, command, url, says):
+    # check --sparql-endpoint 'not a url' was exit 1 ("cannot be reached … is it running?"), and a
+    # port out of range or a broken IPv6 host a traceback; serve refused them already.
+    result = runner.invoke(main, [*command, url])
+    assert result.exit_code == 2, result.output
+    line = one_line(result.stderr)
+    assert line.startswith(f"evawkg: {command[-1]} ") and says in line
+
+
 @pytest.fixture
 def bundle_copy(tmp_path, bundle) -> Path:
     root = tmp_path / "bundle"
@@ -509,6 +566,29 @@ def test_check_bundle_without_shapes_fails_the_validate_step_and_goes_on(runner,
     validate_line = next(line for line in result.stdout.splitlines() if line.startswith("validate "))
     assert validate_line.split()[:2] == ["validate", "FAIL"] and "no shapes found" in validate_line
     assert any(line.startswith("queries ") for line in result.stdout.splitlines())
+
+
+@pytest.fixture
+def home_with_own_shape(bundle_copy) -> Path:
+    """A home whose shapes hold one more than the bundle's: every ex:says needs an ex:name."""
+    (bundle_copy / "shapes" / "zz-things.ttl").write_text(CUSTOM_SHAPES_TTL)
+    return bundle_copy
+
+
+@pytest.mark.parametrize("engine", ["store", "pyshacl"])
+@pytest.mark.parametrize("how", ["file", "with-graph", "bundled data", "check"])
+def test_home_shapes_are_the_ones_each_engine_validates_with(runner, home_with_own_shape, write,
+                                                             engine, how):
+    # --engine pyshacl validated against this installation's shapes whatever --home said (the
+    # store engine used the home's): the home's own shape was never run.
+    thing = write("thing.ttl", CONFORMING_TTL)
+    if how in ("bundled data", "check"):
+        shutil.copy(thing, home_with_own_shape / "data" / "zz-thing.ttl")
+    args = {"file": ["validate", str(thing)], "with-graph": ["validate", "--with-graph", str(thing)],
+            "bundled data": ["validate"], "check": ["check"]}[how]
+    result = runner.invoke(main, ["--home", str(home_with_own_shape), *args, "--engine", engine])
+    assert result.exit_code == 1, result.output
+    assert "Give every thing an ex:name." in result.stdout
 
 
 def test_check_unparsable_data_exits_2_with_one_stderr_line(runner, bundle_copy):
@@ -715,6 +795,40 @@ def _serve_briefly(*args: str) -> tuple[int | None, str]:
         return None, process.communicate()[1]
 
 
+def test_serve_with_home_serves_that_homes_graph():
+    # `evawkg --home DIR serve` served this installation's bundle: --home reached no process
+    # of the server, which each find the bundle in EVAWKG_HOME.
+    import os
+    import signal
+    import urllib.parse
+    import urllib.request
+
+    from .support import free_port, wait_for
+
+    home = Path(__file__).parent / "fixtures" / "writes" / "bundle"
+    port = free_port()
+    environment = {name: value for name, value in os.environ.items() if name != "EVAWKG_HOME"}
+    process = subprocess.Popen([str(EVAWKG), "--home", str(home), "serve", "--host", "127.0.0.1",
+                                "--port", str(port), "--workers", "1", "--log-level", "warning"],
+                               env=environment, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        wait_for(f"http://127.0.0.1:{port}/healthz", seconds=90)
+        query = urllib.parse.urlencode({"query": "ASK { <http://example.org/ns#house> ?p ?o }"})
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/sparql?{query}",
+                                         headers={"Accept": "application/sparql-results+json"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            answer = json.load(response)
+    finally:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+    assert answer["boolean"] is True
+
+
 def test_serve_on_a_port_in_use_exits_2_with_one_line_before_starting():
     # gunicorn retried for five seconds, then exited 1 with its own log lines.
     import socket
@@ -761,6 +875,16 @@ def test_export_stopped_by_a_full_disk_leaves_no_dump_file_and_exits_2(runner, t
     assert len(written) == 3 and sorted(p.name for p in target.iterdir()) == []
 
 
+def entry_point(*args: str) -> list[str]:
+    """The console script as pyproject.toml declares it, run as pip's wrapper runs it (the
+    installed wrapper is only as new as the last install), after writing "started" on stdout."""
+    with (Path(__file__).parents[1] / "pyproject.toml").open("rb") as stream:
+        module, function = tomllib.load(stream)["project"]["scripts"]["evawkg"].split(":")
+    code = ("import sys; sys.stdout.write('started\\n'); sys.stdout.flush(); "
+            f"from {module} import {function}; sys.argv[0] = 'evawkg'; sys.exit({function}())")
+    return [sys.executable, "-c", code, *args]
+
+
 def test_script_query_running_long_stops_at_ctrl_c(tmp_path):
     # pyoxigraph evaluated the query without returning to Python: SIGINT waited for its end
     # (minutes for this one), so Ctrl-C seemed to do nothing.
@@ -770,7 +894,7 @@ def test_script_query_running_long_stops_at_ctrl_c(tmp_path):
 
     slow = tmp_path / "slow.rq"
     slow.write_text("SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }")
-    process = subprocess.Popen([str(EVAWKG), "query", str(slow)], stdout=subprocess.PIPE,
+    process = subprocess.Popen(entry_point("query", str(slow)), stdout=subprocess.PIPE,
                                stderr=subprocess.PIPE, text=True, start_new_session=True,
                                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(3)
@@ -781,8 +905,32 @@ def test_script_query_running_long_stops_at_ctrl_c(tmp_path):
         os.killpg(process.pid, signal.SIGKILL)
         process.communicate()
         pytest.fail("the query went on after Ctrl-C")
-    assert process.returncode == 1
-    assert one_line(stderr) == "Aborted!"
+    assert process.returncode == 130, stderr
+    assert stderr == ""
+
+
+@pytest.mark.parametrize("delay", [0.1, 0.25, 0.5, 0.8, 2.0])
+def test_script_interrupted_at_any_moment_exits_130_quietly(delay):
+    # Ctrl-C while Python still imported the command (its first second) printed a
+    # KeyboardInterrupt traceback; later, click's "Aborted!" and exit 1. `query -` waits for its
+    # stdin, held open here, so each delay finds the command importing or running.
+    import signal
+    import time
+
+    process = subprocess.Popen(entry_point("query", "-"), stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert process.stdout.readline() == "started\n"
+    time.sleep(delay)
+    process.send_signal(signal.SIGINT)
+    try:
+        stderr = process.communicate(timeout=60)[1]
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.communicate()
+        pytest.fail("Ctrl-C did not stop the command")
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr and len(stderr.strip("\n").splitlines()) <= 1, stderr
 
 
 @pytest.mark.parametrize("case", ["tokens not json", "data of unknown format", "data missing"])

@@ -30,6 +30,7 @@ ALLOWED: dict[str, set[str]] = {
     "web": {"graph", "sparql", "processes", "shacl", "linked_data", "workbench", "writes"},
     "cli": {"graph", "sparql", "processes", "shacl", "linked_data", "workbench", "web",
             "writes"},
+    "__main__": {"cli"},
 }
 
 

@@ -402,3 +402,36 @@ def test_close_is_prompt_with_a_busy_child_and_during_a_setup():
     assert not any(live(pid) for pid in pids)
     with pytest.raises(NotReady):
         loading.wait_ready(1)
+
+
+@pytest.mark.parametrize("moment", ["waiting for its spec", "in its setup"])
+def test_warm_parent_interrupted_by_ctrl_c_exits_130_without_a_traceback(moment):
+    # Ctrl-C at `evawkg serve` reaches the warm parents too (one foreground process group):
+    # each printed a KeyboardInterrupt traceback among the server's last lines.
+    import signal
+    import socket
+    import subprocess
+    import sys
+    from multiprocessing.connection import Connection
+
+    ours, theirs = socket.socketpair()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "evawkg.processes", str(theirs.fileno()), "interrupted"],
+        pass_fds=[theirs.fileno()], stdin=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    theirs.close()
+    connection = Connection(os.dup(ours.fileno()))
+    try:
+        if moment == "in its setup":
+            connection.send(ProcessSpec(slow_setup, handle, (60,)))
+        time.sleep(1.0)
+        process.send_signal(signal.SIGINT)
+        stderr = process.communicate(timeout=30)[1]
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
+        connection.close()
+        ours.close()
+    assert process.returncode == 130, stderr
+    assert "Traceback" not in stderr, stderr

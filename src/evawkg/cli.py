@@ -5,7 +5,8 @@ or errors become output and an exit code. The exit-code contract (as pySHACL's):
 
 * ``0``: ok, the data conforms, the query ran;
 * ``1``: the data does not conform, a check failed, a query failed while running;
-* ``2``: usage error, a bad parameter, input that cannot be read or parsed, a broken bundle.
+* ``2``: usage error, a bad parameter, input that cannot be read or parsed, a broken bundle;
+* ``130``: stopped by Ctrl-C, at any moment (the console script's, :mod:`evawkg.__main__`).
 
 Reports go to stdout, diagnostics to stderr: a user's mistake is one line on stderr, never a
 traceback.
@@ -148,7 +149,10 @@ def check(bundle: Bundle, engine: str = "store", sparql_endpoint: str | None = N
     without the inferred graph), by either engine with the same results.
     """
     if sparql_endpoint:
-        _check_remote(bundle, sparql_endpoint, store_auth or "")
+        from .settings import check_store_url
+
+        _check_remote(bundle, check_store_url(sparql_endpoint, "--sparql-endpoint"),
+                      store_auth or "")
         return
     from .graph import store as stores
     from .graph.progress import print_progress
@@ -201,7 +205,7 @@ def _check_graph(bundle: Bundle, store: pyoxigraph.Store, data_graphs: list[str]
                 report = store_validation.validate_dataset(store, bundle=bundle,
                                                            exclude_graphs=[INFERRED_GRAPH])
             else:
-                report = validation.validate(data, ontology=ontology)
+                report = validation.validate(data, ontology=ontology, bundle=bundle)
         except BundleError as error:  # the bundle's shapes are missing or do not parse
             step.say(describe_error(error), ok=False)
             failed = True
@@ -392,11 +396,11 @@ def validate(bundle: Bundle, files: tuple[Path, ...], input_format: str | None,
                                          **options)
         elif files:
             report = validation.validate_uploads(_uploads(files, input_format, bundle), shapes,
-                                                 **options, **strict)
+                                                 bundle=bundle, **options, **strict)
         else:
             data = stores.to_rdflib(stores.load_bundle(bundle, infer=False),
                                     [source.graph for source in bundle.data_sources()])
-            report = validation.validate(data, shapes, **options, **strict)
+            report = validation.validate(data, shapes, bundle=bundle, **options, **strict)
     click.echo(render_report(report, output_format), nl=False)
     if not report.conforms:
         raise SystemExit(1)
@@ -566,7 +570,7 @@ def query(bundle: Bundle, query: str | None, params: dict[str, str], output_form
 def _interruptible(work):
     """``work()`` run in a thread while this one waits for it: pyoxigraph evaluates a query
     without returning to Python (a long one would not hear Ctrl-C until it ended), but it lets
-    go of the GIL, so the waiting thread still gets the KeyboardInterrupt."""
+    go of the GIL, so the waiting thread still hears Ctrl-C (see :mod:`evawkg.__main__`)."""
     import gc
     import threading
 
@@ -608,6 +612,9 @@ def _resolve_query(bundle: Bundle, name: str):
         except UnicodeDecodeError as error:
             raise ClientError(f"{source}: the query is not valid UTF-8 (byte 0x{data[error.start]:02x} "
                               f"at offset {error.start}); save it as UTF-8") from None
+        if not text.strip():  # as the server refuses an empty query, before any parser
+            raise ClientError(f"{source}: the query is empty; give a SELECT, ASK, CONSTRUCT or "
+                              "DESCRIBE query")
     else:
         queries = load_named_queries(bundle.queries_dir)
         if name not in queries:
@@ -811,11 +818,16 @@ def load(bundle: Bundle, files: tuple[Path, ...], graphs: tuple[str, ...], store
     A running server sees the commit at once. Exits 0 when committed, 1 when the shapes refuse
     it (the report on stdout) or the remote store fails, 2 when the file or the store cannot be
     read."""
+    from .settings import check_store_url
     from .sparql import check_graph_iri
 
     for graph in graphs:
         if graph != "default":
             check_graph_iri(graph, "--graph")
+    for option, url in (("--sparql-endpoint", sparql_endpoint),
+                        ("--update-endpoint", update_endpoint), ("--graph-store", graph_store)):
+        if url:
+            check_store_url(url, option)
     if sparql_endpoint:
         _load_remote(bundle, files, sparql_endpoint, update_endpoint, graph_store, store_auth,
                      graphs, infer, timeout)
@@ -859,7 +871,7 @@ def _load_into_store(bundle: Bundle, file: Path, graph: str, store_dir: Path,
     started = time.perf_counter()
     try:
         committed = commit_in_process(store_dir, (operation,), writer, operation="load",
-                                      request=data, validate=not no_validate)
+                                      request=data, validate=not no_validate, bundle=bundle)
     except ShapesViolated as error:
         click.echo(render_report(error.report, "text"), nl=False)
         click.echo(f"evawkg: {error.message}", err=True)

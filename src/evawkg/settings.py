@@ -195,17 +195,26 @@ def _validate(settings: Any) -> None:
 
 def _validate_store(settings: Any) -> None:
     for name in ("sparql_endpoint", "update_endpoint", "graph_store"):
-        value = getattr(settings, name)
-        if value and not re.fullmatch(r"https?://[^\s/?#]+[^\s]*", value):
-            raise SettingsError.of(name, f"must be an http:// or https:// URL, not {value!r}")
-        try:
-            urlsplit(value).port  # noqa: B018 -- read to raise: every worker reads it at boot
-        except ValueError as error:
-            raise SettingsError.of(name, f"{value!r} is not a URL the store can be reached at "
-                                   f"({error})") from None
+        if getattr(settings, name):
+            check_store_url(getattr(settings, name), name)
     if (settings.update_endpoint or settings.graph_store or settings.store_graphs) and not settings.sparql_endpoint:
         raise SettingsError("update_endpoint, graph_store and store_graphs describe a remote "
                             "store; give its query endpoint too (--sparql-endpoint URL)")
+
+
+def check_store_url(value: str, name: str) -> str:
+    """``value`` if a remote store can be reached at it: an http:// or https:// URL with a host
+    and a port in range. Else a :class:`SettingsError` naming ``name`` (the setting, or the CLI
+    option) and saying what such a URL looks like."""
+    if not re.fullmatch(r"https?://[^\s/?#]+[^\s]*", value):
+        raise SettingsError.of(name, "must be an http:// or https:// URL such as "
+                               f"http://localhost:8890/sparql, not {value!r}")
+    try:
+        urlsplit(value).port  # noqa: B018 -- read to raise: the store's client reads it later
+    except ValueError as error:
+        raise SettingsError.of(name, f"{value!r} is not a URL the store can be reached at "
+                               f"({error})") from None
+    return value
 
 
 def _validate_base(name: str, base: str) -> None:
@@ -281,4 +290,5 @@ Settings = dataclasses.make_dataclass(
 )
 Settings.__module__ = __name__
 
-__all__ = ["SETTINGS", "Setting", "Settings", "SettingsError", "ENVIRONMENT_PREFIX"]
+__all__ = ["SETTINGS", "Setting", "Settings", "SettingsError", "ENVIRONMENT_PREFIX",
+           "check_store_url"]

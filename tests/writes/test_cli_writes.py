@@ -99,6 +99,26 @@ def test_load_breaking_a_shape_exits_1_with_the_report_and_writes_nothing(store,
     assert unchecked.exit_code == 0 and Journal(store).head().seq == 1
 
 
+def test_load_with_home_judges_the_write_by_that_homes_shapes(store, home, tmp_path):
+    # The guard compiled the default bundle's shapes ($EVAWKG_HOME's here) whatever --home said:
+    # a shape only the chosen home has let the write through.
+    import shutil
+
+    other = tmp_path / "other-home"
+    shutil.copytree(home, other)
+    (other / "shapes" / "zz-colour.ttl").write_text(
+        f"@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix ex: <{EX}> .\n"
+        "ex:WidgetColourShape a sh:NodeShape ; sh:targetClass ex:Widget ;\n"
+        "    sh:property [ sh:path ex:colour ; sh:minCount 1 ; sh:severity sh:Violation ;\n"
+        '                  sh:message "A widget needs a colour: add ex:colour." ] .\n')
+    source = tmp_path / "shelf.ttl"
+    source.write_text(GOOD)
+    result = run("--home", str(other), "load", str(source), "--graph", THINGS, "--store", str(store))
+    assert result.exit_code == 1, result.output
+    assert "A widget needs a colour" in result.stdout
+    assert Journal(store).head().seq == 0
+
+
 def test_load_of_an_unreadable_file_exits_2(store, tmp_path):
     source = tmp_path / "broken.ttl"
     source.write_text("<a> <b> .")
@@ -132,11 +152,14 @@ def test_serve_with_write_tokens_but_no_store_is_a_usage_error(tmp_path):
     assert "--store" in result.stderr
 
 
-def test_load_reads_turtle_with_the_shared_prefixes(store, tmp_path):
+def test_load_reads_turtle_with_the_shared_prefixes(store, home, tmp_path):
     """A record written with `evawkg new-record` declares no prefix (data/prefixes.ttl does):
     `load` reads it as `validate` does; a syntax error names the file's own line and column."""
+    import shutil
+
     bundle = tmp_path / "bundle"
     (bundle / "data").mkdir(parents=True)
+    shutil.copytree(home / "shapes", bundle / "shapes")  # --home's shapes judge the write
     (bundle / "data" / "prefixes.ttl").write_text(
         f"@prefix ex: <{EX}> .\n@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n")
     source = tmp_path / "shelf.ttl"

@@ -2,7 +2,14 @@
 
 import sys
 
-# Run the imported module's code, so what crosses the sockets pickles as evawkg.processes'.
-from evawkg.processes.inside import parent_main
+try:
+    # Run the imported module's code, so what crosses the sockets pickles as evawkg.processes'.
+    from evawkg.processes.inside import parent_main
 
-sys.exit(parent_main(int(sys.argv[1])))
+    status = parent_main(int(sys.argv[1]))
+except KeyboardInterrupt:
+    # Ctrl-C at a terminal reaches every process of its foreground group, this one too (`evawkg
+    # serve`): ending is all it has to do; its supervisor says what happened. A traceback from
+    # each warm parent said nothing.
+    status = 130
+sys.exit(status)

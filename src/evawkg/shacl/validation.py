@@ -171,10 +171,10 @@ def resolve_shape_iri(name: str | URIRef) -> URIRef:
 
 def validate(data: Graph, shapes: Graph | None = None, ontology: Graph | None = None, *,
              inference: str = "none", shape_iris: Iterable[str | URIRef] | None = None,
-             allow_warnings: bool = True) -> Report:
-    """Validate ``data`` against ``shapes`` (default: the bundled shapes), with ``ontology``
-    (default: the bundled ontology) mixed in so that ``sh:targetClass`` and ``sh:class`` see
-    the class hierarchy. ``inference`` is one of :data:`INFERENCE_OPTIONS`; ``shape_iris``
+             allow_warnings: bool = True, bundle: Bundle | None = None) -> Report:
+    """Validate ``data`` against ``shapes`` (default: the shapes of ``bundle``, itself by
+    default this installation's), with ``ontology`` (default: the bundle's ontology) mixed in so
+    that ``sh:targetClass`` and ``sh:class`` see the class hierarchy. ``inference`` is one of :data:`INFERENCE_OPTIONS`; ``shape_iris``
     restricts validation to some node shapes. No input is modified and nothing is fetched.
     With ``allow_warnings`` (the project's rule for its own shapes) only ``sh:Violation`` results
     make the data not conform; without, any result does (SHACL's rule).
@@ -187,7 +187,7 @@ def validate(data: Graph, shapes: Graph | None = None, ontology: Graph | None = 
                           + ", ".join(INFERENCE_OPTIONS))
     own_shapes = shapes is not None
     if shapes is None or ontology is None:
-        bundled_shapes, bundled_ontology = _bundled_inputs(default_bundle())
+        bundled_shapes, bundled_ontology = _bundled_inputs(bundle or default_bundle())
         shapes = bundled_shapes if shapes is None else shapes
         ontology = bundled_ontology if ontology is None else ontology
 
@@ -304,7 +304,7 @@ def _sort_key(result: Result):
 
 def validate_uploads(uploads: Iterable, shapes: Graph | None = None, *, inference: str = "none",
                      shape_iris: Iterable[str | URIRef] | None = None,
-                     allow_warnings: bool = True) -> Report:
+                     allow_warnings: bool = True, bundle: Bundle | None = None) -> Report:
     """Validate RDF from sources we do not trust (an HTTP upload, files named on the command
     line), read by :func:`evawkg.graph.store.read_upload`: nothing fetched, no entity expanded.
     The one path the HTTP service and ``evawkg validate`` share."""
@@ -315,4 +315,4 @@ def validate_uploads(uploads: Iterable, shapes: Graph | None = None, *, inferenc
         graph = read_upload(upload)
         data.addN((s, p, o, data) for s, p, o in graph)
     return validate(data, shapes, inference=inference, shape_iris=shape_iris,
-                    allow_warnings=allow_warnings)
+                    allow_warnings=allow_warnings, bundle=bundle)

@@ -51,7 +51,7 @@ def validate_with_graph(uploads: Iterable, bundle: Bundle | None = None, shapes=
     combined = to_rdflib(store, [g for g in store.named_graphs() if g != INFERRED_GRAPH])
     combined.addN((s, p, o, combined) for s, p, o in added)
     report = validate(combined, shapes, inference=inference, shape_iris=shape_iris,
-                      allow_warnings=shapes is None)
+                      allow_warnings=shapes is None, bundle=bundle)
     return only_about(report, described, allow_warnings=shapes is None)
 
 

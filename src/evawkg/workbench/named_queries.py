@@ -36,9 +36,12 @@ from typing import Any
 import pyoxigraph
 import yaml
 
-from ..errors import EvawError, ParameterError, QueryHeaderError, QuerySyntaxError
+from ..errors import EvawError, ParameterError, QueryHeaderError
 from ..namespaces import PREFIXES
 from ..sparql import check_nesting, prepare_query
+from ..sparql.answers import syntax_error
+from ..sparql.projection import as_written
+from ..sparql.syntax_words import explain
 
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -159,18 +162,21 @@ def run(store: pyoxigraph.Store, query: NamedQuery | str,
 
     The server's rules apply here too (:func:`evawkg.sparql.prepare_query`): SPARQL Update is
     refused (:class:`ReadOnly`) and so is every ``SERVICE`` call (:class:`ServiceRefused`), since
-    pyoxigraph would otherwise fetch whatever endpoint the text names.
+    pyoxigraph would otherwise fetch whatever endpoint the text names. And its answers: ``SELECT
+    *`` has its columns in the order the text writes them (:func:`evawkg.sparql.projection.as_written`).
 
-    Raises :class:`QuerySyntaxError` (the parser's message) for text that does not parse, and
+    Raises :class:`QuerySyntaxError` (the server's words and position,
+    :func:`evawkg.sparql.answers.syntax_error`) for text that does not parse, and
     :class:`EvawError` when the engine refuses to evaluate it."""
     text = query.text if isinstance(query, NamedQuery) else query
     check_nesting(text)  # as the server does: the parsers recurse, and crash past a depth
     prepared = prepare_query(text, prefixes=PREFIXES)
     try:
-        return store.query(prepared.text, prefixes=PREFIXES, use_default_graph_as_union=True,
+        return store.query(as_written(prepared.text, PREFIXES, None), prefixes=PREFIXES,
+                           use_default_graph_as_union=True,
                            substitutions=dict(substitutions) if substitutions else None)
     except SyntaxError as error:
-        raise QuerySyntaxError(f"query does not parse: {error}") from None
+        raise syntax_error(error, prepared.text, PREFIXES) from None
     except (RuntimeError, OSError, ValueError) as error:
         raise EvawError(f"query failed: {error}") from None
 
@@ -320,8 +326,9 @@ def _check_query(text: str, parameters: tuple[Parameter, ...], fail, fail_at) ->
     except SyntaxError as error:
         located = _PARSER_POSITION.match(str(error))
         if located:
-            raise fail_at(f"query does not parse: {located.group(3)}",
-                          int(located.group(1)), int(located.group(2))) from None
+            line, column = int(located.group(1)), int(located.group(2))
+            words = explain(located.group(3), text, line, column, PREFIXES)
+            raise fail_at(f"query does not parse: {words}", line, column) from None
         raise fail(f"query does not parse: {error}") from None
     except RuntimeError as error:
         raise fail(f"parameters cannot be bound ({error}); pyoxigraph binds only variables of "

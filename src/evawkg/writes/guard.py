@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from ..errors import GraphForbidden
+from ..graph.bundle import Bundle
 from ..graph.inference import INFERRED_GRAPH
 from ..shacl.report import Report
 from ..shacl.terms import from_rdflib, to_rdflib
@@ -58,6 +59,7 @@ class WriteJob:
     context: Context
     infer: bool = True  # keep graph/inferred the closure of the rest
     validate: bool = True
+    bundle: Bundle | None = None  # whose shapes judge the write (None: the default bundle's)
 
 
 @dataclass(frozen=True)
@@ -107,7 +109,7 @@ def run_guard(store: ox.Store, job: WriteJob) -> Outcome:
             delta.inferred_removed, delta.inferred_added = closure.removed, closure.added
             clock.lap("closure")
         if job.validate:
-            checked = validate_change(store, delta)
+            checked = validate_change(store, delta, job.bundle)
             clock.lap("validate")
     finally:
         _undo(store, view, closure)
@@ -182,14 +184,16 @@ def changed_triples(delta: Delta) -> set[tuple]:
             if q.graph_name != _CHANGES}
 
 
-def validate_change(store: ox.Store, delta: Delta) -> tuple[Report, set | None]:
-    """The store engine's report, on ``store`` after ``delta``, about every node ``delta`` can
-    affect (and the nodes it touches), with those nodes (``None``: the whole graph was)."""
+def validate_change(store: ox.Store, delta: Delta,
+                    bundle: Bundle | None = None) -> tuple[Report, set | None]:
+    """The store engine's report, on ``store`` after ``delta``, against ``bundle``'s shapes
+    (default: the default bundle's), about every node ``delta`` can affect (and the nodes it
+    touches), with those nodes (``None``: the whole graph was)."""
     from ..shacl.data_graph import DataGraph
     from ..shacl.engine import bundled_model, validate
     from ..shacl.reach import reach_of
 
-    model = bundled_model()
+    model = bundled_model(bundle)
     data = DataGraph(store, None, exclude=[_CHANGES])
     focus = reach_of(model).focus_nodes(data, changed_triples(delta))
     if focus is not None:

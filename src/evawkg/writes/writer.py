@@ -26,6 +26,7 @@ from dataclasses import dataclass, field, replace
 
 from ..errors import (ClientError, GraphForbidden, PreconditionFailed, QueryTimeout,
                       ShapesViolated, Unauthorized)
+from ..graph.bundle import Bundle
 from ..graph.formats import format_for_media_type, format_for_path
 from ..shacl.report import Report
 from .guard import Outcome, WriteJob, run_guard
@@ -263,9 +264,10 @@ def commit_meta(delta, token: WriteToken, operation: str, request: bytes, starte
 def commit_in_process(directory, operations: tuple[Operation, ...], token: WriteToken, *,
                       operation: str, request: bytes, validate: bool = True,
                       lock_wait: float = 60, base_iri: str | None = None,
-                      union: bool = True) -> Committed:
+                      union: bool = True, bundle: Bundle | None = None) -> Committed:
     """The same transaction without a server (``evawkg load``): the store loaded here, the guard
-    run on it, the commit journaled under the same lock, so a running server picks it up."""
+    run on it (against ``bundle``'s shapes; default: the default bundle's), the commit journaled
+    under the same lock, so a running server picks it up."""
     from .store import open_in_memory, read_info
 
     started = _now()
@@ -274,7 +276,7 @@ def commit_in_process(directory, operations: tuple[Operation, ...], token: Write
         head = journal.recover()
         store, _ = open_in_memory(directory)
         job = WriteJob(operations, token, Context(union, base_iri),
-                       infer=read_info(directory).infer, validate=validate)
+                       infer=read_info(directory).infer, validate=validate, bundle=bundle)
         outcome = run_guard(store, job)
         if not outcome.conforms:
             raise ShapesViolated(_violations(outcome.report), report=outcome.report)
