@@ -748,6 +748,15 @@ def test_serve_settings_out_of_range_are_refused_before_anything_starts(setting,
     ([], {"EVAWKG_LOG_LEVEL": "verbose"},
      "EVAWKG_LOG_LEVEL must be one of debug, info, warning, error, not 'verbose'"),
     ([], {"EVAWKG_DUMP_TIMEOUT": "-1"}, "EVAWKG_DUMP_TIMEOUT must be more than 0 and at most 1000000000"),
+    # Passed: gunicorn keeps alive worker_connections (1000) - threads connections, so a
+    # thousand threads closed every connection after its answer.
+    (["--threads", "5000"], {}, "--threads must be between 1 and 1024, not 5000"),
+    # Passed: no browser sends such an Origin, so CORS silently never matched.
+    (["--cors-origin", "example.org"], {}, "--cors-origin must be '*' or origins as a browser"),
+    (["--cors-origin", "https://example.org/"], {}, "--cors-origin must be '*' or origins"),
+    # Passed: a user name "admin" with an empty password; the 401 came at the first query.
+    ([], {"EVAWKG_STORE_AUTH": "admin"}, "EVAWKG_STORE_AUTH must be USER:PASSWORD or bearer:TOKEN"),
+    ([], {"EVAWKG_STORE_AUTH": "bearer:"}, "EVAWKG_STORE_AUTH must be USER:PASSWORD or bearer:TOKEN"),
 ])
 def test_serve_setting_out_of_range_exits_2_naming_the_flag_and_range(runner, monkeypatch, args,
                                                                       environment, says):

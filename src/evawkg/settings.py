@@ -52,6 +52,9 @@ LOG_LEVELS = ("debug", "info", "warning", "error")
 #: Most worker processes ``serve`` forks: each loads its own copy of the graph, and a typo of
 #: digits must not fork the machine to a halt.
 MAX_WORKERS = 256
+#: Most request threads per worker: each holds a stack, and thousands only wait on the query
+#: processes, whose number bounds the work.
+MAX_THREADS = 1024
 #: Most query processes per worker: each worker forks them all at its start, as it forks workers.
 MAX_CONCURRENT_QUERIES = 256
 #: Most seconds of any time setting: past threading.TIMEOUT_MAX (9.2e9 s) a wait on a lock raises
@@ -89,7 +92,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("host", "127.0.0.1", "Interface to listen on (0.0.0.0 exposes the server to the network).", str),
     Setting("port", 8080, "TCP port to listen on (0 picks a free one).", int, Range(0, 65535)),
     Setting("workers", 1, "gunicorn worker processes; each holds its own query pool and copy of the graph.", int, Range(1, MAX_WORKERS)),
-    Setting("threads", 8, "Request threads per worker (they wait on query processes, so more than cores is fine).", int, POSITIVE),
+    Setting("threads", 8, "Request threads per worker (they wait on query processes, so more than cores is fine).", int, Range(1, MAX_THREADS)),
     Setting("data", (), "RDF files to serve instead of the bundled graph, as the dataset they write: quad files (TriG, N-Quads, JSON-LD) keep their named graphs and default graph; triple files fill the default graph.", tuple),
     Setting("graph", (), "The graph --data files' triples go into (a quad file's default-graph triples; its named graphs stay): an IRI or 'default'; one for all files or one per --data file, in order. Unset: the default graph.", tuple),
     Setting("store", "", "Directory of an on-disk store reused across restarts while the sources are unchanged.", str),
@@ -189,6 +192,11 @@ def _validate(settings: Any) -> None:
             if not ABSOLUTE_IRI.fullmatch(iri):
                 raise SettingsError.of(name, "must be absolute IRIs (such as "
                                        f"https://example.org/a), not {iri!r}")
+    for origin in settings.cors_origins:
+        if origin != "*" and not _ORIGIN.fullmatch(origin):
+            raise SettingsError.of("cors_origins", "must be '*' or origins as a browser sends "
+                                   "them (scheme, host and port, no path: https://example.org), "
+                                   f"not {origin!r}")
     _validate_graphs(settings.data, settings.graph)
     _validate_store(settings)
 
@@ -197,9 +205,17 @@ def _validate_store(settings: Any) -> None:
     for name in ("sparql_endpoint", "update_endpoint", "graph_store"):
         if getattr(settings, name):
             check_store_url(getattr(settings, name), name)
+    auth = settings.store_auth  # never quoted back: it holds a password or a token
+    if auth and (":" not in auth or not auth.partition(":")[0] or auth.lower() == "bearer:"):
+        raise SettingsError.of("store_auth", "must be USER:PASSWORD or bearer:TOKEN, with a "
+                               "user name or a token (it was taken as a user name before)")
     if (settings.update_endpoint or settings.graph_store or settings.store_graphs) and not settings.sparql_endpoint:
         raise SettingsError("update_endpoint, graph_store and store_graphs describe a remote "
                             "store; give its query endpoint too (--sparql-endpoint URL)")
+
+
+#: A browser's Origin header (RFC 6454): an http(s) scheme, a host, perhaps a port, no path.
+_ORIGIN = re.compile(r"https?://[^\s/?#:@]+(?::\d{1,5})?")
 
 
 def check_store_url(value: str, name: str) -> str:

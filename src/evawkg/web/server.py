@@ -50,6 +50,9 @@ class GunicornServer(BaseApplication):
             "bind": f"{settings.host}:{settings.port}",
             "workers": settings.workers,
             "threads": settings.threads,
+            # gunicorn keeps alive at most worker_connections - threads connections (1000 by
+            # default): a thousand threads would close every connection after one answer.
+            "worker_connections": settings.threads + 1000,
             "worker_class": BufferingThreadWorker,
             # Loading a large graph happens in the background; this only bounds a stuck worker.
             "timeout": max(120, int(settings.query_timeout * 2)),
