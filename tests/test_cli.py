@@ -611,6 +611,19 @@ def test_export_writes_dumps_with_checksums(runner, tmp_path):
     assert "evawkg.ttl" in sums
 
 
+def test_export_with_home_writes_the_json_ld_in_that_homes_terms(runner, bundle_copy, tmp_path):
+    """The JSON-LD dump's context comes from the ontology of the home exported, not from this
+    installation's: a class only the home defines is a term of the dump's context."""
+    with open(bundle_copy / "ontology" / "evawkg.ttl", "a", encoding="utf-8") as ontology:
+        ontology.write("\n<https://evawkg.example.org/ontology#HomeOnlyThing> "
+                       "a <http://www.w3.org/2002/07/owl#Class> .\n")
+    target = tmp_path / "dumps"
+    result = runner.invoke(main, ["--home", str(bundle_copy), "export", str(target)])
+    assert result.exit_code == 0, result.output
+    context = json.loads((target / "evawkg.jsonld").read_text(encoding="utf-8"))["@context"]
+    assert "HomeOnlyThing" in json.dumps(context)
+
+
 # --------------------------------------------------------------------------- the console script
 
 

@@ -15,6 +15,7 @@ traceback.
 from __future__ import annotations
 
 import errno
+import os
 import sys
 import time
 from collections.abc import Iterable
@@ -24,7 +25,7 @@ import click
 import pyoxigraph
 
 from . import __version__
-from .graph.bundle import Bundle, default_bundle
+from .graph.bundle import HOME_VARIABLE, Bundle, default_bundle
 from .errors import BundleError, ClientError, EvawError, UnparsableInput
 from .namespaces import PREFIXES
 
@@ -125,6 +126,25 @@ def main(ctx: click.Context, home: Path | None) -> None:
     Exit codes: 0 ok, 1 does not conform or failed, 2 usage error or unreadable input.
     """
     ctx.obj = Bundle(home) if home is not None else default_bundle()
+    if home is not None:
+        _home_for_the_command(ctx, ctx.obj)
+
+
+def _home_for_the_command(ctx: click.Context, bundle: Bundle) -> None:
+    """Make ``bundle`` the home every ``default_bundle()`` finds while the command runs: the
+    steps that take no bundle (the JSON-LD context of a dump, …) and the processes a command
+    starts (the server's workers and query processes inherit the environment). Restored when
+    the command ends (the test runner calls commands in its own process)."""
+    previous = os.environ.get(HOME_VARIABLE)
+    os.environ[HOME_VARIABLE] = str(bundle.root)
+
+    def restore() -> None:
+        if previous is None:
+            os.environ.pop(HOME_VARIABLE, None)
+        else:
+            os.environ[HOME_VARIABLE] = previous
+
+    ctx.call_on_close(restore)
 
 
 # --------------------------------------------------------------------------- check

@@ -8,12 +8,9 @@ flag left out keeps the environment's value, so every option defaults to ``None`
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from ..errors import BundleError, ClientError, EvawError, SettingsError
-from ..graph.bundle import HOME_VARIABLE, Bundle
 from ..settings import LOG_LEVELS, SETTINGS, Setting, Settings
 
 #: Flags whose name is not the setting's.
@@ -76,8 +73,7 @@ def as_given(error: SettingsError, overrides: dict) -> str:
 
 @click.command("serve")
 @_settings_options
-@click.pass_obj
-def serve_command(bundle: Bundle | None = None, **flags) -> None:
+def serve_command(**flags) -> None:
     """Serve the graph over the SPARQL 1.1 Protocol at http://HOST:PORT/sparql.
 
     Every flag can also be set as EVAWKG_<NAME> in the environment (EVAWKG_PORT=8081).
@@ -92,12 +88,8 @@ def serve_command(bundle: Bundle | None = None, **flags) -> None:
         raise click.UsageError(error.message) from None
     from .server import serve
 
-    # `evawkg --home DIR serve`: the server's processes (gunicorn's workers, the query
-    # processes) find the bundle where every default_bundle() does, in the environment they
-    # inherit; the home was otherwise this installation's, whatever --home said.
-    home = os.environ.get(HOME_VARIABLE)
-    if bundle is not None:
-        os.environ[HOME_VARIABLE] = str(bundle.root)
+    # `evawkg --home DIR serve`: the server's processes find that home in the environment they
+    # inherit (set by evawkg.cli for the whole command).
     try:
         serve(settings)
     except EvawError as error:
@@ -105,11 +97,6 @@ def serve_command(bundle: Bundle | None = None, **flags) -> None:
         # As every command (evawkg.cli.EvawGroup): a store or bundle that cannot be used is a
         # load error (2), whatever status it would have over HTTP.
         raise SystemExit(2 if isinstance(error, (ClientError, BundleError)) else 1) from None
-    finally:
-        if home is None:
-            os.environ.pop(HOME_VARIABLE, None)
-        else:
-            os.environ[HOME_VARIABLE] = home
 
 
 __all__ = ["serve_command"]
