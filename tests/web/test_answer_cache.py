@@ -56,6 +56,11 @@ def test_a_repeated_query_runs_once_until_the_data_version_changes():
     "SELECT (NOW() AS ?t) {}", "SELECT (rand () AS ?r) {}", "SELECT (UUID() AS ?u) {}",
     "SELECT (STRUUID() AS ?u) {}", "CONSTRUCT { ?x <urn:p> 1 } WHERE { BIND(BNODE() AS ?x) }",
     "SELECT * { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
+    # Codepoint escapes are replaced anywhere before parsing (SPARQL 1.1 section 19.2), and
+    # comments may stand between a function's name and its "(".
+    "SELECT (R\\u0041ND() AS ?r) {}", "SELECT (\\u004eOW() AS ?t) {}",
+    "SELECT * { \\u0053ERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
+    "SELECT (RAND # a comment\n () AS ?r) {}", "SELECT (now#\r\n#\n( ) AS ?t) {}",
 ])
 def test_answers_that_may_differ_between_runs_are_never_kept(text):
     assert not answers_repeat(text)

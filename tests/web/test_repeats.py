@@ -192,6 +192,20 @@ def test_answers_sent_again_are_logged_like_the_others(busy_server):
     assert len({re.search(r"rows=(\d+)", line).group(1) for line in lines}) == 1
 
 
+@pytest.mark.parametrize("query", [
+    "SELECT (R\\u0041ND() AS ?r) WHERE {}",           # RAND() written with a codepoint escape
+    "SELECT (RAND # then, on the next line\n () AS ?r) WHERE {}",
+    "SELECT (\\u004eOW() AS ?r) WHERE {}",
+], ids=["escaped-rand", "rand-comment-paren", "escaped-now"])
+def test_a_query_whose_answer_differs_between_runs_is_run_every_time(busy_server, query):
+    base, _ = busy_server
+    answers = [get(base, query, accept="text/csv") for _ in range(3)]
+    assert [status for status, _, _ in answers] == [200, 200, 200]
+    assert all("ETag" not in headers for _, headers, _ in answers)
+    values = [body.split(b"\r\n")[1] for _, _, body in answers]
+    assert all(values) and len(set(values)) == 3, values
+
+
 def test_a_large_answer_to_a_slow_reader_arrives_whole(busy_server):
     base, _ = busy_server
     port = urllib.parse.urlsplit(base).port

@@ -25,12 +25,17 @@ import threading
 from collections import OrderedDict
 from typing import Any, Callable
 
+from ..errors import QuerySyntaxError
+from .rules import unescape_codepoints
 from .service import Answer, QueryRequest, SparqlService
 
 #: Functions whose value differs between two runs of a query (SPARQL 1.1 sections 17.4.5.1,
 #: 17.4.3.16-17, 17.4.4.3, 17.4.2.9), and SERVICE, whose data is not this service's. Matched
-#: on the whole text (a word in a string or comment only costs a cache miss).
-_UNREPEATABLE = re.compile(r"\b(?:now|rand|uuid|struuid|bnode)\s*\(|\bservice\b", re.IGNORECASE)
+#: on the whole text (a word in a string or comment only costs a cache miss), with what SPARQL
+#: allows between a function's name and its "(": white space and comments (``RAND #x`` on one
+#: line, ``()`` on the next). Possessive repeats: no backtracking over long runs of spaces.
+_UNREPEATABLE = re.compile(r"\b(?:now|rand|uuid|struuid|bnode)(?:\s|#[^\r\n]*+)*+\(|\bservice\b",
+                           re.IGNORECASE)
 
 _WORDS = ("now", "rand", "uuid", "bnode", "service")
 
@@ -40,6 +45,13 @@ LARGEST_SHARE = 8
 
 def answers_repeat(text: str) -> bool:
     """Whether running ``text`` twice on the same data must give the same answer."""
+    if "\\u" in text or "\\U" in text:
+        # Codepoint escapes are replaced before parsing, anywhere in the text (SPARQL 1.1
+        # section 19.2): R\u0041ND() is RAND(). A text whose escapes do not unescape is an error.
+        try:
+            text = unescape_codepoints(text)
+        except QuerySyntaxError:
+            return False
     lowered = text.lower()
     # Most texts name none of these words: a substring test settles them at C speed.
     if not any(word in lowered for word in _WORDS):
