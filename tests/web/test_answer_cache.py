@@ -94,6 +94,17 @@ def test_memory_is_bounded_least_recently_used_first_out():
     assert cache.get("big") is None and cache.size == 800
 
 
+def test_the_memory_bound_counts_the_query_texts_kept():
+    # A 30-byte answer to a 100 KB query text (a comment pads it): the text is what is held.
+    inner = CountingService()
+    inner.query = lambda request: Answer(b'{"head":{},"boolean":true}', RESULT_FORMATS[0], 1)
+    service = CachingService(inner, 1 << 20)
+    for n in range(40):
+        service.query(request_for(f"ASK {{}} # {n} " + "x" * 100_000))
+    assert service.cache.size <= 1 << 20
+    assert len(service.cache._answers) <= 10
+
+
 def test_only_a_service_whose_version_follows_every_change_is_cached():
     measured_now_and_then = CountingService()  # a store other tools write to
     assert with_answer_cache(measured_now_and_then, 1 << 20) is measured_now_and_then

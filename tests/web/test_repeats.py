@@ -6,12 +6,14 @@ never are."""
 from __future__ import annotations
 
 import http.client
+import json
 import re
 import socket
 import subprocess
 import sys
 import time
 import urllib.parse
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -225,6 +227,70 @@ def test_a_large_answer_to_a_slow_reader_arrives_whole(busy_server):
         reader.close()
         assert answers[0][1].count(b'"a":{') == 34_000
         assert answers[1][1] == answers[0][1] == answers[2][1]
+
+
+# --- Memory ---------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def small_cache_server():
+    """A server keeping 8 MB of answers and 2 MB of whole answers to send again: its base."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "evawkg.web.command", "--port", str(port), "--threads", "2",
+         "--log-level", "warning", "--answer-cache-mb", "8",
+         *[arg for path in FIXTURE_FILES for arg in ("--data", path)]],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(base + "/healthz")
+        yield base
+    finally:
+        stop_server(process)
+
+
+def worker_resident_mb(base: str) -> float:
+    """The resident memory of the worker process (the parent of the query pool /healthz names)."""
+    with urllib.request.urlopen(base + "/healthz", timeout=30) as response:
+        pool = json.load(response)["pools"]["query"]["pid"]
+    with open(f"/proc/{pool}/stat") as stat:
+        worker = stat.read().rsplit(")", 1)[1].split()[1]
+    with open(f"/proc/{worker}/status") as status:
+        line = next(line for line in status if line.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
+
+
+def test_requests_padded_with_headers_hold_no_more_than_the_budget(small_cache_server):
+    """1,500 distinct short answers to 60 KB request heads: 90 MB of keys if only the answers
+    counted, against a budget of 2 MB."""
+    base = small_cache_server
+    port = urllib.parse.urlsplit(base).port
+    padding = b"X-Padding: " + b"p" * 60_000 + b"\r\n"
+    before = worker_resident_mb(base)
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as client:
+        reader = client.makefile("rb")
+        for n in range(1500):
+            client.sendall(b"GET /sparql?" + urllib.parse.urlencode({"query": f"ASK {{}} # {n}"}).encode()
+                           + b" HTTP/1.1\r\nHost: x\r\nAccept: " + JSON.encode() + b"\r\n"
+                           + padding + b"\r\n")
+            assert read_answer(reader) == (200, b'{"head":{},"boolean":true}')
+        reader.close()
+    grown = worker_resident_mb(base) - before
+    assert grown < 40, f"the worker grew by {grown:.0f} MB"
+
+
+def test_long_query_texts_hold_no_more_than_the_answer_cache(small_cache_server):
+    """100 distinct 1 MB query bodies with a short answer each: 100 MB of query texts if only
+    the answers counted, against a budget of 8 MB."""
+    base = small_cache_server
+    before = worker_resident_mb(base)
+    for n in range(100):
+        body = f"ASK {{}} # {n} {'q' * 1_000_000}".encode()
+        request = urllib.request.Request(base + "/sparql", data=body, headers={
+            "Content-Type": "application/sparql-query", "Accept": JSON})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.read() == b'{"head":{},"boolean":true}'
+    grown = worker_resident_mb(base) - before
+    assert grown < 40, f"the worker grew by {grown:.0f} MB"
 
 
 def read_answer(reader) -> tuple[int, bytes]:

@@ -11,16 +11,18 @@ newer than its key is stored, and the next version's requests never look it up.
 Not kept: answers of queries whose text calls a function that differs between runs (``NOW``,
 ``RAND``, ``UUID``, ``STRUUID``, ``BNODE``) or asks another endpoint (``SERVICE``);
 :func:`answers_repeat` decides (the ``ETag`` of ``/sparql`` asks it too); errors (a timeout,
-too many rows) are never kept. Memory is bounded: ``max_bytes`` of payloads per process, least
-recently used first out, and no single answer over an eighth of it; beside each, once a client
-took it compressed, its gzip form (``Answer.compressed``, one per ``gzip_level``: a fraction of
-the payload, not counted).
+too many rows) are never kept. Memory is bounded: ``max_bytes`` of payloads and the requests
+they answer (a query text may be a 1 MB body for a 30-byte answer) per process, least recently
+used first out, and no single one over an eighth of it; beside each, once a client took it
+compressed, its gzip form (``Answer.compressed``, one per ``gzip_level``: a fraction of the
+payload, not counted).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
+import sys
 import threading
 from collections import OrderedDict
 from typing import Any, Callable
@@ -65,7 +67,9 @@ def payload_size(answer: Answer) -> int:
 
 class AnswerCache:
     """A bounded, thread-safe map from (data version, request) to an answer, least recently used
-    first out; ``size_of`` says what an answer counts against ``max_bytes``."""
+    first out; ``size_of`` says what an answer counts against ``max_bytes``, and :meth:`put`
+    is told what its key holds (a query text, a request's head: often far more than a short
+    answer, so a budget of answers alone would keep any number of them)."""
 
     def __init__(self, max_bytes: int, size_of: Callable[[Any], int] = payload_size):
         self.max_bytes = max_bytes
@@ -73,37 +77,38 @@ class AnswerCache:
         self.size = 0
         self.hits = 0
         self.misses = 0
-        self._answers: OrderedDict[Any, Answer] = OrderedDict()
+        self._answers: OrderedDict[Any, tuple[Any, int]] = OrderedDict()  # (answer, size)
         self._lock = threading.Lock()
 
     def get(self, key: Any) -> Answer | None:
         with self._lock:
-            answer = self._answers.get(key)
-            if answer is None:
+            entry = self._answers.get(key)
+            if entry is None:
                 self.misses += 1
                 return None
             self._answers.move_to_end(key)
             self.hits += 1
-            return answer
+            return entry[0]
 
     def count_hit(self) -> None:
         """Count an answer given from memory by another route (the worker's repeats)."""
         with self._lock:
             self.hits += 1
 
-    def put(self, key: Any, answer: Answer) -> None:
-        size = self.size_of(answer)
+    def put(self, key: Any, answer: Answer, key_bytes: int = 0) -> None:
+        """Keep ``answer`` under ``key``, which holds ``key_bytes`` of its own."""
+        size = self.size_of(answer) + key_bytes
         if size > self.max_bytes // LARGEST_SHARE:
             return
         with self._lock:
             previous = self._answers.pop(key, None)
             if previous is not None:
-                self.size -= self.size_of(previous)
-            self._answers[key] = answer
+                self.size -= previous[1]
+            self._answers[key] = (answer, size)
             self.size += size
             while self.size > self.max_bytes:
-                _, evicted = self._answers.popitem(last=False)
-                self.size -= self.size_of(evicted)
+                _, (_, evicted) = self._answers.popitem(last=False)
+                self.size -= evicted
 
 
 class CachingService:
@@ -123,11 +128,19 @@ class CachingService:
         if answer is not None:
             return dataclasses.replace(answer, seconds=0.0)
         answer = self.service.query(request)
-        self.cache.put(key, answer)
+        self.cache.put(key, answer, request_bytes(request))
         return answer
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.service, name)
+
+
+def request_bytes(request: QueryRequest) -> int:
+    """The memory a kept request holds: its text (up to a whole request body), its graphs and
+    public base; a bound substitution's term is small."""
+    strings = (request.text, request.public_base or "", *(request.default_graphs or ()),
+               *(request.named_graphs or ()))
+    return sum(map(sys.getsizeof, strings))
 
 
 def answer_cache_of(service: SparqlService) -> AnswerCache | None:

@@ -30,8 +30,8 @@ counted (the metrics' requests, the answer cache's hits) as the app would. A wor
 stopping, or about to restart at ``max_requests``, serves through the app instead, which says
 ``Connection: close``.
 
-Memory: a quarter of ``answer_cache_mb`` per worker, least recently used first out, no answer
-over an eighth of that.
+Memory: a quarter of ``answer_cache_mb`` per worker, answers and the requests they are kept by,
+least recently used first out, no answer over an eighth of that.
 """
 
 from __future__ import annotations
@@ -149,11 +149,14 @@ class RepeatedAnswers:
         return self.kept.get(key)
 
     def keep(self, key: tuple, sent: bytes, repeatable: Repeatable) -> None:
-        if len(sent) > self.largest:
+        # The key's request (up to max_head_bytes, 64 KiB) counts too: a short answer to a
+        # request padded with headers would otherwise hold 200 times its count.
+        request = len(key[-1])
+        if len(sent) + request > self.largest:
             return
         answer = kept_answer(sent, repeatable)
         if answer is not None:
-            self.kept.put(key, answer)
+            self.kept.put(key, answer, request)
 
     def sending(self, answer: KeptAnswer) -> bytes:
         """The answer's bytes with this second's ``Date``."""
