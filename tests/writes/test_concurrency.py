@@ -208,8 +208,7 @@ def test_updates_compiled_by_several_threads_at_once_are_all_read():
         assert done.returncode == 0, done.stdout + done.stderr
 
 
-def test_a_get_while_the_data_version_cannot_be_read_is_answered_and_the_worker_stays(
-        tmp_path, home):
+def test_a_get_while_the_data_version_cannot_be_read_is_answered_and_the_worker_stays(tmp_path):
     """The worker reads the data version in its event loop for a repeatable GET: a journal head
     that cannot be read is the app's 500 to that request, not the worker's end (every
     connection dropped, the query pool restarted, the graph loaded again)."""
