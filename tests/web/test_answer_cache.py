@@ -3,7 +3,9 @@ between runs never are; the memory is bounded."""
 
 from __future__ import annotations
 
+import gc
 import json
+import tracemalloc
 
 import pytest
 
@@ -82,7 +84,7 @@ def test_errors_are_not_kept():
 
 
 def test_memory_is_bounded_least_recently_used_first_out():
-    cache = AnswerCache(800)
+    cache = AnswerCache(800, entry_bytes=0)  # the answers' bytes alone, to count them here
     answer = Answer(b"x" * 100, RESULT_FORMATS[0], 1)
     for key in range(8):
         cache.put(key, answer)
@@ -103,6 +105,23 @@ def test_the_memory_bound_counts_the_query_texts_kept():
         service.query(request_for(f"ASK {{}} # {n} " + "x" * 100_000))
     assert service.cache.size <= 1 << 20
     assert len(service.cache._answers) <= 10
+
+
+def test_short_answers_hold_no_more_memory_than_the_budget():
+    # 20,000 one-line answers to distinct short queries, as a dashboard's or a crawler's.
+    inner = CountingService()
+    inner.query = lambda request: Answer(b'{"head":{},"boolean":true}', RESULT_FORMATS[0], 1)
+    service = CachingService(inner, 4 << 20)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        for n in range(20_000):
+            service.query(request_for(f"ASK {{}} # {n}", public_base="http://127.0.0.1:8080/"))
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held <= service.cache.max_bytes * 1.25, f"{held} bytes held for a budget of 4 MiB"
 
 
 def test_only_a_service_whose_version_follows_every_change_is_cached():

@@ -5,6 +5,7 @@ never are."""
 
 from __future__ import annotations
 
+import gc
 import http.client
 import json
 import re
@@ -12,6 +13,7 @@ import socket
 import subprocess
 import sys
 import time
+import tracemalloc
 import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -114,6 +116,24 @@ def test_requests_that_are_not_repeated_have_no_key(request_bytes):
 
 def test_an_empty_body_is_no_body():
     assert framed(GET.replace(b"\r\n\r\n", b"\r\nContent-Length: 0\r\n\r\n")) is not None
+
+
+def test_short_answers_kept_hold_no_more_memory_than_the_budget():
+    kept = RepeatedAnswers(VersionedService(), AnswerCache(4 << 20))  # 1 MiB of whole answers
+    sent = answer_bytes(extra=b'X-Result-Rows: 1\r\nETag: W/"v1-94fef0ba5015e8d216d3"\r\n'
+                              b"Vary: Accept\r\nX-Content-Type-Options: nosniff\r\n")
+    gc.collect()
+    tracemalloc.start()
+    try:
+        for n in range(5_000):
+            request = GET.replace(b"%7D", b"%7D+%23+" + str(n).encode(), 1)
+            kept.keep(kept.key(framed(request), ("127.0.0.1", 1)), sent,
+                      Repeatable("/sparql", f"/sparql?query=ASK%7B%7D+%23+{n}", 1))
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held <= kept.kept.max_bytes * 1.25, f"{held} bytes held for a budget of 1 MiB"
 
 
 # --- On a live server ------------------------------------------------------------------------------
