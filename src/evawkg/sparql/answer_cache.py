@@ -13,9 +13,9 @@ Not kept: answers of queries whose text calls a function that differs between ru
 :func:`answers_repeat` decides (the ``ETag`` of ``/sparql`` asks it too); errors (a timeout,
 too many rows) are never kept. Memory is bounded: ``max_bytes`` of payloads and the requests
 they answer (a query text may be a 1 MB body for a 30-byte answer) per process, least recently
-used first out, and no single one over an eighth of it; beside each, once a client took it
-compressed, its gzip form (``Answer.compressed``, one per ``gzip_level``: a fraction of the
-payload, not counted).
+used first out (with :data:`ENTRY_BYTES` an entry), and no single one over an eighth of it;
+beside each, once a client took it compressed, its gzip form (``Answer.compressed``, one per
+``gzip_level``: a fraction of the payload, not counted).
 """
 
 from __future__ import annotations
@@ -46,8 +46,8 @@ LARGEST_SHARE = 8
 
 #: What an entry holds beside its answer's and key's own bytes: the key tuple, the request and
 #: answer objects, the ordered map's node (400-530 bytes measured on CPython 3.11, for a
-#: query's answer and for a worker's whole HTTP answer). Not counted, a budget of short answers
-#: held three and a half times its size.
+#: query's answer and for a worker's whole HTTP answer). Uncounted, a budget of short answers
+#: held about three times its size.
 ENTRY_BYTES = 512
 
 
@@ -73,9 +73,10 @@ def payload_size(answer: Answer) -> int:
 
 class AnswerCache:
     """A bounded, thread-safe map from (data version, request) to an answer, least recently used
-    first out; ``size_of`` says what an answer counts against ``max_bytes``, and :meth:`put`
-    is told what its key holds (a query text, a request's head: often far more than a short
-    answer, so a budget of answers alone would keep any number of them)."""
+    first out. An entry counts against ``max_bytes`` what ``size_of`` says of its answer, what
+    :meth:`put` is told its key holds (a query text, a request's head: often far more than a
+    short answer, so a budget of answers alone would keep any number of them) and
+    ``entry_bytes`` for the objects around them."""
 
     def __init__(self, max_bytes: int, size_of: Callable[[Any], int] = payload_size,
                  entry_bytes: int = ENTRY_BYTES):

@@ -133,7 +133,8 @@ class RepeatedAnswers:
 
     @property
     def largest(self) -> int:
-        """The most bytes one kept answer may have (larger ones are not recorded)."""
+        """The most bytes one kept answer may have, with the request it is kept by (larger ones
+        are not recorded)."""
         return self.kept.max_bytes // 8
 
     def key(self, request: bytes | None, client) -> tuple | None:
