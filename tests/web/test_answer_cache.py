@@ -3,7 +3,9 @@ between runs never are; the memory is bounded."""
 
 from __future__ import annotations
 
+import gc
 import json
+import tracemalloc
 
 import pytest
 
@@ -56,6 +58,11 @@ def test_a_repeated_query_runs_once_until_the_data_version_changes():
     "SELECT (NOW() AS ?t) {}", "SELECT (rand () AS ?r) {}", "SELECT (UUID() AS ?u) {}",
     "SELECT (STRUUID() AS ?u) {}", "CONSTRUCT { ?x <urn:p> 1 } WHERE { BIND(BNODE() AS ?x) }",
     "SELECT * { SERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
+    # Codepoint escapes are replaced anywhere before parsing (SPARQL 1.1 section 19.2), and
+    # comments may stand between a function's name and its "(".
+    "SELECT (R\\u0041ND() AS ?r) {}", "SELECT (\\u004eOW() AS ?t) {}",
+    "SELECT * { \\u0053ERVICE <http://127.0.0.1:1/sparql> { ?s ?p ?o } }",
+    "SELECT (RAND # a comment\n () AS ?r) {}", "SELECT (now#\r\n#\n( ) AS ?t) {}",
 ])
 def test_answers_that_may_differ_between_runs_are_never_kept(text):
     assert not answers_repeat(text)
@@ -77,7 +84,7 @@ def test_errors_are_not_kept():
 
 
 def test_memory_is_bounded_least_recently_used_first_out():
-    cache = AnswerCache(800)
+    cache = AnswerCache(800, entry_bytes=0)  # the answers' bytes alone, to count them here
     answer = Answer(b"x" * 100, RESULT_FORMATS[0], 1)
     for key in range(8):
         cache.put(key, answer)
@@ -87,6 +94,34 @@ def test_memory_is_bounded_least_recently_used_first_out():
     assert cache.size == 800 and cache.get(1) is None and cache.get(0) is answer
     cache.put("big", Answer(b"x" * 101, RESULT_FORMATS[0], 1))  # over an eighth: not kept
     assert cache.get("big") is None and cache.size == 800
+
+
+def test_the_memory_bound_counts_the_query_texts_kept():
+    # A 30-byte answer to a 100 KB query text (a comment pads it): the text is what is held.
+    inner = CountingService()
+    inner.query = lambda request: Answer(b'{"head":{},"boolean":true}', RESULT_FORMATS[0], 1)
+    service = CachingService(inner, 1 << 20)
+    for n in range(40):
+        service.query(request_for(f"ASK {{}} # {n} " + "x" * 100_000))
+    assert service.cache.size <= 1 << 20
+    assert len(service.cache._answers) <= 10
+
+
+def test_short_answers_hold_no_more_memory_than_the_budget():
+    # 20,000 one-line answers to distinct short queries, as a dashboard's or a crawler's.
+    inner = CountingService()
+    inner.query = lambda request: Answer(b'{"head":{},"boolean":true}', RESULT_FORMATS[0], 1)
+    service = CachingService(inner, 4 << 20)
+    gc.collect()
+    tracemalloc.start()
+    try:
+        for n in range(20_000):
+            service.query(request_for(f"ASK {{}} # {n}", public_base="http://127.0.0.1:8080/"))
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held <= service.cache.max_bytes * 1.25, f"{held} bytes held for a budget of 4 MiB"
 
 
 def test_only_a_service_whose_version_follows_every_change_is_cached():

@@ -5,13 +5,17 @@ never are."""
 
 from __future__ import annotations
 
+import gc
 import http.client
+import json
 import re
 import socket
 import subprocess
 import sys
 import time
+import tracemalloc
 import urllib.parse
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -114,6 +118,24 @@ def test_an_empty_body_is_no_body():
     assert framed(GET.replace(b"\r\n\r\n", b"\r\nContent-Length: 0\r\n\r\n")) is not None
 
 
+def test_short_answers_kept_hold_no_more_memory_than_the_budget():
+    kept = RepeatedAnswers(VersionedService(), AnswerCache(4 << 20))  # 1 MiB of whole answers
+    sent = answer_bytes(extra=b'X-Result-Rows: 1\r\nETag: W/"v1-94fef0ba5015e8d216d3"\r\n'
+                              b"Vary: Accept\r\nX-Content-Type-Options: nosniff\r\n")
+    gc.collect()
+    tracemalloc.start()
+    try:
+        for n in range(5_000):
+            request = GET.replace(b"%7D", b"%7D+%23+" + str(n).encode(), 1)
+            kept.keep(kept.key(framed(request), ("127.0.0.1", 1)), sent,
+                      Repeatable("/sparql", f"/sparql?query=ASK%7B%7D+%23+{n}", 1))
+        gc.collect()
+        held = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    assert held <= kept.kept.max_bytes * 1.25, f"{held} bytes held for a budget of 1 MiB"
+
+
 # --- On a live server ------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -201,6 +223,20 @@ def test_answers_sent_again_are_logged_like_the_others(busy_server):
     assert len({re.search(r"rows=(\d+)", line).group(1) for line in lines}) == 1
 
 
+@pytest.mark.parametrize("query", [
+    "SELECT (R\\u0041ND() AS ?r) WHERE {}",           # RAND() written with a codepoint escape
+    "SELECT (RAND # then, on the next line\n () AS ?r) WHERE {}",
+    "SELECT (\\u004eOW() AS ?r) WHERE {}",
+], ids=["escaped-rand", "rand-comment-paren", "escaped-now"])
+def test_a_query_whose_answer_differs_between_runs_is_run_every_time(busy_server, query):
+    base, _ = busy_server
+    answers = [get(base, query, accept="text/csv") for _ in range(3)]
+    assert [status for status, _, _ in answers] == [200, 200, 200]
+    assert all("ETag" not in headers for _, headers, _ in answers)
+    values = [body.split(b"\r\n")[1] for _, _, body in answers]
+    assert all(values) and len(set(values)) == 3, values
+
+
 def test_a_large_answer_to_a_slow_reader_arrives_whole(busy_server):
     base, _ = busy_server
     port = urllib.parse.urlsplit(base).port
@@ -220,6 +256,70 @@ def test_a_large_answer_to_a_slow_reader_arrives_whole(busy_server):
         reader.close()
         assert answers[0][1].count(b'"a":{') == 34_000
         assert answers[1][1] == answers[0][1] == answers[2][1]
+
+
+# --- Memory ---------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def small_cache_server():
+    """A server keeping 8 MB of answers and 2 MB of whole answers to send again: its base."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "evawkg.web.command", "--port", str(port), "--threads", "2",
+         "--log-level", "warning", "--answer-cache-mb", "8",
+         *[arg for path in FIXTURE_FILES for arg in ("--data", path)]],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(base + "/healthz")
+        yield base
+    finally:
+        stop_server(process)
+
+
+def worker_resident_mb(base: str) -> float:
+    """The resident memory of the worker process (the parent of the query pool /healthz names)."""
+    with urllib.request.urlopen(base + "/healthz", timeout=30) as response:
+        pool = json.load(response)["pools"]["query"]["pid"]
+    with open(f"/proc/{pool}/stat") as stat:
+        worker = stat.read().rsplit(")", 1)[1].split()[1]
+    with open(f"/proc/{worker}/status") as status:
+        line = next(line for line in status if line.startswith("VmRSS:"))
+    return int(line.split()[1]) / 1024
+
+
+def test_requests_padded_with_headers_hold_no_more_than_the_budget(small_cache_server):
+    """1,500 distinct short answers to 60 KB request heads: 90 MB of keys if only the answers
+    counted, against a budget of 2 MB."""
+    base = small_cache_server
+    port = urllib.parse.urlsplit(base).port
+    padding = b"X-Padding: " + b"p" * 60_000 + b"\r\n"
+    before = worker_resident_mb(base)
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as client:
+        reader = client.makefile("rb")
+        for n in range(1500):
+            client.sendall(b"GET /sparql?" + urllib.parse.urlencode({"query": f"ASK {{}} # {n}"}).encode()
+                           + b" HTTP/1.1\r\nHost: x\r\nAccept: " + JSON.encode() + b"\r\n"
+                           + padding + b"\r\n")
+            assert read_answer(reader) == (200, b'{"head":{},"boolean":true}')
+        reader.close()
+    grown = worker_resident_mb(base) - before
+    assert grown < 40, f"the worker grew by {grown:.0f} MB"
+
+
+def test_long_query_texts_hold_no_more_than_the_answer_cache(small_cache_server):
+    """100 distinct 1 MB query bodies with a short answer each: 100 MB of query texts if only
+    the answers counted, against a budget of 8 MB."""
+    base = small_cache_server
+    before = worker_resident_mb(base)
+    for n in range(100):
+        body = f"ASK {{}} # {n} {'q' * 1_000_000}".encode()
+        request = urllib.request.Request(base + "/sparql", data=body, headers={
+            "Content-Type": "application/sparql-query", "Accept": JSON})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            assert response.read() == b'{"head":{},"boolean":true}'
+    grown = worker_resident_mb(base) - before
+    assert grown < 40, f"the worker grew by {grown:.0f} MB"
 
 
 def read_answer(reader) -> tuple[int, bytes]:

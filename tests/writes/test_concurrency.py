@@ -206,3 +206,28 @@ def test_updates_compiled_by_several_threads_at_once_are_all_read():
         done = subprocess.run([sys.executable, "-c", FIRST_PARSES], capture_output=True,
                               text=True, timeout=120)
         assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_a_get_while_the_data_version_cannot_be_read_is_answered_and_the_worker_stays(tmp_path):
+    """The worker reads the data version in its event loop for a repeatable GET: a journal head
+    that cannot be read is the app's 500 to that request, not the worker's end (every
+    connection dropped, the query pool restarted, the graph loaded again)."""
+    tokens, _ = make_tokens(tmp_path)
+    live = LiveServer(tmp_path / "store", tokens, workers=1).start()
+    try:
+        query = "/sparql?" + urllib.parse.urlencode({"query": "ASK {}"})
+        json_answer = {"Accept": "application/sparql-results+json"}
+        assert http("GET", live.base + query, headers=json_answer)[2] == b'{"head":{},"boolean":true}'
+        pool = json.loads(http("GET", live.base + "/healthz")[2])["pools"]["query"]["pid"]
+        head = tmp_path / "store" / "journal.head"
+        assert not head.exists()  # nothing written yet
+        head.write_bytes(b"{")    # cut short
+        try:
+            status, _, body = http("GET", live.base + query, headers=json_answer)
+        finally:
+            head.unlink()
+        assert status == 500 and b"internal" in body.lower(), body
+        health = json.loads(http("GET", live.base + "/healthz")[2])
+        assert health["pools"]["query"]["pid"] == pool  # the same worker, its pool untouched
+    finally:
+        live.stop()

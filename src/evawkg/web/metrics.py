@@ -139,7 +139,8 @@ class _StateCollector:
                                              f"Repeated queries answered from memory ({name})")
                 family.add_metric([], float(value))
                 yield family
-            size = GaugeMetricFamily("evawkg_answer_cache_bytes", "Bytes of answers kept")
+            size = GaugeMetricFamily("evawkg_answer_cache_bytes",
+                                     "Bytes of answers kept, with the queries they answer")
             size.add_metric([], float(cache.size))
             yield size
 

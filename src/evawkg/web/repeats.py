@@ -30,8 +30,8 @@ counted (the metrics' requests, the answer cache's hits) as the app would. A wor
 stopping, or about to restart at ``max_requests``, serves through the app instead, which says
 ``Connection: close``.
 
-Memory: a quarter of ``answer_cache_mb`` per worker, least recently used first out, no answer
-over an eighth of that.
+Memory: a quarter of ``answer_cache_mb`` per worker, answers and the requests they are kept by,
+least recently used first out, no answer over an eighth of that.
 """
 
 from __future__ import annotations
@@ -147,7 +147,8 @@ class RepeatedAnswers:
 
     @property
     def largest(self) -> int:
-        """The most bytes one kept answer may have (larger ones are not recorded)."""
+        """The most bytes one kept answer may have, with the request it is kept by (larger ones
+        are not recorded)."""
         return self.kept.max_bytes // 8
 
     def key(self, request: bytes | None, client) -> tuple | None:
@@ -163,11 +164,14 @@ class RepeatedAnswers:
         return self.kept.get(key)
 
     def keep(self, key: tuple, sent: bytes, repeatable: Repeatable) -> None:
-        if len(sent) > self.largest:
+        # The key's request (up to max_head_bytes, 64 KiB) counts too: a short answer to a
+        # request padded with headers would otherwise hold 200 times its count.
+        request = len(key[-1])
+        if len(sent) + request > self.largest:
             return
         answer = kept_answer(sent, repeatable)
         if answer is not None:
-            self.kept.put(key, answer)
+            self.kept.put(key, answer, request)
 
     def sending(self, answer: KeptAnswer) -> bytes:
         """The answer's bytes with this second's ``Date``."""

@@ -214,7 +214,13 @@ class BufferingThreadWorker(ThreadWorker):
         """Send the kept answer to a repeated request from this loop (True), or note the key
         under which the thread serving it may keep its answer (False)."""
         started = time.perf_counter()
-        key = self.repeats.key(conn.framing.bodiless_request(), conn.client)
+        # The key reads the data version here, in the loop: one that cannot be read (a damaged
+        # journal head) is the app's to answer (a 500), not this loop's to raise, which would
+        # end the worker with every connection, its query pool and its caches.
+        try:
+            key = self.repeats.key(conn.framing.bodiless_request(), conn.client)
+        except Exception:  # noqa: BLE001 -- see above
+            return False
         if (key is None or not self.alive or not self.cfg.keepalive
                 or self.nr + 1 >= self.max_requests
                 or len(self.keepalived_conns) >= self.max_keepalived):
