@@ -4,15 +4,26 @@ on-disk store reused across restarts (``--store``)."""
 
 from __future__ import annotations
 
+import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 import pyoxigraph as ox
 import pytest
 
 from evawkg.errors import BundleError, SettingsError
-from evawkg.graph.dataset import MARKER, DatasetSource, dataset_source, ensure_store_directory
+from evawkg.graph.dataset import (MARKER, DatasetSource, SourcesChanged, dataset_source,
+                                  ensure_store_directory)
 from evawkg.settings import Settings
 from evawkg.web import create_app
+from ..support import free_port, stop_server, wait_for
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -169,3 +180,60 @@ def test_graph_setting_reads_from_the_environment(tmp_path):
 def test_version_changes_with_where_files_go(fixture_files):
     assert (DatasetSource(files=fixture_files).version()
             != DatasetSource(files=fixture_files, graphs=("http://e/g", "")).version())
+
+
+def test_a_source_changed_after_start_is_refused_not_served_under_the_old_version(tmp_path,
+                                                                                  fixture_files):
+    """The version is worked out once, at start; a loader started later (its process was
+    killed) reads the files again, and must not serve other bytes under that version."""
+    files = []
+    for name in fixture_files:
+        files.append(str(shutil.copy(name, tmp_path)))
+    source = dataset_source(Settings(data=tuple(files), infer=False)).pinned()
+    assert source.known_version and len(source.open()) > 0  # unchanged: loads
+    with open(files[0], "a", encoding="utf-8") as stream:
+        stream.write("\n<https://evawkg.example.org/id/new> a <https://evawkg.example.org/ontology#Thing> .\n")
+    with pytest.raises(SourcesChanged) as refused:
+        source.open()
+    assert refused.value.status == 503
+    assert files[0] in refused.value.message and "restart evawkg serve" in refused.value.message
+
+
+def test_a_live_server_whose_loader_restarts_on_changed_files_answers_503_saying_why(tmp_path,
+                                                                                     fixture_files):
+    files = [str(shutil.copy(name, tmp_path)) for name in fixture_files]
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "evawkg.web.command", "--port", str(port), "--log-level", "warning",
+         "--no-infer", *[arg for path in files for arg in ("--data", path)]],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    def count(n: int) -> str:  # a text of its own each time: no answer from memory
+        return base + "/sparql?" + urllib.parse.urlencode(
+            {"query": f"SELECT (COUNT(*) AS ?n) WHERE {{ ?s ?p ?o }} # {n}", "format": "csv"})
+
+    try:
+        wait_for(base + "/healthz")
+        with urllib.request.urlopen(count(0), timeout=30) as answer:
+            before = answer.read()
+        with open(files[0], "a", encoding="utf-8") as stream:
+            stream.write("\n<https://evawkg.example.org/id/new> a "
+                         "<https://evawkg.example.org/ontology#Thing> .\n")
+        with urllib.request.urlopen(base + "/healthz", timeout=30) as answer:
+            loader = json.loads(answer.read())["pools"]["query"]["pid"]
+        os.kill(loader, signal.SIGKILL)
+        deadline, seen, n = time.monotonic() + 30, None, 0
+        while time.monotonic() < deadline:
+            n += 1
+            try:
+                with urllib.request.urlopen(count(n), timeout=30) as answer:
+                    assert answer.read() == before  # the old loader's processes, if any left
+            except urllib.error.HTTPError as error:
+                seen = (error.code, error.read().decode())
+                if "changed since the server started" in seen[1]:
+                    break
+            time.sleep(0.1)
+        assert seen is not None and seen[0] == 503, seen
+        assert "changed since the server started" in seen[1] and "restart" in seen[1], seen
+    finally:
+        stop_server(process)

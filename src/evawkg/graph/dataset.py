@@ -35,7 +35,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from .bundle import Bundle, default_bundle
-from ..errors import BundleError, SettingsError
+from ..errors import BundleError, EvawError, SettingsError
 from .formats import format_for_path
 from .progress import Reporter, Task, print_progress, rate
 
@@ -67,6 +67,11 @@ class DatasetSource:
     #: The version once known (:func:`ensure_store_directory` tells it), so that it is not
     #: recomputed by hashing every source again in each process the recipe reaches.
     known_version: str = ""
+    #: The sources' sizes and modification times when ``known_version`` was worked out from
+    #: them (JSON of :meth:`source_stats`; empty for a store directory, read as it was made):
+    #: a loader started later reads the sources again, and must not serve other bytes under
+    #: that version.
+    known_stats: str = ""
 
     def __post_init__(self) -> None:
         if self.graphs and len(self.graphs) != len(self.files):
@@ -116,9 +121,17 @@ class DatasetSource:
             stats.append([str(path.resolve()), status.st_size, status.st_mtime_ns])
         return [self.version_kind(), stats]
 
+    def pinned(self) -> DatasetSource:
+        """This recipe with its version worked out now, and the sources' sizes and times it
+        was worked out from: :meth:`open` then refuses sources that changed since."""
+        stats = json.dumps(self.source_stats())  # before the hash: a change between is seen
+        return replace(self, known_version=self.version(), known_stats=stats)
+
     def open(self, progress: Progress = _silent) -> ox.Store:
         """An in-memory store holding the dataset (see the module documentation)."""
         started = time.perf_counter()
+        if self.known_stats and not self.store_dir:
+            self._check_unchanged()
         if self.store_dir:
             store = _copy_into_memory(Path(self.store_dir), progress)
         elif self.files:
@@ -135,6 +148,28 @@ class DatasetSource:
             store = load_bundle(self.bundle(), infer=self.infer, progress=progress)
         progress(f"{len(store)} quads in memory ({time.perf_counter() - started:.1f} s)")
         return store
+
+
+    def _check_unchanged(self) -> None:
+        now = self.source_stats()
+        if json.dumps(now) == self.known_stats:
+            return
+        before = dict((path, (size, mtime)) for path, size, mtime in
+                      (json.loads(self.known_stats) or [None, []])[1])
+        after = dict((path, (size, mtime)) for path, size, mtime in (now or [None, []])[1])
+        changed = sorted(path for path in before.keys() | after.keys()
+                         if before.get(path) != after.get(path)) or ["a source"]
+        raise SourcesChanged(
+            f"{changed[0]} changed since the server started (its answers are those of the "
+            "data version it announced); restart evawkg serve to serve the new data")
+
+
+class SourcesChanged(EvawError):
+    """A source file changed under a running server that must load it again (its query
+    processes' loader restarted): serving it would give new data under the old version."""
+
+    status = 503
+    code = "sources-changed"
 
 
 #: Files larger than this report their loading on their own line.

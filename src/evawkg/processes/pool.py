@@ -86,6 +86,8 @@ class ProcessPool:
         self._state = STARTING
         self._restarts = 0
         self._restart_at = 0.0
+        #: What the last restart failed of, until one succeeds (said with every 503 meanwhile).
+        self._restart_failure: EvawError | None = None
         self._stopping = threading.Event()
         self._closed = False
         self._generation: Any = None
@@ -122,6 +124,15 @@ class ProcessPool:
 
     def startup_error(self, reason: Any) -> EvawError:
         return reason if isinstance(reason, EvawError) else EvawError(str(reason))
+
+    def _restarting(self, retry_after: int) -> EvawError:
+        """:meth:`restarting_error`, and what the last restart failed of while one did: a cause
+        that lasts (a source changed under the server) is said, not only "try again"."""
+        error, failure = self.restarting_error(retry_after), self._restart_failure
+        if failure is None:
+            return error
+        return Restarting(f"{error.message}; the last restart failed: {failure.message}",
+                          retry_after=retry_after)
 
     def require_ready(self, timeout: float) -> None:
         """Raise unless the parent has finished its setup (here: without waiting)."""
@@ -163,6 +174,8 @@ class ProcessPool:
             else:
                 log.error("restarting the %s process failed (%s); next try in %.1f s",
                           self.name, value if kind != "ready" else "it died while forking", delay)
+                if kind != "ready":
+                    self._restart_failure = self.startup_error(value)
             first = False
             with self._lock:
                 if self._closed:
@@ -205,7 +218,7 @@ class ProcessPool:
             if self._closed:
                 return False
             self._idle.extend(children)
-            self._state = READY
+            self._state, self._restart_failure = READY, None
         parent.ready_at = time.monotonic()
         self._readiness.finish()
         return True
@@ -286,7 +299,7 @@ class ProcessPool:
         with self._lock:
             state, restart_at = self._state, self._restart_at
         if state == RESTARTING:
-            raise self.restarting_error(self._retry_after(restart_at))
+            raise self._restarting(self._retry_after(restart_at))
         if state == CLOSED:
             raise NotReady(f"the {self.name} processes are shutting down")
         self.require_ready(timeout)
@@ -383,8 +396,8 @@ class ProcessPool:
         for _ in range(5):
             if (state != READY or owner is None or owner is not parent
                     or not owner.alive()):
-                return self.restarting_error(self._retry_after(max(restart_at, time.monotonic()
-                                                                   + RESTART_DELAY)))
+                return self._restarting(self._retry_after(max(restart_at, time.monotonic()
+                                                              + RESTART_DELAY)))
             time.sleep(0.01)
         return self.died_error(reason)
 

@@ -163,6 +163,8 @@ class EmbeddedSparqlService:
 
     def __init__(self, source: DatasetSource, settings):
         self.settings = settings
+        if not source.store_dir:
+            source = source.pinned()  # a loader started later refuses sources changed since
         self._version = source.version() + ("-union" if settings.default_graph_as_union else "")
         self.pool = self.pool_class(source, size=settings.max_concurrent_queries,
                               queue_wait=settings.queue_wait,
