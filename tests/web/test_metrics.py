@@ -65,6 +65,21 @@ def test_requests_queries_data_and_cache_are_counted_and_nothing_identifying_is_
     assert value(after, "evawkg_data_info", version=health["data_version"]) == 1
 
 
+def test_methods_http_does_not_define_are_counted_as_other_not_a_series_each(client):
+    before = samples(client.get("/metrics").get_data(as_text=True))
+    invented = [f"ZQ{n}METHOD" for n in range(5)]
+    for method in invented:
+        assert client.open("/healthz", method=method).status_code == 405
+    text = client.get("/metrics").get_data(as_text=True)
+    assert not any(method in text for method in invented)
+    after = samples(text)
+    grown = (value(after, "evawkg_http_requests_total", route="unmatched", method="other",
+                   status="405")
+             - value(before, "evawkg_http_requests_total", route="unmatched", method="other",
+                     status="405"))
+    assert grown == len(invented)
+
+
 def test_openmetrics_is_given_to_a_scraper_that_asks_for_it(client):
     response = client.get("/metrics", headers={
         "Accept": "application/openmetrics-text; version=1.0.0; charset=utf-8"})

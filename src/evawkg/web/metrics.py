@@ -3,7 +3,7 @@ operator already runs (Fuseki's ``/$/metrics``, GraphDB's monitoring).
 
 What is counted, with bounded labels (a route's rule, never a path, a query or an address):
 
-* ``evawkg_http_requests_total{route,method,status}`` and
+* ``evawkg_http_requests_total{route,method,status}`` (a method HTTP defines, else ``other``) and
   ``evawkg_http_request_duration_seconds{route}``: every answered request;
 * ``evawkg_sparql_query_duration_seconds``: the store's time on each query that ran (answers
   from the answer cache did not run);
@@ -30,6 +30,12 @@ from ..errors import EvawError
 #: Seconds: a point lookup from memory takes a millisecond, a heavy query up to its 30 s limit.
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
                     10.0, 30.0, 60.0)
+
+#: The methods counted by name; any other a client sends is counted as ``other``: gunicorn
+#: accepts any token as a method, and a label per token would let a client grow the series (the
+#: memory and files of every worker, and every scrape) without end.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE",
+                     "CONNECT"})
 
 #: Where the workers' counters live when there are several (read by prometheus_client).
 MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
@@ -63,7 +69,8 @@ class Metrics:
         """Count ``response`` (an after-request step)."""
         rule = request.url_rule
         route = rule.rule if rule is not None else "unmatched"
-        self.requests.labels(route, request.method, str(response.status_code)).inc()
+        method = request.method if request.method in METHODS else "other"
+        self.requests.labels(route, method, str(response.status_code)).inc()
         started = g.get("started")
         if started is not None:
             self.durations.labels(route).observe(time.perf_counter() - started)
