@@ -4,7 +4,8 @@
   current version): the project's JSON-LD context (:mod:`evawkg.graph.jsonld`);
 * ``/dumps/``: the whole graph in Turtle, N-Triples (gzip) and JSON-LD with checksums, the
   manifest and the data version (written by :func:`evawkg.linked_data.dumps.export_dumps`, once per data
-  version); ``/dumps/<file>`` serves each with a strong ``ETag`` (its SHA-256);
+  version); ``/dumps/<file>`` serves each with a strong ``ETag`` (its SHA-256), its
+  preconditions and one byte range answered by :mod:`evawkg.web.conditional`;
 * ``/.well-known/void`` (RFC 8615; VoID section 7.2): the VoID description (:mod:`evawkg.linked_data.void`).
 """
 
@@ -20,6 +21,7 @@ from ..errors import DumpsBusy, NotFound
 from ..linked_data.dumps import CHECKSUMS, MANIFEST, VERSION
 from ..linked_data.description import Description, Labels, Statement
 from ..linked_data.void import PREFIXES_VOID
+from . import conditional
 from .linked_data import (GRAPH, RESOURCE, content_type, etag_for, finish, linked_data,
                           not_modified, public_base, public_context, serialize)
 from .negotiation import MediaTable, accepts_gzip, add_vary
@@ -109,14 +111,15 @@ def dump(name: str) -> Response:
     response.headers["Content-Type"] = known[name]
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     add_vary(response, "Accept-Encoding")
-    return response.make_conditional(request) if level else response
+    return conditional.answer(response, request, ranges=not level)
 
 
 def _dump_file(folder, name: str, media_type: str, level: int) -> Response:
     checksum = _manifest(folder)["files"].get(name, {}).get("sha256")
     if not level:
+        # Its preconditions and range are answered by conditional.answer, not by werkzeug.
         return send_file(folder / name, mimetype=media_type, etag=checksum or True,
-                         conditional=True)
+                         conditional=False)
     response = _gzip_stream(folder / name, media_type, level)
     if checksum:
         response.set_etag(checksum, weak=True)

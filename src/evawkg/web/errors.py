@@ -38,6 +38,10 @@ _FROM_WERKZEUG = {
         f"the request body is larger than the {byte_limit(request.max_content_length)} "
         f"{request.path} accepts; send a smaller body"),
     415: lambda e: errors.UnsupportedMediaType(str(e.description)),
+    416: lambda e: errors.RangeNotSatisfiable(
+        f"the range {request.headers.get('Range', '')[:100]!r} lies outside {request.path}"
+        + (f", which is {e.length} bytes" if getattr(e, "length", None) else "")
+        + "; ask for a range within it, or send no Range", length=getattr(e, "length", None)),
 }
 
 
@@ -137,6 +141,8 @@ def render_error(error: errors.EvawError) -> Response:
     response.vary.add("Accept")
     if isinstance(error, errors.MethodNotAllowed) and error.allowed:
         response.headers["Allow"] = ", ".join(error.allowed)
+    if isinstance(error, errors.RangeNotSatisfiable) and error.length is not None:
+        response.headers["Content-Range"] = f"bytes */{error.length}"
     retry_after = getattr(error, "retry_after", None)
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
