@@ -20,7 +20,7 @@ from ..errors import ClientError, NotFound
 from ..namespaces import PREFIXES
 from ..linked_data.description import as_iri, compact_iri
 from .linked_data import (BY_LANGUAGE, RESOURCE, content_type, etag_for, finish, href,
-                          linked_data, not_modified, public_base)
+                          index_href, linked_data, not_modified, public_base)
 from .negotiation import MediaTable
 from .pages import LANGUAGE_NAMES, language_links, languages
 
@@ -85,7 +85,7 @@ def classes() -> Response:
     sizes = describer.class_sizes(cls for cls, _ in rows)
     labels = describer.labels_of(cls for cls, _ in rows)
     entries = sorted(({"label": labels.label(cls, langs), "curie": compact_iri(cls.value),
-                       "href": "/index/" + compact_iri(cls.value), "count": sizes[cls],
+                       "href": index_href(cls.value), "count": sizes[cls],
                        "iri": published(cls.value)} for cls, _ in rows),
                      key=lambda e: (-e["count"], e["curie"]))
     if kind != "html":
@@ -96,7 +96,8 @@ def classes() -> Response:
     return finish(Response(body, content_type=content_type("html")), etag, languages=True)
 
 
-@blueprint.route("/index/<curie>")
+# A path: a class of no predeclared namespace is named by its IRI, slashes and all.
+@blueprint.route("/index/<path:curie>")
 def instances(curie: str) -> Response:
     _, kind = INDEX.choose(request.headers.get("Accept"), request.args.get("format"))
     page = _page_number(request.args.get("page", "1"))
@@ -120,7 +121,7 @@ def instances(curie: str) -> Response:
     if kind != "html":
         listing = {"class": published(cls.value), "curie": curie, "label": labels.label(cls, langs),
                    "total": total, "page": page, "pages": pages,
-                   "next": f"/index/{curie}?page={page + 1}" if page < pages else None,
+                   "next": f"{index_href(cls.value)}?page={page + 1}" if page < pages else None,
                    "instances": entries}
         return finish(_listing(kind, listing, entries, ("iri", "label")), etag, languages=True)
     body = render_template("index.html", title=labels.label(cls, langs), curie=curie,
@@ -153,9 +154,11 @@ def _expand(curie: str) -> str:
     elif curie.startswith(("http://", "https://")):
         iri = curie
     else:
-        raise NotFound(f"{curie!r} is not a class name; use a prefixed name such as evaw:Country")
+        raise NotFound(f"{curie[:200]!r} is not a class name; use a prefixed name such as "
+                       "evaw:Country or a class's IRI (/index/ links every class in use)")
     if as_iri(iri) != iri:
-        raise NotFound(f"{curie!r} names no valid IRI; use a prefixed name such as evaw:Country")
+        raise NotFound(f"{curie[:200]!r} names no valid IRI; use a prefixed name such as "
+                       "evaw:Country or a class's IRI (/index/ links every class in use)")
     return iri
 
 
