@@ -148,6 +148,16 @@ def test_get_with_matching_etag_returns_304(client, path):
     assert other.status_code == 200
 
 
+@pytest.mark.parametrize("path, status", [
+    ("/index/evaw:Country", 304), ("/id/country/TH", 304), ("/index/evaw:NoSuchClass", 404),
+    ("/index/evaw:Country?page=999", 404), ("/index/nope:Thing", 404), ("/id/country/XX", 404)])
+def test_if_none_match_star_is_304_only_for_what_exists(client, path, status):
+    """``If-None-Match: *`` holds when a representation exists (RFC 9110 section 13.1.2): an
+    index was checked before its class was, so every class and page that does not exist was a
+    304, as if the client held it."""
+    assert client.get(path, headers={"If-None-Match": "*"}).status_code == status
+
+
 @pytest.mark.parametrize("path, accept", [
     ("/id/country/TH", "text/html"), ("/id/country/TH", "text/turtle"), ("/id/country/TH.jsonld", None),
     ("/ontology", "text/html"), ("/index/", "text/html"), ("/index/evaw:Country", "text/html"),
