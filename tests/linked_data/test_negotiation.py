@@ -107,6 +107,19 @@ def test_get_resource_unknown_format_parameter_returns_406_naming_formats(client
     assert "turtle" in response.get_data(as_text=True)
 
 
+@pytest.mark.parametrize("path", [RESOURCE, "/", "/index/", "/index/evaw:Country", "/dumps/",
+                                  "/.well-known/void", "/queries", "/queries/policy-framework"])
+def test_format_given_twice_with_different_values_is_400_naming_both(client, path):
+    """The first format= was taken silently (Turtle for ?format=ttl&format=html), though the
+    client may have meant the other; a named query's own parameters were refused so already."""
+    response = client.get(path + "?format=html&format=json", headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["error"] == "bad-parameter" and "'html'" in body["message"] and "'json'" in body["message"]
+    same = client.get(path + "?format=html&format=html")
+    assert same.status_code == 200 and same.mimetype == "text/html"
+
+
 @pytest.mark.parametrize("path", ["/id/country/XX", "/id/nothing/here", "/id/country/TH/extra",
                                   "/id/country/XX.ttl", "/ontology/9.9.9"])
 @pytest.mark.parametrize(("accept", "expected"), [(BROWSER, "text/html"),

@@ -21,7 +21,7 @@ from ..namespaces import PREFIXES
 from ..linked_data.description import as_iri, compact_iri
 from .linked_data import (BY_LANGUAGE, RESOURCE, content_type, etag_for, finish, href,
                           index_href, linked_data, not_modified, public_base)
-from .negotiation import MediaTable
+from .negotiation import MediaTable, format_asked
 from .pages import LANGUAGE_NAMES, language_links, languages
 
 blueprint = Blueprint("browse", __name__)
@@ -41,7 +41,7 @@ FEATURED = ["evaw:UNEntity", "evaw:Activity", "evaw:LegalInstrument", "evaw:Coun
 
 @blueprint.route("/")
 def home() -> Response:
-    _, kind = RESOURCE.choose(request.headers.get("Accept"), request.args.get("format"))
+    _, kind = RESOURCE.choose(request.headers.get("Accept"), format_asked(request.args))
     if kind != "html":
         from .discovery import void_response
 
@@ -73,7 +73,7 @@ INDEX = MediaTable("an index", [("text/html", "html"), ("application/json", "jso
 
 @blueprint.route("/index/")
 def classes() -> Response:
-    _, kind = INDEX.choose(request.headers.get("Accept"), request.args.get("format"))
+    _, kind = INDEX.choose(request.headers.get("Accept"), format_asked(request.args))
     langs = languages()
     etag = etag_for("classes", ",".join(langs), kind)
     cached = not_modified(etag, vary=BY_LANGUAGE)
@@ -99,7 +99,7 @@ def classes() -> Response:
 # A path: a class of no predeclared namespace is named by its IRI, slashes and all.
 @blueprint.route("/index/<path:curie>")
 def instances(curie: str) -> Response:
-    _, kind = INDEX.choose(request.headers.get("Accept"), request.args.get("format"))
+    _, kind = INDEX.choose(request.headers.get("Accept"), format_asked(request.args))
     page = _page_number(request.args.get("page", "1"))
     langs = languages()
     cls = ox.NamedNode(_expand(curie))

@@ -24,7 +24,7 @@ from ..linked_data.void import PREFIXES_VOID
 from . import conditional
 from .linked_data import (GRAPH, RESOURCE, content_type, etag_for, finish, linked_data,
                           not_modified, public_base, public_context, serialize)
-from .negotiation import MediaTable, accepts_gzip, add_vary
+from .negotiation import MediaTable, accepts_gzip, add_vary, format_asked
 from .pages import LANGUAGE_NAMES, PageBuilder
 
 blueprint = Blueprint("discovery", __name__)
@@ -91,7 +91,7 @@ LISTING = MediaTable("the dump listing", [("text/html", "html"), ("application/j
 
 
 def _listing_kind():
-    return LISTING.choose(request.headers.get("Accept"), request.args.get("format"))
+    return LISTING.choose(request.headers.get("Accept"), format_asked(request.args))
 
 
 @blueprint.route("/dumps/<name>")
@@ -173,7 +173,7 @@ def _from_the_dumps(read):
 
 @blueprint.route("/.well-known/void")
 def void() -> Response:
-    _, kind = RESOURCE.choose(request.headers.get("Accept"), request.args.get("format"))
+    _, kind = RESOURCE.choose(request.headers.get("Accept"), format_asked(request.args))
     return void_response(kind)
 
 

@@ -17,7 +17,7 @@ from typing import Generic, TypeVar
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from ..errors import NotAcceptable
+from ..errors import NotAcceptable, ParameterError
 from ..sparql import GRAPH_FORMATS, RESULT_FORMATS, AnswerFormat
 
 T = TypeVar("T")
@@ -102,6 +102,18 @@ def _without_parameters(parsed: MIMEAccept) -> MIMEAccept:
     return MIMEAccept(kept)
 
 
+def format_asked(args) -> str | None:
+    """The ``format=`` of a query string (werkzeug's ``MultiDict``), or None; given twice with
+    different values it is refused (400): the first was taken silently, though the client may
+    have meant the other."""
+    given = args.getlist("format")
+    if len(set(given)) > 1:
+        raise ParameterError(f"format= is given {len(given)} times ("
+                             + ", ".join(repr(value[:40]) for value in given[:4])
+                             + (", …" if len(given) > 4 else "") + "); give one format")
+    return given[0] if given else None
+
+
 def _format_rows(formats: Sequence[AnswerFormat]) -> list[tuple[str, AnswerFormat]]:
     # Every format's preferred media type first, then the aliases: */* picks the first.
     preferred = [(fmt.media_type, fmt) for fmt in formats]
@@ -178,4 +190,4 @@ def table_for(kind: str) -> MediaTable:
     return GRAPHS if kind == "graph" else RESULTS
 
 
-__all__ = ["accepts_gzip", "add_vary", "MediaTable", "RESULTS", "GRAPHS", "SERVICE_DESCRIPTION", "ERRORS", "HTML", "table_for"]
+__all__ = ["accepts_gzip", "add_vary", "format_asked", "MediaTable", "RESULTS", "GRAPHS", "SERVICE_DESCRIPTION", "ERRORS", "HTML", "table_for"]

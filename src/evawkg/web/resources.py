@@ -25,6 +25,7 @@ from ..linked_data.description import Description, as_iri
 from .linked_data import (BY_LANGUAGE, EXTENSION, RESOURCE, SUFFIXES, content_type, etag_for,
                           finish, href, install, iri_for_path, linked_data, not_modified,
                           public_iris, serialize)
+from .negotiation import format_asked
 from .ontology_page import ontology_page
 from .pages import LANGUAGE_NAMES, languages, resource_page
 
@@ -126,7 +127,7 @@ def _is_ontology_iri(iri: str) -> bool:
 
 def _representation(suffix: str | None) -> str:
     """``format=`` first, then the suffix, then ``Accept`` (406 naming what is available)."""
-    format_name = request.args.get("format")
+    format_name = format_asked(request.args)
     if format_name or not suffix:
         _, kind = RESOURCE.choose(request.headers.get("Accept"), format_name)
         return kind
