@@ -49,6 +49,11 @@ TABLE = [
     (RESOURCE, "image/png", 406),
     (RESOURCE, "application/sparql-results+json", 406),
     (RESOURCE, "text/turtle;q=0", 406),
+    # A lone "*" (older Java and shell clients send one) is any type: it was matched to nothing,
+    # a 406.
+    (RESOURCE, "*", "text/turtle"),
+    (RESOURCE, "image/gif, *;q=0.2", "text/turtle"),
+    (RESOURCE, "*;q=0", 406),
     (ONTOLOGY, None, "text/turtle"),
     (ONTOLOGY, BROWSER, "text/html"),
     (ONTOLOGY, "application/ld+json", "application/ld+json"),

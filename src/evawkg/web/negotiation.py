@@ -89,7 +89,7 @@ def _without_parameters(parsed: MIMEAccept) -> MIMEAccept:
     a 406 naming the very type asked for. Every answer here is UTF-8, and JSON-LD is compacted:
     a parameter may narrow nothing we could serve otherwise (RFC 9110 section 12.5.1 lets a
     server disregard them), except a charset other than UTF-8, which we cannot honour: that range
-    is dropped, so it is refused when nothing else fits."""
+    is dropped, so it is refused when nothing else fits. A lone ``*`` is read as ``*/*``."""
     kept = []
     for value, quality in parsed:
         media_type, _, parameters = value.partition(";")
@@ -98,7 +98,10 @@ def _without_parameters(parsed: MIMEAccept) -> MIMEAccept:
                     if parameter.strip().lower().startswith("charset=")]
         if any(charset not in ("utf-8", "utf8") for charset in charsets):
             continue
-        kept.append((media_type.strip(), quality))
+        media_type = media_type.strip()
+        # A lone "*" (older Java and shell clients send it) means any type, as Apache reads it;
+        # werkzeug matches it to nothing, so such a client got a 406 for everything.
+        kept.append(("*/*" if media_type == "*" else media_type, quality))
     return MIMEAccept(kept)
 
 
