@@ -248,3 +248,13 @@ def test_an_index_is_html_json_or_csv_with_published_iris_and_labels_in_the_lang
     assert client.get("/index/evaw:Country", headers={"Accept": "image/png"}).status_code == 406
     page = client.get("/index/evaw:Country", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert '<link rel="alternate" type="application/json" href="?page=1&amp;format=json">' in page
+
+
+def test_dump_listing_says_the_jsonld_dump_is_compacted_as_it_is(client):
+    """The listing called evawkg.jsonld 'JSON-LD (expanded)'; it is compacted with the project's
+    context, written inline: a client reading it as expanded JSON-LD finds no full IRIs."""
+    dump = json.loads(client.get("/dumps/evawkg.jsonld").data)
+    assert isinstance(dump["@context"], dict) and "@graph" in dump
+    page = client.get("/dumps/", headers={"Accept": "text/html"}).get_data(as_text=True)
+    row = page.split('href="/dumps/evawkg.jsonld"')[1].split("</tr>")[0]
+    assert "compacted" in row and "expanded" not in row

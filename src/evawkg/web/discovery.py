@@ -33,7 +33,8 @@ blueprint = Blueprint("discovery", __name__)
 DUMPS = [
     ("evawkg.ttl", "text/turtle; charset=utf-8", "Every asserted triple, Turtle"),
     ("evawkg.nt.gz", "application/gzip", "Every asserted triple, N-Triples, gzip"),
-    ("evawkg.jsonld", "application/ld+json", "Every asserted triple, JSON-LD (expanded)"),
+    ("evawkg.jsonld", "application/ld+json",
+     "Every asserted triple, JSON-LD compacted with the project's context (inline)"),
     ("evawkg-inferred.ttl", "text/turtle; charset=utf-8", "The OWL 2 RL entailments alone, Turtle"),
     ("evawkg.nq.gz", "application/gzip", "Every triple in its named graph, N-Quads, gzip"),
     (MANIFEST, "application/json", "Version, counts per graph, sizes and checksums"),
