@@ -89,3 +89,15 @@ def test_head_with_a_range_gets_the_whole_files_headers(client, whole):
     response = client.head(DUMP, headers={"Range": "bytes=0-9"})
     assert response.status_code == 200
     assert response.headers["Content-Length"] == str(len(whole.data))
+
+
+def test_gzip_form_is_revalidated_as_the_plain_one(client, whole):
+    """The gzip form carried no Cache-Control and no Last-Modified: a cache could keep it as
+    fresh after a write had made new dumps under the same name."""
+    zipped = client.get(DUMP, headers={"Accept-Encoding": "gzip"})
+    assert zipped.headers["Content-Encoding"] == "gzip"
+    assert zipped.headers["Cache-Control"] == whole.headers["Cache-Control"] == "no-cache"
+    assert zipped.headers["Last-Modified"] == whole.headers["Last-Modified"]
+    since = client.get(DUMP, headers={"Accept-Encoding": "gzip",
+                                      "If-Modified-Since": whole.headers["Last-Modified"]})
+    assert since.status_code == 304

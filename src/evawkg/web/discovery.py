@@ -124,6 +124,10 @@ def _dump_file(folder, name: str, media_type: str, level: int) -> Response:
     response = _gzip_stream(folder / name, media_type, level)
     if checksum:
         response.set_etag(checksum, weak=True)
+    # As send_file marks the plain form: a write makes new dumps under the same names, so a
+    # cache must ask again (without it a cache could keep the gzip form of an old version).
+    response.last_modified = (folder / name).stat().st_mtime
+    response.cache_control.no_cache = True
     return response
 
 
