@@ -87,6 +87,23 @@ def test_openmetrics_is_given_to_a_scraper_that_asks_for_it(client):
     assert response.get_data(as_text=True).rstrip().endswith("# EOF")
 
 
+@pytest.mark.parametrize(("accept", "expected"), [
+    ("application/openmetrics-text;q=0, text/plain;version=0.0.4", "text/plain; version=0.0.4"),
+    ("text/plain;version=0.0.4;q=0.5, application/openmetrics-text;version=1.0.0",
+     "application/openmetrics-text; version=1.0.0"),
+    ("application/openmetrics-text; version=99.0.0", "application/openmetrics-text; version=1.0.0"),
+    ("application/openmetrics-text;q=nan", "text/plain; version=0.0.4"),
+])
+def test_metrics_format_follows_the_scrapers_qualities_and_names_what_is_sent(client, accept, expected):
+    """prometheus_client's chooser took the first range it knew whatever its q (OpenMetrics to a
+    scraper that refused it with q=0) and wrote any version asked into the Content-Type (a
+    1.0.0 exposition labelled version=99.0.0)."""
+    response = client.get("/metrics", headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith(expected)
+    assert response.get_data(as_text=True).rstrip().endswith("# EOF") == ("openmetrics" in expected)
+
+
 def test_metrics_off_is_a_404():
     application = create_app(Settings(data=FIXTURE_FILES, metrics=False))
     try:

@@ -90,8 +90,37 @@ class Metrics:
             registry = CollectorRegistry()
             MultiProcessCollector(registry)
             registry.register(self.state)
-        encode, media_type = choose_encoder(accept or "")
+        encode, media_type = choose_encoder(scraper_accept(accept))
         return encode(registry), media_type
+
+
+#: The OpenMetrics versions prometheus_client writes.
+OPENMETRICS_VERSIONS = ("1.0.0", "2.0.0")
+
+
+def scraper_accept(accept: str | None) -> str:
+    """``accept`` as prometheus_client's encoder is to read it: it takes the first range it knows
+    whatever its quality, and writes any OpenMetrics version asked into the Content-Type. So the
+    ranges refused (``q=0``) are left out, the rest put most wanted first, and a version it does
+    not write left out (it then writes 1.0.0, and says so)."""
+    ranges = []
+    for position, part in enumerate((accept or "").split(",")):
+        media_type, *parameters = [piece.strip() for piece in part.split(";")]
+        quality, kept = 1.0, [media_type]
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            name, value = name.strip().lower(), value.strip()
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+            elif not (name == "version" and media_type.lower() == "application/openmetrics-text"
+                      and value not in OPENMETRICS_VERSIONS):
+                kept.append(parameter)
+        if quality > 0:  # false for nan too
+            ranges.append((-quality, position, ";".join(kept)))
+    return ",".join(text for _, _, text in sorted(ranges))
 
 
 class _StateCollector:
@@ -167,4 +196,4 @@ def _metrics() -> Response:
     return response
 
 
-__all__ = ["install", "observe", "Metrics", "MULTIPROCESS_DIRECTORY"]
+__all__ = ["install", "observe", "Metrics", "MULTIPROCESS_DIRECTORY", "scraper_accept"]
