@@ -258,3 +258,10 @@ def test_dump_listing_says_the_jsonld_dump_is_compacted_as_it_is(client):
     page = client.get("/dumps/", headers={"Accept": "text/html"}).get_data(as_text=True)
     row = page.split('href="/dumps/evawkg.jsonld"')[1].split("</tr>")[0]
     assert "compacted" in row and "expanded" not in row
+
+
+def test_index_page_given_twice_with_different_numbers_is_400(client):
+    """?page=1&page=2 answered page 1, silently."""
+    response = client.get("/index/evaw:Country?page=1&page=2", headers={"Accept": "application/json"})
+    assert response.status_code == 400 and "page=" in response.get_json()["message"]
+    assert client.get("/index/evaw:Country?page=1&page=1").status_code == 200

@@ -100,7 +100,7 @@ def classes() -> Response:
 @blueprint.route("/index/<path:curie>")
 def instances(curie: str) -> Response:
     _, kind = INDEX.choose(request.headers.get("Accept"), format_asked(request.args))
-    page = _page_number(request.args.get("page", "1"))
+    page = _page_number(request.args.getlist("page") or ["1"])
     langs = languages()
     cls = ox.NamedNode(_expand(curie))
     etag = etag_for("index", curie, str(page), ",".join(langs), kind)
@@ -172,7 +172,10 @@ def _expand(curie: str) -> str:
 MAX_PAGE = 1_000_000
 
 
-def _page_number(text: str) -> int:
+def _page_number(given: list[str]) -> int:
+    if len(set(given)) > 1:  # the first was taken silently
+        raise ClientError(f"page= is given {len(given)} times; give one page number")
+    text = given[0]
     # Length first: int() of thousands of digits is slow, and past 4,300 an error of its own.
     if not (text.isascii() and text.isdigit() and len(text) <= 7 and 1 <= int(text) <= MAX_PAGE):
         raise ClientError(f"page={text[:20]!r} is not a page number; pages run from 1 to the "
