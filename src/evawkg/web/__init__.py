@@ -23,7 +23,7 @@ from ..settings import Settings
 from ..sparql import SparqlService
 from ..sparql.answer_cache import with_answer_cache
 from ..writes import enabled as writes_enabled
-from .errors import precondition_failed_body, register_error_handlers
+from .errors import precondition_failed_body, register_error_handlers, shown_path
 from .named_queries import blueprint as named_queries_blueprint
 from .metrics import install as install_metrics
 from .metrics import observe as observe_metrics
@@ -225,11 +225,18 @@ def _access_log(response: Response) -> Response:
     query = g.get("query_seconds")
     access_log.info(
         '%s "%s %s" %d %s bytes %.1f ms query=%s rows=%s%s',
-        request.remote_addr or "-", request.method, request.full_path.rstrip("?")[:200],
+        request.remote_addr or "-", request.method, _logged_target()[:200],
         response.status_code, response.calculate_content_length() or 0, elapsed,
         f"{query * 1000:.1f}ms" if query is not None else "-", g.get("rows", "-"),
         f" error={g.error_code}" if g.get("error_code") else "")
     return response
+
+
+def _logged_target() -> str:
+    """The path and query as sent, never a control character (the query string is the raw one,
+    which the framing already holds to visible ASCII)."""
+    query = request.query_string.decode("latin-1")
+    return shown_path() + ("?" + query if query else "")
 
 
 __all__ = ["create_app", "AppState"]
