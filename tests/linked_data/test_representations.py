@@ -265,3 +265,12 @@ def test_index_page_given_twice_with_different_numbers_is_400(client):
     response = client.get("/index/evaw:Country?page=1&page=2", headers={"Accept": "application/json"})
     assert response.status_code == 400 and "page=" in response.get_json()["message"]
     assert client.get("/index/evaw:Country?page=1&page=1").status_code == 200
+
+
+@pytest.mark.parametrize(("accept_language", "expected"), [
+    ("fr;q=0", "en"), ("fr;q=0, ar;q=0", "en"), ("fr;q=0, ru;q=0.5", "ru"), ("fr", "fr")])
+def test_a_language_refused_with_q_0_is_not_the_pages_language(client, accept_language, expected):
+    """Accept-Language: fr;q=0 says French is not acceptable; the page was sent in French."""
+    response = client.get("/id/country/TH.html", headers={"Accept-Language": accept_language})
+    assert response.status_code == 200
+    assert response.headers["Content-Language"] == expected
