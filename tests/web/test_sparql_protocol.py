@@ -674,3 +674,15 @@ def test_both_kinds_negotiated_before_the_form_is_known(client, query, accept, s
 def test_queries_the_checker_parses_still_answer(client, text):
     response = client.get("/sparql", query_string={"query": text})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("query_string", [{"query": "ASK {}", "format": ["json", "xml"]},
+                                          {"format": ["ttl", "html"]}])
+def test_format_given_twice_with_different_values_is_400(client, query_string):
+    """The first format= was taken silently, for a query's answer and the service description."""
+    response = client.get("/sparql", query_string=query_string, headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "bad-parameter" and "format=" in response.get_json()["message"]
+    posted = client.post("/sparql?format=json", data={"query": "ASK {}", "format": "xml"},
+                         headers={"Accept": "application/json"})
+    assert posted.status_code == 400
