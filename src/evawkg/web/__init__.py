@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
-from ..errors import EvawError
+from ..errors import ClientError, EvawError
 from ..graph.dataset import dataset_source
 from ..processes import current_client
 from ..settings import Settings
@@ -131,6 +131,22 @@ def healthz() -> Response:
 def _before() -> None:
     _start_clock()
     _name_client()
+    _check_path_is_utf8()
+
+
+def _check_path_is_utf8() -> None:
+    """Refuse (400) a path whose percent-escapes are no UTF-8 (``/id/country/%FF``): werkzeug
+    reads them as U+FFFD, so the answer named a path the client never sent (a 404 saying the
+    path with U+FFFD in place of ``%FF`` names no valid IRI, or no dump)."""
+    path = request.environ.get("PATH_INFO", "")  # the bytes sent, as Latin-1 (PEP 3333)
+    if path.isascii():
+        return
+    try:
+        path.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        raise ClientError(f"the path {shown_path()[:300]} is not UTF-8 once its %-escapes are "
+                          "decoded; percent-encode the UTF-8 bytes of each character (é is "
+                          "%C3%A9)") from None
 
 
 def _after(response: Response) -> Response:

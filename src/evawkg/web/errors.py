@@ -30,14 +30,17 @@ from .negotiation import ERRORS
 log = logging.getLogger("evawkg.web")
 
 #: What a path shown in a log line or a message keeps as it is: printable ASCII.
-_SHOWN_AS_IS = "/:@!$&'()*+,;=-._~"
+_PRINTABLE = "/:@!$&'()*+,;=-._~"
 
 
 def shown_path(path: str | None = None) -> str:
     """``path`` (by default the request's) percent-encoded again where it is not printable ASCII:
     werkzeug decodes ``%0A`` to a newline, which began a forged line of the access log, and
     ``%1B`` to the start of a terminal's control sequence."""
-    return quote(request.path if path is None else path, safe=_SHOWN_AS_IS)
+    if path is None:  # the bytes sent (PEP 3333: as Latin-1), so %FF shows as %FF, not U+FFFD
+        sent = request.environ.get("PATH_INFO", "")
+        return quote(b"/" + sent.lstrip("/").encode("latin-1", "replace"), safe=_PRINTABLE)
+    return quote(path, safe=_PRINTABLE)
 
 
 _FROM_WERKZEUG = {
