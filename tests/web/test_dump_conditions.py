@@ -101,3 +101,20 @@ def test_gzip_form_is_revalidated_as_the_plain_one(client, whole):
     since = client.get(DUMP, headers={"Accept-Encoding": "gzip",
                                       "If-Modified-Since": whole.headers["Last-Modified"]})
     assert since.status_code == 304
+
+
+@pytest.mark.parametrize(("headers", "status"), [
+    ({"Range": "bytes=0-9", "If-Match": '"other"'}, 412), ({"Range": "items=0-9"}, 200),
+    ({"Range": "bytes=0-9"}, 206)])
+def test_assets_answer_preconditions_and_ranges_as_the_dumps_do(client, headers, status):
+    """werkzeug's conditional answer served /assets too: a range despite a failing If-Match, a
+    416 for a unit it had to ignore."""
+    with client.get("/assets/style.css") as whole:
+        assert whole.status_code == 200
+        response = client.get("/assets/style.css", headers=headers)
+        assert response.status_code == status
+        if status == 206:
+            assert response.data == whole.data[:10]
+        if status == 200:
+            assert response.data == whole.data
+        response.close()

@@ -1,5 +1,5 @@
-"""Conditional and range requests on a file the server sends whole: the dumps (RFC 9110,
-https://www.rfc-editor.org/rfc/rfc9110, sections 13 and 14).
+"""Conditional and range requests on a file the server sends whole: the dumps and the assets
+(RFC 9110, https://www.rfc-editor.org/rfc/rfc9110, sections 13 and 14).
 
 werkzeug's ``make_conditional`` served a range before it looked at the preconditions (a
 ``Range`` with an ``If-Match`` that fails was a 206, with an ``If-None-Match`` that holds a 206
@@ -13,7 +13,7 @@ that holds.
 
 from __future__ import annotations
 
-from flask import Request, Response
+from flask import Blueprint, Request, Response, request, send_from_directory
 from werkzeug.http import parse_date, parse_etags, parse_range_header, quote_etag, unquote_etag
 
 from ..errors import PreconditionFailed, RangeNotSatisfiable
@@ -77,6 +77,16 @@ def answer(response: Response, request: Request, *, ranges: bool) -> Response:
                                      accept_ranges=True, complete_length=length)
 
 
+class AssetsBlueprint(Blueprint):
+    """A Blueprint whose static files (``/assets``) get :func:`answer` instead of werkzeug's
+    conditional answer."""
+
+    def send_static_file(self, filename: str) -> Response:
+        response = send_from_directory(str(self.static_folder), filename, conditional=False,
+                                       max_age=self.get_send_file_max_age(filename))
+        return answer(response, request, ranges=True)
+
+
 def _one_date(header: str | None) -> bool:
     """Whether a date precondition is one date (section 13.1.3: a list of them is ignored; an
     HTTP-date holds one comma, after the day's name)."""
@@ -105,4 +115,4 @@ def _not_modified(response: Response) -> Response:
     return response
 
 
-__all__ = ["answer"]
+__all__ = ["answer", "AssetsBlueprint"]

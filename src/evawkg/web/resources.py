@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, redirect, render_template, request
+from flask import Response, redirect, render_template, request
 
 from ..errors import NotFound
 from ..namespaces import PREFIXES
@@ -25,14 +25,15 @@ from ..linked_data.description import Description, as_iri
 from .linked_data import (BY_LANGUAGE, EXTENSION, RESOURCE, SUFFIXES, content_type, etag_for,
                           finish, href, install, iri_for_path, linked_data, not_modified,
                           public_iris, serialize)
+from .conditional import AssetsBlueprint
 from .negotiation import format_asked
 from .ontology_page import ontology_page
 from .pages import LANGUAGE_NAMES, languages, resource_page
 
 PACKAGE = Path(__file__).resolve().parents[1]
 
-blueprint = Blueprint("resources", __name__, template_folder=str(PACKAGE / "templates"),
-                      static_folder=str(PACKAGE / "static"), static_url_path="/assets")
+blueprint = AssetsBlueprint("resources", __name__, template_folder=str(PACKAGE / "templates"),
+                            static_folder=str(PACKAGE / "static"), static_url_path="/assets")
 
 OWL_ONTOLOGY = PREFIXES["owl"] + "Ontology"
 
