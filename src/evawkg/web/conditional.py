@@ -14,7 +14,7 @@ that holds.
 from __future__ import annotations
 
 from flask import Blueprint, Request, Response, request, send_from_directory
-from werkzeug.http import parse_date, parse_etags, parse_range_header, quote_etag, unquote_etag
+from werkzeug.http import parse_date, parse_etags, parse_range_header, unquote_etag
 
 from ..errors import PreconditionFailed, RangeNotSatisfiable
 
@@ -103,7 +103,8 @@ def _if_range_holds(header: str | None, tag: str | None, weak: bool, response: R
         named, named_weak = unquote_etag(header)
         return bool(tag) and not weak and not named_weak and named == tag
     named_date = parse_date(header)
-    return named_date is not None and named_date == parse_date(response.headers.get("Last-Modified"))
+    modified = parse_date(response.headers.get("Last-Modified"))
+    return named_date is not None and named_date == modified
 
 
 def _not_modified(response: Response) -> Response:
