@@ -118,3 +118,18 @@ def test_assets_answer_preconditions_and_ranges_as_the_dumps_do(client, headers,
         if status == 200:
             assert response.data == whole.data
         response.close()
+
+
+def test_a_page_elsewhere_may_resume_a_dump_download(client, whole):
+    """The preflight allowed neither Range nor If-Range, and Content-Range was hidden from the
+    page: a cross-origin client could not resume a download, nor tell which bytes came."""
+    preflight = client.options(DUMP, headers={
+        "Origin": "https://analyst.example", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "range, if-range"})
+    allowed = {name.strip().lower()
+               for name in preflight.headers["Access-Control-Allow-Headers"].split(",")}
+    assert {"range", "if-range"} <= allowed
+    part = client.get(DUMP, headers={"Origin": "https://analyst.example", "Range": "bytes=0-9",
+                                     "If-Range": whole.headers["ETag"]})
+    assert part.status_code == 206
+    assert "Content-Range" in part.headers["Access-Control-Expose-Headers"]

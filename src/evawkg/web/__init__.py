@@ -187,17 +187,22 @@ def _cors(response: Response) -> Response:
     else:
         return response
     writes = _write_endpoint()
+    # The range headers too: a page elsewhere resuming a dump's download sends Range and
+    # If-Range (a preflight refused them) and reads Content-Range (hidden from it).
     response.headers["Access-Control-Expose-Headers"] = (
-        "ETag, Retry-After, X-Result-Rows" + (", Location, Link, Server-Timing" if writes else ""))
+        "ETag, Retry-After, X-Result-Rows, Content-Range, Accept-Ranges, Content-Disposition"
+        + (", Location, Link, Server-Timing" if writes else ""))
     if request.method == "OPTIONS":
-        methods, headers = "GET, POST, OPTIONS", "Accept, Content-Type, If-None-Match"
+        methods = "GET, POST, OPTIONS"
+        headers = ("Accept, Content-Type, If-None-Match, If-Modified-Since, Range, If-Range, "
+                   "If-Match, If-Unmodified-Since")
         if writes:
             # A page elsewhere writing with a token: the methods the endpoint takes (the Graph
-            # Store Protocol's PUT and DELETE too), the bearer token and the ETag conditions.
+            # Store Protocol's PUT and DELETE too) and the bearer token (If-Match is allowed above).
             allowed = [m for m in ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS")
                        if m in response.allow]
             methods = ", ".join(allowed) if allowed else methods
-            headers += ", Authorization, If-Match"
+            headers += ", Authorization"
         response.headers["Access-Control-Allow-Methods"] = methods
         response.headers["Access-Control-Allow-Headers"] = headers
         response.headers["Access-Control-Max-Age"] = "86400"
