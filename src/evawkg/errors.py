@@ -303,6 +303,18 @@ class PreconditionFailed(ClientError):
     code = "precondition-failed"
 
 
+class RangeNotSatisfiable(ClientError):
+    """A ``Range`` that starts past the end of the file (RFC 9110 section 15.5.17); ``length``
+    is the file's, which the answer states in ``Content-Range: bytes */length``."""
+
+    status = 416
+    code = "range-not-satisfiable"
+
+    def __init__(self, message: str, *, length: int | None = None):
+        super().__init__(message)
+        self.length = length
+
+
 class ShapesViolated(ClientError):
     """The write would leave violation-level SHACL results: refused, the store unchanged.
     ``report`` is the :class:`evawkg.shacl.report.Report` saying which."""

@@ -49,6 +49,11 @@ TABLE = [
     (RESOURCE, "image/png", 406),
     (RESOURCE, "application/sparql-results+json", 406),
     (RESOURCE, "text/turtle;q=0", 406),
+    # A lone "*" (older Java and shell clients send one) is any type: it was matched to nothing,
+    # a 406.
+    (RESOURCE, "*", "text/turtle"),
+    (RESOURCE, "image/gif, *;q=0.2", "text/turtle"),
+    (RESOURCE, "*;q=0", 406),
     (ONTOLOGY, None, "text/turtle"),
     (ONTOLOGY, BROWSER, "text/html"),
     (ONTOLOGY, "application/ld+json", "application/ld+json"),
@@ -105,6 +110,22 @@ def test_get_resource_unknown_format_parameter_returns_406_naming_formats(client
     response = client.get(RESOURCE + "?format=pdf")
     assert response.status_code == 406
     assert "turtle" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("path", "other"), [
+    (RESOURCE, "turtle"), ("/", "turtle"), ("/.well-known/void", "turtle"), ("/index/", "json"),
+    ("/index/evaw:Country", "json"), ("/dumps/", "json"), ("/queries", "json"),
+    ("/queries/policy-framework", "json")])
+def test_format_given_twice_naming_two_formats_is_400_naming_both(client, path, other):
+    """The first format= was taken silently (Turtle for ?format=ttl&format=html), though the
+    client may have meant the other; a named query's own parameters were refused so already.
+    One format spelled twice, or beside a name the route does not know, is still one format."""
+    response = client.get(f"{path}?format=html&format={other}", headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    body = response.get_json()
+    assert body["error"] == "bad-parameter" and "'html'" in body["message"] and repr(other) in body["message"]
+    same = client.get(path + "?format=html&format=text/html&format=&format=text/html,*/*")
+    assert same.status_code == 200 and same.mimetype == "text/html"
 
 
 @pytest.mark.parametrize("path", ["/id/country/XX", "/id/nothing/here", "/id/country/TH/extra",

@@ -148,6 +148,16 @@ def test_get_with_matching_etag_returns_304(client, path):
     assert other.status_code == 200
 
 
+@pytest.mark.parametrize("path, status", [
+    ("/index/evaw:Country", 304), ("/id/country/TH", 304), ("/index/evaw:NoSuchClass", 404),
+    ("/index/evaw:Country?page=999", 404), ("/index/nope:Thing", 404), ("/id/country/XX", 404)])
+def test_if_none_match_star_is_304_only_for_what_exists(client, path, status):
+    """``If-None-Match: *`` holds when a representation exists (RFC 9110 section 13.1.2): an
+    index was checked before its class was, so every class and page that does not exist was a
+    304, as if the client held it."""
+    assert client.get(path, headers={"If-None-Match": "*"}).status_code == status
+
+
 @pytest.mark.parametrize("path, accept", [
     ("/id/country/TH", "text/html"), ("/id/country/TH", "text/turtle"), ("/id/country/TH.jsonld", None),
     ("/ontology", "text/html"), ("/index/", "text/html"), ("/index/evaw:Country", "text/html"),
@@ -238,3 +248,29 @@ def test_an_index_is_html_json_or_csv_with_published_iris_and_labels_in_the_lang
     assert client.get("/index/evaw:Country", headers={"Accept": "image/png"}).status_code == 406
     page = client.get("/index/evaw:Country", headers={"Accept": "text/html"}).get_data(as_text=True)
     assert '<link rel="alternate" type="application/json" href="?page=1&amp;format=json">' in page
+
+
+def test_dump_listing_says_the_jsonld_dump_is_compacted_as_it_is(client):
+    """The listing called evawkg.jsonld 'JSON-LD (expanded)'; it is compacted with the project's
+    context, written inline: a client reading it as expanded JSON-LD finds no full IRIs."""
+    dump = json.loads(client.get("/dumps/evawkg.jsonld").data)
+    assert isinstance(dump["@context"], dict) and "@graph" in dump
+    page = client.get("/dumps/", headers={"Accept": "text/html"}).get_data(as_text=True)
+    row = page.split('href="/dumps/evawkg.jsonld"')[1].split("</tr>")[0]
+    assert "compacted" in row and "expanded" not in row
+
+
+def test_index_page_given_twice_with_different_numbers_is_400(client):
+    """?page=1&page=2 answered page 1, silently."""
+    response = client.get("/index/evaw:Country?page=1&page=2", headers={"Accept": "application/json"})
+    assert response.status_code == 400 and "page=" in response.get_json()["message"]
+    assert client.get("/index/evaw:Country?page=1&page=1").status_code == 200
+
+
+@pytest.mark.parametrize(("accept_language", "expected"), [
+    ("fr;q=0", "en"), ("fr;q=0, ar;q=0", "en"), ("fr;q=0, ru;q=0.5", "ru"), ("fr", "fr")])
+def test_a_language_refused_with_q_0_is_not_the_pages_language(client, accept_language, expected):
+    """Accept-Language: fr;q=0 says French is not acceptable; the page was sent in French."""
+    response = client.get("/id/country/TH.html", headers={"Accept-Language": accept_language})
+    assert response.status_code == 200
+    assert response.headers["Content-Language"] == expected

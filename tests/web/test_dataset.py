@@ -23,6 +23,7 @@ from evawkg.graph.dataset import (MARKER, DatasetSource, SourcesChanged, dataset
                                   ensure_store_directory)
 from evawkg.settings import Settings
 from evawkg.web import create_app
+from evawkg.web.linked_data import index_href
 from ..support import free_port, stop_server, wait_for
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -139,6 +140,24 @@ def test_linked_data_reads_the_default_graph_too(dataset_app):
                if "<http://rdfs.org/ns/void#triples>" in line and ".well-known/void#dataset" in line]
     assert triples and f'"{len(DEFAULT) + len(NAMED)}"' in triples[0]
 
+
+
+def test_index_of_a_class_of_no_predeclared_namespace_is_reached_by_its_link(dataset_app):
+    """The index linked such a class as ``/index/http://example.org/Thing``, a path the
+    ``/index/<curie>`` route (no slashes) never matched: a 404, so its instances could not be
+    browsed; a ``#`` in the IRI was cut off as a fragment besides."""
+    application, _ = dataset_app
+    client = application.test_client()
+    (thing,) = [entry for entry in client.get("/index/?format=json").get_json()["classes"]
+                if entry["iri"] == EX + "Thing"]
+    page = client.get(thing["href"], query_string={"format": "json"})
+    assert page.status_code == 200, page.data
+    assert [entry["iri"] for entry in page.get_json()["instances"]] == [EX + "d1"]
+    html = client.get("/index/", headers={"Accept": "text/html"}).get_data(as_text=True)
+    assert f'href="{thing["href"]}"' in html
+    assert index_href("http://example.org/ns#Widget") == "/index/http://example.org/ns%23Widget"
+    hashed = client.get(index_href("http://example.org/ns#Widget"))
+    assert hashed.status_code == 404 and "ns#Widget" in hashed.get_data(as_text=True)
 
 def test_graph_setting_places_each_file(tmp_path):
     (tmp_path / "a.ttl").write_text(f"<{EX}a> <{EX}p> 1 .", encoding="utf-8")

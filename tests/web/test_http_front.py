@@ -528,6 +528,19 @@ def test_request_line_past_the_head_limit_gets_414_saying_use_post(server):
     assert took < 5.0
 
 
+@pytest.mark.parametrize(("target", "said", "not_said"), [
+    ("/queries/keyword-search?keyword=", b"named query", b"application/sparql-query"),
+    ("/id/", b"shorten the URL", b"POST")])
+def test_request_line_past_the_head_limit_elsewhere_says_what_that_route_takes(
+        server, target, said, not_said):
+    """Every 414 said to POST the query to the URL, which for a named query or a resource is a
+    405: only /sparql takes a POST."""
+    line, _, body, _ = exchange(
+        server, f"GET {target}{'a' * 70_000} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+    assert line.startswith(b"HTTP/1.1 414 ")
+    assert said in body and not_said not in body
+
+
 def test_gunicorn_head_limits_follow_max_head_bytes_and_a_tiny_one_is_refused():
     from evawkg.errors import SettingsError
     from evawkg.settings import Settings

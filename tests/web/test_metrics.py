@@ -65,11 +65,43 @@ def test_requests_queries_data_and_cache_are_counted_and_nothing_identifying_is_
     assert value(after, "evawkg_data_info", version=health["data_version"]) == 1
 
 
+def test_methods_http_does_not_define_are_counted_as_other_not_a_series_each(client):
+    before = samples(client.get("/metrics").get_data(as_text=True))
+    invented = [f"ZQ{n}METHOD" for n in range(5)]
+    for method in invented:
+        assert client.open("/healthz", method=method).status_code == 405
+    text = client.get("/metrics").get_data(as_text=True)
+    assert not any(method in text for method in invented)
+    after = samples(text)
+    grown = (value(after, "evawkg_http_requests_total", route="unmatched", method="other",
+                   status="405")
+             - value(before, "evawkg_http_requests_total", route="unmatched", method="other",
+                     status="405"))
+    assert grown == len(invented)
+
+
 def test_openmetrics_is_given_to_a_scraper_that_asks_for_it(client):
     response = client.get("/metrics", headers={
         "Accept": "application/openmetrics-text; version=1.0.0; charset=utf-8"})
     assert response.headers["Content-Type"].startswith("application/openmetrics-text")
     assert response.get_data(as_text=True).rstrip().endswith("# EOF")
+
+
+@pytest.mark.parametrize(("accept", "expected"), [
+    ("application/openmetrics-text;q=0, text/plain;version=0.0.4", "text/plain; version=0.0.4"),
+    ("text/plain;version=0.0.4;q=0.5, application/openmetrics-text;version=1.0.0",
+     "application/openmetrics-text; version=1.0.0"),
+    ("application/openmetrics-text; version=99.0.0", "application/openmetrics-text; version=1.0.0"),
+    ("application/openmetrics-text;q=nan", "text/plain; version=0.0.4"),
+])
+def test_metrics_format_follows_the_scrapers_qualities_and_names_what_is_sent(client, accept, expected):
+    """prometheus_client's chooser took the first range it knew whatever its q (OpenMetrics to a
+    scraper that refused it with q=0) and wrote any version asked into the Content-Type (a
+    1.0.0 exposition labelled version=99.0.0)."""
+    response = client.get("/metrics", headers={"Accept": accept})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"].startswith(expected)
+    assert response.get_data(as_text=True).rstrip().endswith("# EOF") == ("openmetrics" in expected)
 
 
 def test_metrics_off_is_a_404():

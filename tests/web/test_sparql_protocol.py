@@ -674,3 +674,23 @@ def test_both_kinds_negotiated_before_the_form_is_known(client, query, accept, s
 def test_queries_the_checker_parses_still_answer(client, text):
     response = client.get("/sparql", query_string={"query": text})
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("query_string", [{"query": "ASK {}", "format": ["json", "xml"]},
+                                          {"format": ["ttl", "html"]}])
+def test_format_given_twice_with_different_values_is_400(client, query_string):
+    """The first format= was taken silently, for a query's answer and the service description;
+    two spellings of one format (SPARQLWrapper sends both) are one format."""
+    response = client.get("/sparql", query_string=query_string, headers={"Accept": "application/json"})
+    assert response.status_code == 400
+    assert response.get_json()["error"] == "bad-parameter" and "format=" in response.get_json()["message"]
+    posted = client.post("/sparql?format=json", data={"query": "ASK {}", "format": "xml"},
+                         headers={"Accept": "application/json"})
+    assert posted.status_code == 400
+    spelled_twice = client.get("/sparql", query_string={
+        "query": LABELS, "format": ["tsv", "text/tab-separated-values", ""]})
+    assert spelled_twice.status_code == 200 and spelled_twice.mimetype == "text/tab-separated-values"
+    with_an_accept_header = client.get("/sparql", query_string={
+        "query": LABELS, "format": ["json", "application/sparql-results+json,application/json"]})
+    assert with_an_accept_header.status_code == 200
+    assert with_an_accept_header.mimetype == "application/sparql-results+json"

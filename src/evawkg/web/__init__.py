@@ -15,15 +15,15 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 
-from ..errors import EvawError
+from ..errors import ClientError, EvawError
 from ..graph.dataset import dataset_source
 from ..processes import current_client
 from ..settings import Settings
 from ..sparql import SparqlService
 from ..sparql.answer_cache import with_answer_cache
 from ..writes import enabled as writes_enabled
-from .access_log import log_request
-from .errors import precondition_failed_body, register_error_handlers
+from .access_log import log_request, logged_target
+from .errors import precondition_failed_body, register_error_handlers, shown_path
 from .named_queries import blueprint as named_queries_blueprint
 from .metrics import install as install_metrics
 from .metrics import observe as observe_metrics
@@ -129,6 +129,22 @@ def healthz() -> Response:
 def _before() -> None:
     _start_clock()
     _name_client()
+    _check_path_is_utf8()
+
+
+def _check_path_is_utf8() -> None:
+    """Refuse (400) a path whose percent-escapes are no UTF-8 (``/id/country/%FF``): werkzeug
+    reads them as U+FFFD, so the answer named a path the client never sent (a 404 saying the
+    path with U+FFFD in place of ``%FF`` names no valid IRI, or no dump)."""
+    path = request.environ.get("PATH_INFO", "")  # the bytes sent, as Latin-1 (PEP 3333)
+    if path.isascii():
+        return
+    try:
+        path.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        raise ClientError(f"the path {shown_path()[:300]} is not UTF-8 once its %-escapes are "
+                          "decoded; percent-encode the UTF-8 bytes of each character (é is "
+                          "%C3%A9)") from None
 
 
 def _after(response: Response) -> Response:
@@ -169,17 +185,22 @@ def _cors(response: Response) -> Response:
     else:
         return response
     writes = _write_endpoint()
+    # The range headers too: a page elsewhere resuming a dump's download sends Range and
+    # If-Range (a preflight refused them) and reads Content-Range (hidden from it).
     response.headers["Access-Control-Expose-Headers"] = (
-        "ETag, Retry-After, X-Result-Rows" + (", Location, Link, Server-Timing" if writes else ""))
+        "ETag, Retry-After, X-Result-Rows, Content-Range, Accept-Ranges, Content-Disposition"
+        + (", Location, Link, Server-Timing" if writes else ""))
     if request.method == "OPTIONS":
-        methods, headers = "GET, POST, OPTIONS", "Accept, Content-Type, If-None-Match"
+        methods = "GET, POST, OPTIONS"
+        headers = ("Accept, Content-Type, If-None-Match, If-Modified-Since, Range, If-Range, "
+                   "If-Match, If-Unmodified-Since")
         if writes:
             # A page elsewhere writing with a token: the methods the endpoint takes (the Graph
-            # Store Protocol's PUT and DELETE too), the bearer token and the ETag conditions.
+            # Store Protocol's PUT and DELETE too) and the bearer token (If-Match is allowed above).
             allowed = [m for m in ("GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS")
                        if m in response.allow]
             methods = ", ".join(allowed) if allowed else methods
-            headers += ", Authorization, If-Match"
+            headers += ", Authorization"
         response.headers["Access-Control-Allow-Methods"] = methods
         response.headers["Access-Control-Allow-Headers"] = headers
         response.headers["Access-Control-Max-Age"] = "86400"
@@ -220,9 +241,9 @@ def _gzip(response: Response) -> Response:
 
 def _access_log(response: Response) -> Response:
     elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
-    log_request(request.remote_addr, request.method, request.full_path.rstrip("?"),
-                response.status_code, response.calculate_content_length() or 0, elapsed,
-                g.get("query_seconds"), g.get("rows", "-"), g.get("error_code"))
+    log_request(request.remote_addr, request.method, logged_target(), response.status_code,
+                response.calculate_content_length() or 0, elapsed, g.get("query_seconds"),
+                g.get("rows", "-"), g.get("error_code"))
     return response
 
 

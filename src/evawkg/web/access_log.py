@@ -8,10 +8,21 @@ from __future__ import annotations
 
 import logging
 
+from flask import request
+
+from .errors import shown_path
+
 access_log = logging.getLogger("evawkg.access")
 
 #: The longest path and query string a line quotes.
 PATH_MOST = 200
+
+
+def logged_target() -> str:
+    """The request's path and query as sent, never a control character (the query string is
+    the raw one, which the framing already holds to visible ASCII): what a line quotes."""
+    query = request.query_string.decode("latin-1")
+    return shown_path() + ("?" + query if query else "")
 
 
 def log_request(client: str | None, method: str, path: str, status: int, size: int,
@@ -28,4 +39,4 @@ def log_request(client: str | None, method: str, path: str, status: int, size: i
         f" error={error_code}" if error_code else "")
 
 
-__all__ = ["access_log", "log_request", "PATH_MOST"]
+__all__ = ["access_log", "log_request", "logged_target", "PATH_MOST"]

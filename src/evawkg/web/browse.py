@@ -20,8 +20,8 @@ from ..errors import ClientError, NotFound
 from ..namespaces import PREFIXES
 from ..linked_data.description import as_iri, compact_iri
 from .linked_data import (BY_LANGUAGE, RESOURCE, content_type, etag_for, finish, href,
-                          linked_data, not_modified, public_base)
-from .negotiation import MediaTable
+                          index_href, linked_data, not_modified, public_base)
+from .negotiation import MediaTable, format_asked
 from .pages import LANGUAGE_NAMES, language_links, languages
 
 blueprint = Blueprint("browse", __name__)
@@ -41,7 +41,7 @@ FEATURED = ["evaw:UNEntity", "evaw:Activity", "evaw:LegalInstrument", "evaw:Coun
 
 @blueprint.route("/")
 def home() -> Response:
-    _, kind = RESOURCE.choose(request.headers.get("Accept"), request.args.get("format"))
+    _, kind = RESOURCE.choose(request.headers.get("Accept"), format_asked(request.args))
     if kind != "html":
         from .discovery import void_response
 
@@ -73,7 +73,7 @@ INDEX = MediaTable("an index", [("text/html", "html"), ("application/json", "jso
 
 @blueprint.route("/index/")
 def classes() -> Response:
-    _, kind = INDEX.choose(request.headers.get("Accept"), request.args.get("format"))
+    _, kind = INDEX.choose(request.headers.get("Accept"), format_asked(request.args))
     langs = languages()
     etag = etag_for("classes", ",".join(langs), kind)
     cached = not_modified(etag, vary=BY_LANGUAGE)
@@ -85,7 +85,7 @@ def classes() -> Response:
     sizes = describer.class_sizes(cls for cls, _ in rows)
     labels = describer.labels_of(cls for cls, _ in rows)
     entries = sorted(({"label": labels.label(cls, langs), "curie": compact_iri(cls.value),
-                       "href": "/index/" + compact_iri(cls.value), "count": sizes[cls],
+                       "href": index_href(cls.value), "count": sizes[cls],
                        "iri": published(cls.value)} for cls, _ in rows),
                      key=lambda e: (-e["count"], e["curie"]))
     if kind != "html":
@@ -96,23 +96,30 @@ def classes() -> Response:
     return finish(Response(body, content_type=content_type("html")), etag, languages=True)
 
 
-@blueprint.route("/index/<curie>")
+# A path: a class of no predeclared namespace is named by its IRI, slashes and all.
+@blueprint.route("/index/<path:curie>")
 def instances(curie: str) -> Response:
-    _, kind = INDEX.choose(request.headers.get("Accept"), request.args.get("format"))
-    page = _page_number(request.args.get("page", "1"))
+    _, kind = INDEX.choose(request.headers.get("Accept"), format_asked(request.args))
+    page = _page_number(request.args.getlist("page") or ["1"])
     langs = languages()
+    cls = ox.NamedNode(_expand(curie))
     etag = etag_for("index", curie, str(page), ",".join(langs), kind)
-    cached = not_modified(etag, vary=BY_LANGUAGE)
+    # A tag of this data version names a page that exists; "*" holds only once the read below
+    # has found the page (RFC 9110 section 13.1.2), else it made a 304 of every missing class.
+    anything = request.if_none_match.star_tag
+    cached = None if anything else not_modified(etag, vary=BY_LANGUAGE)
     if cached is not None:
         return cached
     describer = linked_data().describer
-    cls = ox.NamedNode(_expand(curie))
     things, total = describer.instances(cls, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
     if not total:
         raise NotFound(f"no resource has the type {curie}; see /index/ for the classes in use")
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
     if page > pages:
         raise NotFound(f"the index of {curie} has {pages} page(s); there is no page {page}")
+    cached = not_modified(etag, vary=BY_LANGUAGE) if anything else None
+    if cached is not None:
+        return cached
     labels = describer.labels_of([cls, *things])
     entries = sorted(({"label": labels.label(t, langs), "href": href(t.value),
                        "iri": published(t.value)} for t in things),
@@ -120,7 +127,7 @@ def instances(curie: str) -> Response:
     if kind != "html":
         listing = {"class": published(cls.value), "curie": curie, "label": labels.label(cls, langs),
                    "total": total, "page": page, "pages": pages,
-                   "next": f"/index/{curie}?page={page + 1}" if page < pages else None,
+                   "next": f"{index_href(cls.value)}?page={page + 1}" if page < pages else None,
                    "instances": entries}
         return finish(_listing(kind, listing, entries, ("iri", "label")), etag, languages=True)
     body = render_template("index.html", title=labels.label(cls, langs), curie=curie,
@@ -153,9 +160,11 @@ def _expand(curie: str) -> str:
     elif curie.startswith(("http://", "https://")):
         iri = curie
     else:
-        raise NotFound(f"{curie!r} is not a class name; use a prefixed name such as evaw:Country")
+        raise NotFound(f"{curie[:200]!r} is not a class name; use a prefixed name such as "
+                       "evaw:Country or a class's IRI (/index/ links every class in use)")
     if as_iri(iri) != iri:
-        raise NotFound(f"{curie!r} names no valid IRI; use a prefixed name such as evaw:Country")
+        raise NotFound(f"{curie[:200]!r} names no valid IRI; use a prefixed name such as "
+                       "evaw:Country or a class's IRI (/index/ links every class in use)")
     return iri
 
 
@@ -163,7 +172,10 @@ def _expand(curie: str) -> str:
 MAX_PAGE = 1_000_000
 
 
-def _page_number(text: str) -> int:
+def _page_number(given: list[str]) -> int:
+    if len(set(given)) > 1:  # the first was taken silently
+        raise ClientError(f"page= is given {len(given)} times; give one page number")
+    text = given[0]
     # Length first: int() of thousands of digits is slow, and past 4,300 an error of its own.
     if not (text.isascii() and text.isdigit() and len(text) <= 7 and 1 <= int(text) <= MAX_PAGE):
         raise ClientError(f"page={text[:20]!r} is not a page number; pages run from 1 to the "

@@ -4,7 +4,8 @@
   current version): the project's JSON-LD context (:mod:`evawkg.graph.jsonld`);
 * ``/dumps/``: the whole graph in Turtle, N-Triples (gzip) and JSON-LD with checksums, the
   manifest and the data version (written by :func:`evawkg.linked_data.dumps.export_dumps`, once per data
-  version); ``/dumps/<file>`` serves each with a strong ``ETag`` (its SHA-256);
+  version); ``/dumps/<file>`` serves each with a strong ``ETag`` (its SHA-256), its
+  preconditions and one byte range answered by :mod:`evawkg.web.conditional`;
 * ``/.well-known/void`` (RFC 8615; VoID section 7.2): the VoID description (:mod:`evawkg.linked_data.void`).
 """
 
@@ -20,9 +21,10 @@ from ..errors import DumpsBusy, NotFound
 from ..linked_data.dumps import CHECKSUMS, MANIFEST, VERSION
 from ..linked_data.description import Description, Labels, Statement
 from ..linked_data.void import PREFIXES_VOID
+from . import conditional
 from .linked_data import (GRAPH, RESOURCE, content_type, etag_for, finish, linked_data,
                           not_modified, public_base, public_context, serialize)
-from .negotiation import MediaTable, accepts_gzip, add_vary
+from .negotiation import MediaTable, accepts_gzip, add_vary, format_asked
 from .pages import LANGUAGE_NAMES, PageBuilder
 
 blueprint = Blueprint("discovery", __name__)
@@ -31,7 +33,8 @@ blueprint = Blueprint("discovery", __name__)
 DUMPS = [
     ("evawkg.ttl", "text/turtle; charset=utf-8", "Every asserted triple, Turtle"),
     ("evawkg.nt.gz", "application/gzip", "Every asserted triple, N-Triples, gzip"),
-    ("evawkg.jsonld", "application/ld+json", "Every asserted triple, JSON-LD (expanded)"),
+    ("evawkg.jsonld", "application/ld+json",
+     "Every asserted triple, JSON-LD compacted with the project's context (inline)"),
     ("evawkg-inferred.ttl", "text/turtle; charset=utf-8", "The OWL 2 RL entailments alone, Turtle"),
     ("evawkg.nq.gz", "application/gzip", "Every triple in its named graph, N-Quads, gzip"),
     (MANIFEST, "application/json", "Version, counts per graph, sizes and checksums"),
@@ -89,7 +92,7 @@ LISTING = MediaTable("the dump listing", [("text/html", "html"), ("application/j
 
 
 def _listing_kind():
-    return LISTING.choose(request.headers.get("Accept"), request.args.get("format"))
+    return LISTING.choose(request.headers.get("Accept"), format_asked(request.args))
 
 
 @blueprint.route("/dumps/<name>")
@@ -109,17 +112,22 @@ def dump(name: str) -> Response:
     response.headers["Content-Type"] = known[name]
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
     add_vary(response, "Accept-Encoding")
-    return response.make_conditional(request) if level else response
+    return conditional.answer(response, request, ranges=not level)
 
 
 def _dump_file(folder, name: str, media_type: str, level: int) -> Response:
     checksum = _manifest(folder)["files"].get(name, {}).get("sha256")
     if not level:
+        # Its preconditions and range are answered by conditional.answer, not by werkzeug.
         return send_file(folder / name, mimetype=media_type, etag=checksum or True,
-                         conditional=True)
+                         conditional=False)
     response = _gzip_stream(folder / name, media_type, level)
     if checksum:
         response.set_etag(checksum, weak=True)
+    # As send_file marks the plain form: a write makes new dumps under the same names, so a
+    # cache must ask again (without it a cache could keep the gzip form of an old version).
+    response.last_modified = (folder / name).stat().st_mtime
+    response.cache_control.no_cache = True
     return response
 
 
@@ -170,7 +178,7 @@ def _from_the_dumps(read):
 
 @blueprint.route("/.well-known/void")
 def void() -> Response:
-    _, kind = RESOURCE.choose(request.headers.get("Accept"), request.args.get("format"))
+    _, kind = RESOURCE.choose(request.headers.get("Accept"), format_asked(request.args))
     return void_response(kind)
 
 

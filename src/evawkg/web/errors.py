@@ -19,6 +19,7 @@ import html
 import json
 import logging
 import re
+from urllib.parse import quote
 
 from flask import Flask, Response, g, request
 from werkzeug.exceptions import BadHost, HTTPException
@@ -28,16 +29,34 @@ from .negotiation import ERRORS
 
 log = logging.getLogger("evawkg.web")
 
+#: What a path shown in a log line or a message keeps as it is: printable ASCII.
+_PRINTABLE = "/:@!$&'()*+,;=-._~"
+
+
+def shown_path(path: str | None = None) -> str:
+    """``path`` (by default the request's) percent-encoded again where it is not printable ASCII:
+    werkzeug decodes ``%0A`` to a newline, which began a forged line of the access log, and
+    ``%1B`` to the start of a terminal's control sequence."""
+    if path is None:  # the bytes sent (PEP 3333: as Latin-1), so %FF shows as %FF, not U+FFFD
+        sent = request.environ.get("PATH_INFO", "")
+        return quote(b"/" + sent.lstrip("/").encode("latin-1", "replace"), safe=_PRINTABLE)
+    return quote(path, safe=_PRINTABLE)
+
+
 _FROM_WERKZEUG = {
-    404: lambda e: errors.NotFound(f"nothing at {request.path}; the SPARQL endpoint is /sparql"),
+    404: lambda e: errors.NotFound(f"nothing at {shown_path()}; the SPARQL endpoint is /sparql"),
     405: lambda e: errors.MethodNotAllowed(
-        f"{request.method} is not allowed on {request.path}; use "
+        f"{request.method} is not allowed on {shown_path()}; use "
         + ", ".join(sorted(e.valid_methods or ())),
         allowed=tuple(sorted(e.valid_methods or ()))),
     413: lambda e: errors.PayloadTooLarge(
         f"the request body is larger than the {byte_limit(request.max_content_length)} "
-        f"{request.path} accepts; send a smaller body"),
+        f"{shown_path()} accepts; send a smaller body"),
     415: lambda e: errors.UnsupportedMediaType(str(e.description)),
+    416: lambda e: errors.RangeNotSatisfiable(
+        f"the range {request.headers.get('Range', '')[:100]!r} lies outside {shown_path()}"
+        + (f", which is {e.length} bytes" if getattr(e, "length", None) else "")
+        + "; ask for a range within it, or send no Range", length=getattr(e, "length", None)),
 }
 
 
@@ -63,7 +82,7 @@ def as_evaw_error(exception: Exception) -> errors.EvawError:
     if isinstance(exception, errors.EvawError):
         if exception.status >= 500 and not isinstance(
                 exception, (errors.QueryTimeout, errors.NotReady, errors.ServiceFailed)):
-            log.error("server fault on %s %s: %s", request.method, request.path, exception.message)
+            log.error("server fault on %s %s: %s", request.method, shown_path(), exception.message)
         return exception
     if isinstance(exception, BadHost) or (isinstance(exception, UnicodeError)
                                           and not _host_is_readable()):
@@ -77,7 +96,7 @@ def as_evaw_error(exception: Exception) -> errors.EvawError:
         converted = errors.ClientError(str(exception.description))
         converted.status = exception.code
         return converted
-    log.exception("server fault on %s %s", request.method, request.path)
+    log.exception("server fault on %s %s", request.method, shown_path())
     return errors.EvawError("an internal error occurred; it has been logged")
 
 
@@ -137,6 +156,8 @@ def render_error(error: errors.EvawError) -> Response:
     response.vary.add("Accept")
     if isinstance(error, errors.MethodNotAllowed) and error.allowed:
         response.headers["Allow"] = ", ".join(error.allowed)
+    if isinstance(error, errors.RangeNotSatisfiable) and error.length is not None:
+        response.headers["Content-Range"] = f"bytes */{error.length}"
     retry_after = getattr(error, "retry_after", None)
     if retry_after is not None:
         response.headers["Retry-After"] = str(retry_after)
@@ -155,7 +176,7 @@ def precondition_failed_body(response: Response) -> Response:
     response.close()  # a static file's handle
     current = f"its current ETag is {etag}" if etag else "it has no ETag"
     replaced = render_error(errors.PreconditionFailed(
-        f"If-Match does not match {request.path}: {current}; GET it again and send that ETag, "
+        f"If-Match does not match {shown_path()}: {current}; GET it again and send that ETag, "
         "or send no If-Match"))
     if etag:
         replaced.headers["ETag"] = etag
@@ -178,4 +199,4 @@ def register_error_handlers(app: Flask) -> None:
 
 
 __all__ = ["register_error_handlers", "render_error", "as_evaw_error", "public", "byte_limit",
-           "precondition_failed_body"]
+           "precondition_failed_body", "shown_path"]

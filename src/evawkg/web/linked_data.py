@@ -24,7 +24,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 import pyoxigraph as ox
 from flask import Flask, Response, current_app, request
@@ -33,6 +33,7 @@ from ..errors import DumpsBusy
 from ..graph.jsonld import build_context, compact, context_path, ontology_version
 from ..graph.prefixed import serialize_graph_as
 from ..graph.public_base import PublicBase
+from ..linked_data.description import compact_iri
 from ..linked_data.dumps import MANIFEST
 from ..linked_data.reader import GraphReader
 from ..namespaces import PREFIXES
@@ -271,6 +272,13 @@ def href(iri: str) -> str:
     return iri
 
 
+def index_href(cls: str) -> str:
+    """The index page of the class ``cls`` (an IRI): ``/index/evaw:Country``, or for a class of
+    no predeclared namespace its IRI (``/index/http://example.org/ns%23Widget``), its ``#``,
+    ``?`` and ``%`` escaped so that the whole IRI reaches the server."""
+    return "/index/" + quote(compact_iri(cls), safe=":/@!$&'()*+,;=~")
+
+
 def is_local(iri: str) -> bool:
     return iri.startswith(base_iri())
 
@@ -377,5 +385,5 @@ def finish(response: Response, etag: str, *, languages: bool = False) -> Respons
 
 
 __all__ = ["LinkedData", "install", "linked_data", "RESOURCE", "GRAPH", "SUFFIXES", "serialize",
-           "iri_for_path", "href", "etag_for", "not_modified", "BY_LANGUAGE", "finish",
+           "iri_for_path", "href", "index_href", "etag_for", "not_modified", "BY_LANGUAGE", "finish",
            "content_type", "public_base", "public_context", "public_iris"]

@@ -3,7 +3,7 @@ operator already runs (Fuseki's ``/$/metrics``, GraphDB's monitoring).
 
 What is counted, with bounded labels (a route's rule, never a path, a query or an address):
 
-* ``evawkg_http_requests_total{route,method,status}`` and
+* ``evawkg_http_requests_total{route,method,status}`` (a method HTTP defines, else ``other``) and
   ``evawkg_http_request_duration_seconds{route}``: every answered request;
 * ``evawkg_sparql_query_duration_seconds``: the store's time on each query that ran (answers
   from the answer cache did not run);
@@ -30,6 +30,12 @@ from ..errors import EvawError
 #: Seconds: a point lookup from memory takes a millisecond, a heavy query up to its 30 s limit.
 DURATION_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
                     10.0, 30.0, 60.0)
+
+#: The methods counted by name; any other a client sends is counted as ``other``: gunicorn
+#: accepts any token as a method, and a label per token would let a client grow the series (the
+#: memory and files of every worker, and every scrape) without end.
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "OPTIONS", "PATCH", "TRACE",
+                     "CONNECT"})
 
 #: Where the workers' counters live when there are several (read by prometheus_client).
 MULTIPROCESS_DIRECTORY = "PROMETHEUS_MULTIPROC_DIR"
@@ -70,10 +76,11 @@ class Metrics:
 
     def count(self, route: str, method: str, status: int, seconds: float | None,
               query_seconds: float | None = None) -> None:
-        """Count one answered request: its route's rule, method and status, the seconds since
-        it arrived, and the store's seconds on its query when one ran (also for the answers the
-        worker sends again from memory, :mod:`evawkg.web.repeats`)."""
-        self.requests.labels(route, method, str(status)).inc()
+        """Count one answered request: its route's rule, method (``other`` for one HTTP does
+        not define) and status, the seconds since it arrived, and the store's seconds on its
+        query when one ran (also for the answers the worker sends again from memory,
+        :mod:`evawkg.web.repeats`)."""
+        self.requests.labels(route, method if method in METHODS else "other", str(status)).inc()
         if seconds is not None:
             self.durations.labels(route).observe(seconds)
         if query_seconds:
@@ -91,8 +98,37 @@ class Metrics:
             registry = CollectorRegistry()
             MultiProcessCollector(registry)
             registry.register(self.state)
-        encode, media_type = choose_encoder(accept or "")
+        encode, media_type = choose_encoder(scraper_accept(accept))
         return encode(registry), media_type
+
+
+#: The OpenMetrics versions prometheus_client writes.
+OPENMETRICS_VERSIONS = ("1.0.0", "2.0.0")
+
+
+def scraper_accept(accept: str | None) -> str:
+    """``accept`` as prometheus_client's encoder is to read it: it takes the first range it knows
+    whatever its quality, and writes any OpenMetrics version asked into the Content-Type. So the
+    ranges refused (``q=0``) are left out, the rest put most wanted first, and a version it does
+    not write left out (it then writes 1.0.0, and says so)."""
+    ranges = []
+    for position, part in enumerate((accept or "").split(",")):
+        media_type, *parameters = [piece.strip() for piece in part.split(";")]
+        quality, kept = 1.0, [media_type]
+        for parameter in parameters:
+            name, _, value = parameter.partition("=")
+            name, value = name.strip().lower(), value.strip()
+            if name == "q":
+                try:
+                    quality = float(value)
+                except ValueError:
+                    quality = 0.0
+            elif not (name == "version" and media_type.lower() == "application/openmetrics-text"
+                      and value not in OPENMETRICS_VERSIONS):
+                kept.append(parameter)
+        if quality > 0:  # false for nan too
+            ranges.append((-quality, position, ";".join(kept)))
+    return ",".join(text for _, _, text in sorted(ranges))
 
 
 class _StateCollector:
@@ -169,4 +205,4 @@ def _metrics() -> Response:
     return response
 
 
-__all__ = ["install", "observe", "Metrics", "MULTIPROCESS_DIRECTORY"]
+__all__ = ["install", "observe", "Metrics", "MULTIPROCESS_DIRECTORY", "scraper_accept"]

@@ -31,7 +31,7 @@ from ..workbench.openapi import openapi_document
 from ..workbench.named_queries import TYPE_HINTS, NamedQuery, load_named_queries
 from ..workbench.tables import Table, run_named_query
 from .linked_data import BY_LANGUAGE, not_modified, public_base
-from .negotiation import HTML, MediaTable
+from .negotiation import HTML, MediaTable, format_asked
 from .repeats import mark_repeatable
 
 PACKAGE = Path(__file__).resolve().parents[1]
@@ -82,7 +82,7 @@ def listing(queries: dict[str, NamedQuery]) -> list[dict]:
 
 @blueprint.route("/queries")
 def list_queries() -> Response:
-    _, kind = LISTING.choose(request.headers.get("Accept"), request.args.get("format"))
+    _, kind = LISTING.choose(request.headers.get("Accept"), format_asked(request.args))
     queries = named_queries()
     if kind == "json":
         response = current_app.json.response(listing(queries))
@@ -96,7 +96,7 @@ def list_queries() -> Response:
 @blueprint.route("/queries/<string:name>")
 def run_query(name: str) -> Response:
     query, suffix = _resolve(name)
-    _, kind = ANSWERS.choose(request.headers.get("Accept"), request.args.get("format") or suffix)
+    _, kind = ANSWERS.choose(request.headers.get("Accept"), format_asked(request.args) or suffix)
     values = _values(query)
     state = current_app.extensions["evawkg"]
     etag = _etag(state.service.data_version, query, _effective(query, values), kind)

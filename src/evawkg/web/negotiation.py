@@ -17,7 +17,7 @@ from typing import Generic, TypeVar
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from ..errors import NotAcceptable
+from ..errors import NotAcceptable, ParameterError
 from ..sparql import GRAPH_FORMATS, RESULT_FORMATS, AnswerFormat
 
 T = TypeVar("T")
@@ -52,18 +52,31 @@ class MediaTable(Generic[T]):
                 return value
         raise KeyError(media_type)
 
-    def choose(self, accept: str | None, format_name: str | None = None) -> tuple[str, T]:
-        """The (media type, value) answering ``accept`` (a header) or ``format_name``."""
-        if format_name:
-            key = format_name.strip().lower()
-            if key in self.names:
-                value = self.names[key]
-                return next(mt for mt, v in self.rows if v == value), value
-            if key in self.media_types:
-                return key, self.value_of(key)
-            raise NotAcceptable(f"format={format_name!r} is not available for {self.what}; use one "
-                                f"of: {', '.join(sorted(self.names))} or a media type: "
-                                f"{', '.join(self.media_types)}")
+    def choose(self, accept: str | None,
+               format_name: str | Sequence[str] | None = None) -> tuple[str, T]:
+        """The (media type, value) answering ``accept`` (a header) or ``format_name``: one, or
+        the several a query string gave (:func:`format_asked`), which must name one format."""
+        names = [format_name] if isinstance(format_name, str) else list(format_name or ())
+        names = [name for name in names if name.strip()]
+        if names:
+            # SPARQLWrapper sends a format twice, by name and by its Accept header
+            # (format=json-ld&format=application/ld+json,application/x-json+ld): the names this
+            # table does not know are passed over when another is known; two formats it knows
+            # were answered by the first, silently, and are refused.
+            known = []
+            for name in names:
+                try:
+                    known.append((name, self._named(name)))
+                except NotAcceptable:
+                    continue
+            if not known:
+                self._named(names[0])  # the 406 naming it
+            first_name, first = known[0]
+            others = [name for name, (_, value) in known if value != first[1]]
+            if others:
+                raise ParameterError(f"format= names more than one format ({first_name[:40]!r} "
+                                     f"and {others[0][:40]!r}); give one")
+            return first
         best = (self._best_match(accept or "*/*")
                 if len(accept or "") <= ACCEPT_CACHE_MAX_LENGTH
                 else self._best_match_uncached(accept or "*/*"))
@@ -73,6 +86,16 @@ class MediaTable(Generic[T]):
                                 f"{', '.join(self.media_types)}{charset}")
         return best, self.value_of(best)
 
+    def _named(self, format_name: str) -> tuple[str, T]:
+        key = format_name.strip().lower()
+        if key in self.names:
+            value = self.names[key]
+            return next(mt for mt, v in self.rows if v == value), value
+        if key in self.media_types:
+            return key, self.value_of(key)
+        raise NotAcceptable(f"format={format_name!r} is not available for {self.what}; use one "
+                            f"of: {', '.join(sorted(self.names))} or a media type: "
+                            f"{', '.join(self.media_types)}")
 
     def _best_match_uncached(self, accept: str) -> str | None:
         parsed = parse_accept_header(accept, MIMEAccept)
@@ -89,7 +112,7 @@ def _without_parameters(parsed: MIMEAccept) -> MIMEAccept:
     a 406 naming the very type asked for. Every answer here is UTF-8, and JSON-LD is compacted:
     a parameter may narrow nothing we could serve otherwise (RFC 9110 section 12.5.1 lets a
     server disregard them), except a charset other than UTF-8, which we cannot honour: that range
-    is dropped, so it is refused when nothing else fits."""
+    is dropped, so it is refused when nothing else fits. A lone ``*`` is read as ``*/*``."""
     kept = []
     for value, quality in parsed:
         media_type, _, parameters = value.partition(";")
@@ -98,8 +121,18 @@ def _without_parameters(parsed: MIMEAccept) -> MIMEAccept:
                     if parameter.strip().lower().startswith("charset=")]
         if any(charset not in ("utf-8", "utf8") for charset in charsets):
             continue
-        kept.append((media_type.strip(), quality))
+        media_type = media_type.strip()
+        # A lone "*" (older Java and shell clients send it) means any type, as Apache reads it;
+        # werkzeug matches it to nothing, so such a client got a 406 for everything.
+        kept.append(("*/*" if media_type == "*" else media_type, quality))
     return MIMEAccept(kept)
+
+
+def format_asked(args) -> list[str] | None:
+    """The ``format=`` values of a query string or form (werkzeug's ``MultiDict``), or None:
+    :meth:`MediaTable.choose` takes them all, so two formats are refused (400), not the first
+    taken silently. Empty ones say nothing (``format=`` alone lets ``Accept`` decide)."""
+    return [value for value in args.getlist("format") if value.strip()] or None
 
 
 def _format_rows(formats: Sequence[AnswerFormat]) -> list[tuple[str, AnswerFormat]]:
@@ -178,4 +211,4 @@ def table_for(kind: str) -> MediaTable:
     return GRAPHS if kind == "graph" else RESULTS
 
 
-__all__ = ["accepts_gzip", "add_vary", "MediaTable", "RESULTS", "GRAPHS", "SERVICE_DESCRIPTION", "ERRORS", "HTML", "table_for"]
+__all__ = ["accepts_gzip", "add_vary", "format_asked", "MediaTable", "RESULTS", "GRAPHS", "SERVICE_DESCRIPTION", "ERRORS", "HTML", "table_for"]

@@ -12,7 +12,7 @@ import pyoxigraph as ox
 from ..namespaces import PREFIXES
 from ..linked_data.description import RDF_TYPE, Description, compact_iri
 from ..linked_data.reader import GraphReader
-from .linked_data import href
+from .linked_data import href, index_href
 from .pages import PageBuilder
 
 _P = PREFIXES
@@ -79,7 +79,7 @@ def _term(term: ox.NamedNode, builder: PageBuilder, instances: int | None) -> di
         "types": types,
         "axioms": axioms,
         "instances": instances,
-        "index": "/index/" + compact_iri(term.value) if instances else None,
+        "index": index_href(term.value) if instances else None,
         "href": href(term.value),
     }
 

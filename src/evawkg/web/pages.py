@@ -54,8 +54,10 @@ def languages() -> list[str]:
     if chosen in LANGUAGES:
         return [chosen]
     ordered = []
-    for value, _quality in request.accept_languages:
+    for value, quality in request.accept_languages:
         primary = value.split("-")[0].lower()
+        if quality <= 0:  # "fr;q=0" refuses French (werkzeug keeps it in the list, last)
+            continue
         if primary in LANGUAGES and primary not in ordered:
             ordered.append(primary)
     return ordered or ["en"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, redirect, render_template, request
+from flask import Response, redirect, render_template, request
 
 from ..errors import NotFound
 from ..namespaces import PREFIXES
@@ -25,13 +25,15 @@ from ..linked_data.description import Description, as_iri
 from .linked_data import (BY_LANGUAGE, EXTENSION, RESOURCE, SUFFIXES, content_type, etag_for,
                           finish, href, install, iri_for_path, linked_data, not_modified,
                           public_iris, serialize)
+from .conditional import AssetsBlueprint
+from .negotiation import format_asked
 from .ontology_page import ontology_page
 from .pages import LANGUAGE_NAMES, languages, resource_page
 
 PACKAGE = Path(__file__).resolve().parents[1]
 
-blueprint = Blueprint("resources", __name__, template_folder=str(PACKAGE / "templates"),
-                      static_folder=str(PACKAGE / "static"), static_url_path="/assets")
+blueprint = AssetsBlueprint("resources", __name__, template_folder=str(PACKAGE / "templates"),
+                            static_folder=str(PACKAGE / "static"), static_url_path="/assets")
 
 OWL_ONTOLOGY = PREFIXES["owl"] + "Ontology"
 
@@ -126,7 +128,7 @@ def _is_ontology_iri(iri: str) -> bool:
 
 def _representation(suffix: str | None) -> str:
     """``format=`` first, then the suffix, then ``Accept`` (406 naming what is available)."""
-    format_name = request.args.get("format")
+    format_name = format_asked(request.args)
     if format_name or not suffix:
         _, kind = RESOURCE.choose(request.headers.get("Accept"), format_name)
         return kind

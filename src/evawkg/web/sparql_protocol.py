@@ -40,7 +40,8 @@ from ..sparql import AnswerFormats, QueryRequest, check_graph_iri
 from .errors import byte_limit
 from .framing import read_chunked_body
 from .linked_data import public_base
-from .negotiation import HTML, SERVICE_DESCRIPTION, add_vary, remember_compressed, table_for
+from .negotiation import (HTML, SERVICE_DESCRIPTION, add_vary, format_asked, remember_compressed,
+                          table_for)
 from .repeats import mark_repeatable
 
 blueprint = Blueprint("sparql", __name__)
@@ -106,7 +107,7 @@ def read_protocol_request(settings) -> ProtocolRequest:
         default_graphs=_graph_iris(parameters, "default-graph-uri"),
         named_graphs=_graph_iris(parameters, "named-graph-uri"),
         timeout=_timeout(parameters.get("timeout"), settings.query_timeout),
-        format=parameters.get("format") or None)
+        format=format_asked(parameters) or None)
 
 
 def _read_body(limit: int) -> bytes:

@@ -21,13 +21,14 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Response, current_app, render_template, request
 
 from ..workbench.charts import Overview, overview
 from ..errors import EvawError, NotReady, TooManyRequests
 from ..namespaces import PREFIXES
 from ..sparql.query_text import rewrite_iris
 from ..workbench.search import check_limit, check_query, find
+from .conditional import AssetsBlueprint
 from .linked_data import href, public_base, public_iris
 from .named_queries import editor_text, named_queries
 from .negotiation import HTML, MediaTable
@@ -37,8 +38,8 @@ log = logging.getLogger("evawkg.web")
 PACKAGE = Path(__file__).resolve().parents[1]
 LANGUAGES = ("ar", "zh", "en", "es", "fr", "ru")
 
-blueprint = Blueprint("workbench", __name__, template_folder=str(PACKAGE / "templates"),
-                      static_folder=str(PACKAGE / "static"), static_url_path="/assets")
+blueprint = AssetsBlueprint("workbench", __name__, template_folder=str(PACKAGE / "templates"),
+                            static_folder=str(PACKAGE / "static"), static_url_path="/assets")
 
 #: Search answers: JSON for programs (and the editor), HTML for people.
 SEARCH = MediaTable("search results", [("application/json", "json"), (HTML, "html")],

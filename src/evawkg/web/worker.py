@@ -187,8 +187,7 @@ class BufferingThreadWorker(ThreadWorker):
         if framing is Framing.LINE_TOO_LONG:
             self._refuse(conn, "414 URI Too Long",
                          f"the request line is longer than {byte_limit(self.max_head_bytes)}; "
-                         "send a long query with POST (application/sparql-query, or query=... "
-                         "as a form) instead of in the URL")
+                         + _shorter(conn.framing.data))
             return True
         if framing is Framing.TRAILERS_TOO_LARGE:
             self._refuse(conn, "431 Request Header Fields Too Large",
@@ -616,6 +615,19 @@ def _skip_unread_body(req, conn: BufferedConnection) -> bool:
     except Exception:  # noqa: BLE001 -- unreadable: where the next request starts is unknown
         return False
     return False
+
+
+def _shorter(data: bytearray) -> str:
+    """How to send what did not fit in a request line, by its target: only ``/sparql`` takes a
+    POST, so telling a named query's or a resource's client to POST sent it to a 405."""
+    target = bytes(data[:64]).lstrip(b"\r\n").split(b" ", 2)[1:2]
+    if target and target[0].startswith(b"/sparql"):
+        return ("send a long query with POST (application/sparql-query, or query=... as a form) "
+                "instead of in the URL")
+    if target and target[0].startswith(b"/queries/"):
+        return ("a named query's parameters must fit in it; for longer values, send the query's "
+                "SPARQL (GET /queries/<name> as text/html shows it) to /sparql with POST")
+    return "shorten the URL"
 
 
 __all__ = ["BufferingThreadWorker", "BufferedConnection"]
