@@ -435,3 +435,19 @@ def test_warm_parent_interrupted_by_ctrl_c_exits_130_without_a_traceback(moment)
         ours.close()
     assert process.returncode == 130, stderr
     assert "Traceback" not in stderr, stderr
+
+
+def test_a_warm_parent_closed_under_the_read_of_its_first_answer_is_failed_not_a_traceback():
+    """stop() may close the connection while the supervisor reads the parent's first answer;
+    the read then meets a handle that became None (a TypeError), seen once when a server
+    stopped while its pool was still starting."""
+    from evawkg.processes.handles import WarmParent
+
+    class ClosedUnderTheRead:
+        def recv(self):
+            import os
+            return os.read(None, 8)  # what Connection._recv meets once close() ran
+
+    parent = WarmParent.__new__(WarmParent)
+    parent.connection = ClosedUnderTheRead()
+    assert parent.await_ready() == ("failed", "it was stopped while starting", False)

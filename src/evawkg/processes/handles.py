@@ -47,6 +47,11 @@ class WarmParent:
             return self.connection.recv()
         except (EOFError, OSError):
             return "failed", "its process exited while starting", False
+        except TypeError:
+            # stop() closed the connection under this read: between recv's check that it is
+            # open and its read, the handle became None (os.read(None): a TypeError traceback
+            # in the supervisor thread when a server stopped while its pool was starting).
+            return "failed", "it was stopped while starting", False
 
     def fork(self, reuse: bool, address_extra: int | None, generation: Any = None) -> Child:
         ours, theirs = socket.socketpair()
