@@ -44,7 +44,7 @@ from email.utils import formatdate
 from flask import request as current_request
 
 from ..sparql.answer_cache import AnswerCache, answer_cache_of, answers_repeat
-from .access_log import log_request, logged_target
+from .access_log import PATH_MOST, log_request, logged_target
 
 #: The WSGI environ key by which the app marks an answer as one the worker may send again: its
 #: value is a :class:`Repeatable`.
@@ -97,7 +97,7 @@ def mark_repeatable(service, text: str, rows: int) -> None:
     if (current_request.method == "GET" and answer_cache_of(service) is not None
             and answers_repeat(text)):
         current_request.environ[REPEATABLE] = Repeatable(
-            current_request.url_rule.rule, logged_target(), rows)
+            current_request.url_rule.rule, logged_target()[:PATH_MOST], rows)
 
 
 def kept_answer(sent: bytes, repeatable: Repeatable) -> KeptAnswer | None:
