@@ -352,7 +352,9 @@ class Describer:
                   ) -> tuple[list[ox.NamedNode], int]:
         """IRIs typed ``cls`` (asserted or inferred), one page, and how many there are."""
         total = self.count_instances(cls)
-        if not total or limit <= 0:
+        if not total or limit <= 0 or offset >= total:
+            # A page past the end reads nothing (Virtuoso refuses to sort past its TopN limit
+            # for an OFFSET of 499,000: SR353, where the page is simply not there).
             return [], total
         rows = self.store.query(
             "SELECT DISTINCT ?class ?thing WHERE { ?thing a ?class FILTER(isIRI(?thing)) } ORDER BY ?thing "
