@@ -149,14 +149,13 @@ class DatasetSource:
         progress(f"{len(store)} quads in memory ({time.perf_counter() - started:.1f} s)")
         return store
 
-
     def _check_unchanged(self) -> None:
         now = self.source_stats()
         if json.dumps(now) == self.known_stats:
             return
-        before = dict((path, (size, mtime)) for path, size, mtime in
-                      (json.loads(self.known_stats) or [None, []])[1])
-        after = dict((path, (size, mtime)) for path, size, mtime in (now or [None, []])[1])
+        # [kind, [[path, size, mtime], …]], or [] when a source was missing
+        before = {path: rest for path, *rest in (json.loads(self.known_stats) or [None, []])[1]}
+        after = {path: rest for path, *rest in (now or [None, []])[1]}
         changed = sorted(path for path in before.keys() | after.keys()
                          if before.get(path) != after.get(path)) or ["a source"]
         raise SourcesChanged(

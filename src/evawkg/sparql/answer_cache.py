@@ -99,6 +99,11 @@ class AnswerCache:
             self.hits += 1
             return entry[0]
 
+    @property
+    def largest(self) -> int:
+        """The most one entry may count (a larger one is not kept): a share of the whole."""
+        return self.max_bytes // LARGEST_SHARE
+
     def count_hit(self) -> None:
         """Count an answer given from memory by another route (the worker's repeats)."""
         with self._lock:
@@ -107,7 +112,7 @@ class AnswerCache:
     def put(self, key: Any, answer: Answer, key_bytes: int = 0) -> None:
         """Keep ``answer`` under ``key``, which holds ``key_bytes`` of its own."""
         size = self.size_of(answer) + key_bytes + self.entry_bytes
-        if size > self.max_bytes // LARGEST_SHARE:
+        if size > self.largest:
             return
         with self._lock:
             previous = self._answers.pop(key, None)

@@ -149,7 +149,7 @@ class RepeatedAnswers:
     def largest(self) -> int:
         """The most bytes one kept answer may have, with the request it is kept by (larger ones
         are not recorded)."""
-        return self.kept.max_bytes // 8
+        return self.kept.largest
 
     def key(self, request: bytes | None, client) -> tuple | None:
         """The key of a request (its bytes, from :meth:`RequestFraming.bodiless_request`) from
@@ -157,8 +157,7 @@ class RepeatedAnswers:
         if (request is None or not request.startswith(_REQUEST_STARTS)
                 or _UNREPEATABLE_HEADER.search(request)):
             return None
-        address = client[0] if isinstance(client, tuple) else client
-        return (self.service.data_version, address, request)
+        return (self.service.data_version, _address(client), request)
 
     def get(self, key: tuple) -> KeptAnswer | None:
         return self.kept.get(key)
@@ -185,13 +184,18 @@ class RepeatedAnswers:
         """Log and count an answer about to be sent again, as the app logs and counts its own
         (before sending: a client that has its answer finds it counted)."""
         seconds = time.perf_counter() - started
-        address = client[0] if isinstance(client, tuple) else None
         repeatable = answer.repeatable
-        log_request(address, "GET", repeatable.path, 200, answer.body_size, seconds * 1000, 0.0,
+        log_request(_address(client), "GET", repeatable.path, 200, answer.body_size, seconds * 1000, 0.0,
                     repeatable.rows)
         if self.metrics is not None:
             self.metrics.count(repeatable.route, "GET", 200, seconds)
         self.answer_cache.count_hit()
+
+
+def _address(client) -> str | None:
+    """The client's address from gunicorn's peer (``(host, port)`` on TCP; a Unix socket's peer
+    has none)."""
+    return client[0] if isinstance(client, tuple) else None
 
 
 class SentBytes:
